@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Registry } from 'prom-client';
+import { WeightBudget, DEFAULT_COMPONENT_SHARES } from '@volspike/binance-client';
+import { startSim, type Sim } from '@volspike/binance-sim';
+import { resolveDatabase } from '@volspike/db';
+import { createBus, createMetrics, type Bus, type Logger } from '@volspike/runtime';
+import * as backend from '@volspike/backend';
+import * as binanceProxy from '@volspike/binance-proxy';
+import * as funding from '@volspike/funding';
+import * as oiPoller from '@volspike/oi-poller';
+import * as telegramPoller from '@volspike/telegram-poller';
+import * as universeJob from '@volspike/universe-job';
+import * as userAlerts from '@volspike/user-alerts';
+import * as volumeAlerts from '@volspike/volume-alerts';
+import type { StackEnv } from './env.js';
+
+export type StackMode = 'start' | 'demo';
+
+export interface AppDeps {
+  logger: Logger;
+  bus: Bus;
+  budget: WeightBudget;
+  dataDir: string;
+  metrics: Registry;
+}
+
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+interface AppModule {
+  loadAppEnv(source: Record<string, string | undefined>): unknown;
+  start(env: never, deps: AppDeps): Promise<{ stop(): Promise<void> }>;
+}
+
+/** Components in start order; stopped in reverse. The backend comes first so daemons can deliver at once. */
+const COMPONENTS: { name: string; flag: keyof StackEnv; module: AppModule }[] = [
+  { name: 'backend', flag: 'FEATURE_BACKEND', module: backend as unknown as AppModule },
+  { name: 'binance-proxy', flag: 'FEATURE_BINANCE_PROXY', module: binanceProxy as unknown as AppModule },
+  { name: 'funding', flag: 'FEATURE_FUNDING', module: funding as unknown as AppModule },
+  { name: 'universe-job', flag: 'FEATURE_UNIVERSE_JOB', module: universeJob as unknown as AppModule },
+  { name: 'oi-poller', flag: 'FEATURE_OI_POLLER', module: oiPoller as unknown as AppModule },
+  { name: 'volume-alerts', flag: 'FEATURE_VOLUME_ALERTS', module: volumeAlerts as unknown as AppModule },
+  { name: 'user-alerts', flag: 'FEATURE_USER_ALERTS', module: userAlerts as unknown as AppModule },
+  { name: 'telegram-poller', flag: 'FEATURE_TELEGRAM_POLLER', module: telegramPoller as unknown as AppModule },
+];
+
+export interface StackHandle {
+  sim: Sim | null;
+  databaseUrl: string;
+  apiUrl: string;
+  ingestKey: string;
+  env: Record<string, string | undefined>;
+  components: string[];
+  stop(): Promise<void>;
+}
+
+/** Reads a secret from the data directory, creating it on first use, so restarts keep the same value. */
+function persistentSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const value = randomBytes(24).toString('hex');
+  writeFileSync(path, value + '\n', { mode: 0o600 });
+  return value;
+}
+
+/**
+ * Starts every enabled component in one process with embedded defaults: the simulated exchange in demo
+ * mode, embedded Postgres when DATABASE_URL is unset, an in-process bus and weight budget when REDIS_URL
+ * is unset. Each app still parses its own variables from the same environment.
+ */
+export async function startStack(opts: {
+  mode: StackMode;
+  env: StackEnv;
+  source: Record<string, string | undefined>;
+  logger: Logger;
+}): Promise<StackHandle> {
+  const { mode, env, logger } = opts;
+  const dataDir = resolve(env.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const running: Running[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const r of running.reverse()) {
+      try {
+        await r.stop();
+        logger.info({ component: r.name }, 'stopped');
+      } catch (err) {
+        logger.error({ err, component: r.name }, 'stop failed');
+      }
+    }
+    running.length = 0;
+  };
+
+  try {
+    let sim: Sim | null = null;
+    let restUrl = env.BINANCE_REST_URL ?? 'https://fapi.binance.com';
+    let wsUrl = env.BINANCE_WS_URL ?? 'wss://fstream.binance.com';
+    if (mode === 'demo' && !env.BINANCE_REST_URL) {
+      sim = await startSim({
+        port: env.SIM_PORT,
+        symbols: env.SIM_SYMBOLS,
+        seed: env.SIM_SEED,
+        weightLimitPerMin: env.SIM_WEIGHT_LIMIT_PER_MIN,
+        lively: true,
+      });
+      const s = sim;
+      running.push({ name: 'binance-sim', stop: () => s.close() });
+      restUrl = sim.url;
+      wsUrl = sim.wsUrl;
+      logger.info({ url: sim.url }, 'simulated exchange started');
+    }
+
+    const db = await resolveDatabase({ databaseUrl: env.DATABASE_URL, dataDir: join(dataDir, 'pg'), logger });
+    running.push({ name: 'database', stop: () => db.stop() });
+    if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
+
+    const bus = createBus({ redisUrl: env.REDIS_URL, stateFile: join(dataDir, 'bus-state.json'), logger: logger.child({ component: 'bus' }) });
+    running.push({ name: 'bus', stop: () => bus.close() });
+    const budget = new WeightBudget({
+      limitPerMin: env.BINANCE_WEIGHT_LIMIT_PER_MIN,
+      safetyMargin: env.BINANCE_WEIGHT_SAFETY_MARGIN,
+      redisUrl: env.REDIS_URL,
+      shares: DEFAULT_COMPONENT_SHARES,
+      logger: logger.child({ component: 'weight-budget' }),
+    });
+    running.push({ name: 'weight-budget', stop: () => budget.stop() });
+
+    const ingestKey = opts.source.ALERT_INGEST_API_KEY || persistentSecret(dataDir, 'ingest-key');
+    const jwtSecret = opts.source.JWT_SECRET || persistentSecret(dataDir, 'jwt-secret');
+    const apiUrl = `http://127.0.0.1:${env.PORT}`;
+    // Embedded defaults first, then whatever the caller set explicitly wins.
+    const appEnv: Record<string, string | undefined> = {
+      DEBUG_ACCESS: mode === 'demo' ? 'public' : 'admin',
+      VOLSPIKE_API_URL: apiUrl,
+      VOLSPIKE_API_KEY: ingestKey,
+      BINANCE_PROXY_URL: `http://127.0.0.1:${env.BINANCE_PROXY_PORT}`,
+      FUNDING_API_URL: `http://127.0.0.1:${env.FUNDING_API_PORT}/funding`,
+      ...opts.source,
+      ALERT_INGEST_API_KEY: ingestKey,
+      JWT_SECRET: jwtSecret,
+      DATABASE_URL: db.url,
+      BINANCE_REST_URL: restUrl,
+      BINANCE_WS_URL: wsUrl,
+      DATA_DIR: dataDir,
+    };
+    const deps: AppDeps = { logger, bus, budget, dataDir, metrics: createMetrics() };
+
+    const started: string[] = [];
+    for (const c of COMPONENTS) {
+      if (!env[c.flag]) {
+        logger.info({ component: c.name }, `disabled by ${String(c.flag)}=false`);
+        continue;
+      }
+      const appEnvParsed = c.module.loadAppEnv(appEnv);
+      const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ component: c.name }) });
+      running.push({ name: c.name, stop: () => handle.stop() });
+      started.push(c.name);
+      logger.info({ component: c.name }, 'started');
+    }
+    return { sim, databaseUrl: db.url, apiUrl, ingestKey, env: appEnv, components: started, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
