@@ -9,3 +9,7 @@ export type { MigrationFile } from './migrations.js';
 export { DbError } from './errors.js';
 export type { DbErrorCode } from './errors.js';
 export type { DbLogger } from './logger.js';
+export { startEmbeddedPostgres, embeddedLockOwner, EMBEDDED_LOCK_FILE } from './embedded.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded.js';
+export { resolveDatabase } from './resolve-database.js';
+export type { ResolvedDatabase } from './resolve-database.js';
