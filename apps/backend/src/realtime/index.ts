@@ -1,0 +1,234 @@
+import type http from 'node:http';
+import { Server } from 'socket.io';
+import type { Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import type { PrismaClient } from '@volspike/db';
+import type { Logger } from '@volspike/runtime';
+import type { Auth } from '../auth/index.js';
+import { DEBUG_TOKEN_COOKIE, readCookie } from '../auth/index.js';
+import { HandshakeError, identify } from './handshake.js';
+import type { SocketIdentity } from './handshake.js';
+import { OiUpdateCoalescer } from './oi-coalescer.js';
+import { oiAlertWire, usdOrNull, volumeAlertWire } from './payloads.js';
+import type {
+  DebugAlertWire,
+  OiAlertEvent,
+  OiBatchItemWire,
+  OiUpdateSample,
+  OiUpdateWire,
+  UserAlertTriggeredEvent,
+  VolumeAlertEvent,
+  VolumeAlertRow,
+} from './payloads.js';
+import { FREE_PERIOD_MS, PRO_PERIOD_MS, TierReleaseQueue, releasesImmediately } from './tier-release.js';
+
+export type * from './payloads.js';
+export type { SocketIdentity } from './handshake.js';
+export { nextBoundary, releasesImmediately, PRO_PERIOD_MS, FREE_PERIOD_MS } from './tier-release.js';
+
+/** refreshInterval (ms) sent in `connected` (§3.4). */
+export const REFRESH_INTERVAL_MS: Record<string, number> = { free: 900_000, pro: 300_000, elite: 30_000 };
+const TIER_ROOMS = ['tier-elite', 'tier-pro', 'tier-free'];
+export const OI_BATCH_ROOM = 'oi-batch';
+export const DEBUG_ROOM = 'debug';
+
+export interface RealtimeOptions {
+  httpServer: http.Server;
+  prisma: PrismaClient;
+  auth: Auth;
+  logger: Logger;
+  corsOrigins: string[];
+  redisUrl?: string | undefined;
+  /** Key prefix of the Redis adapter's channels (default `socket.io`); tests isolate with their own. */
+  redisKeyPrefix?: string;
+  legacyTokenAuth: boolean;
+  oiUpdateTickMs?: number;
+  now?: () => number;
+  /** Who may join the `debug` room (live feed of /debug/alerts): everyone, or admins only (default). */
+  debugAccess?: 'public' | 'admin';
+}
+
+export interface Realtime {
+  emitVolumeAlert(row: VolumeAlertRow): void;
+  emitOiAlert(row: OiAlertEvent): void;
+  queueOiUpdates(samples: OiUpdateSample[]): void;
+  emitUserAlertTriggered(userId: string, payload: UserAlertTriggeredEvent): void;
+  stats(): { clients: number; byTier: Record<string, number> };
+  /** Alerts waiting for their tier's boundary (for /health and tests). */
+  pending(): { pro: number; free: number; oiSymbols: number };
+  readonly io: Server;
+  /** Disconnects clients and the adapter; does NOT close the HTTP server (its owner does). */
+  close(): Promise<void>;
+}
+
+const SYMBOL_RE = /^[A-Z0-9]{2,30}$/;
+
+export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
+  const log = opts.logger.child({ component: 'realtime' });
+  const now = opts.now ?? Date.now;
+  const debugAccess = opts.debugAccess ?? 'admin';
+  const io = new Server(opts.httpServer, {
+    path: '/socket.io',
+    transports: ['websocket', 'polling'],
+    cors: { origin: opts.corsOrigins, methods: ['GET', 'POST'], credentials: true },
+    serveClient: true,
+  });
+
+  let pub: Redis | null = null;
+  let sub: Redis | null = null;
+  if (opts.redisUrl) {
+    pub = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    sub = pub.duplicate();
+    for (const [name, client] of [['pub', pub], ['sub', sub]] as const) {
+      let down = false;
+      client.on('error', (err) => {
+        if (!down) log.warn({ err, client: name }, 'socket.io redis adapter connection error');
+        down = true;
+      });
+      client.on('ready', () => {
+        if (down) log.info({ client: name }, 'socket.io redis adapter reconnected');
+        down = false;
+      });
+    }
+    await Promise.all([pub.connect(), sub.connect()]);
+    io.adapter(createAdapter(pub, sub, { key: opts.redisKeyPrefix ?? 'socket.io' }));
+    log.info('socket.io redis adapter enabled');
+  }
+
+  if (opts.legacyTokenAuth) {
+    log.warn(
+      'SOCKET_LEGACY_TOKEN_AUTH is on: the Socket.IO handshake trusts unsigned email/user-id tokens (legacy frontend). ' +
+        'Switch the frontend to signed tokens and set SOCKET_LEGACY_TOKEN_AUTH=false.',
+    );
+  }
+
+  io.use((socket, next) => {
+    identify(socket.handshake, socket.id, { auth: opts.auth, legacyTokenAuth: opts.legacyTokenAuth }).then(
+      (identity) => {
+        socket.data.identity = identity;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof HandshakeError) {
+          next(new Error(err.message));
+          return;
+        }
+        log.warn({ err }, 'socket handshake failed');
+        next(new Error('Authentication failed'));
+      },
+    );
+  });
+
+  io.on('connection', (socket) => onConnection(socket));
+
+  function onConnection(socket: Socket): void {
+    const identity = socket.data.identity as SocketIdentity;
+    void socket.join([`tier-${identity.tier}`, `user-${identity.userId}`]);
+    if (identity.role === 'ADMIN') void socket.join('role-admin');
+    socket.emit('connected', { tier: identity.tier, refreshInterval: REFRESH_INTERVAL_MS[identity.tier] ?? 900_000 });
+
+    socket.on('subscribe-symbol', (symbol: unknown) => {
+      const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
+      if (SYMBOL_RE.test(s)) void socket.join(`symbol-${s}`);
+    });
+    socket.on('unsubscribe-symbol', (symbol: unknown) => {
+      const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
+      if (SYMBOL_RE.test(s)) void socket.leave(`symbol-${s}`);
+    });
+    // No watchlist model exists on this side; the legacy answer for a watchlist the user does not own.
+    socket.on('subscribe-watchlist', () => {
+      socket.emit('error', { message: 'Watchlist not found' });
+    });
+    socket.on('subscribe-oi-batch', () => void socket.join(OI_BATCH_ROOM));
+    socket.on('unsubscribe-oi-batch', () => void socket.leave(OI_BATCH_ROOM));
+    socket.on('subscribe-debug', (ack?: unknown) => {
+      void allowDebug(socket, identity).then((ok) => {
+        if (ok) void socket.join(DEBUG_ROOM);
+        if (typeof ack === 'function') (ack as (r: { ok: boolean }) => void)({ ok });
+      });
+    });
+  }
+
+  async function allowDebug(socket: Socket, identity: SocketIdentity): Promise<boolean> {
+    if (debugAccess === 'public' || identity.role === 'ADMIN') return true;
+    const cookieToken = readCookie(socket.handshake.headers.cookie, DEBUG_TOKEN_COOKIE);
+    if (!cookieToken) return false;
+    const user = await opts.auth.verifyToken(cookieToken).catch(() => null);
+    return user?.role === 'ADMIN';
+  }
+
+  const proQueue = new TierReleaseQueue<VolumeAlertEvent>(PRO_PERIOD_MS, (items) => releaseVolume('tier-pro', items), now);
+  const freeQueue = new TierReleaseQueue<VolumeAlertEvent>(FREE_PERIOD_MS, (items) => releaseVolume('tier-free', items), now);
+
+  function releaseVolume(room: string, items: VolumeAlertEvent[]): void {
+    for (const payload of items) io.to(room).emit('volume-alert', payload);
+    log.debug({ room, count: items.length }, 'released queued volume alerts');
+  }
+
+  const coalescer = new OiUpdateCoalescer(opts.oiUpdateTickMs ?? 1000, (samples) => {
+    const timestamp = new Date(now()).toISOString();
+    const batch: OiBatchItemWire[] = [];
+    for (const s of samples) {
+      const update: OiUpdateWire = {
+        symbol: s.symbol,
+        openInterest: s.openInterest,
+        openInterestUsd: usdOrNull(s.openInterestUsd),
+        source: 'realtime',
+        timestamp,
+      };
+      // Batch subscribers get the array instead of one event per symbol.
+      io.to(TIER_ROOMS).except(OI_BATCH_ROOM).emit('open-interest-update', update);
+      batch.push({ ...update, markPrice: s.markPrice !== null && Number.isFinite(s.markPrice) && s.markPrice > 0 ? s.markPrice : null, ts: s.ts.toISOString() });
+    }
+    io.to(OI_BATCH_ROOM).emit('open-interest-updates', batch);
+  });
+
+  return {
+    io,
+    emitVolumeAlert(row) {
+      const payload = volumeAlertWire(row);
+      const at = row.detectionTime ?? row.timestamp;
+      io.to('tier-elite').emit('volume-alert', payload);
+      if (releasesImmediately(at, PRO_PERIOD_MS)) io.to('tier-pro').emit('volume-alert', payload);
+      else proQueue.push(payload);
+      if (releasesImmediately(at, FREE_PERIOD_MS)) io.to('tier-free').emit('volume-alert', payload);
+      else freeQueue.push(payload);
+      io.to(DEBUG_ROOM).emit('debug-alert', { kind: 'volume', alert: payload } satisfies DebugAlertWire);
+    },
+    emitOiAlert(row) {
+      const payload = oiAlertWire(row);
+      io.to(['role-admin', 'tier-pro', 'tier-elite']).emit('open-interest-alert', payload);
+      io.to(DEBUG_ROOM).emit('debug-alert', { kind: 'oi', alert: payload } satisfies DebugAlertWire);
+    },
+    queueOiUpdates(samples) {
+      coalescer.add(samples);
+    },
+    emitUserAlertTriggered(userId, payload) {
+      io.to(`user-${userId}`).emit('user-alert-triggered', payload);
+    },
+    stats() {
+      const byTier: Record<string, number> = { free: 0, pro: 0, elite: 0 };
+      let clients = 0;
+      for (const socket of io.of('/').sockets.values()) {
+        clients += 1;
+        const tier = (socket.data.identity as SocketIdentity | undefined)?.tier ?? 'free';
+        byTier[tier] = (byTier[tier] ?? 0) + 1;
+      }
+      return { clients, byTier };
+    },
+    pending() {
+      return { pro: proQueue.size(), free: freeQueue.size(), oiSymbols: coalescer.pendingCount() };
+    },
+    async close() {
+      proQueue.stop();
+      freeQueue.stop();
+      coalescer.stop();
+      io.local.disconnectSockets(true);
+      io.engine.close();
+      await Promise.resolve(io.of('/').adapter.close());
+      if (pub) await pub.quit().catch(() => undefined);
+      if (sub) await sub.quit().catch(() => undefined);
+    },
+  };
+}
