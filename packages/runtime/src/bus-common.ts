@@ -1,0 +1,20 @@
+/** Error thrown by bus implementations, with a stable `code`. */
+export class BusError extends Error {
+  readonly code: 'BUS_CLOSED' | 'BUS_NOT_SERIALISABLE' | 'BUS_INVALID_JSON' | 'BUS_STATE_WRITE';
+  constructor(code: BusError['code'], message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'BusError';
+    this.code = code;
+  }
+}
+
+export function toJson(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new BusError('BUS_NOT_SERIALISABLE', `value is not JSON-serialisable: ${(err as Error).message}`, err);
+  }
+  if (text === undefined) throw new BusError('BUS_NOT_SERIALISABLE', 'value is not JSON-serialisable (undefined/function)');
+  return text;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { MemoryBus } from './memory-bus.js';
+import { RedisBus } from './redis-bus.js';
+
+export { BusError } from './bus-common.js';
+
+/** Pub/sub plus small JSON key/value state, shared between the components of the stack. */
+export interface Bus {
+  readonly kind: 'redis' | 'memory';
+  /** `message` must be JSON-serialisable; subscribers receive the parsed copy. */
+  publish(channel: string, message: unknown): Promise<void>;
+  /** Resolves once the subscription is active; the returned function unsubscribes this handler. */
+  subscribe(channel: string, handler: (message: unknown) => void): Promise<() => Promise<void>>;
+  setJson(key: string, value: unknown, ttlSec?: number): Promise<void>;
+  getJson<T = unknown>(key: string): Promise<T | null>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CreateBusOptions {
+  /** When set: Redis pub/sub + keys. Otherwise an in-process bus. */
+  redisUrl?: string;
+  /** Prefix for every Redis key AND channel. Default 'volspike:'. */
+  keyPrefix?: string;
+  /** Memory bus only: setJson/getJson state is persisted here (atomic write) and reloaded. */
+  stateFile?: string;
+  logger: Logger;
+}
+
+export function createBus(opts: CreateBusOptions): Bus {
+  if (opts.redisUrl) return new RedisBus({ redisUrl: opts.redisUrl, keyPrefix: opts.keyPrefix ?? 'volspike:', logger: opts.logger });
+  return new MemoryBus({ stateFile: opts.stateFile, logger: opts.logger });
+}
+
+export const CHANNELS = {
+  /** payload: UniverseMessage; also stored with setJson(KEYS.universe) */
+  universe: 'universe',
+  /** payload: MarkPricesMessage (changed symbols only) */
+  markPrices: 'mark-prices',
+  /** payload: OiSamplesMessage */
+  oiSamples: 'oi-samples',
+  oiAlerts: 'oi-alerts',
+  /** payload: BudgetSnapshot (from binance-client), each component ~every 5 s */
+  budget: 'weight-budget',
+} as const satisfies Record<string, string>;
+
+export const KEYS = {
+  universe: 'universe:current',
+  /** Record<symbol, MarkPriceRecord> */
+  markPrices: 'mark-prices:all',
+} as const satisfies Record<string, string>;
+
+export interface UniverseMessage {
+  updatedAt: string;
+  enterThreshold: number;
+  exitThreshold: number;
+  symbols: { symbol: string; quoteVolume24h: number; enteredAt: string; lastSeenAt: string }[];
+}
+
+export interface MarkPriceRecord {
+  symbol: string;
+  markPrice: number;
+  indexPrice: number | null;
+  fundingRate: number | null;
+  nextFundingTime: number | null;
+  /** epoch ms */
+  updatedAt: number;
+}
+
+export interface MarkPricesMessage {
+  updatedAt: number;
+  prices: MarkPriceRecord[];
+}
+
+export interface OiSampleMessage {
+  symbol: string;
+  openInterest: number;
+  openInterestUsd: number | null;
+  markPrice: number | null;
+  /** epoch ms */
+  ts: number;
+}
+
+export interface OiSamplesMessage {
+  samples: OiSampleMessage[];
+}

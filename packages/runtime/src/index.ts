@@ -1,0 +1,20 @@
+export { EnvError, env, loadEnv } from './env.js';
+export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
+export { Lifecycle, type LifecycleOptions } from './lifecycle.js';
+export {
+  BusError,
+  CHANNELS,
+  KEYS,
+  createBus,
+  type Bus,
+  type CreateBusOptions,
+  type MarkPriceRecord,
+  type MarkPricesMessage,
+  type OiSampleMessage,
+  type OiSamplesMessage,
+  type UniverseMessage,
+} from './bus.js';
+export { MemoryBus } from './memory-bus.js';
+export { RedisBus } from './redis-bus.js';
+export { createMetrics, startStatusServer, type HealthResult, type StatusServer, type StatusServerOptions } from './status-server.js';
+export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
