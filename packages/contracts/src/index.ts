@@ -1,0 +1,18 @@
+export * from './common.js';
+export * from './volume-alerts.js';
+export * from './open-interest.js';
+export * from './oi-alerts.js';
+export * from './user-alerts.js';
+export * from './telegram.js';
+export * from './system.js';
+export {
+  ConnectedEventSchema,
+  OiUpdateEventSchema,
+  OiUpdatesEventSchema,
+  SOCKET_EVENTS,
+  type ConnectedEvent,
+  type OiUpdateEvent,
+  type OiUpdatesEvent,
+} from './socket-events.js';
+export { ROUTES, type RouteSpec, type RouteAuth } from './routes.js';
+export { buildOpenApiDocument } from './openapi.js';
