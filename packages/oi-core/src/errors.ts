@@ -1,0 +1,16 @@
+/** Typed error for invalid configuration or input passed to an oi-core rule. `code` is stable. */
+export type OiCoreErrorCode =
+  | 'POLL_BUDGET_INVALID'
+  | 'POLL_INTERVALS_INVALID'
+  | 'UNIVERSE_THRESHOLDS_INVALID'
+  | 'OI_TIMEFRAMES_INVALID'
+  | 'RING_BUFFER_INVALID';
+
+export class OiCoreError extends Error {
+  readonly code: OiCoreErrorCode;
+  constructor(code: OiCoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OiCoreError';
+    this.code = code;
+  }
+}
