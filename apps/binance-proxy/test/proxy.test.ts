@@ -106,7 +106,7 @@ describe('GET /api/binance/futures/info', () => {
     const good = await get(`${proxy.url}/api/binance/futures/info`);
     expect(good.status).toBe(200);
     await fault(EXCHANGE_INFO, 500, 100_000);
-    await until(async () => (JSON.parse((await get(`${proxy.url}/health`)).text) as { status: string }).status === 'stale');
+    await until(async () => (JSON.parse((await get(`${proxy.url}/health`)).text) as { cache: { consecutiveFailures: number } }).cache.consecutiveFailures > 0);
 
     const served = await get(`${proxy.url}/api/binance/futures/info`);
     expect(served.status).toBe(200);
