@@ -45,7 +45,29 @@ interface AppliedRow {
  * MIGRATION_PREVIOUSLY_FAILED when Prisma recorded an unfinished migration (resolve it first).
  * A migration that fails is rolled back completely and not recorded (MIGRATION_FAILED).
  */
-export async function migrate(databaseUrl: string, opts: MigrateOptions = {}): Promise<MigrateResult> {
+export function migrate(databaseUrl: string, opts: MigrateOptions = {}): Promise<MigrateResult> {
+  // Calls with the same URL are also serialised in-process: the advisory lock does not separate
+  // connections to the embedded PGlite server, which all share its single session.
+  const key = databaseUrl;
+  const prev = inProcess.get(key) ?? Promise.resolve();
+  const run = prev.then(
+    () => migrateLocked(databaseUrl, opts),
+    () => migrateLocked(databaseUrl, opts),
+  );
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  inProcess.set(key, tail);
+  void tail.then(() => {
+    if (inProcess.get(key) === tail) inProcess.delete(key);
+  });
+  return run;
+}
+
+const inProcess = new Map<string, Promise<void>>();
+
+async function migrateLocked(databaseUrl: string, opts: MigrateOptions): Promise<MigrateResult> {
   const migrations = readMigrations(opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
   const log = opts.logger;
   const client = new pg.Client({ connectionString: databaseUrl });

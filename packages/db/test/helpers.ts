@@ -1,0 +1,47 @@
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DEFAULT_MIGRATIONS_DIR } from '../src/index.js';
+
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Tables, columns, indexes, constraints and enums of the public schema, as one comparable string. */
+export async function catalogSnapshot(url: string): Promise<string> {
+  const columns = await query(
+    url,
+    `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, numeric_precision, numeric_scale, datetime_precision
+     FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+  );
+  const indexes = await query(url, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`);
+  const constraints = await query(
+    url,
+    `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+     WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
+  );
+  const enums = await query(
+    url,
+    `SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid ORDER BY t.typname, e.enumsortorder`,
+  );
+  return JSON.stringify({ columns, indexes, constraints, enums });
+}
+
+/** A copy of the repository's migrations in a temp folder, to add or alter migrations in a test. */
+export function copyMigrations(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'volspike-migrations-'));
+  cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+  return dir;
+}
+
+export function addMigration(dir: string, name: string, sql: string): void {
+  mkdirSync(join(dir, name));
+  writeFileSync(join(dir, name, 'migration.sql'), sql);
+}
