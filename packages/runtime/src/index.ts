@@ -18,3 +18,15 @@ export { MemoryBus } from './memory-bus.js';
 export { RedisBus } from './redis-bus.js';
 export { createMetrics, startStatusServer, type HealthResult, type StatusServer, type StatusServerOptions } from './status-server.js';
 export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
+export {
+  FileOutboxStore,
+  MemoryOutboxStore,
+  Outbox,
+  OutboxError,
+  RedisOutboxStore,
+  parseRetryAfter,
+  type OutboxMessage,
+  type OutboxOptions,
+  type OutboxStats,
+  type OutboxStore,
+} from './outbox.js';
