@@ -128,24 +128,36 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
     if (identity.role === 'ADMIN') void socket.join('role-admin');
     socket.emit('connected', { tier: identity.tier, refreshInterval: REFRESH_INTERVAL_MS[identity.tier] ?? 900_000 });
 
-    socket.on('subscribe-symbol', (symbol: unknown) => {
+    // Client events may carry an acknowledgement callback; legacy clients send none.
+    const ack = (fn: unknown, body: { ok: boolean }) => {
+      if (typeof fn === 'function') (fn as (r: { ok: boolean }) => void)(body);
+    };
+    socket.on('subscribe-symbol', (symbol: unknown, fn?: unknown) => {
       const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
       if (SYMBOL_RE.test(s)) void socket.join(`symbol-${s}`);
+      ack(fn, { ok: SYMBOL_RE.test(s) });
     });
-    socket.on('unsubscribe-symbol', (symbol: unknown) => {
+    socket.on('unsubscribe-symbol', (symbol: unknown, fn?: unknown) => {
       const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
       if (SYMBOL_RE.test(s)) void socket.leave(`symbol-${s}`);
+      ack(fn, { ok: SYMBOL_RE.test(s) });
     });
     // No watchlist model exists on this side; the legacy answer for a watchlist the user does not own.
     socket.on('subscribe-watchlist', () => {
       socket.emit('error', { message: 'Watchlist not found' });
     });
-    socket.on('subscribe-oi-batch', () => void socket.join(OI_BATCH_ROOM));
-    socket.on('unsubscribe-oi-batch', () => void socket.leave(OI_BATCH_ROOM));
-    socket.on('subscribe-debug', (ack?: unknown) => {
+    socket.on('subscribe-oi-batch', (fn?: unknown) => {
+      void socket.join(OI_BATCH_ROOM);
+      ack(fn, { ok: true });
+    });
+    socket.on('unsubscribe-oi-batch', (fn?: unknown) => {
+      void socket.leave(OI_BATCH_ROOM);
+      ack(fn, { ok: true });
+    });
+    socket.on('subscribe-debug', (fn?: unknown) => {
       void allowDebug(socket, identity).then((ok) => {
         if (ok) void socket.join(DEBUG_ROOM);
-        if (typeof ack === 'function') (ack as (r: { ok: boolean }) => void)({ ok });
+        ack(fn, { ok });
       });
     });
   }

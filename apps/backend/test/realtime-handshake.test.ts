@@ -1,0 +1,136 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@volspike/db/testing';
+import type { TestDatabase } from '@volspike/db/testing';
+import { connectClient, createUser, sleep, startRealtimeServer, waitFor } from './realtime-helpers.js';
+import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
+
+const triggered = (id: string) => ({
+  id,
+  symbol: 'BTCUSDT',
+  alertType: 'PRICE_CROSS',
+  alertTypeName: 'Price',
+  threshold: 1,
+  thresholdFormatted: '$1',
+  currentValue: 2,
+  currentValueFormatted: '$2',
+  previousValue: 0.5,
+  previousValueFormatted: '$0.5',
+  crossedUp: true,
+  direction: 'above' as const,
+  timestamp: '2026-01-01T00:00:00.000Z',
+});
+
+async function rejection(p: Promise<RecordingClient>): Promise<string> {
+  try {
+    const c = await p;
+    c.socket.close();
+    return 'accepted';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe('Socket.IO handshake', () => {
+  let db: TestDatabase;
+  let legacyOn: RealtimeServer;
+  let legacyOff: RealtimeServer;
+  let pro: { id: string; email: string };
+  let banned: { id: string; email: string };
+  const open: RecordingClient[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    legacyOn = await startRealtimeServer(db.prisma, { legacyTokenAuth: true });
+    legacyOff = await startRealtimeServer(db.prisma, { legacyTokenAuth: false });
+    pro = await createUser(db.prisma, { email: 'pro@example.com', tier: 'pro' });
+    banned = await createUser(db.prisma, { email: 'banned@example.com', tier: 'elite', status: 'BANNED' });
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.socket.close();
+    await legacyOn?.close();
+    await legacyOff?.close();
+    await db?.drop();
+  });
+
+  const keep = (c: RecordingClient) => {
+    open.push(c);
+    return c;
+  };
+
+  it('rejects a missing or empty token with "Authentication required"', async () => {
+    expect(await rejection(connectClient(legacyOn.url, {}))).toBe('Authentication required');
+    expect(await rejection(connectClient(legacyOn.url, { token: '' }))).toBe('Authentication required');
+  });
+
+  it('accepts a signed token and puts the socket in its tier and user rooms', async () => {
+    const c = keep(await connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(pro) }));
+    expect(c.of('connected')[0]!.payload).toEqual({ tier: 'pro', refreshInterval: 300_000 });
+    legacyOff.realtime.emitUserAlertTriggered(pro.id, triggered('ua-signed'));
+    await waitFor(() => c.of('user-alert-triggered').length === 1);
+  });
+
+  it('rejects a signed token for an unknown or banned user, or with a wrong signature, as "Invalid token"', async () => {
+    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken({ id: 'no-such-user' }) }))).toBe('Invalid token');
+    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(banned) }))).toBe('Invalid token');
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(pro.id).sign(new TextEncoder().encode('another-secret'));
+    expect(await rejection(connectClient(legacyOff.url, { token: forged }))).toBe('Invalid token');
+  });
+
+  it('with SOCKET_LEGACY_TOKEN_AUTH on, trusts an email or an id (query.method=id) as before', async () => {
+    const byEmail = keep(await connectClient(legacyOn.url, { token: pro.email }));
+    expect(byEmail.of('connected')[0]!.payload).toEqual({ tier: 'pro', refreshInterval: 300_000 });
+    const byId = keep(await connectClient(legacyOn.url, { token: pro.id }, { query: { method: 'id' } }));
+    expect(byId.of('connected')[0]!.payload).toMatchObject({ tier: 'pro' });
+    legacyOn.realtime.emitUserAlertTriggered(pro.id, triggered('ua-legacy'));
+    await waitFor(() => byEmail.of('user-alert-triggered').length === 1 && byId.of('user-alert-triggered').length === 1);
+    expect(await rejection(connectClient(legacyOn.url, { token: 'nobody@example.com' }))).toBe('Invalid token');
+    expect(await rejection(connectClient(legacyOn.url, { token: 'mock-token-1-123' }))).toBe('Invalid token');
+  });
+
+  it('with SOCKET_LEGACY_TOKEN_AUTH off, an email, id or mock token gets guest rights at most', async () => {
+    const spoofs = [
+      keep(await connectClient(legacyOff.url, { token: pro.email })),
+      keep(await connectClient(legacyOff.url, { token: pro.id }, { query: { method: 'id' } })),
+      keep(await connectClient(legacyOff.url, { token: 'mock-token-1-123' })),
+    ];
+    for (const s of spoofs) expect(s.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
+    legacyOff.realtime.emitUserAlertTriggered(pro.id, triggered('ua-private'));
+    legacyOff.realtime.emitOiAlert({
+      id: 'oi',
+      symbol: 'BTCUSDT',
+      direction: 'UP',
+      baseline: 1,
+      current: 2,
+      pctChange: 1,
+      absChange: 1,
+      priceChange: null,
+      fundingRate: null,
+      timeframe: '5 min',
+      source: 'oi_realtime_poller',
+      ts: new Date(),
+      createdAt: new Date(),
+    });
+    await sleep(200);
+    for (const s of spoofs) {
+      expect(s.of('user-alert-triggered')).toEqual([]);
+      expect(s.of('open-interest-alert')).toEqual([]);
+    }
+  });
+
+  it('checks a legacy sessionId: a revoked session is refused', async () => {
+    const session = await db.prisma.session.create({ data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() } });
+    expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe('Session invalid: revoked');
+    const live = await db.prisma.session.create({ data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) } });
+    keep(await connectClient(legacyOn.url, { token: pro.email, sessionId: live.id }));
+  });
+
+  it('lets only admins join the debug feed when debug access is admin', async () => {
+    const admin = await createUser(db.prisma, { email: 'root@example.com', tier: 'free', role: 'ADMIN' });
+    const guest = keep(await connectClient(legacyOff.url, { token: 'guest' }));
+    const adm = keep(await connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(admin) }));
+    expect(await guest.socket.emitWithAck('subscribe-debug')).toEqual({ ok: false });
+    expect(await adm.socket.emitWithAck('subscribe-debug')).toEqual({ ok: true });
+  });
+});
