@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { BinanceRestClient } from '@volspike/binance-client';
+import type { WeightBudget } from '@volspike/binance-client';
+import { estimatedPollIntervalSec } from '@volspike/oi-core';
+import { FileOutboxStore, Outbox } from '@volspike/runtime';
+import type { Bus, Lifecycle, Logger, UniverseMessage } from '@volspike/runtime';
+import { EnvSchema, loadAppEnv } from './env.js';
+import type { Env } from './env.js';
+import { HeartbeatSender } from './heartbeat.js';
+import { universeMetrics } from './metrics.js';
+import { SymbolSource } from './symbol-source.js';
+import { UniverseJob } from './universe-job.js';
+import type { UniverseJobStatus } from './universe-job.js';
+import { UniverseStore } from './universe-store.js';
+import { TickerVolumeFeed, VolumeSource } from './volume-source.js';
+
+export { EnvSchema, loadAppEnv };
+export type { Env };
+export { UniverseJob } from './universe-job.js';
+export type { UniverseJobStatus } from './universe-job.js';
+export { UniverseStore } from './universe-store.js';
+export { SymbolSource, SymbolListError } from './symbol-source.js';
+export { TickerVolumeFeed, VolumeSource, VolumeUnavailableError } from './volume-source.js';
+export { HeartbeatSender } from './heartbeat.js';
+
+export interface AppDeps {
+  logger: Logger;
+  bus: Bus;
+  budget: WeightBudget;
+  dataDir: string;
+  metrics: Registry;
+  lifecycle?: Lifecycle;
+}
+
+export interface UniverseJobHandle {
+  stop(): Promise<void>;
+  health(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  /** Runs one refresh now (tests, CLI); resolves true when a universe was published. */
+  refreshNow(): Promise<boolean>;
+  universe(): UniverseMessage | null;
+  status(): UniverseJobStatus;
+  outbox: Outbox;
+}
+
+/** Starts the universe loop, the ticker stream (when enabled), the backend outbox and the heartbeat. */
+export async function start(env: Env, deps: AppDeps): Promise<UniverseJobHandle> {
+  const logger = deps.logger;
+  const dir = join(deps.dataDir, 'universe-job');
+  const metrics = universeMetrics(deps.metrics);
+  const rest = new BinanceRestClient({
+    baseUrl: env.BINANCE_REST_URL,
+    budget: deps.budget,
+    component: 'universe-job',
+    logger: logger.child({ component: 'binance-rest' }),
+    timeoutMs: 30_000,
+  });
+  const feed = env.UNIVERSE_USE_TICKER_WS
+    ? new TickerVolumeFeed({ wsUrl: env.BINANCE_WS_URL, warmupMs: env.UNIVERSE_WS_WARMUP_SEC * 1000, logger: logger.child({ component: 'ticker-ws' }) })
+    : null;
+  const outbox = new Outbox({
+    name: 'universe-job',
+    store: new FileOutboxStore(join(dir, 'outbox'), 'universe-job'),
+    logger: logger.child({ component: 'outbox' }),
+    // Each message is a full universe: a long backend outage only needs the newest ones.
+    maxItems: 100,
+  });
+  await outbox.start();
+  const store = new UniverseStore({
+    bus: deps.bus,
+    stateFile: join(dir, 'universe.json'),
+    apiUrl: env.VOLSPIKE_API_URL,
+    logger: logger.child({ component: 'universe-store' }),
+    thresholds: { enter: env.OI_LIQUID_ENTER_QUOTE_24H, exit: env.OI_LIQUID_EXIT_QUOTE_24H },
+  });
+  const job = new UniverseJob({
+    symbols: new SymbolSource({ proxyUrl: env.BINANCE_PROXY_URL, rest, includeTradFi: env.INCLUDE_TRADIFI, logger }),
+    volumes: new VolumeSource({ rest, feed, logger }),
+    store,
+    outbox,
+    logger,
+    metrics,
+    apiUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    enterThreshold: env.OI_LIQUID_ENTER_QUOTE_24H,
+    exitThreshold: env.OI_LIQUID_EXIT_QUOTE_24H,
+    maxSymbols: env.OI_LIQUID_MAX_SYMBOLS,
+    refreshMs: env.OI_UNIVERSE_REFRESH_SEC * 1000,
+    oiWeightPerMin: env.OI_WEIGHT_BUDGET_PER_MIN,
+    estimateIntervalSec: (n, w) => estimatedPollIntervalSec(n, w),
+  });
+  const heartbeat = new HeartbeatSender({
+    apiUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    intervalMs: env.UNIVERSE_HEARTBEAT_SEC * 1000,
+    body: () => job.heartbeat(),
+    logger: logger.child({ component: 'heartbeat' }),
+  });
+  if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend will reject universe updates and heartbeats');
+
+  feed?.start();
+  job.start();
+  heartbeat.start(Math.min(1_000, env.UNIVERSE_HEARTBEAT_SEC * 1000));
+  logger.info(
+    {
+      refreshSec: env.OI_UNIVERSE_REFRESH_SEC,
+      enter: env.OI_LIQUID_ENTER_QUOTE_24H,
+      exit: env.OI_LIQUID_EXIT_QUOTE_24H,
+      maxSymbols: env.OI_LIQUID_MAX_SYMBOLS ?? null,
+      tickerWs: env.UNIVERSE_USE_TICKER_WS,
+      proxy: env.BINANCE_PROXY_URL,
+    },
+    'universe-job started',
+  );
+
+  let stopping: Promise<void> | null = null;
+  return {
+    outbox,
+    refreshNow: () => job.refreshNow(),
+    universe: () => job.universe(),
+    status: () => job.status(),
+    async health() {
+      const s = job.status();
+      return { ok: s.status !== 'degraded', body: { service: 'universe-job', ...s, outbox: outbox.stats(), tickerSymbols: feed?.size() ?? null } };
+    },
+    stop() {
+      stopping ??= (async () => {
+        await job.stop();
+        await heartbeat.stop();
+        await feed?.stop();
+        await outbox.flush(2_000).catch(() => undefined);
+        await outbox.stop();
+      })();
+      return stopping;
+    },
+  };
+}
