@@ -297,22 +297,18 @@ export class Market {
     const now = this.now;
     const n = st.hist.q.length;
     const frac = Math.min(1, Math.max(0, (now - st.cur.t) / HOUR_MS));
-    let high = st.cur.h;
-    let low = st.cur.l;
-    let volume = st.cur.v;
-    let count = st.cur.n;
-    for (let k = n - 24; k < n; k++) {
-      const c = st.histCandle(k);
-      if (!c) continue;
-      const w = k === n - 24 ? 1 - frac : 1;
-      if (w > 0) {
-        if (c.h > high) high = c.h;
-        if (c.l < low) low = c.l;
-      }
-      volume += c.v * w;
-      count += Math.round(c.n * w);
-    }
+    const a = st.last23();
     const old = st.histCandle(n - 24);
+    let high = Math.max(a.h, st.cur.h);
+    let low = Math.min(a.l, st.cur.l);
+    let volume = a.v + st.cur.v;
+    let count = a.n + st.cur.n;
+    if (old && frac < 1) {
+      high = Math.max(high, old.h);
+      low = Math.min(low, old.l);
+      volume += old.v * (1 - frac);
+      count += Math.round(old.n * (1 - frac));
+    }
     const open = old ? old.o + (old.c - old.o) * frac : st.cur.o;
     return { open, high, low, volume, quoteVolume: st.quoteVolume24h(now), count, openTime: now - 24 * HOUR_MS };
   }

@@ -33,6 +33,9 @@ export interface SimOptions {
   historyHours?: number;
   /** WS incoming messages per second before a disconnect (default 10) */
   wsMaxIncomingPerSec?: number;
+  /** the market's and the weight windows' clock (default Date.now); tests pass a faster one to see
+   *  candles close. WS pings, lifetime, silence and the incoming-message rate use real time. */
+  clock?: () => number;
 }
 
 export interface SimStats {
@@ -92,6 +95,7 @@ const DEFAULTS: Required<SimOptions> = {
   dataLimitPer5m: 1000,
   historyHours: 14 * 24,
   wsMaxIncomingPerSec: 10,
+  clock: Date.now,
 };
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
@@ -103,7 +107,8 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const opts: Required<SimOptions> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (opts as Record<string, unknown>)[k] = v;
-  const newMarket = (): Market => new Market({ seed: opts.seed, symbols: opts.symbols, lively: opts.lively, historyHours: opts.historyHours });
+  const clock = opts.clock;
+  const newMarket = (): Market => new Market({ seed: opts.seed, symbols: opts.symbols, lively: opts.lively, historyHours: opts.historyHours, now: clock() });
   const endpoints = createEndpoints(opts.weightLimitPerMin);
   const limiter = new RateLimiter({
     weightLimitPerMin: opts.weightLimitPerMin,
@@ -136,7 +141,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       () => ctx.market,
     ),
     stats: () => {
-      const now = Date.now();
+      const now = clock();
       const byClient: Record<string, number> = {};
       for (const ip of Object.keys(requestsByClient)) byClient[ip] = limiter.used(ip, now);
       return {
@@ -154,7 +159,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
         wsMessagesSent: ctx.hub.messagesSent,
         wsRateDisconnects: ctx.hub.rateDisconnects,
         wsLifetimeDisconnects: ctx.hub.lifetimeDisconnects,
-        wsSilenced: ctx.hub.silenced(now),
+        wsSilenced: ctx.hub.silenced(Date.now()),
       };
     },
     reset: () => {
@@ -173,7 +178,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const serveRest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const path = url.pathname;
     const ip = req.socket.remoteAddress ?? 'unknown';
-    const now = Date.now();
+    const now = clock();
     requests[path] = (requests[path] ?? 0) + 1;
     requestsByClient[ip] = (requestsByClient[ip] ?? 0) + 1;
     const usedHeader = (): Record<string, number> => ({ 'X-MBX-USED-WEIGHT-1M': limiter.used(ip, now) });
@@ -282,7 +287,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   const loop = (): void => {
-    const now = Date.now();
+    const now = clock();
     ctx.market.tick(now);
     ctx.hub.onTick(now);
     if (!closed) timer = setTimeout(loop, opts.tickMs);

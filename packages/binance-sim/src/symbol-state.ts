@@ -51,6 +51,7 @@ export class SymbolState {
   readonly oiAnchorPrice: number;
   changed = true;
   lastLivelyHour = 0;
+  private agg: { len: number; q: number; v: number; n: number; h: number; l: number } | null = null;
 
   constructor(
     seed: SymbolSeed,
@@ -267,14 +268,29 @@ export class SymbolState {
     return bridgeMinutes(hour, rng, this.dailyVol / Math.sqrt(1440), this.tradeSize);
   }
 
+  /** Sums over the last 23 complete hours (recomputed when an hour closes or volumes are rescaled). */
+  last23(): { len: number; q: number; v: number; n: number; h: number; l: number } {
+    const len = this.hist.q.length;
+    if (this.agg?.len === len) return this.agg;
+    const a = { len, q: 0, v: 0, n: 0, h: -Infinity, l: Infinity };
+    for (let k = Math.max(0, len - 23); k < len; k++) {
+      const c = this.histCandle(k);
+      if (!c) continue;
+      a.q += c.q;
+      a.v += c.v;
+      a.n += c.n;
+      if (c.h > a.h) a.h = c.h;
+      if (c.l < a.l) a.l = c.l;
+    }
+    this.agg = a;
+    return a;
+  }
+
   /** 24h rolling quote volume: 23 full hours, the live hour, and the uncovered part of the hour 24 ago. */
   quoteVolume24h(now: number): number {
     const n = this.hist.q.length;
-    let sum = this.cur.q;
-    for (let k = n - 23; k < n; k++) sum += this.hist.q[k] ?? 0;
     const frac = Math.min(1, Math.max(0, (now - this.cur.t) / HOUR_MS));
-    sum += (this.hist.q[n - 24] ?? 0) * (1 - frac);
-    return sum;
+    return this.last23().q + this.cur.q + (this.hist.q[n - 24] ?? 0) * (1 - frac);
   }
 
   /** Sets the rolling 24h quote volume by scaling the last 24 hours (and the volume level). */
@@ -283,10 +299,12 @@ export class SymbolState {
     const n = this.hist.q.length;
     if (current <= 0) {
       for (let k = Math.max(0, n - 24); k < n; k++) this.hist.q[k] = target / 24;
+      this.agg = null;
       this.cur.q = 0;
       this.dailyQuote = target;
       return;
     }
+    this.agg = null;
     const f = target / current;
     for (let k = Math.max(0, n - 24); k < n; k++) this.hist.q[k] = (this.hist.q[k] ?? 0) * f;
     this.scaleCurrentHour(f);

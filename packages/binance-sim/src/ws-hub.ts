@@ -192,7 +192,7 @@ export class WsHub {
 
   /** Called after each market tick: sends whatever is due. */
   onTick(now: number): void {
-    if (this.silenced(now)) return;
+    if (this.silenced(Date.now())) return;
     const market = this.market();
     const markDue = now - this.lastMark >= this.opts.markPriceIntervalMs;
     const mark1sDue = now - this.lastMark1s >= this.opts.markPrice1sIntervalMs;
