@@ -5,3 +5,5 @@ export * from './universe.js';
 export * from './py-format.js';
 export * from './volume.js';
 export * from './schedule.js';
+export * from './cross.js';
+export * from './ring-buffer.js';
