@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WeightBudget } from '@volspike/binance-client';
 import * as proxyApp from '@volspike/binance-proxy';
@@ -223,6 +224,70 @@ describe('universe-job against the simulated exchange', () => {
       await restarted.stop();
     } finally {
       await freshBus.close();
+    }
+  });
+
+  it('continues from the backend copy when the bus is empty, keeping enteredAt and members between the thresholds', async () => {
+    const perps = sim.market.symbols().filter((s) => s.usdtPerpetual);
+    const between = perps.find((s) => sim.market.quoteVolume24h(s.symbol) < ENTER * 0.9)!;
+    await simPost('/__sim/quote-volume', { symbol: between.symbol, quoteVolume24h: (EXIT + ENTER) / 2 });
+    const enteredAt = '2025-03-01T10:05:01.000Z';
+    backend.state.universe = {
+      updatedAt: '2025-03-01T10:10:00.000Z',
+      enterThreshold: ENTER,
+      exitThreshold: EXIT,
+      symbols: [{ symbol: between.symbol, quoteVolume24h: 3e6, enteredAt, lastSeenAt: '2025-03-01T10:10:00.000Z', estimatedPollIntervalSec: 5 }],
+      totalSymbols: 1,
+    };
+    const job = await startJob();
+    await job.refreshNow();
+    const member = job.universe()!.symbols.find((m) => m.symbol === between.symbol);
+    expect(member?.enteredAt).toBe(enteredAt);
+    expect(job.status().priorLoadedFrom).toBe('backend');
+  });
+
+  it('says so when no stored universe can be read, and starts from an empty one', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    const env = loadAppEnv({
+      VOLSPIKE_API_URL: 'http://127.0.0.1:9',
+      BINANCE_PROXY_URL: proxy.url,
+      BINANCE_REST_URL: sim.url,
+      OI_UNIVERSE_REFRESH_SEC: '300',
+      UNIVERSE_USE_TICKER_WS: 'false',
+    });
+    const job = await start(env, { logger: createLogger({ name: 'uj', level: 'info', destination: sink }), bus, budget, dataDir, metrics: createMetrics() });
+    jobs.push(job);
+    await job.refreshNow();
+    expect(job.status().priorLoadedFrom).toBeNull();
+    const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string; unreadable?: { source: string }[] }).find((l) => /could not read any stored universe/.test(l.msg));
+    expect(warned?.level).toBe(40);
+    expect(warned?.unreadable?.map((u) => u.source)).toContain('backend');
+  });
+
+  it('publishes through a Redis bus to other processes', async () => {
+    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const keyPrefix = `test:universe-job:${process.pid}:${Date.now()}:`;
+    const pub = createBus({ redisUrl, keyPrefix, logger });
+    const sub = createBus({ redisUrl, keyPrefix, logger });
+    try {
+      const received: UniverseMessage[] = [];
+      const unsubscribe = await sub.subscribe(CHANNELS.universe, (m) => received.push(m as UniverseMessage));
+      const job = await startJob({}, { bus: pub });
+      await job.refreshNow();
+      await until(() => received.length > 0);
+      expect(symbolsOf(received.at(-1)!)).toEqual(symbolsOf(job.universe()));
+      expect(symbolsOf(await sub.getJson<UniverseMessage>(KEYS.universe))).toEqual(symbolsOf(job.universe()));
+      await job.stop();
+      await unsubscribe();
+    } finally {
+      await pub.close();
+      await sub.close();
     }
   });
 
