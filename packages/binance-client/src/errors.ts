@@ -1,0 +1,43 @@
+export type BinanceErrorCode =
+  | 'BINANCE_RATE_LIMITED'
+  | 'BINANCE_IP_BANNED'
+  | 'BINANCE_BAD_REQUEST'
+  | 'BINANCE_SERVER_ERROR'
+  | 'BINANCE_NETWORK'
+  | 'BINANCE_TIMEOUT'
+  | 'BINANCE_INVALID_RESPONSE'
+  | 'BINANCE_PAUSED';
+
+export interface BinanceErrorOptions {
+  status?: number;
+  binanceCode?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** Request path that produced the error, without query (for logs). */
+  path?: string;
+}
+
+/** Every failure of binance-client surfaces as this class with a stable `code`. */
+export class BinanceError extends Error {
+  override readonly name = 'BinanceError';
+  readonly code: BinanceErrorCode;
+  readonly status?: number;
+  readonly binanceCode?: number;
+  readonly retryAfterMs?: number;
+  readonly path?: string;
+  override readonly cause?: unknown;
+
+  constructor(code: BinanceErrorCode, message: string, opts: BinanceErrorOptions = {}) {
+    super(message);
+    this.code = code;
+    if (opts.status !== undefined) this.status = opts.status;
+    if (opts.binanceCode !== undefined) this.binanceCode = opts.binanceCode;
+    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+    if (opts.path !== undefined) this.path = opts.path;
+    if (opts.cause !== undefined) this.cause = opts.cause;
+  }
+}
+
+export function isBinanceError(e: unknown, code?: BinanceErrorCode): e is BinanceError {
+  return e instanceof BinanceError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,417 @@
+// WeightBudget: request *weight* per egress IP, shared by every component (and every process when a
+// Redis URL is given). See docs/adr/0003-weight-budget.md for why it works this way.
+import { randomUUID } from 'node:crypto';
+import Bottleneck from 'bottleneck';
+import { Redis } from 'ioredis';
+import type { Logger } from '@volspike/runtime';
+import { BudgetRedisState, type UsageEntry } from './budget-redis.js';
+import { capFor, DEFAULT_COMPONENT_SHARES, resolveShare, type BudgetShare } from './budget-shares.js';
+import { BinanceError } from './errors.js';
+
+export interface BudgetSnapshot {
+  at: number;
+  limitPerMin: number;
+  usablePerMin: number;
+  usedLastMinute: number;
+  serverUsedWeight1m: number | null;
+  headroom: number;
+  queued: number;
+  pausedUntil: number | null;
+  pauseReason: string | null;
+  rejected429: number;
+  banned418: number;
+  byComponent: Record<string, { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }>;
+}
+
+export interface WeightBudgetOptions {
+  limitPerMin?: number;
+  safetyMargin?: number;
+  redisUrl?: string;
+  /** Budget id = egress IP key; processes with the same id (and Redis) share one budget. */
+  id?: string;
+  shares?: Record<string, BudgetShare>;
+  logger: Logger;
+  now?: () => number;
+  /** Length of the weight window (Binance: one minute). Shorter only in tests. */
+  windowMs?: number;
+  /** Redis key prefix (default 'volspike:'). */
+  keyPrefix?: string;
+  /** Reservoir before the server's used-weight header is known (a restart must not burst). Default 5 % of usable. */
+  initialReservoir?: number;
+  /** How often a clustered budget refreshes its view of the shared state (ms). */
+  syncIntervalMs?: number;
+}
+
+const MAX_PAUSE_MS = 3 * 24 * 3600 * 1000;
+
+export class WeightBudget {
+  private readonly limit: number;
+  private readonly usable: number;
+  private readonly windowMs: number;
+  private readonly shares: Record<string, BudgetShare>;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly limiter: Bottleneck;
+  private readonly probe: number;
+  private readonly syncMs: number;
+  private readonly redis: Redis | null = null;
+  private readonly shared: BudgetRedisState | null = null;
+  private readonly connection: Bottleneck.IORedisConnection | null = null;
+  private readonly ready: Promise<void>;
+  private windowIndex = -1;
+  private calibrated = false;
+  private reconcileChain: Promise<void> = Promise.resolve();
+  private rollTimer: NodeJS.Timeout | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private pauseState: { until: number; reason: '429' | '418' } | null = null;
+  private localCounters = { rejected429: 0, banned418: 0 };
+  private remoteCounters = { rejected429: 0, banned418: 0 };
+  private localUsage: UsageEntry[] = [];
+  private remoteUsage: UsageEntry[] = [];
+  private server: { used: number; at: number } | null = null;
+  private readonly queuedBy = new Map<string, number>();
+  private readonly admittedBy = new Map<string, number>();
+  private readonly gates = new Map<string, { queue: { w: number; resolve: () => void; reject: (e: unknown) => void }[]; timer: NodeJS.Timeout | null }>();
+
+  constructor(opts: WeightBudgetOptions) {
+    this.limit = opts.limitPerMin ?? 2400;
+    const margin = opts.safetyMargin ?? 0.1;
+    if (!(this.limit > 0)) throw new RangeError('limitPerMin must be > 0');
+    if (!(margin >= 0 && margin < 1)) throw new RangeError('safetyMargin must be in [0, 1)');
+    this.usable = Math.max(1, Math.floor(this.limit * (1 - margin)));
+    this.windowMs = opts.windowMs ?? 60_000;
+    this.shares = opts.shares ?? DEFAULT_COMPONENT_SHARES;
+    this.now = opts.now ?? Date.now;
+    this.probe = Math.min(this.usable, Math.max(1, Math.round(opts.initialReservoir ?? this.usable * 0.05)));
+    this.syncMs = opts.syncIntervalMs ?? Math.min(1000, Math.max(50, Math.floor(this.windowMs / 10)));
+    const id = opts.id ?? 'default';
+    this.log = opts.logger.child({ component: 'weight-budget', budgetId: id });
+    const keyBase = `${opts.keyPrefix ?? 'volspike:'}budget:${id}`;
+    const bottleneckId = keyBase;
+
+    if (opts.redisUrl) {
+      this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+      this.redis.on('error', (err) => this.log.warn({ err }, 'weight budget redis error'));
+      this.connection = new Bottleneck.IORedisConnection({ Redis, client: this.redis });
+      this.shared = new BudgetRedisState(this.redis, keyBase, bottleneckId, this.windowMs);
+    }
+    this.limiter = new Bottleneck({
+      id: bottleneckId,
+      reservoir: this.probe,
+      datastore: this.redis ? 'ioredis' : 'local',
+      ...(this.connection ? { connection: this.connection } : {}),
+      clearDatastore: false,
+      timeout: Math.max(this.windowMs * 5, 60_000),
+    });
+    this.limiter.on('error', (err: unknown) => this.log.warn({ err }, 'weight budget limiter error'));
+    this.ready = this.init();
+    this.ready.catch((err: unknown) => this.log.error({ err }, 'weight budget failed to initialise'));
+  }
+
+  private async init(): Promise<void> {
+    if (this.redis) await this.limiter.ready();
+    await this.roll();
+    this.scheduleRoll();
+    if (this.shared) {
+      await this.sync();
+      this.scheduleSync();
+    }
+  }
+
+  usablePerMin(): number {
+    return this.usable;
+  }
+
+  availableFor(component: string): number {
+    return capFor(this.shares, component, this.usable);
+  }
+
+  pausedUntil(): number | null {
+    const p = this.pauseState;
+    return p && p.until > this.now() ? p.until : null;
+  }
+
+  /** Waits for the component's share and the global weight, then runs fn. Fails fast while paused. */
+  async schedule<T>(component: string, weight: number, fn: () => Promise<T>): Promise<T> {
+    if (this.stopped) throw stoppedError();
+    const w = Math.max(0, Math.min(Math.ceil(weight), this.usable));
+    this.throwIfPaused(this.pauseState);
+    await this.ready;
+    this.bump(this.queuedBy, component, 1);
+    let started = false;
+    let admitted = false;
+    try {
+      admitted = await this.waitForShare(component, w);
+      const priority = resolveShare(this.shares, component).priority;
+      return await this.limiter.schedule({ priority, weight: w, id: `${component}-${randomUUID()}` }, async () => {
+        started = true;
+        this.bump(this.queuedBy, component, -1);
+        const pause = await this.currentPause();
+        if (admitted) this.bump(this.admittedBy, component, -w);
+        if (pause) {
+          this.giveBack(w);
+          if (admitted && this.gates.has(component)) this.pump(component);
+          this.throwIfPaused(pause);
+        }
+        this.recordUsage(component, w); // same tick as the admitted → used move, so the gate never sees a gap
+        return fn();
+      });
+    } catch (err) {
+      if (err instanceof Bottleneck.BottleneckError) throw stoppedError(err);
+      throw err;
+    } finally {
+      if (!started) {
+        this.bump(this.queuedBy, component, -1);
+        if (admitted) {
+          this.bump(this.admittedBy, component, -w);
+          if (this.gates.has(component)) this.pump(component);
+        }
+      }
+    }
+  }
+
+  /** From X-MBX-USED-WEIGHT-1M: the server's count wins when it is higher than ours. */
+  reconcile(usedWeight1m: number, at?: number): void {
+    if (!Number.isFinite(usedWeight1m) || usedWeight1m < 0 || this.stopped) return;
+    const when = at ?? this.now();
+    if (!this.server || when >= this.server.at) this.server = { used: usedWeight1m, at: when };
+    const k = Math.floor(when / this.windowMs);
+    this.reconcileChain = this.reconcileChain
+      .then(() => this.applyReconcile(k, usedWeight1m, when))
+      .catch((err: unknown) => this.log.warn({ err }, 'weight budget reconcile failed'));
+  }
+
+  private async applyReconcile(k: number, used: number, at: number): Promise<void> {
+    await this.ready;
+    if (this.shared) {
+      const { before, after } = await this.shared.reconcile(k, this.usable, used, at);
+      if (after > before) await this.limiter.incrementReservoir(0); // wake every process's queue
+      if (after >= 0 && after < before) this.log.debug({ before, after, serverUsed: used }, 'weight budget shrunk by server header');
+      return;
+    }
+    if (k !== this.windowIndex) return; // a response from another window says nothing about this one
+    const res = (await this.limiter.currentReservoir()) ?? 0;
+    let next = res;
+    if (!this.calibrated) {
+      next = Math.max(0, this.usable - used - (await this.limiter.running()));
+      this.calibrated = true;
+    } else {
+      const ours = this.usable - res;
+      if (used > ours) next = Math.max(0, res - (used - ours));
+    }
+    if (next !== res) await this.limiter.incrementReservoir(next - res);
+  }
+
+  pause(untilMs: number, reason: '429' | '418'): void {
+    const now = this.now();
+    const until = Math.min(Math.max(untilMs, now), now + MAX_PAUSE_MS);
+    if (reason === '429') this.localCounters.rejected429++;
+    else this.localCounters.banned418++;
+    if (!this.pauseState || until > this.pauseState.until || this.pauseState.until <= now) {
+      this.pauseState = { until, reason };
+    }
+    this.log.warn({ until: new Date(until).toISOString(), reason }, reason === '418' ? 'IP banned: all REST stopped until the ban ends' : 'rate limited: all REST paused');
+    if (this.shared) {
+      this.shared.pause(until, reason, now).catch((err: unknown) => this.log.warn({ err }, 'could not share pause'));
+    }
+  }
+
+  snapshot(): BudgetSnapshot {
+    const now = this.now();
+    const usage = this.usageWindow(now);
+    const byComponent: BudgetSnapshot['byComponent'] = {};
+    const names = new Set<string>([...Object.keys(this.shares), ...this.queuedBy.keys(), ...usage.map((u) => u.component)]);
+    for (const name of names) {
+      byComponent[name] = { usedLastMinute: 0, requestsLastMinute: 0, reservePerMin: resolveShare(this.shares, name).reservePerMin, queued: this.queuedBy.get(name) ?? 0 };
+    }
+    let used = 0;
+    for (const u of usage) {
+      used += u.weight;
+      const c = byComponent[u.component];
+      if (c) {
+        c.usedLastMinute += u.weight;
+        c.requestsLastMinute += 1;
+      }
+    }
+    const k = Math.floor(now / this.windowMs);
+    const serverUsed = this.server && Math.floor(this.server.at / this.windowMs) === k ? this.server.used : null;
+    let queued = 0;
+    for (const q of this.queuedBy.values()) queued += q;
+    const paused = this.pausedUntil();
+    return {
+      at: now,
+      limitPerMin: this.limit,
+      usablePerMin: this.usable,
+      usedLastMinute: used,
+      serverUsedWeight1m: serverUsed,
+      headroom: Math.max(0, this.usable - Math.max(used, serverUsed ?? 0)),
+      queued,
+      pausedUntil: paused,
+      pauseReason: paused !== null ? (this.pauseState?.reason ?? null) : null,
+      rejected429: Math.max(this.localCounters.rejected429, this.remoteCounters.rejected429),
+      banned418: Math.max(this.localCounters.banned418, this.remoteCounters.banned418),
+      byComponent,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const gate of this.gates.values()) {
+      if (gate.timer) clearTimeout(gate.timer);
+      for (const waiter of gate.queue) waiter.reject(stoppedError());
+    }
+    this.gates.clear();
+    if (this.rollTimer) clearTimeout(this.rollTimer);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    await this.ready.catch(() => undefined);
+    await this.reconcileChain;
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    if (this.connection) await this.connection.disconnect(true).catch(() => undefined);
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private async roll(): Promise<void> {
+    const k = Math.floor(this.now() / this.windowMs);
+    if (k <= this.windowIndex) return;
+    const first = this.windowIndex === -1;
+    this.windowIndex = k;
+    if (this.shared) {
+      const mode = await this.shared.roll(k, this.usable, this.probe);
+      if (mode !== 'same') await this.limiter.incrementReservoir(0); // publish the new capacity
+      if (first) this.log.info({ mode, usable: this.usable, windowMs: this.windowMs }, 'weight budget joined shared state');
+      return;
+    }
+    this.calibrated = !first;
+    // Requests still in flight from the last window may be counted by the server in this one.
+    const running = first ? 0 : await this.limiter.running();
+    this.limiter.updateSettings({ reservoir: first ? this.probe : Math.max(0, this.usable - running) });
+  }
+
+  private scheduleRoll(): void {
+    if (this.stopped) return;
+    const delay = this.windowMs - (this.now() % this.windowMs) + 1;
+    this.rollTimer = setTimeout(() => {
+      this.roll()
+        .catch((err: unknown) => this.log.warn({ err }, 'weight budget window roll failed'))
+        .finally(() => this.scheduleRoll());
+    }, delay);
+  }
+
+  private async sync(): Promise<void> {
+    if (!this.shared) return;
+    const now = this.now();
+    const s = await this.shared.read(now);
+    this.remoteUsage = s.usage;
+    this.remoteCounters = s.counters;
+    if (s.server && (!this.server || s.server.at > this.server.at)) this.server = s.server;
+    this.mergePause(s.pause);
+  }
+
+  private scheduleSync(): void {
+    if (this.stopped) return;
+    this.syncTimer = setTimeout(() => {
+      this.sync()
+        .catch((err: unknown) => this.log.warn({ err }, 'weight budget sync failed'))
+        .finally(() => this.scheduleSync());
+    }, this.syncMs);
+  }
+
+  private mergePause(p: { until: number; reason: '429' | '418' } | null): void {
+    if (p && (!this.pauseState || p.until > this.pauseState.until)) this.pauseState = p;
+  }
+
+  private async currentPause(): Promise<{ until: number; reason: '429' | '418' } | null> {
+    if (this.shared) this.mergePause(await this.shared.readPause());
+    const p = this.pauseState;
+    return p && p.until > this.now() ? p : null;
+  }
+
+  private throwIfPaused(p: { until: number; reason: '429' | '418' } | null): void {
+    const now = this.now();
+    if (!p || p.until <= now) return;
+    const retryAfterMs = p.until - now;
+    if (p.reason === '418') throw new BinanceError('BINANCE_IP_BANNED', `IP banned by Binance until ${new Date(p.until).toISOString()}; no request sent`, { retryAfterMs, status: 418 });
+    throw new BinanceError('BINANCE_PAUSED', `weight budget paused after a 429 until ${new Date(p.until).toISOString()}; no request sent`, { retryAfterMs, status: 429 });
+  }
+
+  private giveBack(w: number): void {
+    if (w > 0) this.limiter.incrementReservoir(w).catch((err: unknown) => this.log.warn({ err }, 'weight budget give-back failed'));
+  }
+
+  private recordUsage(component: string, weight: number): void {
+    const e: UsageEntry = { id: randomUUID(), component, weight, at: this.now() };
+    this.localUsage.push(e);
+    if (this.shared) this.shared.recordUsage(e).catch((err: unknown) => this.log.warn({ err }, 'weight budget usage write failed'));
+  }
+
+  private usageWindow(now: number): UsageEntry[] {
+    const from = now - this.windowMs;
+    this.localUsage = this.localUsage.filter((u) => u.at > from);
+    if (!this.shared) return this.localUsage;
+    const seen = new Set<string>();
+    const out: UsageEntry[] = [];
+    for (const u of [...this.remoteUsage, ...this.localUsage]) {
+      if (u.at > from && !seen.has(u.id)) {
+        seen.add(u.id);
+        out.push(u);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per-component gate (FIFO per component): waits until the component's use over the sliding window
+   * plus this request fits its cap. Unconstrained components (no cap, nobody else reserves) skip it.
+   */
+  private async waitForShare(component: string, w: number): Promise<boolean> {
+    if (this.availableFor(component) >= this.usable) return false;
+    await new Promise<void>((resolve, reject) => {
+      let gate = this.gates.get(component);
+      if (!gate) {
+        gate = { queue: [], timer: null };
+        this.gates.set(component, gate);
+      }
+      gate.queue.push({ w, resolve, reject });
+      this.pump(component);
+    });
+    return true;
+  }
+
+  private pump(component: string): void {
+    const gate = this.gates.get(component);
+    if (!gate || this.stopped) return;
+    if (gate.timer) clearTimeout(gate.timer);
+    gate.timer = null;
+    const now = this.now();
+    const mine = this.usageWindow(now).filter((u) => u.component === component);
+    let used = mine.reduce((s, u) => s + u.weight, 0) + (this.admittedBy.get(component) ?? 0);
+    const cap = this.availableFor(component);
+    while (gate.queue.length > 0) {
+      const head = gate.queue[0]!;
+      if (used + head.w > cap && used > 0) {
+        const oldest = mine.reduce((m, u) => Math.min(m, u.at), Number.POSITIVE_INFINITY);
+        const delay = Number.isFinite(oldest) ? oldest + this.windowMs - now + 1 : 50;
+        gate.timer = setTimeout(() => this.pump(component), Math.min(Math.max(delay, 10), this.windowMs));
+        return;
+      }
+      gate.queue.shift();
+      used += head.w;
+      this.bump(this.admittedBy, component, head.w);
+      head.resolve();
+    }
+    this.gates.delete(component);
+  }
+
+  private bump(map: Map<string, number>, key: string, by: number): void {
+    const v = (map.get(key) ?? 0) + by;
+    if (v <= 0) map.delete(key);
+    else map.set(key, v);
+  }
+}
+
+function stoppedError(cause?: unknown): BinanceError {
+  return new BinanceError('BINANCE_PAUSED', 'weight budget stopped; no request sent', cause === undefined ? {} : { cause });
+}

@@ -1,0 +1,157 @@
+// WeightBudget against a Binance-like server on port 0 with short weight windows (pacing in seconds),
+// in-process and clustered through the real Redis.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BinanceRestClient, WeightBudget } from '../src/index.js';
+import { silentLogger, startFakeBinance, type FakeBinance } from './helpers.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `test:bc:${randomUUID()}:`;
+let redis: Redis;
+const budgets: WeightBudget[] = [];
+const servers: FakeBinance[] = [];
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+});
+afterEach(async () => {
+  await Promise.all(budgets.splice(0).map((b) => b.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+afterAll(async () => {
+  const keys = [...(await redis.keys(`${prefix}*`)), ...(await redis.keys(`b_${prefix}*`))];
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+function budget(opts: Partial<ConstructorParameters<typeof WeightBudget>[0]> = {}): WeightBudget {
+  const b = new WeightBudget({ logger: silentLogger(), shares: {}, ...opts });
+  budgets.push(b);
+  return b;
+}
+async function server(opts: { limit?: number; windowMs?: number } = {}): Promise<FakeBinance> {
+  const s = await startFakeBinance(opts);
+  servers.push(s);
+  return s;
+}
+function client(s: FakeBinance, b: WeightBudget, component = 'test'): BinanceRestClient {
+  return new BinanceRestClient({ baseUrl: s.url, budget: b, component, logger: silentLogger(), retryBaseMs: 10, retryMaxMs: 100 });
+}
+/** 5,000 weight: 100 × ticker/24hr (40) + 100 × klines limit 500 (5) + 500 × openInterest (1). */
+function burst5000(c: BinanceRestClient): Promise<unknown[]> {
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < 100; i++) calls.push(c.ticker24hr());
+  for (let i = 0; i < 100; i++) calls.push(c.klines({ symbol: 'BTCUSDT', interval: '1h', limit: 500 }));
+  for (let i = 0; i < 500; i++) calls.push(c.openInterest('BTCUSDT'));
+  return Promise.all(calls);
+}
+
+describe('WeightBudget pacing', () => {
+  it('a client trying to send 5,000 weight gets zero 429s and finishes at the budget pace', async () => {
+    const windowMs = 300;
+    const s = await server({ limit: 300, windowMs });
+    const b = budget({ limitPerMin: 300, windowMs });
+    const t0 = Date.now();
+    await burst5000(client(s, b));
+    expect(s.rejected429).toBe(0);
+    expect(s.maxWindowWeight).toBeLessThanOrEqual(300);
+    // 5,000 weight at 270 usable per window cannot finish in fewer than 18 windows
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(17 * windowMs);
+    expect(b.snapshot().rejected429).toBe(0);
+  });
+
+  it('two budgets sharing one Redis get zero 429s together', async () => {
+    const windowMs = 300;
+    const s = await server({ limit: 300, windowMs });
+    const id = `pair-${randomUUID()}`;
+    const a = budget({ limitPerMin: 300, windowMs, redisUrl: REDIS_URL, keyPrefix: prefix, id });
+    const c = budget({ limitPerMin: 300, windowMs, redisUrl: REDIS_URL, keyPrefix: prefix, id });
+    const calls: Promise<unknown>[] = [];
+    const ca = client(s, a, 'oi-poller');
+    const cc = client(s, c, 'universe-job');
+    for (let i = 0; i < 300; i++) calls.push(ca.openInterest('BTCUSDT'));
+    for (let i = 0; i < 25; i++) calls.push(ca.ticker24hr());
+    for (let i = 0; i < 30; i++) calls.push(cc.ticker24hr());
+    for (let i = 0; i < 100; i++) calls.push(cc.klines({ symbol: 'BTCUSDT', interval: '1h', limit: 200 }));
+    await Promise.all(calls);
+    expect(s.rejected429).toBe(0);
+    expect(s.maxWindowWeight).toBeLessThanOrEqual(300);
+  });
+
+  it('shrinks the window when the server reports weight used by someone else on the IP', async () => {
+    const windowMs = 1000;
+    const s = await server({ limit: 100, windowMs });
+    const b = budget({ limitPerMin: 100, windowMs });
+    // another process on the same IP has already used 80 of 100 this window
+    s.preload(80);
+    const calls = Array.from({ length: 60 }, () => client(s, b).openInterest('BTCUSDT'));
+    await Promise.all(calls);
+    expect(s.rejected429).toBe(0);
+  });
+});
+
+describe('WeightBudget restarts', () => {
+  it('a fresh in-process budget starts with a small reservoir until the server header is known', async () => {
+    const s = await server({ limit: 300, windowMs: 60_000 });
+    s.preload(250); // the previous process used 250 this minute, then restarted
+    const b = budget({ limitPerMin: 300 });
+    const c = client(s, b);
+    const calls = Array.from({ length: 100 }, () => c.openInterest('BTCUSDT').catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.rejected429).toBe(0);
+    expect(s.total()).toBeLessThanOrEqual(20); // 270 usable − 250 used by the server's count
+    await b.stop();
+    await Promise.all(calls);
+  });
+
+  it('a clustered budget resumes from the shared state instead of a full reservoir', async () => {
+    const now = Date.now();
+    if (60_000 - (now % 60_000) < 5000) await new Promise((r) => setTimeout(r, 60_000 - (now % 60_000) + 50));
+    const s = await server({ limit: 300, windowMs: 60_000 });
+    const id = `restart-${randomUUID()}`;
+    const first = budget({ limitPerMin: 300, redisUrl: REDIS_URL, keyPrefix: prefix, id });
+    const c1 = client(s, first);
+    await Promise.all(Array.from({ length: 200 }, () => c1.openInterest('BTCUSDT')));
+    await first.stop();
+    const second = budget({ limitPerMin: 300, redisUrl: REDIS_URL, keyPrefix: prefix, id });
+    const c2 = client(s, second);
+    const before = s.total();
+    const calls = Array.from({ length: 200 }, () => c2.openInterest('BTCUSDT').catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(s.total() - before).toBeLessThanOrEqual(70);
+    expect(s.rejected429).toBe(0);
+    await second.stop();
+    await Promise.all(calls);
+  });
+});
+
+describe('WeightBudget shares', () => {
+  it('the OI poller may plan on what the others leave', () => {
+    const b = budget({ limitPerMin: 2400, shares: { 'oi-poller': { priority: 1 }, 'universe-job': { reservePerMin: 60 }, 'volume-alerts': { reservePerMin: 100 } } });
+    expect(b.usablePerMin()).toBe(2160);
+    expect(b.availableFor('oi-poller')).toBe(2000);
+    expect(b.availableFor('universe-job')).toBe(2060);
+  });
+
+  it('a component never exceeds its maxPerMin even when the budget has room', async () => {
+    const s = await server();
+    const b = budget({ shares: { capped: { maxPerMin: 10 } } });
+    const c = client(s, b, 'capped');
+    const calls = Array.from({ length: 20 }, () => c.openInterest('BTCUSDT').catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.total()).toBe(10);
+    expect(b.snapshot().byComponent.capped).toMatchObject({ usedLastMinute: 10, queued: 10 });
+    await b.stop();
+    await Promise.all(calls);
+  });
+
+  it('a clustered snapshot shows what other processes spent', async () => {
+    const s = await server();
+    const id = `snap-${randomUUID()}`;
+    const a = budget({ redisUrl: REDIS_URL, keyPrefix: prefix, id, syncIntervalMs: 50 });
+    const other = budget({ redisUrl: REDIS_URL, keyPrefix: prefix, id, syncIntervalMs: 50 });
+    await client(s, a, 'universe-job').ticker24hr();
+    await expect.poll(() => other.snapshot().byComponent['universe-job']?.usedLastMinute, { timeout: 3000 }).toBe(40);
+  });
+});
