@@ -120,6 +120,7 @@ export class WsHub {
       ws.close(1000, 'connection lifetime exceeded');
     }, this.opts.maxLifetimeMs);
     const count = (): boolean => {
+      if (ws.readyState !== ws.OPEN) return false;
       const sec = Math.floor(Date.now() / 1000);
       if (sec !== conn.second) {
         conn.second = sec;
