@@ -35,15 +35,21 @@ export class HeartbeatSender {
     this.schedule(firstDelayMs);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the chain. With `finalStatus` (e.g. `stopped`, which tells the backend to stop expecting
+   * heartbeats) one last heartbeat is attempted with a short timeout.
+   */
+  async stop(opts: { finalStatus?: string } = {}): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.inflight;
+    if (wasRunning && opts.finalStatus) await this.send({ ...this.opts.body(), status: opts.finalStatus }, 2_000);
   }
 
   /** Sends one heartbeat now; resolves true on 2xx. */
-  async send(): Promise<boolean> {
+  async send(body: HeartbeatBody = this.opts.body(), timeoutMs = 5_000): Promise<boolean> {
     const url = new URL('/api/heartbeats', this.opts.apiUrl);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.apiKey) headers['x-api-key'] = this.opts.apiKey;
@@ -51,8 +57,8 @@ export class HeartbeatSender {
       const res = await (this.opts.fetchImpl ?? fetch)(url, {
         method: 'POST',
         headers,
-        body: JSON.stringify(this.opts.body()),
-        signal: AbortSignal.timeout(5_000),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`backend answered ${res.status}`);

@@ -126,7 +126,7 @@ export async function start(env: Env, deps: AppDeps): Promise<UniverseJobHandle>
     stop() {
       stopping ??= (async () => {
         await job.stop();
-        await heartbeat.stop();
+        await heartbeat.stop({ finalStatus: 'stopped' });
         await feed?.stop();
         await outbox.flush(2_000).catch(() => undefined);
         await outbox.stop();

@@ -300,5 +300,9 @@ describe('universe-job against the simulated exchange', () => {
     );
     expect(hb.body).toMatchObject({ component: 'universe-job', status: 'ok', details: { universeSize: size, source: 'rest' } });
     expect(hb.headers['x-api-key']).toBe('test-ingest-key');
+    // A clean shutdown tells the backend to stop expecting heartbeats.
+    await job.stop();
+    const last = backend.requests.filter((r) => r.path === '/api/heartbeats').at(-1);
+    expect(last?.body).toMatchObject({ component: 'universe-job', status: 'stopped' });
   });
 });
