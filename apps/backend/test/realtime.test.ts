@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OiAlertEventSchema, OiUpdateEventSchema, OiUpdatesEventSchema, VolumeAlertRowSchema } from '@volspike/contracts';
 import { Prisma } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
@@ -127,7 +128,7 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
           const p = e.payload as Record<string, unknown>;
           if (e.event === 'volume-alert') return `volume-alert ${String(p.id)} ${e.at >= boundary ? 'at-boundary' : 'now'}`;
           if (e.event === 'open-interest-update') return `oi-update ${String(p.symbol)}`;
-          if (e.event === 'open-interest-updates') return `oi-updates ${(p as unknown as unknown[]).length}`;
+          if (e.event === 'open-interest-updates') return `oi-updates ${(p.updates as unknown[]).length}`;
           return e.event;
         })
         .sort();
@@ -148,6 +149,9 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
 
   it('sends legacy payloads: full volume row with ISO dates, OI alert numbers (no Decimals), newest OI per symbol', () => {
     const vol = clients.elite!.of('volume-alert').find((e) => (e.payload as { id: string }).id === 'va-05')!.payload;
+    expect(VolumeAlertRowSchema.safeParse(vol).success).toBe(true);
+    expect(OiAlertEventSchema.safeParse(clients.admin!.of('open-interest-alert')[0]!.payload).success).toBe(true);
+    for (const u of clients.pro!.of('open-interest-update')) expect(OiUpdateEventSchema.parse(u.payload)).toBeTruthy();
     expect(vol).toEqual({
       id: 'va-05',
       symbol: 'BTCUSDT',
@@ -188,7 +192,8 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
     expect(btc).toMatchObject({ symbol: 'BTCUSDT', openInterest: 101, openInterestUsd: 6_565_000, source: 'realtime' });
     expect(eth).toMatchObject({ openInterest: 7, openInterestUsd: null });
     expect(Object.keys(btc).sort()).toEqual(['openInterest', 'openInterestUsd', 'source', 'symbol', 'timestamp']);
-    const batch = clients.batch!.of('open-interest-updates')[0]!.payload as Record<string, unknown>[];
+    const batchEvent = OiUpdatesEventSchema.parse(clients.batch!.of('open-interest-updates')[0]!.payload);
+    const batch = batchEvent.updates as Record<string, unknown>[];
     expect(batch.find((b) => b.symbol === 'BTCUSDT')).toMatchObject({ openInterest: 101, markPrice: 65_000, ts: '2026-01-01T10:07:35.000Z' });
     expect(batch.find((b) => b.symbol === 'ETHUSDT')).toMatchObject({ openInterestUsd: null, markPrice: null });
   });

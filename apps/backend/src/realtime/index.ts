@@ -15,6 +15,7 @@ import type {
   DebugAlertWire,
   OiAlertEvent,
   OiBatchItemWire,
+  OiBatchWire,
   OiUpdateSample,
   OiUpdateWire,
   UserAlertTriggeredEvent,
@@ -193,7 +194,7 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
       io.to(TIER_ROOMS).except(OI_BATCH_ROOM).emit('open-interest-update', update);
       batch.push({ ...update, markPrice: s.markPrice !== null && Number.isFinite(s.markPrice) && s.markPrice > 0 ? s.markPrice : null, ts: s.ts.toISOString() });
     }
-    io.to(OI_BATCH_ROOM).emit('open-interest-updates', batch);
+    io.to(OI_BATCH_ROOM).emit('open-interest-updates', { updates: batch, timestamp } satisfies OiBatchWire);
   });
 
   return {

@@ -93,6 +93,12 @@ export interface OiBatchItemWire extends OiUpdateWire {
   ts: string;
 }
 
+/** `open-interest-updates` (room `oi-batch`): one object per tick (contracts OiUpdatesEventSchema). */
+export interface OiBatchWire {
+  updates: OiBatchItemWire[];
+  timestamp: string;
+}
+
 export interface OiUpdateSample {
   symbol: string;
   openInterest: number;
