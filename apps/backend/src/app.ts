@@ -1,0 +1,56 @@
+import express, { type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import { MAX_BODY_BYTES } from '@volspike/contracts';
+import type { AppContext } from './context.js';
+import { cors } from './http/cors.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { oiAlertsRouter } from './routes/oi-alerts.js';
+import { openInterestRouter } from './routes/open-interest.js';
+import { systemRouter } from './routes/system.js';
+import { telegramRouter } from './routes/telegram.js';
+import { userAlertsTriggerRouter } from './routes/user-alerts-trigger.js';
+import { userAlertsRouter } from './routes/user-alerts.js';
+import { volumeAlertsRouter } from './routes/volume-alerts.js';
+
+export interface CreateAppOptions extends AppContext {
+  registry: Registry;
+  /** Mounted at /debug (the debug pages); optional so tests can leave it out. */
+  debugRouter?: Router;
+}
+
+/** The Express app (no listening): used by `start()` and by supertest. */
+export function createApp(opts: CreateAppOptions): Express {
+  const { registry, debugRouter, ...ctx } = opts;
+  const log = ctx.logger.child({ component: 'http' });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The path only: the legacy checker puts its key in the query string, which must never be logged.
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = res.statusCode >= 500 ? 'warn' : 'debug';
+      log[level]({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  });
+  app.use(cors(ctx.config.corsOrigins));
+  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it).
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true }));
+
+  app.use(systemRouter(ctx, registry));
+  app.use('/api/market/open-interest', openInterestRouter(ctx));
+  app.use('/api/open-interest-alerts', oiAlertsRouter(ctx));
+  app.use('/api/volume-alerts', volumeAlertsRouter(ctx));
+  app.use('/api/user-alerts-trigger', userAlertsTriggerRouter(ctx));
+  app.use('/api/user-alerts', userAlertsRouter(ctx));
+  app.use('/api/telegram', telegramRouter(ctx));
+  if (debugRouter) app.use('/debug', debugRouter);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler({ logger: log, development: ctx.config.development }));
+  return app;
+}

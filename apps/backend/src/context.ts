@@ -1,0 +1,39 @@
+import type { PrismaClient } from '@volspike/db';
+import type { Bus, Logger } from '@volspike/runtime';
+import type { Auth } from './auth/index.js';
+import type { Realtime } from './realtime/index.js';
+import type { BackendMetrics } from './metrics.js';
+
+/** What the HTTP routes need from Socket.IO (the real `Realtime`, or a fake in tests). */
+export type RealtimeSink = Pick<Realtime, 'emitVolumeAlert' | 'emitOiAlert' | 'queueOiUpdates' | 'emitUserAlertTriggered'> & {
+  stats(): { clients: number };
+};
+
+export interface AppConfig {
+  /** ALERT_INGEST_API_KEY; undefined → ingest routes answer 500 "Server configuration error". */
+  ingestKey: string | undefined;
+  development: boolean;
+  environment: string;
+  version: string;
+  debugAccess: 'public' | 'admin';
+  corsOrigins: string[];
+  universe: { enterThreshold: number; exitThreshold: number; maxReqPerMin: number; minIntervalSec: number; maxIntervalSec: number };
+  health: {
+    heartbeatStaleSec: number;
+    oiStaleSec: number;
+    universeStaleSec: number;
+    markPriceStaleSec: number;
+    requiredComponents: string[];
+  };
+}
+
+export interface AppContext {
+  prisma: PrismaClient;
+  bus: Bus;
+  auth: Auth;
+  realtime: RealtimeSink;
+  logger: Logger;
+  metrics: BackendMetrics;
+  config: AppConfig;
+  now: () => number;
+}

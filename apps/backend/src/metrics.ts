@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface BackendMetrics {
+  oiSamples: Counter<'source'>;
+  alerts: Counter<'kind'>;
+  ingestDuration: Histogram<'route' | 'status'>;
+  telegramMessages: Counter<'result'>;
+  retentionRows: Counter<'action'>;
+}
+
+/**
+ * Registers the backend's metrics on `registry`. Rates (samples/s, alerts/min) are `rate()` of the counters.
+ * `socketClients` reads the live count from Socket.IO at scrape time.
+ */
+export function createBackendMetrics(registry: Registry, socketClients: () => number): BackendMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: 'volspike_backend_socket_clients',
+    help: 'Connected Socket.IO clients on this backend',
+    registers,
+    collect() {
+      this.set(socketClients());
+    },
+  });
+  return {
+    oiSamples: new Counter({ name: 'volspike_backend_oi_samples_ingested_total', help: 'OI samples stored (new rows)', labelNames: ['source'], registers }),
+    alerts: new Counter({ name: 'volspike_backend_alerts_ingested_total', help: 'Alerts stored', labelNames: ['kind'], registers }),
+    ingestDuration: new Histogram({
+      name: 'volspike_backend_ingest_duration_seconds',
+      help: 'Ingest request latency',
+      labelNames: ['route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    telegramMessages: new Counter({ name: 'volspike_backend_telegram_messages_total', help: 'Telegram messages ingested', labelNames: ['result'], registers }),
+    retentionRows: new Counter({ name: 'volspike_backend_retention_rows_total', help: 'Rows handled by the retention job', labelNames: ['action'], registers }),
+  };
+}

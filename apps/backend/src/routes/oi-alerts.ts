@@ -1,0 +1,135 @@
+import { Router } from 'express';
+import { Prisma, type OpenInterestAlert } from '@volspike/db';
+import { OiAlertIngestSchema, OiAlertsQuerySchema, OiAlertsRecentQuerySchema, normalizeSymbol, type OiAlertEvent } from '@volspike/contracts';
+import type { AuthUser } from '../auth/index.js';
+import type { AppContext } from '../context.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
+import { runIngest } from '../http/idempotency.js';
+import { requireIngestKey } from '../http/ingest-key.js';
+import { decStr, iso, num } from '../services/serialize.js';
+
+/** Socket/`recent` form: every Decimal as a number. */
+export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    direction: row.direction as OiAlertEvent['direction'],
+    baseline: num(row.baseline) ?? Number.NaN,
+    current: num(row.current) ?? Number.NaN,
+    pctChange: num(row.pctChange) ?? Number.NaN,
+    absChange: num(row.absChange) ?? Number.NaN,
+    priceChange: num(row.priceChange),
+    fundingRate: num(row.fundingRate),
+    timeframe: row.timeframe,
+    source: row.source,
+    ts: iso(row.ts),
+    createdAt: iso(row.createdAt),
+  };
+}
+
+/** Legacy REST form: Decimals as strings (as Prisma JSON had them). */
+function oiAlertRestRow(row: OpenInterestAlert) {
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    direction: row.direction,
+    baseline: decStr(row.baseline),
+    current: decStr(row.current),
+    pctChange: decStr(row.pctChange),
+    absChange: decStr(row.absChange),
+    priceChange: decStr(row.priceChange),
+    fundingRate: decStr(row.fundingRate),
+    timeframe: row.timeframe,
+    source: row.source,
+    ts: iso(row.ts),
+    createdAt: iso(row.createdAt),
+    details: row.details,
+  };
+}
+
+export function oiAlertsRouter(ctx: AppContext): Router {
+  const { prisma, config, metrics } = ctx;
+  const router = Router();
+
+  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+    const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
+    const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
+    const symbol = normalizeSymbol(p.symbol);
+    if (!/^[A-Z0-9]{1,40}$/.test(symbol)) {
+      throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid payload: missing required fields', message: 'symbol: not a symbol' });
+    }
+    const ts = new Date(Date.parse(p.timestamp));
+    await runIngest(prisma, req, res, 'POST /api/open-interest-alerts/ingest', async (tx) => {
+      const key = { symbol, direction: p.direction, timeframe: p.timeframe, ts };
+      const existing = await tx.openInterestAlert.findUnique({ where: { symbol_direction_timeframe_ts: key } });
+      if (existing) {
+        // A retry of an alert that was already stored (no Idempotency-Key): same answer, no second broadcast.
+        return { status: 200, body: { success: true, id: existing.id, duplicate: true } };
+      }
+      const row = await tx.openInterestAlert.create({
+        data: {
+          ...key,
+          baseline: p.baseline,
+          current: p.current,
+          pctChange: p.pctChange,
+          absChange: p.absChange,
+          priceChange: p.priceChange ?? null,
+          fundingRate: p.fundingRate ?? null,
+          source: p.source,
+          ...(p.details ? { details: p.details as Prisma.InputJsonValue } : {}),
+        },
+      });
+      await tx.oiAlertState.upsert({
+        where: { symbol_timeframe_direction: { symbol, timeframe: p.timeframe, direction: p.direction } },
+        create: { symbol, timeframe: p.timeframe, direction: p.direction, lastAlertAt: ts, state: 'OUTSIDE' },
+        update: { lastAlertAt: ts, state: 'OUTSIDE' },
+      });
+      return {
+        status: 200,
+        body: { success: true, id: row.id },
+        after: () => {
+          metrics.alerts.inc({ kind: 'open-interest' });
+          ctx.realtime.emitOiAlert(oiAlertEvent(row));
+        },
+      };
+    });
+    stop({ status: String(res.statusCode) });
+  });
+
+  router.get('/recent', ctx.auth.requireDebugAccess(config.debugAccess), async (req, res) => {
+    const q = parseOr400(OiAlertsRecentQuerySchema, req.query, 'Invalid query', 'query');
+    const rows = await prisma.openInterestAlert.findMany({
+      where: { ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}), ...(q.direction ? { direction: q.direction } : {}) },
+      orderBy: [{ ts: 'desc' }, { createdAt: 'desc' }],
+      take: q.limit ?? 50,
+    });
+    res.json({ alerts: rows.map(oiAlertEvent), count: rows.length });
+  });
+
+  router.get('/', ctx.auth.optionalUser, async (req, res) => {
+    const user = res.locals.user as AuthUser | undefined;
+    if (!user) {
+      // A Bearer header that is present but invalid gets the auth module's legacy 401 body.
+      if (req.headers.authorization) {
+        ctx.auth.requireUser(req, res, () => undefined);
+        return;
+      }
+      throw new HttpError(401, 'UNAUTHORIZED', { error: 'Authentication required' });
+    }
+    if (user.role !== 'ADMIN' && user.tier !== 'pro' && user.tier !== 'elite') {
+      throw new HttpError(403, 'FORBIDDEN', { error: 'Pro or Elite subscription required' });
+    }
+    const q = parseOr400(OiAlertsQuerySchema, req.query, 'Invalid query', 'query');
+    const limit = Math.min(q.limit ?? 50, 100);
+    const offset = q.offset ?? 0;
+    const rows = await prisma.openInterestAlert.findMany({
+      where: { ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}), ...(q.direction ? { direction: q.direction } : {}) },
+      orderBy: [{ ts: 'desc' }, { id: 'desc' }],
+      take: limit,
+      skip: offset,
+    });
+    res.json({ alerts: rows.map(oiAlertRestRow), count: rows.length, limit, offset });
+  });
+
+  return router;
+}

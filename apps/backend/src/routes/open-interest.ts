@@ -1,0 +1,213 @@
+import { Router } from 'express';
+import { Prisma } from '@volspike/db';
+import {
+  LiquidUniverseUpdateSchema,
+  OiIngestSchema,
+  OiLatestQuerySchema,
+  OiSamplesQuerySchema,
+  normalizeSymbol,
+  type LiquidUniverseResponse,
+} from '@volspike/contracts';
+import type { AppContext } from '../context.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
+import { runIngest } from '../http/idempotency.js';
+import { requireIngestKey } from '../http/ingest-key.js';
+import { writeOiBatch, type OiRow } from '../services/oi-store.js';
+import { estimatedPollIntervalSec } from '../services/poll-interval.js';
+import { iso, num } from '../services/serialize.js';
+
+const STALE_MS = 5 * 60_000;
+const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
+
+function symbolOr400(raw: string, field: string): string {
+  const s = normalizeSymbol(raw);
+  if (!/^[A-Z0-9]{1,40}$/.test(s)) {
+    throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid symbol', message: `${field}: "${raw}" is not a symbol` });
+  }
+  return s;
+}
+
+/** Legacy item → stored row: 0/absent mark or USD is missing (null), OI computed from usd ÷ mark when absent. */
+function toRow(item: { symbol: string; openInterest?: number | null; openInterestUsd?: number | null; markPrice?: number | null }, i: number): OiRow {
+  const markPrice = typeof item.markPrice === 'number' && item.markPrice > 0 ? item.markPrice : null;
+  const openInterestUsd = typeof item.openInterestUsd === 'number' && item.openInterestUsd > 0 ? item.openInterestUsd : null;
+  const openInterest =
+    typeof item.openInterest === 'number' ? item.openInterest : (item.openInterestUsd as number) / (item.markPrice as number);
+  return { symbol: symbolOr400(item.symbol, `data[${i}].symbol`), openInterest, openInterestUsd, markPrice };
+}
+
+export function openInterestRouter(ctx: AppContext): Router {
+  const { prisma, config, metrics } = ctx;
+  const router = Router();
+  const ingestKey = requireIngestKey(config.ingestKey);
+
+  router.post(['/ingest', '/'], ingestKey, async (req, res) => {
+    const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
+    const body = req.body as { data?: unknown } | undefined;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.data)) {
+      throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid payload: data array required', message: 'data: must be an array' });
+    }
+    const payload = parseOr400(OiIngestSchema, body, 'Invalid payload');
+    const rows = payload.data.map(toRow);
+    const ts = payload.timestamp ? new Date(Date.parse(payload.timestamp)) : new Date(ctx.now());
+    await runIngest(prisma, req, res, 'POST /api/market/open-interest/ingest', async (tx) => {
+      const inserted = await writeOiBatch(tx, rows, ts, payload.source);
+      const cached = await tx.openInterestLatest.count();
+      return {
+        status: 200,
+        body: { success: true, inserted, duplicates: rows.length - inserted, cached },
+        after: () => {
+          metrics.oiSamples.inc({ source: payload.source }, inserted);
+          if (payload.source === 'realtime') ctx.realtime.queueOiUpdates(rows.map((r) => ({ ...r, ts })));
+        },
+      };
+    });
+    stop({ status: String(res.statusCode) });
+  });
+
+  router.get('/', async (_req, res) => {
+    const rows = await prisma.openInterestLatest.findMany({ select: { symbol: true, openInterestUsd: true, updatedAt: true } });
+    const data: Record<string, number> = {};
+    let asOf: number | null = null;
+    for (const r of rows) {
+      const usd = num(r.openInterestUsd);
+      if (usd !== null) data[r.symbol] = usd;
+      asOf = Math.max(asOf ?? 0, r.updatedAt.getTime());
+    }
+    const age = asOf === null ? Number.POSITIVE_INFINITY : ctx.now() - asOf;
+    res.json({ data, stale: age > STALE_MS, asOf, dangerouslyStale: age > DANGEROUSLY_STALE_MS });
+  });
+
+  router.get('/latest', async (req, res) => {
+    const q = parseOr400(OiLatestQuerySchema, req.query, 'Invalid query', 'query');
+    const symbols = q.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => symbolOr400(s, 'symbols'));
+    const rows = await prisma.openInterestLatest.findMany({
+      ...(symbols ? { where: { symbol: { in: symbols } } } : {}),
+      orderBy: { symbol: 'asc' },
+    });
+    const now = ctx.now();
+    const data = rows.map((r) => ({
+      symbol: r.symbol,
+      openInterest: num(r.openInterest),
+      openInterestUsd: num(r.openInterestUsd),
+      markPrice: num(r.markPrice),
+      ts: iso(r.ts),
+      source: r.source,
+      ageMs: now - r.ts.getTime(),
+    }));
+    res.json({ data, count: data.length });
+  });
+
+  router.get('/samples', async (req, res) => {
+    const q = parseOr400(OiSamplesQuerySchema, req.query, 'Invalid query', 'query');
+    const symbol = symbolOr400(q.symbol, 'symbol');
+    const since = q.since ? new Date(Date.parse(q.since)) : new Date(ctx.now() - 3_600_000);
+    const limit = q.limit ?? 1000;
+    const rows = await prisma.openInterestSnapshot.findMany({
+      where: { symbol, ts: { gte: since } },
+      orderBy: { ts: 'desc' },
+      take: limit,
+    });
+    const samples = rows.reverse().map((r) => ({
+      ts: iso(r.ts),
+      openInterest: num(r.openInterest),
+      openInterestUsd: num(r.openInterestUsd),
+      markPrice: num(r.markPrice),
+      source: r.source,
+    }));
+    res.json({ symbol, samples, count: samples.length });
+  });
+
+  router.get('/snapshot', ingestKey, async (req, res) => {
+    const { symbol: rawSymbol, ts: rawTs } = req.query as Record<string, unknown>;
+    if (typeof rawSymbol !== 'string' || rawSymbol === '') {
+      throw new HttpError(400, 'BAD_REQUEST', { error: 'symbol parameter required', message: 'symbol: required' });
+    }
+    if (typeof rawTs !== 'string' || rawTs === '') {
+      throw new HttpError(400, 'BAD_REQUEST', { error: 'ts parameter required (ISO 8601 timestamp)', message: 'ts: required' });
+    }
+    const t = Date.parse(rawTs);
+    if (Number.isNaN(t)) throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid timestamp format', message: 'ts: not a date' });
+    const symbol = normalizeSymbol(rawSymbol);
+    const row = await prisma.openInterestSnapshot.findFirst({ where: { symbol, ts: { lte: new Date(t) } }, orderBy: { ts: 'desc' } });
+    if (!row) {
+      res.json({ found: false, symbol, requestedTs: new Date(t).toISOString() });
+      return;
+    }
+    res.json({
+      found: true,
+      symbol: row.symbol,
+      openInterest: num(row.openInterest),
+      openInterestUsd: num(row.openInterestUsd),
+      markPrice: num(row.markPrice),
+      ts: iso(row.ts),
+      source: row.source,
+    });
+  });
+
+  router.get('/liquid-universe', async (_req, res) => {
+    const rows = await prisma.openInterestLiquidSymbol.findMany({ orderBy: { quoteVolume24h: 'desc' } });
+    const u = config.universe;
+    const interval = estimatedPollIntervalSec(rows.length, { maxReqPerMin: u.maxReqPerMin, minSec: u.minIntervalSec, maxSec: u.maxIntervalSec });
+    let updatedAt = rows.length ? 0 : ctx.now();
+    for (const r of rows) updatedAt = Math.max(updatedAt, r.lastSeenAt.getTime());
+    const body: LiquidUniverseResponse = {
+      updatedAt: new Date(updatedAt).toISOString(),
+      enterThreshold: u.enterThreshold,
+      exitThreshold: u.exitThreshold,
+      symbols: rows.map((r) => ({
+        symbol: r.symbol,
+        quoteVolume24h: num(r.quoteVolume24h) ?? 0,
+        enteredAt: iso(r.enteredAt),
+        lastSeenAt: iso(r.lastSeenAt),
+        estimatedPollIntervalSec: interval,
+      })),
+      totalSymbols: rows.length,
+    };
+    res.json(body);
+  });
+
+  router.post('/liquid-universe/update', ingestKey, async (req, res) => {
+    const stop = metrics.ingestDuration.startTimer({ route: 'liquid-universe' });
+    const p = parseOr400(LiquidUniverseUpdateSchema, req.body, 'Invalid payload');
+    if (p.symbols.length === 0 && p.allowEmpty !== true) {
+      throw new HttpError(400, 'BAD_REQUEST', {
+        error: 'Refusing to empty the liquid universe',
+        message: 'symbols: empty list (send "allowEmpty": true to clear the universe on purpose)',
+      });
+    }
+    const now = new Date(ctx.now());
+    const bySymbol = new Map<string, { symbol: string; quoteVolume24h: number; enteredAt: Date; lastSeenAt: Date }>();
+    p.symbols.forEach((item, i) => {
+      const symbol = symbolOr400(item.symbol, `symbols[${i}].symbol`);
+      bySymbol.set(symbol, {
+        symbol,
+        quoteVolume24h: typeof item.quoteVolume24h === 'number' ? item.quoteVolume24h : Number(item.quoteVolume24h.trim()),
+        enteredAt: item.enteredAt ? new Date(Date.parse(item.enteredAt)) : now,
+        lastSeenAt: item.lastSeenAt ? new Date(Date.parse(item.lastSeenAt)) : now,
+      });
+    });
+    const items = [...bySymbol.values()];
+    await runIngest(prisma, req, res, 'POST /api/market/open-interest/liquid-universe/update', async (tx) => {
+      if (items.length > 0) {
+        const values = items.map(
+          (r) =>
+            Prisma.sql`(${r.symbol}, ${String(r.quoteVolume24h)}::numeric, ${r.enteredAt.toISOString()}::timestamp(3), ${r.lastSeenAt.toISOString()}::timestamp(3))`,
+        );
+        await tx.$executeRaw`
+          INSERT INTO open_interest_liquid_symbols (symbol, "quoteVolume24h", "enteredAt", "lastSeenAt")
+          VALUES ${Prisma.join(values)}
+          ON CONFLICT (symbol) DO UPDATE SET "quoteVolume24h" = EXCLUDED."quoteVolume24h", "lastSeenAt" = EXCLUDED."lastSeenAt"`;
+      }
+      const removed = await tx.openInterestLiquidSymbol.deleteMany({ where: { symbol: { notIn: items.map((r) => r.symbol) } } });
+      return { status: 200, body: { success: true, upserted: items.length, removed: removed.count, totalSymbols: items.length } };
+    });
+    stop({ status: String(res.statusCode) });
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+// Shared by the HTTP integration tests: a real migrated database per file (createTestDatabase), the real auth
+// module, a memory bus, and a fake Realtime that records what the routes emit.
+import { Registry } from 'prom-client';
+import type { Express } from 'express';
+import type { PrismaClient } from '@volspike/db';
+import { createTestDatabase } from '@volspike/db/testing';
+import { createBus, createLogger, type Bus } from '@volspike/runtime';
+import { createApp } from '../src/app.js';
+import { createAuth, type Auth } from '../src/auth/index.js';
+import { appConfig } from '../src/config.js';
+import type { RealtimeSink } from '../src/context.js';
+import { loadAppEnv } from '../src/env.js';
+import { createBackendMetrics } from '../src/metrics.js';
+
+export const INGEST_KEY = 'test-ingest-key';
+export const TEST_JWT_SECRET = 'app-test-secret-that-is-long-enough-for-hs256';
+
+export class FakeRealtime implements RealtimeSink {
+  volume: unknown[] = [];
+  oiAlerts: unknown[] = [];
+  oiUpdates: { symbol: string; openInterest: number; openInterestUsd: number | null; markPrice: number | null; ts: Date }[][] = [];
+  userAlerts: { userId: string; payload: unknown }[] = [];
+  emitVolumeAlert: RealtimeSink['emitVolumeAlert'] = (row) => void this.volume.push(row);
+  emitOiAlert: RealtimeSink['emitOiAlert'] = (row) => void this.oiAlerts.push(row);
+  queueOiUpdates: RealtimeSink['queueOiUpdates'] = (s) => void this.oiUpdates.push(s);
+  emitUserAlertTriggered: RealtimeSink['emitUserAlertTriggered'] = (userId, payload) => void this.userAlerts.push({ userId, payload });
+  stats = () => ({ clients: 3 });
+}
+
+export interface TestApp {
+  app: Express;
+  prisma: PrismaClient;
+  realtime: FakeRealtime;
+  auth: Auth;
+  bus: Bus;
+  registry: Registry;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function createTestApp(envOverrides: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  const bus = createBus({ logger });
+  const registry = new Registry();
+  const realtime = new FakeRealtime();
+  const env = loadAppEnv({ ALERT_INGEST_API_KEY: INGEST_KEY, JWT_SECRET: TEST_JWT_SECRET, DEBUG_ACCESS: 'public', NODE_ENV: 'test', ...envOverrides });
+  const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
+  const clock = { now: Date.now() };
+  const app = createApp({
+    prisma: db.prisma,
+    bus,
+    auth,
+    realtime,
+    logger,
+    metrics: createBackendMetrics(registry, () => realtime.stats().clients),
+    config: appConfig(env),
+    now: () => clock.now,
+    registry,
+  });
+  return {
+    app,
+    prisma: db.prisma,
+    realtime,
+    auth,
+    bus,
+    registry,
+    clock,
+    async close() {
+      await bus.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function userWithToken(t: TestApp, tier: 'free' | 'pro' | 'elite', opts: { admin?: boolean; email?: string } = {}) {
+  const user = await t.prisma.user.create({
+    data: { email: opts.email ?? `${tier}-${Math.random().toString(36).slice(2)}@example.com`, tier, role: opts.admin ? 'ADMIN' : 'USER' },
+  });
+  const token = await t.auth.signToken({ id: user.id });
+  return { user, token, bearer: `Bearer ${token}` };
+}

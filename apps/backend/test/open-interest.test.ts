@@ -1,0 +1,259 @@
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { INGEST_KEY, createTestApp, type TestApp } from './app-helpers.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+beforeEach(async () => {
+  await t.prisma.$executeRawUnsafe('TRUNCATE open_interest_snapshots, open_interest_latest, open_interest_liquid_symbols, ingest_requests');
+  t.realtime.oiUpdates = [];
+  t.clock.now = Date.now();
+});
+
+const legacyBatch = {
+  data: [{ symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500.0, markPrice: 65000.0 }],
+  timestamp: '2025-03-01T10:05:07Z',
+  totalSymbols: 100,
+  source: 'realtime',
+};
+
+const post = (path: string, body: unknown, key: string | null = INGEST_KEY) => {
+  const r = request(t.app).post(path).set('Content-Type', 'application/json');
+  if (key !== null) r.set('X-API-Key', key);
+  return r.send(typeof body === 'string' ? body : JSON.stringify(body));
+};
+
+const countSnapshots = () => t.prisma.openInterestSnapshot.count();
+
+describe('POST /api/market/open-interest/ingest', () => {
+  it('stores the legacy realtime payload unchanged and queues one socket update per symbol', async () => {
+    const res = await post('/api/market/open-interest/ingest', legacyBatch);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, inserted: 1, duplicates: 0, cached: 1 });
+    const row = await t.prisma.openInterestSnapshot.findFirstOrThrow();
+    expect(row.ts.toISOString()).toBe('2025-03-01T10:05:07.000Z');
+    expect([row.symbol, row.source, Number(row.openInterest), Number(row.openInterestUsd), Number(row.markPrice)]).toEqual([
+      'BTCUSDT', 'realtime', 81234.5, 5280242500, 65000,
+    ]);
+    expect(t.realtime.oiUpdates).toHaveLength(1);
+    expect(t.realtime.oiUpdates[0]![0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000 });
+  });
+
+  it('accepts the legacy root alias, normalises symbols and defaults the source to snapshot (no socket updates)', async () => {
+    const res = await post('/api/market/open-interest', { data: [{ symbol: 'eth_usdt', openInterest: 10 }] });
+    expect(res.status).toBe(200);
+    const row = await t.prisma.openInterestSnapshot.findFirstOrThrow();
+    expect([row.symbol, row.source]).toEqual(['ETHUSDT', 'snapshot']);
+    expect(t.realtime.oiUpdates).toHaveLength(0);
+  });
+
+  it('computes OI from usd ÷ mark when only those are given', async () => {
+    await post('/api/market/open-interest/ingest', { data: [{ symbol: 'XUSDT', openInterestUsd: 1000, markPrice: 4 }] }).expect(200);
+    const row = await t.prisma.openInterestSnapshot.findFirstOrThrow();
+    expect(Number(row.openInterest)).toBe(250);
+  });
+
+  it('stores the legacy 0.0 mark/usd as missing and never overwrites a good USD value with it', async () => {
+    await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T10:05:00Z' }).expect(200);
+    const zeros = { data: [{ symbol: 'BTCUSDT', openInterest: 81300, openInterestUsd: 0.0, markPrice: 0.0 }], timestamp: '2025-03-01T10:05:10Z', source: 'realtime' };
+    await post('/api/market/open-interest/ingest', zeros).expect(200);
+    const second = await t.prisma.openInterestSnapshot.findFirstOrThrow({ where: { ts: new Date('2025-03-01T10:05:10Z') } });
+    expect(second.markPrice).toBeNull();
+    expect(second.openInterestUsd).toBeNull();
+    const latest = await request(t.app).get('/api/market/open-interest/latest?symbols=BTCUSDT').expect(200);
+    expect(latest.body.data[0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81300, openInterestUsd: 5280242500, markPrice: 65000 });
+    const map = await request(t.app).get('/api/market/open-interest').expect(200);
+    expect(map.body.data.BTCUSDT).toBe(5280242500);
+    expect(t.realtime.oiUpdates[1]![0]).toMatchObject({ openInterestUsd: null, markPrice: null });
+  });
+
+  it('writes a 500-sample batch and adds nothing when the same batch is retried', async () => {
+    const data = Array.from({ length: 500 }, (_, i) => ({ symbol: `S${i}USDT`, openInterest: i + 1, markPrice: 2 }));
+    const body = { data, timestamp: '2025-03-01T10:05:07Z', source: 'realtime' };
+    const first = await post('/api/market/open-interest/ingest', body).expect(200);
+    expect(first.body).toMatchObject({ inserted: 500, duplicates: 0, cached: 500 });
+    const again = await post('/api/market/open-interest/ingest', body).expect(200);
+    expect(again.body).toMatchObject({ inserted: 0, duplicates: 500 });
+    expect(await countSnapshots()).toBe(500);
+  });
+
+  it('replays the stored response for a repeated Idempotency-Key without writing', async () => {
+    const first = await post('/api/market/open-interest/ingest', legacyBatch).set('Idempotency-Key', 'k-1').expect(200);
+    const second = await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T11:00:00Z' })
+      .set('Idempotency-Key', 'k-1')
+      .expect(200);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.body).toEqual(first.body);
+    expect(await countSnapshots()).toBe(1);
+    expect(t.realtime.oiUpdates).toHaveLength(1);
+  });
+
+  it.each([
+    ['a missing key', null, 401, { error: 'Unauthorized' }],
+    ['a wrong key', 'nope', 401, { error: 'Unauthorized' }],
+  ])('answers %s with the legacy 401', async (_n, key, status, body) => {
+    const res = await post('/api/market/open-interest/ingest', legacyBatch, key);
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual(body);
+  });
+
+  it.each([
+    ['negative OI', { data: [{ symbol: 'A', openInterest: -5 }] }, 'data[0].openInterest'],
+    ['an unknown source', { data: [{ symbol: 'A', openInterest: 5 }], source: 'bogus' }, 'source'],
+    ['a string OI', { data: [{ symbol: 'A', openInterest: '5' }] }, 'data[0].openInterest'],
+    ['an item without symbol among good ones', { data: [{ symbol: 'A', openInterest: 5 }, { openInterest: 5 }] }, 'data[1].symbol'],
+    ['an oversized array', { data: Array.from({ length: 2001 }, () => ({ symbol: 'A', openInterest: 1 })) }, 'data'],
+    ['an unparseable timestamp', { data: [{ symbol: 'A', openInterest: 5 }], timestamp: 'soon' }, 'timestamp'],
+    ['an empty data array', { data: [] }, 'data'],
+  ])('rejects %s with 400 naming the field and writes nothing', async (_n, body, field) => {
+    const res = await post('/api/market/open-interest/ingest', body);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(field);
+    expect(await countSnapshots()).toBe(0);
+  });
+
+  it('rejects a body without a data array with the legacy message', async () => {
+    const res = await post('/api/market/open-interest/ingest', { items: [] });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('Invalid payload: data array required');
+  });
+
+  it.each([
+    ['malformed JSON', '{"data": [', 'body'],
+    ['a NaN (as Python json.dumps writes it)', '{"data":[{"symbol":"A","openInterest":NaN}]}', 'body'],
+  ])('rejects %s with 400', async (_n, raw, field) => {
+    const res = await post('/api/market/open-interest/ingest', raw);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(field);
+    expect(await countSnapshots()).toBe(0);
+  });
+
+  it('rejects a body over 5 MB with 400', async () => {
+    const big = JSON.stringify({ data: [{ symbol: 'A', openInterest: 1 }], pad: 'x'.repeat(5 * 1024 * 1024 + 10) });
+    const res = await post('/api/market/open-interest/ingest', big);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('5 MB');
+    expect(await countSnapshots()).toBe(0);
+  });
+});
+
+describe('OI queries', () => {
+  it('serves the legacy empty map before any ingest', async () => {
+    const res = await request(t.app).get('/api/market/open-interest').expect(200);
+    expect(res.body).toEqual({ data: {}, stale: true, asOf: null, dangerouslyStale: true });
+  });
+
+  it('marks the map stale after 5 minutes and dangerously stale after 6.5', async () => {
+    await post('/api/market/open-interest/ingest', legacyBatch).expect(200);
+    const fresh = await request(t.app).get('/api/market/open-interest').expect(200);
+    expect(fresh.body).toMatchObject({ data: { BTCUSDT: 5280242500 }, stale: false, dangerouslyStale: false });
+    expect(typeof fresh.body.asOf).toBe('number');
+    t.clock.now = fresh.body.asOf + 6 * 60_000;
+    const later = await request(t.app).get('/api/market/open-interest').expect(200);
+    expect(later.body).toMatchObject({ stale: true, dangerouslyStale: false });
+    t.clock.now = fresh.body.asOf + 7 * 60_000;
+    expect((await request(t.app).get('/api/market/open-interest')).body.dangerouslyStale).toBe(true);
+  });
+
+  it('serves latest per symbol with age, and samples oldest first', async () => {
+    t.clock.now = Date.parse('2025-03-01T10:10:00Z');
+    for (const [ts, oi] of [['2025-03-01T10:05:00Z', 1], ['2025-03-01T10:05:10Z', 2], ['2025-03-01T10:05:20Z', 3]] as const) {
+      await post('/api/market/open-interest/ingest', { data: [{ symbol: 'BTCUSDT', openInterest: oi, markPrice: 10 }, { symbol: 'ETHUSDT', openInterest: oi }], timestamp: ts, source: 'realtime' }).expect(200);
+    }
+    const latest = await request(t.app).get('/api/market/open-interest/latest?symbols=btcusdt,ETHUSDT').expect(200);
+    expect(latest.body.count).toBe(2);
+    expect(latest.body.data[0]).toEqual({
+      symbol: 'BTCUSDT', openInterest: 3, openInterestUsd: 30, markPrice: 10, ts: '2025-03-01T10:05:20.000Z', source: 'realtime', ageMs: 280_000,
+    });
+    expect(latest.body.data[1]).toMatchObject({ symbol: 'ETHUSDT', openInterestUsd: null, markPrice: null });
+    const samples = await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:05:05Z&limit=10').expect(200);
+    expect(samples.body.samples.map((s: { openInterest: number }) => s.openInterest)).toEqual([2, 3]);
+    const limited = await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:00:00Z&limit=1').expect(200);
+    expect(limited.body.samples.map((s: { openInterest: number }) => s.openInterest)).toEqual([3]);
+    expect((await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&limit=abc')).status).toBe(400);
+    expect((await request(t.app).get('/api/market/open-interest/samples')).status).toBe(400);
+  });
+
+  it('answers snapshot lookups with the legacy shapes (key required)', async () => {
+    await post('/api/market/open-interest/ingest', legacyBatch).expect(200);
+    const get = (q: string, key: string | null = INGEST_KEY) => {
+      const r = request(t.app).get(`/api/market/open-interest/snapshot${q}`);
+      return key ? r.set('X-API-Key', key) : r;
+    };
+    expect((await get('?symbol=BTCUSDT&ts=2025-03-01T10:05:07Z', null)).status).toBe(401);
+    const found = await get('?symbol=btc-usdt&ts=2025-03-01T10:06:00Z').expect(200);
+    expect(found.body).toEqual({
+      found: true, symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000, ts: '2025-03-01T10:05:07.000Z', source: 'realtime',
+    });
+    const none = await get('?symbol=BTCUSDT&ts=2025-03-01T10:00:00Z').expect(200);
+    expect(none.body).toEqual({ found: false, symbol: 'BTCUSDT', requestedTs: '2025-03-01T10:00:00.000Z' });
+    expect((await get('?ts=2025-03-01T10:00:00Z')).body.error).toBe('symbol parameter required');
+    expect((await get('?symbol=BTCUSDT')).body.error).toBe('ts parameter required (ISO 8601 timestamp)');
+    expect((await get('?symbol=BTCUSDT&ts=nope')).body.error).toBe('Invalid timestamp format');
+  });
+});
+
+describe('liquid universe', () => {
+  const legacyUpdate = {
+    symbols: [
+      { symbol: 'FOOUSDT', quoteVolume24h: 5123456.7, enteredAt: '2025-03-01T10:05:01.123456Z', lastSeenAt: '2025-03-01T10:05:01.123456Z' },
+      { symbol: 'BARUSDT', quoteVolume24h: 2500000.0, enteredAt: null, lastSeenAt: '2025-03-01T10:05:01.123457Z' },
+    ],
+    updatedAt: '2025-03-01T10:05:01.200000Z',
+  };
+  const update = (body: unknown) => post('/api/market/open-interest/liquid-universe/update', body);
+
+  it('stores the legacy update and serves it sorted with the poll interval estimate', async () => {
+    const res = await update(legacyUpdate).expect(200);
+    expect(res.body).toEqual({ success: true, upserted: 2, removed: 0, totalSymbols: 2 });
+    const u = await request(t.app).get('/api/market/open-interest/liquid-universe').expect(200);
+    expect(u.body).toMatchObject({ enterThreshold: 4000000, exitThreshold: 2000000, totalSymbols: 2, updatedAt: '2025-03-01T10:05:01.123Z' });
+    expect(u.body.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['FOOUSDT', 'BARUSDT']);
+    expect(u.body.symbols[0]).toEqual({
+      symbol: 'FOOUSDT', quoteVolume24h: 5123456.7, enteredAt: '2025-03-01T10:05:01.123Z', lastSeenAt: '2025-03-01T10:05:01.123Z', estimatedPollIntervalSec: 5,
+    });
+  });
+
+  it('keeps enteredAt of retained members and removes the ones left out', async () => {
+    await update(legacyUpdate).expect(200);
+    const next = { symbols: [{ symbol: 'FOOUSDT', quoteVolume24h: '6000000', enteredAt: '2025-03-02T00:00:00Z', lastSeenAt: '2025-03-02T00:00:00Z' }] };
+    const res = await update(next).expect(200);
+    expect(res.body).toMatchObject({ upserted: 1, removed: 1, totalSymbols: 1 });
+    const row = await t.prisma.openInterestLiquidSymbol.findUniqueOrThrow({ where: { symbol: 'FOOUSDT' } });
+    expect(row.enteredAt.toISOString()).toBe('2025-03-01T10:05:01.123Z');
+    expect(row.lastSeenAt.toISOString()).toBe('2025-03-02T00:00:00.000Z');
+    expect(Number(row.quoteVolume24h)).toBe(6000000);
+  });
+
+  it('refuses to empty the universe unless allowEmpty is true', async () => {
+    await update(legacyUpdate).expect(200);
+    const res = await update({ symbols: [] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('symbols');
+    expect(await t.prisma.openInterestLiquidSymbol.count()).toBe(2);
+    expect((await update({})).status).toBe(400);
+    expect(await t.prisma.openInterestLiquidSymbol.count()).toBe(2);
+    const cleared = await update({ symbols: [], allowEmpty: true }).expect(200);
+    expect(cleared.body).toMatchObject({ upserted: 0, removed: 2, totalSymbols: 0 });
+  });
+
+  it('rejects an unparseable quoteVolume24h and leaves the universe as it was', async () => {
+    await update(legacyUpdate).expect(200);
+    const res = await update({ symbols: [{ symbol: 'NEWUSDT', quoteVolume24h: 5e6 }, { symbol: 'BADUSDT', quoteVolume24h: 'lots' }] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('symbols[1].quoteVolume24h');
+    const symbols = (await t.prisma.openInterestLiquidSymbol.findMany()).map((r) => r.symbol).sort();
+    expect(symbols).toEqual(['BARUSDT', 'FOOUSDT']);
+  });
+
+  it('is public to read but needs the key to write', async () => {
+    expect((await post('/api/market/open-interest/liquid-universe/update', legacyUpdate, null)).status).toBe(401);
+    const empty = await request(t.app).get('/api/market/open-interest/liquid-universe').expect(200);
+    expect(empty.body).toMatchObject({ symbols: [], totalSymbols: 0 });
+  });
+});
