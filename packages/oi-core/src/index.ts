@@ -7,3 +7,5 @@ export * from './volume.js';
 export * from './schedule.js';
 export * from './cross.js';
 export * from './ring-buffer.js';
+export * from './oi-timeframes.js';
+export * from './oi-alerts.js';
