@@ -241,10 +241,10 @@ export class Market {
 
   private oiAt(st: SymbolState, t: number, generated: number[]): OiPoint | null {
     if (t > st.oiAnchorT) {
-      const first = st.oiMarks[0];
-      if (!first) return null;
-      const m = st.oiMarks[(t - first.t) / FIVE_MIN_MS];
-      return m ? { t, oi: m.oi, price: m.price } : null;
+      const i = (t - st.markT0) / FIVE_MIN_MS;
+      const oi = st.markOi[i];
+      const price = st.markPx[i];
+      return oi !== undefined && price !== undefined ? { t, oi, price } : null;
     }
     const k = (st.oiAnchorT - t) / FIVE_MIN_MS;
     const oi = generated[k];
@@ -258,7 +258,7 @@ export class Market {
   /** OI at period boundaries (5-minute resolution), the last 30 days, consistent with the live OI. */
   oiHistory(symbol: string, periodMs: number, q: RangeQuery): OiPoint[] {
     const st = this.state(symbol);
-    const latestMark = st.oiMarks[st.oiMarks.length - 1]?.t ?? st.oiAnchorT;
+    const latestMark = st.lastMarkT();
     const latest = Math.floor(latestMark / periodMs) * periodMs;
     const earliest = Math.ceil((latestMark - OI_HISTORY_MS) / periodMs) * periodMs;
     let from: number;

@@ -8,8 +8,8 @@ import type { SimSymbol, SymbolSeed } from './universe.js';
 export const FIVE_MIN_MS = 300_000;
 /** completed hours whose live minute candles are kept (older minutes are re-derived from their hour) */
 const RECORDED_HOURS = 1;
-/** live 5-minute OI marks kept: 30 days */
-const MAX_OI_MARKS = 8640;
+/** live 5-minute OI marks kept: 3 days (older live points are not served) */
+const MAX_OI_MARKS = 864;
 
 export interface OiRamp {
   t0: number;
@@ -43,8 +43,10 @@ export class SymbolState {
   /** quote volume of the current hour pinned by spikeVolume (hour open time) */
   pin: { t: number; q: number } | null = null;
   tradeId: number;
-  /** 5-minute OI marks recorded live, contiguous, oldest first */
-  readonly oiMarks: { t: number; oi: number; price: number }[] = [];
+  /** 5-minute OI marks recorded live, contiguous from markT0, oldest first (packed number arrays) */
+  markT0 = 0;
+  readonly markOi: number[] = [];
+  readonly markPx: number[] = [];
   /** 5-minute boundary at or before the start: the anchor of the generated OI history */
   readonly oiAnchorT: number;
   readonly oiAnchor: number;
@@ -158,10 +160,15 @@ export class SymbolState {
       return;
     }
     const boundary = Math.floor(now / FIVE_MIN_MS) * FIVE_MIN_MS;
-    const lastMarkT = this.oiMarks[this.oiMarks.length - 1]?.t ?? this.oiAnchorT;
-    for (let t = lastMarkT + FIVE_MIN_MS; t <= boundary; t += FIVE_MIN_MS) {
-      this.oiMarks.push({ t, oi: this.oi, price: this.price });
-      if (this.oiMarks.length > MAX_OI_MARKS) this.oiMarks.shift();
+    for (let t = this.lastMarkT() + FIVE_MIN_MS; t <= boundary; t += FIVE_MIN_MS) {
+      if (this.markOi.length === 0) this.markT0 = t;
+      this.markOi.push(this.oi);
+      this.markPx.push(this.price);
+      if (this.markOi.length > MAX_OI_MARKS) {
+        this.markOi.shift();
+        this.markPx.shift();
+        this.markT0 += FIVE_MIN_MS;
+      }
     }
     this.rollTo(now);
     const dtSec = Math.max(0, (now - prev) / 1000);
@@ -191,6 +198,11 @@ export class SymbolState {
       this.oi *= Math.exp(rng.normal() * 0.00007 * Math.sqrt(dtSec));
       this.oi += (this.oiBase - this.oi) * Math.min(1, dtSec / 3600);
     }
+  }
+
+  /** Time of the newest 5-minute OI point (live mark, or the start anchor). */
+  lastMarkT(): number {
+    return this.markOi.length > 0 ? this.markT0 + (this.markOi.length - 1) * FIVE_MIN_MS : this.oiAnchorT;
   }
 
   setLast(price: number): void {

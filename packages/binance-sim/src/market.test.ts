@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Market } from './market.js';
+
+const NOW = Date.UTC(2026, 10, 23, 9, 15, 0);
+
+describe('Market (seeded universe)', () => {
+  const m = new Market({ seed: 42, symbols: 550, now: NOW });
+  const perps = m.symbols().filter((s) => s.usdtPerpetual);
+  const vols = perps.map((s) => m.quoteVolume24h(s.symbol));
+
+  it('has 550 USDT perpetuals with a realistic 24h quote-volume spread (the numbers in the README)', () => {
+    expect(perps).toHaveLength(550);
+    expect(vols.filter((v) => v >= 1e9)).toHaveLength(5);
+    expect(m.liquid(4e6)).toHaveLength(368);
+    expect(vols.filter((v) => v < 1e6)).toHaveLength(66);
+    expect(m.liquid(4e6)[0]).toBe('BTCUSDT');
+  });
+
+  it('adds symbols a client must filter out, none of which count as liquid', () => {
+    const others = m.symbols().filter((s) => !s.usdtPerpetual);
+    expect(others.map((s) => s.symbol)).toEqual(
+      expect.arrayContaining(['BTCUSDC', 'BTCBUSD', 'BTCUSDT_261225', 'XAUUSDT', 'TSLAUSDT', 'OLDCOINUSDT', 'NEWCOINUSDT']),
+    );
+    expect(new Set(others.map((s) => s.contractType))).toEqual(new Set(['PERPETUAL', 'CURRENT_QUARTER', 'NEXT_QUARTER', 'TRADIFI_PERPETUAL']));
+    const liquid = new Set(m.liquid(0));
+    for (const s of others) expect(liquid.has(s.symbol)).toBe(false);
+    // high enough volume that a missing filter shows up
+    expect(m.quoteVolume24h('BTCUSDC')).toBeGreaterThan(1e8);
+  });
+
+  it('is the same market for the same seed and a different one for another seed', () => {
+    const again = new Market({ seed: 42, symbols: 550, now: NOW });
+    expect(again.symbols()).toEqual(m.symbols());
+    expect(again.openInterest('ETHUSDT')).toBe(m.openInterest('ETHUSDT'));
+    expect(again.klines('ETHUSDT', 3600_000, { limit: 50 })).toEqual(m.klines('ETHUSDT', 3600_000, { limit: 50 }));
+    const other = new Market({ seed: 43, symbols: 550, now: NOW });
+    expect(other.openInterest('ETHUSDT')).not.toBe(m.openInterest('ETHUSDT'));
+  });
+
+  it('rolls the hour: the live candle joins the history and a new one opens at its close', () => {
+    const x = new Market({ seed: 1, symbols: 10, now: NOW });
+    const before = x.klines('BTCUSDT', 3600_000, { limit: 2 });
+    for (let t = NOW + 5000; t <= NOW + 50 * 60_000; t += 5000) x.tick(t);
+    const after = x.klines('BTCUSDT', 3600_000, { limit: 3 });
+    expect(after[1]?.t).toBe(before[1]?.t);
+    expect(after[2]?.t).toBe((before[1]?.t ?? 0) + 3600_000);
+    expect(after[2]?.o).toBe(after[1]?.c);
+    // 1m candles stay continuous across the live/bridged boundary
+    const mins = x.klines('BTCUSDT', 60_000, { limit: 180 });
+    for (let i = 1; i < mins.length; i++) expect(mins[i]?.o).toBe(mins[i - 1]?.c);
+  });
+
+  it('rejects unknown symbols and bad control arguments with typed errors', () => {
+    expect(() => m.openInterest('NOPE')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }));
+    expect(() => m.moveOpenInterest('BTCUSDT', -100, 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
