@@ -130,9 +130,12 @@ describe.each(impls)('%s bus', (kind, setup) => {
     const { make } = setup();
     const bus = make();
     open.push(bus);
-    await bus.setJson('short', { a: 1 }, 0.05);
+    // a generous TTL: the first read must land inside it even on a loaded CI machine
+    await bus.setJson('short', { a: 1 }, 0.8);
+    await bus.setJson('long', { b: 2 }, 60);
     expect(await bus.getJson('short')).toEqual({ a: 1 });
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await bus.getJson('long')).toEqual({ b: 2 });
     expect(await bus.getJson('short')).toBeNull();
   });
 

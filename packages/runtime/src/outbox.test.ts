@@ -184,10 +184,10 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     rx.behaviour = ({ key, body, nth }, res) => {
       if (key !== 'slow-1' || nth !== 1) return false;
       rx.stored.set(key, body); // the receiver commits, but the response arrives too late
-      setTimeout(() => res.writeHead(200).end('{}'), 400);
+      setTimeout(() => res.writeHead(200).end('{}'), 1500);
       return true;
     };
-    const box = outbox(makeStore()(), { timeoutMs: 100 });
+    const box = outbox(makeStore()(), { timeoutMs: 400 });
     await box.start();
     await box.enqueue({ url: rx.url, body: { slow: true }, idempotencyKey: 'slow-1' });
     await box.enqueue({ url: rx.url, body: { next: true }, idempotencyKey: 'next-1' });
@@ -198,7 +198,7 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
       ['next-1', { next: true }],
     ]);
     expect(box.stats()).toMatchObject({ delivered: 2, failedAttempts: 1 });
-    expect(box.stats().lastError).toMatch(/timed out after 100 ms/);
+    expect(box.stats().lastError).toMatch(/timed out after 400 ms/);
   });
 
   it('retries 503/429/408, and dead-letters other 4xx without blocking the queue', async () => {

@@ -19,6 +19,8 @@ export class RedisBus implements Bus {
   private readonly prefix: string;
   private readonly logger: Logger;
   private readonly handlers = new Map<string, Set<(message: unknown) => void>>();
+  /** SUBSCRIBE in progress per channel, so a concurrent second subscriber also waits for it. */
+  private readonly subscribing = new Map<string, Promise<unknown>>();
   private closed = false;
 
   constructor(opts: { redisUrl: string; keyPrefix: string; logger: Logger }) {
@@ -85,7 +87,17 @@ export class RedisBus implements Bus {
     }
     const first = set.size === 0;
     set.add(handler);
-    if (first) await this.sub.subscribe(this.prefix + channel);
+    if (first) {
+      const p = this.sub.subscribe(this.prefix + channel).finally(() => this.subscribing.delete(channel));
+      this.subscribing.set(channel, p);
+    }
+    try {
+      await this.subscribing.get(channel);
+    } catch (err) {
+      set.delete(handler);
+      if (set.size === 0) this.handlers.delete(channel);
+      throw err;
+    }
     let done = false;
     return async () => {
       if (done) return;
