@@ -1,0 +1,148 @@
+// /debug: server-rendered diagnostic pages (universe, open interest, alerts, weight budget) and their
+// small JSON endpoints. Access per DEBUG_ACCESS: everyone, or an admin's token (Bearer header, or the
+// HttpOnly cookie that `/debug?token=<jwt>` sets so that a browser can use the pages).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Router } from 'express';
+import type { PrismaClient } from '@volspike/db';
+import { CHANNELS, KEYS } from '@volspike/runtime';
+import type { Bus, Logger } from '@volspike/runtime';
+import type { Auth } from '../auth/index.js';
+import { DEBUG_TOKEN_COOKIE } from '../auth/index.js';
+import { BudgetHistory } from './budget-history.js';
+import { renderIndex, renderOpenInterest, renderUniverse } from './pages.js';
+import { renderAlerts, renderRateLimit } from './pages-live.js';
+import { UniverseTracker, isUniverseMessage } from './universe-tracker.js';
+
+/** Bus key holding the newest BudgetSnapshot (next to the `weight-budget` channel). */
+export const BUDGET_LATEST_KEY = 'weight-budget:latest';
+const OI_POLLER_COMPONENT = 'oi-poller';
+
+export interface DebugRouter extends Router {
+  /** Unsubscribes from the bus. */
+  close(): Promise<void>;
+}
+
+export interface DebugRouterDeps {
+  prisma: PrismaClient;
+  bus: Bus;
+  auth: Auth;
+  debugAccess: 'public' | 'admin';
+  logger: Logger;
+  now?: () => number;
+}
+
+function uplotDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+}
+
+const pick = (details: unknown, key: string): number | null => {
+  if (typeof details !== 'object' || details === null) return null;
+  const v = (details as Record<string, unknown>)[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+
+export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
+  const { prisma, bus } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'debug' });
+  const history = new BudgetHistory();
+  const tracker = new UniverseTracker();
+  const router = Router() as DebugRouter;
+  const unsubscribes: Promise<(() => Promise<void>) | null>[] = [];
+
+  const subscribe = (channel: string, handler: (m: unknown) => void) =>
+    unsubscribes.push(
+      bus.subscribe(channel, handler).catch((err: unknown) => {
+        log.warn({ err, channel }, 'debug pages could not subscribe to the bus; the page shows stored data only');
+        return null;
+      }),
+    );
+  subscribe(CHANNELS.budget, (m) => history.add(m));
+  subscribe(CHANNELS.universe, (m) => tracker.observe(m));
+  void bus.getJson(BUDGET_LATEST_KEY).then(
+    (v) => history.add(v),
+    () => undefined,
+  );
+  void bus.getJson(KEYS.universe).then(
+    (v) => tracker.observe(v),
+    () => undefined,
+  );
+
+  const vendor = uplotDir();
+  router.get('/vendor/uplot.iife.min.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('application/javascript').sendFile(join(vendor, 'uPlot.iife.min.js'));
+  });
+  router.get('/vendor/uplot.min.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('text/css').sendFile(join(vendor, 'uPlot.min.css'));
+  });
+
+  // `?token=<jwt>` → HttpOnly cookie, then the same URL without the token (it must not stay in history).
+  router.use(async (req, res, next) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : null;
+    if (!token || req.method !== 'GET') {
+      next();
+      return;
+    }
+    const user = await deps.auth.verifyToken(token);
+    if (!user) {
+      res.status(401).json({ error: 'Invalid token' });
+      return;
+    }
+    const secure = req.secure ? '; Secure' : '';
+    res.setHeader('Set-Cookie', `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800${secure}`);
+    const url = new URL(req.originalUrl, 'http://x');
+    url.searchParams.delete('token');
+    res.redirect(303, url.pathname + url.search);
+  });
+
+  router.use(deps.auth.requireDebugAccess(deps.debugAccess));
+
+  const html = (body: string) => (_req: unknown, res: import('express').Response) => {
+    res.set('Cache-Control', 'no-store').type('html').send(body);
+  };
+
+  router.get('/', async (req, res) => html(await renderIndex(prisma, now()))(req, res));
+  router.get('/universe', async (req, res) => {
+    const busUniverse = await bus.getJson(KEYS.universe).catch(() => null);
+    html(await renderUniverse(prisma, tracker, isUniverseMessage(busUniverse) ? busUniverse : null, now()))(req, res);
+  });
+  router.get('/open-interest', async (req, res) => {
+    const q = typeof req.query.symbol === 'string' ? req.query.symbol.trim().toUpperCase() : null;
+    html(await renderOpenInterest(prisma, now(), q))(req, res);
+  });
+  router.get('/alerts', async (req, res) => html(await renderAlerts(prisma))(req, res));
+  router.get('/rate-limit', (req, res) => html(renderRateLimit())(req, res));
+
+  router.get('/api/rate-limit', async (_req, res) => {
+    history.add(await bus.getJson(BUDGET_LATEST_KEY).catch(() => null));
+    const heartbeats = await prisma.componentHeartbeat.findMany({ orderBy: { component: 'asc' } });
+    const t = now();
+    const poller = heartbeats.find((h) => h.component === OI_POLLER_COMPONENT);
+    res.set('Cache-Control', 'no-store').json({
+      now: t,
+      latest: history.latest(),
+      history: history.history(),
+      components: history.components(),
+      oiPoller: poller
+        ? {
+            status: poller.status,
+            lastSeenAt: poller.lastSeenAt.toISOString(),
+            pollIntervalMs: pick(poller.details, 'pollIntervalMs'),
+            pollsPerMin: pick(poller.details, 'pollsPerMin'),
+            universeSize: pick(poller.details, 'universeSize'),
+            errors: pick(poller.details, 'errors'),
+            alertsPerMin: pick(poller.details, 'alertsPerMin'),
+          }
+        : null,
+      heartbeats: heartbeats.map((h) => ({ component: h.component, status: h.status, lastSeenAt: h.lastSeenAt.toISOString(), ageMs: t - h.lastSeenAt.getTime(), details: h.details })),
+    });
+  });
+
+  router.close = async () => {
+    const fns = await Promise.all(unsubscribes);
+    await Promise.all(fns.map((fn) => fn?.().catch(() => undefined)));
+  };
+  return router;
+}
