@@ -32,7 +32,7 @@ export const EnvSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['OI_LIQUID_EXIT_QUOTE_24H'],
-        message: `OI_LIQUID_EXIT_QUOTE_24H (${e.OI_LIQUID_EXIT_QUOTE_24H}) must be below OI_LIQUID_ENTER_QUOTE_24H (${e.OI_LIQUID_ENTER_QUOTE_24H})`,
+        message: `must be below OI_LIQUID_ENTER_QUOTE_24H (${e.OI_LIQUID_ENTER_QUOTE_24H})`,
       });
     }
   });

@@ -252,8 +252,16 @@ export class UniverseJob {
       this.opts.logger.info({ since: new Date(this.outage.since).toISOString(), failures: this.failures }, 'universe refresh recovered');
     }
     if (entered.length || exited.length || this.lastSuccessAt === null) {
+      const sample = (list: string[]): string[] => (list.length > 20 ? [...list.slice(0, 20), `…+${list.length - 20}`] : list);
       this.opts.logger.info(
-        { size, entered, exited, source, via, estimatedPollIntervalSec: this.opts.estimateIntervalSec(size, this.opts.oiWeightPerMin) },
+        {
+          size,
+          entered: sample(entered),
+          exited: sample(exited),
+          source,
+          via,
+          estimatedPollIntervalSec: this.opts.estimateIntervalSec(size, this.opts.oiWeightPerMin),
+        },
         'liquid universe updated',
       );
     }

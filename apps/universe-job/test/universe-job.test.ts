@@ -147,6 +147,17 @@ describe('universe-job against the simulated exchange', () => {
     expect(members.has(joining!.symbol)).toBe(true);
   });
 
+  it('switches to the !ticker@arr stream once it is warmed up and follows volume changes through it', async () => {
+    const job = await startJob({ UNIVERSE_USE_TICKER_WS: 'true', UNIVERSE_WS_WARMUP_SEC: '0.3', OI_UNIVERSE_REFRESH_SEC: '0.2' });
+    await until(() => job.status().source === 'ws', 15_000);
+    const { must, ambiguous } = expectedLiquid(ENTER);
+    expect(symbolsOf(job.universe()).filter((s) => !ambiguous.has(s))).toEqual(must);
+    const leaving = job.universe()!.symbols.at(-1)!;
+    await simPost('/__sim/quote-volume', { symbol: leaving.symbol, quoteVolume24h: EXIT / 4 });
+    await until(() => !job.universe()!.symbols.some((m) => m.symbol === leaving.symbol), 15_000);
+    expect(job.status().source).toBe('ws');
+  });
+
   it('keeps the last universe while exchangeInfo fails (the proxy serves its cached copy; without the proxy it degrades)', async () => {
     const job = await startJob();
     await job.refreshNow();
