@@ -67,12 +67,9 @@ function window(fromMin: number, toMin: number, thresholdPct: number, cooldownSe
 }
 
 /** 5 min 3 %, 15 min 5 %, 1 hour 10 % (the deployed system's documented values), plus the 60–30 min median window at 5 %. */
-export const DEFAULT_OI_TIMEFRAMES: readonly OiTimeframe[] = Object.freeze([
-  lookback(300, 3, 600),
-  lookback(900, 5, 900),
-  lookback(3600, 10, 3600),
-  window(60, 30, 5, 3600),
-]);
+export const DEFAULT_OI_TIMEFRAMES: readonly Readonly<OiTimeframe>[] = Object.freeze(
+  [lookback(300, 3, 600), lookback(900, 5, 900), lookback(3600, 10, 3600), window(60, 30, 5, 3600)].map((t) => Object.freeze(t)),
+);
 
 /** Canonical string of the defaults (`OI_ALERT_TIMEFRAMES` default). */
 export const DEFAULT_OI_ALERT_TIMEFRAMES_ENV = '5m:3%:600s,15m:5%:900s,1h:10%:3600s,w60-30:5%:3600s';

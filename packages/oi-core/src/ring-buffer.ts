@@ -23,7 +23,7 @@ export const OI_RING_BYTES_PER_SLOT = 24;
  * missing mark). Ascending by time; when full, the oldest sample is overwritten. Range queries use binary
  * search. Pure data structure: no timers, no clock.
  *
- * Memory: 24 bytes per slot plus a constant ~300 bytes of object/array headers. For the OI poller's default
+ * Memory: 24 bytes per slot plus about 0.7 KB of fixed object/ArrayBuffer overhead (Node 20). For the OI poller's default
  * 180 minutes at a 5 s floor (2160 slots + 10 % headroom = 2376 slots) that is ≈ 57 KB per symbol (≈ 26 MB
  * for 450 symbols).
  */
