@@ -206,3 +206,18 @@ describe('memory bus state file', () => {
     expect(await c.getJson('k1')).toBeNull();
   });
 });
+
+describe('redis bus when Redis is unreachable', () => {
+  it('pings false instead of hanging, logs the outage once, and still closes', async () => {
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const bus = createBus({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: `${filePrefix}down:`, logger: pino({ level: 'warn' }, out) });
+    expect(await bus.ping()).toBe(false);
+    await new Promise((r) => setTimeout(r, 600)); // several reconnect attempts
+    await bus.close();
+    const lost = chunks.join('').split('\n').filter((l) => l.includes('redis bus connection lost'));
+    expect(lost).toHaveLength(2); // once per connection (commands, subscriber), not once per retry
+  });
+});
