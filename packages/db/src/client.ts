@@ -3,8 +3,13 @@ import { PrismaClient } from './generated/client.js';
 import { isEmbeddedUrl } from './embedded-registry.js';
 
 export interface PrismaClientOptions {
-  /** Pool size. Default 10 for a real server; always 1 for the embedded PGlite server (see README). */
+  /** Pool size. Default 10 for a real server; always 1 for an embedded PGlite server of this process (see README). */
   maxConnections?: number;
+  /**
+   * How long an interactive transaction may wait for a connection (Prisma's `maxWait`). Default 2000 ms
+   * (Prisma's), 30000 ms for an embedded server, where every transaction queues for its one connection.
+   */
+  transactionMaxWaitMs?: number;
   /** Called when an idle pooled connection errors (e.g. the server went away). */
   onPoolError?: (err: Error) => void;
 }
@@ -14,10 +19,12 @@ export interface PrismaClientOptions {
  * The caller owns it and must `$disconnect()` it.
  */
 export function createPrismaClient(databaseUrl: string, opts: PrismaClientOptions = {}): PrismaClient {
-  const max = isEmbeddedUrl(databaseUrl) ? 1 : (opts.maxConnections ?? 10);
+  const embedded = isEmbeddedUrl(databaseUrl);
+  const max = embedded ? 1 : (opts.maxConnections ?? 10);
   const adapter = new PrismaPg(
     { connectionString: databaseUrl, max },
     opts.onPoolError ? { onPoolError: opts.onPoolError } : undefined,
   );
-  return new PrismaClient({ adapter });
+  const maxWait = opts.transactionMaxWaitMs ?? (embedded ? 30_000 : 2_000);
+  return new PrismaClient({ adapter, transactionOptions: { maxWait } });
 }

@@ -1,10 +1,9 @@
 // The two databases every integration test runs against: a fresh database on the real Postgres server
 // (TEST_DATABASE_URL) and an embedded PGlite server in a temporary directory.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createPrismaClient, migrate, startEmbeddedPostgres, type PrismaClient } from '../src/index.js';
 import { createTestDatabase } from '../src/testing.js';
+import { pristinePgliteDir } from './helpers.js';
 
 export interface Backend {
   url: string;
@@ -23,7 +22,7 @@ export const backends: { name: 'postgres' | 'pglite'; open(): Promise<Backend> }
   {
     name: 'pglite',
     async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'volspike-pglite-'));
+      const dir = await pristinePgliteDir();
       const pg = await startEmbeddedPostgres({ dataDir: dir });
       await migrate(pg.url);
       const prisma = createPrismaClient(pg.url);

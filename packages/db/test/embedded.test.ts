@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, embeddedLockOwner, readMigrations, resolveDatabase, startEmbeddedPostgres, type DbLogger } from '../src/index.js';
 import { DEFAULT_TEST_DATABASE_URL, withDatabase } from '../src/testing.js';
-import { query } from './helpers.js';
+import { PGLITE_START_TIMEOUT_MS, pristinePgliteDir, query } from './helpers.js';
 
 const MIGRATION_NAMES = readMigrations().map((m) => m.name);
 
@@ -17,9 +15,9 @@ function memoryLogger(): DbLogger & { lines: { level: string; obj: object; msg?:
 
 describe('embedded Postgres (PGlite over TCP)', () => {
   let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'volspike-embedded-'));
-  });
+  beforeAll(async () => {
+    dir = await pristinePgliteDir();
+  }, PGLITE_START_TIMEOUT_MS);
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -79,7 +77,7 @@ describe('embedded Postgres (PGlite over TCP)', () => {
     } finally {
       await again.stop();
     }
-  });
+  }, PGLITE_START_TIMEOUT_MS);
 });
 
 describe('resolveDatabase with DATABASE_URL', () => {

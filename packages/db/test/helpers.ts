@@ -1,8 +1,15 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { DEFAULT_MIGRATIONS_DIR } from '../src/index.js';
+
+/** initdb of PGlite (WASM) can take a minute on a loaded 2-core machine; only the first run pays it. */
+export const PGLITE_START_TIMEOUT_MS = 180_000;
+
+const PGLITE_PACKAGE_JSON = fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url));
 
 export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
@@ -44,4 +51,27 @@ export function copyMigrations(): string {
 export function addMigration(dir: string, name: string, sql: string): void {
   mkdirSync(join(dir, name));
   writeFileSync(join(dir, name, 'migration.sql'), sql);
+}
+
+/**
+ * A new PGlite data directory that is already initialised (initdb done, no tables). initdb in WASM
+ * takes seconds on a busy machine, so one pristine copy per PGlite version is kept in the temp dir and
+ * copied; built under a unique name and renamed so parallel test files never see a half-written one.
+ */
+export async function pristinePgliteDir(): Promise<string> {
+  const version = (JSON.parse(readFileSync(PGLITE_PACKAGE_JSON, 'utf8')) as { version: string }).version;
+  const cache = join(tmpdir(), `volspike-pglite-pristine-${version}`);
+  if (!existsSync(join(cache, 'PG_VERSION'))) {
+    const building = `${cache}.${process.pid}.${Date.now()}`;
+    const db = await PGlite.create({ dataDir: building });
+    await db.close();
+    try {
+      renameSync(building, cache);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'volspike-pglite-'));
+  cpSync(cache, dir, { recursive: true });
+  return dir;
 }

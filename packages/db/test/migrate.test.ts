@@ -1,11 +1,10 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, DEFAULT_MIGRATIONS_DIR, migrate, readMigrations, startEmbeddedPostgres } from '../src/index.js';
 import { DEFAULT_TEST_DATABASE_URL, withDatabase } from '../src/testing.js';
-import { addMigration, catalogSnapshot, copyMigrations, query } from './helpers.js';
+import { addMigration, catalogSnapshot, copyMigrations, PGLITE_START_TIMEOUT_MS, pristinePgliteDir, query } from './helpers.js';
 
 const BASE_URL = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 const MIGRATION_NAMES = readMigrations().map((m) => m.name);
@@ -33,7 +32,7 @@ const targets: { name: string; open(): Promise<Target> }[] = [
   {
     name: 'pglite',
     async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'volspike-pglite-migrate-'));
+      const dir = await pristinePgliteDir();
       const pg = await startEmbeddedPostgres({ dataDir: dir });
       return {
         url: pg.url,
@@ -51,7 +50,7 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
   const tempDirs: string[] = [];
   beforeAll(async () => {
     target = await open();
-  });
+  }, PGLITE_START_TIMEOUT_MS);
   afterAll(async () => {
     await target?.close();
     for (const d of tempDirs) rmSync(d, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../src/index.js';
 import { backends, type Backend } from './backends.js';
+import { PGLITE_START_TIMEOUT_MS } from './helpers.js';
 import { modelCases } from './model-cases.js';
+import { actualCatalog, expectedCatalog } from './schema-drift.js';
 
 it('has a round-trip case for every Prisma model', () => {
   // A model added to schema.prisma without a case here would escape the schema/SQL drift check.
@@ -12,9 +14,20 @@ describe.each(backends)('every model through the generated client on $name', ({ 
   let db: Backend;
   beforeAll(async () => {
     db = await open();
-  });
+  }, PGLITE_START_TIMEOUT_MS);
   afterAll(async () => {
     await db?.close();
+  });
+
+  it('has exactly the tables, columns, keys, indexes and enums that schema.prisma describes', async () => {
+    // Drift guard between schema.prisma and the hand-written migration SQL (no schema engine offline).
+    const expected = expectedCatalog();
+    const actual = await actualCatalog(db.url);
+    expect(actual.tables).toEqual(expected.tables);
+    expect(actual.enums).toEqual(expected.enums);
+    expect(actual.columns).toEqual(expected.columns);
+    expect(actual.constraints).toEqual(expected.constraints);
+    expect(actual.indexes).toEqual(expected.indexes);
   });
 
   it.each(modelCases)('$model: create, read, update', async ({ run }) => {
