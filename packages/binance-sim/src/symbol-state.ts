@@ -52,6 +52,8 @@ export class SymbolState {
   readonly oiAnchor: number;
   readonly oiAnchorPrice: number;
   changed = true;
+  /** bumped on every change of price or volume (the WS kline streams send on change) */
+  version = 0;
   lastLivelyHour = 0;
   private agg: { len: number; q: number; v: number; n: number; h: number; l: number } | null = null;
 
@@ -213,6 +215,7 @@ export class SymbolState {
       if (price < c.l) c.l = price;
     }
     this.changed = true;
+    this.version++;
   }
 
   addVolume(q: number): void {
@@ -225,6 +228,7 @@ export class SymbolState {
     }
     this.tradeId += n;
     this.changed = true;
+    this.version++;
   }
 
   /** Multiplies the current hour's volume (and its recorded minutes) by f. */
@@ -241,6 +245,7 @@ export class SymbolState {
       c.v *= f;
       c.n = Math.round(c.n * f);
     }
+    this.version++;
   }
 
   nextFundingTime(now: number): number {

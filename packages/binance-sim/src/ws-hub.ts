@@ -69,7 +69,7 @@ export class WsHub {
   private lastTicker = 0;
   /** kline stream key → open time of the candle last sent */
   private readonly klineOpen = new Map<string, number>();
-  /** kline stream key → trade id of the symbol when last sent (send only on change) */
+  /** kline stream key → the symbol's version when last sent (send only on change) */
   private readonly klineSeen = new Map<string, number>();
   messagesSent = 0;
   rateDisconnects = 0;
@@ -233,6 +233,13 @@ export class WsHub {
       }
     }
     if (tickerDue) this.lastTicker = now;
+    // forget kline streams nobody follows any more, so a later subscriber gets no stale closing update
+    for (const key of this.klineOpen.keys()) {
+      if (!klineSent.has(key)) {
+        this.klineOpen.delete(key);
+        this.klineSeen.delete(key);
+      }
+    }
   }
 
   /** The kline frames due for one stream this tick ('\n'-joined): the closing update, then the open one. */
@@ -245,12 +252,12 @@ export class WsHub {
       const closed = market.klines(symbol, ms, { startTime: last, endTime: last, limit: 1 })[0];
       if (closed) frames.push(JSON.stringify(klineEvent(st, closed, interval, ms, true, now)));
     }
-    if (frames.length > 0 || last === undefined || this.klineSeen.get(key) !== st.tradeId) {
+    if (frames.length > 0 || last === undefined || this.klineSeen.get(key) !== st.version) {
       const cur = market.klines(symbol, ms, { startTime: openT, endTime: openT, limit: 1 })[0];
       if (cur) frames.push(JSON.stringify(klineEvent(st, cur, interval, ms, false, now)));
     }
     this.klineOpen.set(key, openT);
-    this.klineSeen.set(key, st.tradeId);
+    this.klineSeen.set(key, st.version);
     return frames.length > 0 ? frames.join('\n') : null;
   }
 
