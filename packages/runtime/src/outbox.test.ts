@@ -226,6 +226,31 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     expect(box.stats().lastError).toContain('symbol is required');
   });
 
+  it.each([
+    [1, 1],
+    [3, 3],
+  ])('with concurrency %i keeps at most %i requests in flight', async (concurrency, expected) => {
+    const rx = await receiver(true);
+    let inFlight = 0;
+    let peak = 0;
+    rx.behaviour = ({ key, body }, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        rx.stored.set(key, body);
+        res.writeHead(200).end('{}');
+      }, 150);
+      return true;
+    };
+    const box = outbox(makeStore()(), { concurrency });
+    for (let i = 0; i < 6; i++) await box.enqueue({ url: rx.url, body: { i }, idempotencyKey: `c-${i}` });
+    await box.start();
+    await waitFor(() => box.depth() === 0);
+    expect(peak).toBe(expected);
+    expect(rx.stored.size).toBe(6);
+  });
+
   it('is bounded: when full it drops the oldest and counts it', async () => {
     const rx = await receiver(true);
     const box = outbox(makeStore()(), { maxItems: 3 });
