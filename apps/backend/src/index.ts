@@ -121,6 +121,7 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     stop() {
       stopping ??= (async () => {
         await retention.stop();
+        await debugRouter.close();
         await realtime.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
