@@ -107,6 +107,19 @@ describe('Lifecycle', () => {
     expect(lines().find((l) => l.level === 60)).toMatchObject({ msg: 'unhandledRejection', err: { message: 'forgot to await' } });
   });
 
+  it('a fatal error during a signal-started shutdown makes the exit code 1', async () => {
+    const { lifecycle } = setup();
+    let release!: () => void;
+    lifecycle.add('slow', () => new Promise<void>((r) => (release = r)));
+    const onExit = vi.fn();
+    lifecycle.handleSignal('SIGTERM', onExit);
+    lifecycle.handleFatal('uncaughtException', new Error('late crash'), onExit);
+    release();
+    await lifecycle.shutdown('x');
+    await tick();
+    expect(onExit.mock.calls).toEqual([[1]]);
+  });
+
   it('installs and removes process handlers for SIGTERM, SIGINT, unhandledRejection, uncaughtException', () => {
     const { lifecycle } = setup();
     const events = ['SIGTERM', 'SIGINT', 'unhandledRejection', 'uncaughtException'] as const;
