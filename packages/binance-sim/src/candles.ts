@@ -1,6 +1,6 @@
 // Candle helpers: intervals, aggregation, and the deterministic Brownian bridge that fills the
 // minutes of an hour that was not recorded live (so 1m/5m history is continuous with the 1h candles).
-import { Rng } from './rng.js';
+import type { Rng } from './rng.js';
 
 export interface Candle {
   t: number;
