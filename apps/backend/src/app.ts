@@ -1,9 +1,9 @@
 import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
-import { MAX_BODY_BYTES } from '@volspike/contracts';
 import type { AppContext } from './context.js';
 import { cors } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { jsonBodyParser } from './http/body.js';
 import { oiAlertsRouter } from './routes/oi-alerts.js';
 import { openInterestRouter } from './routes/open-interest.js';
 import { systemRouter } from './routes/system.js';
@@ -38,8 +38,10 @@ export function createApp(opts: CreateAppOptions): Express {
     next();
   });
   app.use(cors(ctx.config.corsOrigins));
-  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it).
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true }));
+  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it). The
+  // checker routes parse their own body after checking the header key (the key is checked before the body).
+  const json = jsonBodyParser();
+  app.use((req, res, next) => (req.path.startsWith('/api/user-alerts-trigger/') ? next() : json(req, res, next)));
 
   app.use(systemRouter(ctx, registry));
   app.use('/api/market/open-interest', openInterestRouter(ctx));

@@ -129,6 +129,13 @@ describe('/api/user-alerts-trigger (checker)', () => {
 
   it('checks the key before the body: a bad body without a key is 401, not 400', async () => {
     expect((await trig({ nonsense: true }, null)).status).toBe(401);
+    const malformed = (key?: string) => {
+      const r = request(t.app).post('/api/user-alerts-trigger/trigger').set('Content-Type', 'application/json');
+      return (key ? r.set('X-API-Key', key) : r).send('{"alertId":');
+    };
+    expect((await malformed()).status).toBe(401);
+    expect((await malformed('wrong')).status).toBe(401);
+    expect((await malformed(INGEST_KEY)).status).toBe(400);
     const bad = await trig({ alertId: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('Invalid request data');

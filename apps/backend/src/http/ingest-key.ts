@@ -29,6 +29,28 @@ export function requireIngestKey(expected: string | undefined): RequestHandler {
 }
 
 /**
+ * Body parsing for the checker routes, after a header key (if any) was checked: a body that cannot be parsed is
+ * 400 only for a caller that proved the key in the header; without it the answer is the key error (401/500).
+ */
+export function triggerBodyParser(expected: string | undefined, parser: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const given = headerKey(req);
+    if (given !== undefined) assertIngestKey(expected, given);
+    parser(req, res, (err?: unknown) => {
+      if (err && given === undefined) {
+        try {
+          assertIngestKey(expected, undefined);
+        } catch (keyErr) {
+          next(keyErr);
+          return;
+        }
+      }
+      next(err);
+    });
+  };
+}
+
+/**
  * The checker routes: key in `X-API-Key`, or (legacy) `apiKey` in the query (GET) or JSON body (POST).
  * Checked before the body schema, so unauthenticated callers learn nothing about it.
  */

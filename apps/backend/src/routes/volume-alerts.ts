@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { VolumeAlert } from '@volspike/db';
-import { SubscriptionCreateSchema, VolumeAlertIngestSchema, VolumeAlertsQuerySchema, VolumeAlertsRecentQuerySchema, type VolumeAlertRow } from '@volspike/contracts';
+import { normalizeSymbol, SubscriptionCreateSchema, VolumeAlertIngestSchema, VolumeAlertsQuerySchema, VolumeAlertsRecentQuerySchema, type VolumeAlertRow } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
@@ -58,7 +58,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
       const timestamp = new Date(p.timestamp);
       const row = await tx.volumeAlert.create({
         data: {
-          symbol: p.symbol,
+          symbol: normalizeSymbol(p.symbol),
           asset: p.asset,
           currentVolume: p.currentVolume,
           previousVolume: p.previousVolume,
@@ -140,7 +140,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
         ? { OR: [{ detectionTime: { lte: gate } }, { detectionTime: null, timestamp: { lte: gate } }] }
         : {};
     const rows = await prisma.volumeAlert.findMany({
-      where: { ...(q.symbol ? { symbol: q.symbol } : {}), ...timeFilter },
+      where: { ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}), ...timeFilter },
       orderBy: { timestamp: 'desc' },
       take: limit,
     });
