@@ -3,6 +3,6 @@
 import { defineConfig } from 'prisma/config';
 
 export default defineConfig({
-  schema: '../../prisma/schema.prisma',
-  migrations: { path: '../../prisma/migrations' },
+  schema: '../../../prisma/schema.prisma',
+  migrations: { path: '../../../prisma/migrations' },
 });
