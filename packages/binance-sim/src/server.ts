@@ -258,6 +258,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     const url = new URL(req.url ?? '/', 'http://sim');
     try {
       if (url.pathname.startsWith('/__sim/')) {
+        res.setHeader('X-MBX-USED-WEIGHT-1M', limiter.used(req.socket.remoteAddress ?? 'unknown', clock()));
         handleControl(ctx, req, res, url).catch((err: unknown) => {
           if (!res.headersSent) json(res, 500, { error: err instanceof Error ? err.message : String(err) });
         });
