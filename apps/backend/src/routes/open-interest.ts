@@ -8,12 +8,12 @@ import {
   normalizeSymbol,
   type LiquidUniverseResponse,
 } from '@volspike/contracts';
+import { estimatedPollIntervalSec } from '@volspike/oi-core';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
 import { writeOiBatch, type OiRow } from '../services/oi-store.js';
-import { estimatedPollIntervalSec } from '../services/poll-interval.js';
 import { iso, num } from '../services/serialize.js';
 
 const STALE_MS = 5 * 60_000;
@@ -152,7 +152,7 @@ export function openInterestRouter(ctx: AppContext): Router {
   router.get('/liquid-universe', async (_req, res) => {
     const rows = await prisma.openInterestLiquidSymbol.findMany({ orderBy: { quoteVolume24h: 'desc' } });
     const u = config.universe;
-    const interval = estimatedPollIntervalSec(rows.length, { maxReqPerMin: u.maxReqPerMin, minSec: u.minIntervalSec, maxSec: u.maxIntervalSec });
+    const interval = estimatedPollIntervalSec(rows.length, u.maxReqPerMin, u.minIntervalSec, u.maxIntervalSec);
     let updatedAt = rows.length ? 0 : ctx.now();
     for (const r of rows) updatedAt = Math.max(updatedAt, r.lastSeenAt.getTime());
     const body: LiquidUniverseResponse = {
