@@ -17,7 +17,7 @@ return mode`;
 
 const RECONCILE = `
 local cur = redis.call('hget', KEYS[1], 'k')
-redis.call('hset', KEYS[1], 'srv', ARGV[3], 'srvAt', ARGV[4])
+if tonumber(ARGV[3]) >= 0 then redis.call('hset', KEYS[1], 'srv', ARGV[3], 'srvAt', ARGV[4]) end
 if cur == false or tonumber(cur) ~= tonumber(ARGV[1]) then return {-1, -1} end
 local res = tonumber(redis.call('hget', KEYS[2], 'reservoir'))
 if res == nil then return {-1, -1} end
@@ -26,9 +26,10 @@ local usable = tonumber(ARGV[2])
 local used = tonumber(ARGV[3])
 local newres = res
 if redis.call('hget', KEYS[1], 'cal') ~= '1' then
-  newres = math.max(0, usable - used - running)
+  if used < 0 then newres = res + (usable - tonumber(ARGV[5]))
+  else newres = math.max(0, usable - used - running) end
   redis.call('hset', KEYS[1], 'cal', '1')
-else
+elseif used >= 0 then
   local ours = usable - res
   if used > ours then newres = math.max(0, res - (used - ours)) end
 end
@@ -83,8 +84,9 @@ export class BudgetRedisState {
     return r as 'fresh' | 'probe' | 'same';
   }
 
-  async reconcile(k: number, usable: number, serverUsed: number, at: number): Promise<{ before: number; after: number }> {
-    const r = (await this.redis.eval(RECONCILE, 2, this.win, this.settings, k, usable, serverUsed, at)) as [number, number];
+  /** serverUsed < 0: the response carried no header (only calibrates a start-up reservoir). */
+  async reconcile(k: number, usable: number, serverUsed: number, at: number, probe: number): Promise<{ before: number; after: number }> {
+    const r = (await this.redis.eval(RECONCILE, 2, this.win, this.settings, k, usable, serverUsed, at, probe)) as [number, number];
     return { before: Number(r[0]), after: Number(r[1]) };
   }
 

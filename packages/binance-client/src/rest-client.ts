@@ -202,6 +202,7 @@ export class BinanceRestClient {
     }
     const used = headerNumber(headers['x-mbx-used-weight-1m']);
     if (used !== null && !spec.skipReconcile) this.opts.budget.reconcile(used, startedAt);
+    else if (used === null) this.opts.budget.noteUnreportedResponse(startedAt);
     if (status >= 200 && status < 300) return body;
     throw this.statusError(status, headers, body, spec.path);
   }

@@ -182,10 +182,25 @@ export class WeightBudget {
       .catch((err: unknown) => this.log.warn({ err }, 'weight budget reconcile failed'));
   }
 
+  /**
+   * A response that carried no used-weight header (not real Binance: a proxy, a mock). If the budget is
+   * still on its start-up reservoir, calibrate from our own count instead of waiting for a header
+   * that will never come.
+   */
+  noteUnreportedResponse(at?: number): void {
+    if (this.stopped || this.calibrated) return;
+    const when = at ?? this.now();
+    const k = Math.floor(when / this.windowMs);
+    this.reconcileChain = this.reconcileChain
+      .then(() => this.applyReconcile(k, -1, when))
+      .catch((err: unknown) => this.log.warn({ err }, 'weight budget reconcile failed'));
+  }
+
   private async applyReconcile(k: number, used: number, at: number): Promise<void> {
     await this.ready;
     if (this.shared) {
-      const { before, after } = await this.shared.reconcile(k, this.usable, used, at);
+      const { before, after } = await this.shared.reconcile(k, this.usable, used, at, this.probe);
+      if (after >= 0) this.calibrated = true;
       if (after > before) await this.limiter.incrementReservoir(0); // wake every process's queue
       if (after >= 0 && after < before) this.log.debug({ before, after, serverUsed: used }, 'weight budget shrunk by server header');
       return;
@@ -194,9 +209,9 @@ export class WeightBudget {
     const res = (await this.limiter.currentReservoir()) ?? 0;
     let next = res;
     if (!this.calibrated) {
-      next = Math.max(0, this.usable - used - (await this.limiter.running()));
+      next = used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - (await this.limiter.running()));
       this.calibrated = true;
-    } else {
+    } else if (used >= 0) {
       const ours = this.usable - res;
       if (used > ours) next = Math.max(0, res - (used - ours));
     }
@@ -280,6 +295,7 @@ export class WeightBudget {
     this.windowIndex = k;
     if (this.shared) {
       const mode = await this.shared.roll(k, this.usable, this.probe);
+      if (mode !== 'same') this.calibrated = mode === 'fresh';
       if (mode !== 'same') await this.limiter.incrementReservoir(0); // publish the new capacity
       if (first) this.log.info({ mode, usable: this.usable, windowMs: this.windowMs }, 'weight budget joined shared state');
       return;

@@ -90,7 +90,7 @@ function bodyFor(path: string, q: URLSearchParams): unknown {
 }
 
 /** A Binance-like server: fixed weight windows of `windowMs`, 429 over `limit`, scripted faults per path. */
-export async function startFakeBinance(opts: { limit?: number; windowMs?: number } = {}): Promise<FakeBinance> {
+export async function startFakeBinance(opts: { limit?: number; windowMs?: number; usedWeightHeader?: boolean } = {}): Promise<FakeBinance> {
   const limit = opts.limit ?? 2400;
   const windowMs = opts.windowMs ?? 60_000;
   let window = -1;
@@ -126,7 +126,8 @@ export async function startFakeBinance(opts: { limit?: number; windowMs?: number
     roll(now);
     used += w;
     state.maxWindowWeight = Math.max(state.maxWindowWeight, used);
-    const headers = { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(used) };
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (opts.usedWeightHeader !== false) headers['x-mbx-used-weight-1m'] = String(used);
     const send = (status: number, body: string, extra: Record<string, string> = {}) => {
       res.writeHead(status, { ...headers, ...extra });
       res.end(body);

@@ -35,7 +35,7 @@ function budget(opts: Partial<ConstructorParameters<typeof WeightBudget>[0]> = {
   budgets.push(b);
   return b;
 }
-async function server(opts: { limit?: number; windowMs?: number } = {}): Promise<FakeBinance> {
+async function server(opts: Parameters<typeof startFakeBinance>[0] = {}): Promise<FakeBinance> {
   const s = await startFakeBinance(opts);
   servers.push(s);
   return s;
@@ -72,6 +72,15 @@ describe('WeightBudget restarts', () => {
     expect(s.total()).toBeLessThanOrEqual(20); // 270 usable − 250 used by the server's count
     await b.stop();
     await Promise.all(calls);
+  });
+
+  it('a server that sends no used-weight header does not keep the budget on its start-up reservoir', async () => {
+    await avoidMinuteEnd();
+    const s = await server({ usedWeightHeader: false });
+    const b = budget(); // 2160 usable, start-up reservoir 108
+    const c = client(s, b);
+    await Promise.all([c.ticker24hr(), c.ticker24hr(), c.ticker24hr(), c.ticker24hr()]); // 160 weight
+    expect(s.total()).toBe(4);
   });
 
   it('a clustered budget resumes from the shared state instead of a full reservoir', async () => {
