@@ -81,5 +81,5 @@ export function page(opts: { title: string; path: string; body: string; script?:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)} · VolSpike debug</title><link rel="icon" href="data:,"><style>${CSS}</style>${uplot}${opts.head ?? ''}</head>
 <body><nav>${nav}</nav><main><h1>${esc(opts.title)}</h1>${opts.body}</main>
-<script>${SORT_SCRIPT}${opts.script ?? ''}</script></body></html>`;
+<script>${SORT_SCRIPT}(function(){${opts.script ?? ''}})();</script></body></html>`;
 }

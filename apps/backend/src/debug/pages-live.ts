@@ -30,12 +30,12 @@ function num(v,d){return v===null||v===undefined?'—':Number(v).toLocaleString(
 function prepend(tableId,cells){var body=document.querySelector('#'+tableId+' tbody');var empty=body.querySelector('td[colspan]');if(empty)empty.parentNode.remove();
   var tr=document.createElement('tr');tr.className='new';cells.forEach(function(c){tr.appendChild(c)});body.insertBefore(tr,body.firstChild);
   while(body.rows.length>200)body.deleteRow(body.rows.length-1);var n=document.getElementById('live-count');n.textContent=String(Number(n.textContent)+1);}
-var status=document.getElementById('live-status');
-if(typeof io!=='function'){status.textContent='socket.io client not available';}else{
+var liveStatus=document.getElementById('live-status');
+if(typeof io!=='function'){liveStatus.textContent='socket.io client not available';}else{
   var socket=io({path:'/socket.io',transports:['websocket','polling'],auth:{token:'guest'}});
-  socket.on('connect',function(){socket.emit('subscribe-debug',function(r){status.textContent=r&&r.ok?'live':'connected, but the live feed needs an admin token (open /debug?token=<admin token>)'})});
-  socket.on('disconnect',function(){status.textContent='disconnected, reconnecting…'});
-  socket.on('connect_error',function(e){status.textContent='socket error: '+e.message});
+  socket.on('connect',function(){socket.emit('subscribe-debug',function(r){liveStatus.textContent=r&&r.ok?'live':'connected, but the live feed needs an admin token (open /debug?token=<admin token>)'})});
+  socket.on('disconnect',function(){liveStatus.textContent='disconnected, reconnecting…'});
+  socket.on('connect_error',function(e){liveStatus.textContent='socket error: '+e.message});
   socket.on('debug-alert',function(m){var a=m.alert;if(m.kind==='oi'){var cls=a.direction==='UP'?'up':'down';
       prepend('oi-alerts',[cell(fmtT(a.ts)),cell(a.symbol),cell(a.direction,cls),cell(a.timeframe),cell(pct(a.pctChange),cls),cell(num(a.baseline,2)),cell(num(a.current,2)),cell(pct(a.priceChange)),cell(a.fundingRate===null?'—':a.fundingRate.toFixed(6))]);}
     else{prepend('volume-alerts',[cell(fmtT(a.timestamp)),cell(a.symbol),cell(a.alertType),cell(num(a.volumeRatio,2)+'x'),cell(num(a.currentVolume,0)),cell(num(a.price,6)),cell(a.candleDirection||'—'),cell(fmtT(a.detectionTime)),cell(a.message,'msg')]);}});

@@ -92,6 +92,7 @@ ${card('Enter / exit threshold (24 h quote vol)', enter === null || exit === nul
 }
 
 const OI_SCRIPT = `
+function compact(u,vals){return vals.map(function(v){return v==null?'':Intl.NumberFormat('en-US',{notation:'compact',maximumFractionDigits:2}).format(v)})}
 var state=JSON.parse(document.getElementById('oi-data').textContent);var chart=null;
 function selectSymbol(sym){state.symbol=sym;document.querySelectorAll('#open-interest tbody tr').forEach(function(r){r.classList.toggle('sel',r.dataset.symbol===sym)});
   document.getElementById('chart-title').textContent=sym+': open interest, last '+state.windowHours+' h';
@@ -103,7 +104,7 @@ function selectSymbol(sym){state.symbol=sym;document.querySelectorAll('#open-int
     if(chart){chart.destroy();chart=null}
     chart=new uPlot({width:Math.max(300,el.clientWidth-16),height:300,scales:{x:{time:true},usd:{}},
       series:[{},{label:'open interest',stroke:'#2563eb',width:1.5},{label:'USD',stroke:'#16a34a',width:1,scale:'usd'}],
-      axes:[{},{label:'contracts'},{side:1,scale:'usd',label:'USD',grid:{show:false}}]},[xs,oi,usd],el);
+      axes:[{},{label:'contracts',size:70,values:compact},{side:1,scale:'usd',label:'USD',size:70,values:compact,grid:{show:false}}]},[xs,oi,usd],el);
   }).catch(function(e){document.getElementById('chart-note').textContent=String(e.message||e)});}
 document.querySelectorAll('#open-interest tbody tr[data-symbol]').forEach(function(r){r.addEventListener('click',function(){selectSymbol(r.dataset.symbol)})});
 if(state.symbol)selectSymbol(state.symbol);

@@ -1,6 +1,7 @@
 // /debug: server-rendered diagnostic pages (universe, open interest, alerts, weight budget) and their
 // small JSON endpoints. Access per DEBUG_ACCESS: everyone, or an admin's token (Bearer header, or the
 // HttpOnly cookie that `/debug?token=<jwt>` sets so that a browser can use the pages).
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
@@ -70,12 +71,20 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
     () => undefined,
   );
 
-  const vendor = uplotDir();
-  router.get('/vendor/uplot.iife.min.js', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=86400').type('application/javascript').sendFile(join(vendor, 'uPlot.iife.min.js'));
-  });
-  router.get('/vendor/uplot.min.css', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=86400').type('text/css').sendFile(join(vendor, 'uPlot.min.css'));
+  // Read once: the files live under node_modules/.pnpm, a dot-directory that res.sendFile refuses to serve.
+  const vendorDir = uplotDir();
+  const vendorFiles: Record<string, { file: string; type: string; body?: Buffer }> = {
+    'uplot.iife.min.js': { file: 'uPlot.iife.min.js', type: 'application/javascript' },
+    'uplot.min.css': { file: 'uPlot.min.css', type: 'text/css' },
+  };
+  router.get('/vendor/:name', async (req, res, next) => {
+    const entry = vendorFiles[req.params.name];
+    if (!entry) {
+      next();
+      return;
+    }
+    entry.body ??= await readFile(join(vendorDir, entry.file));
+    res.set('Cache-Control', 'public, max-age=86400').type(entry.type).send(entry.body);
   });
 
   // `?token=<jwt>` → HttpOnly cookie, then the same URL without the token (it must not stay in history).
