@@ -28,12 +28,18 @@ interface Conn {
   ws: WebSocket;
   route: Route;
   combined: boolean;
-  /** lower-case key → name as the client spelled it */
-  subs: Map<string, string>;
+  /** lower-case key → name as the client spelled it, parsed, and whether it has had a frame yet */
+  subs: Map<string, Sub>;
   second: number;
   incoming: number;
   pingTimer: NodeJS.Timeout | null;
   lifeTimer: NodeJS.Timeout | null;
+}
+
+interface Sub {
+  name: string;
+  parsed: Parsed;
+  primed: boolean;
 }
 
 type Parsed =
@@ -58,6 +64,10 @@ export function parseStream(name: string): Parsed {
     return { kind: 'markOne', symbol, fast: m[3] !== undefined };
   }
   return { kind: 'other' };
+}
+
+function sub(name: string): Sub {
+  return { name, parsed: parseStream(name), primed: false };
 }
 
 export class WsHub {
@@ -106,7 +116,7 @@ export class WsHub {
 
   private accept(ws: WebSocket, route: Route, combined: boolean, names: string[]): void {
     const conn: Conn = { ws, route, combined, subs: new Map(), second: 0, incoming: 0, pingTimer: null, lifeTimer: null };
-    for (const n of names.slice(0, this.opts.maxStreamsPerConnection)) conn.subs.set(n.toLowerCase(), n);
+    for (const n of names.slice(0, this.opts.maxStreamsPerConnection)) conn.subs.set(n.toLowerCase(), sub(n));
     this.conns.add(conn);
     const schedulePing = (): void => {
       conn.pingTimer = setTimeout(() => {
@@ -168,14 +178,14 @@ export class WsHub {
     const id = typeof o.id === 'number' || typeof o.id === 'string' ? o.id : null;
     const params = Array.isArray(o.params) && o.params.every((p) => typeof p === 'string') ? (o.params as string[]) : null;
     if (o.method === 'LIST_SUBSCRIPTIONS') {
-      this.reply(conn, { result: [...conn.subs.values()], id });
+      this.reply(conn, { result: [...conn.subs.values()].map((x) => x.name), id });
     } else if ((o.method === 'SUBSCRIBE' || o.method === 'UNSUBSCRIBE') && params) {
       if (o.method === 'SUBSCRIBE') {
         if (conn.subs.size + params.length > this.opts.maxStreamsPerConnection) {
           this.reply(conn, { error: { code: 4, msg: `Too many streams: at most ${this.opts.maxStreamsPerConnection} per connection` }, id });
           return;
         }
-        for (const p of params) conn.subs.set(p.toLowerCase(), p);
+        for (const p of params) if (!conn.subs.has(p.toLowerCase())) conn.subs.set(p.toLowerCase(), sub(p));
       } else {
         for (const p of params) conn.subs.delete(p.toLowerCase());
       }
@@ -214,8 +224,9 @@ export class WsHub {
     const klineSent = new Map<string, string | null>();
     for (const conn of this.conns) {
       if (conn.route !== 'market') continue;
-      for (const [key, name] of conn.subs) {
-        const p = parseStream(key);
+      for (const [key, sb] of conn.subs) {
+        const p = sb.parsed;
+        const name = sb.name;
         if (p.kind === 'markAll') {
           if (p.fast ? mark1sDue : markDue) this.send(conn, name, markAllPayload());
         } else if (p.kind === 'tickerAll') {
@@ -228,7 +239,16 @@ export class WsHub {
             frames = this.klineFrames(market, key, p.symbol, p.interval, p.ms, now);
             klineSent.set(key, frames);
           }
-          if (frames !== null) for (const f of frames.split('\n')) this.send(conn, name, f);
+          if (frames !== null) {
+            for (const f of frames.split('\n')) this.send(conn, name, f);
+          } else if (!sb.primed) {
+            // a new follower of a stream others already follow: give it the open candle now
+            const st = market.state(p.symbol);
+            const openT = Math.floor(st.curMin.t / p.ms) * p.ms;
+            const cur = market.klines(p.symbol, p.ms, { startTime: openT, endTime: openT, limit: 1 })[0];
+            if (cur) this.send(conn, name, JSON.stringify(klineEvent(st, cur, p.interval, p.ms, false, now)));
+          }
+          sb.primed = true;
         }
       }
     }

@@ -68,6 +68,19 @@ describe('WS market streams', () => {
     expect(next.k.o).toBe(closed.k.c);
   });
 
+  it('gives a new follower of a quiet kline stream the open candle at once', async () => {
+    sim = await startSim(FAST);
+    const quiet = (sim.market.liquid(0).at(-1) ?? '').toLowerCase(); // the thinnest symbol trades rarely
+    const stream = `${quiet}@kline_1h`;
+    const a = connect(`/market/stream?streams=${stream}`);
+    await a.opened;
+    await a.waitFor(isStream(stream));
+    const b = connect(`/market/stream?streams=${stream}`);
+    await b.opened;
+    const got = (await b.waitFor(isStream(stream), 1000)) as Combined<{ k: { x: boolean; s: string } }>;
+    expect(got.data.k).toMatchObject({ x: false, s: quiet.toUpperCase() });
+  });
+
   it('answers SUBSCRIBE, UNSUBSCRIBE and LIST_SUBSCRIPTIONS with {result, id}', async () => {
     sim = await startSim(FAST);
     const c = connect('/market/stream');
