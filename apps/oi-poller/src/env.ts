@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { env, loadEnv } from '@volspike/runtime';
+import { parseOiTimeframes } from '@volspike/oi-core';
+import { parseShard } from './shard.js';
+
+/** oi-poller configuration, parsed once at start (main.ts or apps/stack) and passed down. */
+export const EnvSchema = z
+  .object({
+    // A local backend is a valid target (legacy defect 10 refused http://localhost:3001).
+    VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
+    VOLSPIKE_API_KEY: env.str(),
+    BINANCE_REST_URL: env.url('https://fapi.binance.com'),
+    OI_POLL_MIN_INTERVAL_MS: env.int(5000, { min: 100 }),
+    OI_POLL_MAX_INTERVAL_MS: env.int(12000, { min: 100 }),
+    /** Upper bound on the weight/min the poller plans on; unset → what the budget leaves (`availableFor('oi-poller')`). */
+    OI_WEIGHT_BUDGET_PER_MIN: env.int(undefined, { min: 1 }).optional(),
+    OI_HISTORY_MINUTES: env.int(180, { min: 1, max: 24 * 60 }),
+    OI_PUBLISH_INTERVAL_MS: env.int(2000, { min: 50, max: 60_000 }),
+    /** Blank → oi-core defaults (5m:3%:600s,15m:5%:900s,1h:10%:3600s,w60-30:5%:3600s). */
+    OI_ALERT_TIMEFRAMES: env.str(''),
+    OI_ALERT_EXCLUDED_SYMBOLS: env.list(['USDCUSDT']),
+    /** `i/n` (0 ≤ i < n): poll only the symbols whose stable hash mod n is i. Blank → everything. */
+    OI_SHARD: env.str(''),
+    /** A mark price older than this is not used for openInterestUsd (null instead). */
+    OI_MARK_MAX_AGE_MS: env.int(60_000, { min: 1000 }),
+    /** Warm start: fill baseline history from the backend's samples and openInterestHist. */
+    OI_WARM_START: env.bool(true),
+    /** Spacing between openInterestHist requests (own limit 1000 / 5 min per IP; 400 ms = 750 / 5 min). */
+    OI_HIST_MIN_SPACING_MS: env.int(400, { min: 0 }),
+    /** Fallback universe refresh from the backend when the bus has not delivered one recently. */
+    OI_UNIVERSE_REFRESH_MS: env.int(60_000, { min: 100 }),
+    /** Longest per-symbol error backoff. */
+    OI_SYMBOL_BACKOFF_MAX_MS: env.int(300_000, { min: 100 }),
+    /** Most OI requests in flight at once (they queue in the weight budget beyond that). */
+    OI_MAX_IN_FLIGHT: env.int(32, { min: 1, max: 1000 }),
+    OI_OUTBOX_MAX_ITEMS: env.int(10_000, { min: 10 }),
+    OI_OUTBOX_MAX_DELAY_MS: env.int(5000, { min: 10 }),
+    OI_HEARTBEAT_INTERVAL_MS: env.int(15_000, { min: 50 }),
+    OI_BUDGET_PUBLISH_INTERVAL_MS: env.int(5000, { min: 50 }),
+    OI_POLLER_STATUS_PORT: env.port(3011),
+    OI_POLLER_STATUS_HOST: env.str('127.0.0.1'),
+    BINANCE_WEIGHT_LIMIT_PER_MIN: env.int(2400, { min: 1 }),
+    BINANCE_WEIGHT_SAFETY_MARGIN: env.num(0.1, { min: 0, max: 0.9 }),
+    REDIS_URL: env.url(),
+    DATA_DIR: env.str('.data'),
+    LOG_LEVEL: env.str('info'),
+    LOG_PRETTY: env.bool(false),
+  })
+  .superRefine((e, ctx) => {
+    if (e.OI_POLL_MIN_INTERVAL_MS > e.OI_POLL_MAX_INTERVAL_MS) {
+      ctx.addIssue({ code: 'custom', path: ['OI_POLL_MIN_INTERVAL_MS'], message: `must not exceed OI_POLL_MAX_INTERVAL_MS (${e.OI_POLL_MAX_INTERVAL_MS})` });
+    }
+    try {
+      parseOiTimeframes(e.OI_ALERT_TIMEFRAMES);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['OI_ALERT_TIMEFRAMES'], message: (err as Error).message });
+    }
+    try {
+      parseShard(e.OI_SHARD);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['OI_SHARD'], message: (err as Error).message });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Parses the oi-poller env from `source` (default `process.env`); throws EnvError with one line naming the variable. */
+export function loadAppEnv(source: Record<string, string | undefined> = process.env): Env {
+  return loadEnv(EnvSchema, source);
+}

@@ -1,0 +1,9 @@
+/** Typed errors of the OI poller. */
+export class OiPollerError extends Error {
+  readonly code: 'OI_SHARD_INVALID' | 'OI_POLLER_STOPPED';
+  constructor(code: OiPollerError['code'], message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'OiPollerError';
+    this.code = code;
+  }
+}

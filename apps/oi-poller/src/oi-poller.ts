@@ -1,0 +1,265 @@
+import { isBinanceError } from '@volspike/binance-client';
+import { backoffDelay, type Logger } from '@volspike/runtime';
+import type { OiSource } from './open-interest-source.js';
+import { symbolHash } from './shard.js';
+
+export interface PolledSample {
+  symbol: string;
+  openInterest: number;
+  /** local time the value arrived (epoch ms): the clock the alert rules and sample ages use */
+  ts: number;
+}
+
+export interface OiPollerOptions {
+  source: OiSource;
+  /** Only `pausedUntil` is used: while the shared budget is paused (429/418) nothing is sent. */
+  budget: { pausedUntil(): number | null };
+  logger: Logger;
+  onSample: (s: PolledSample) => void;
+  /** Called for every failed request (metrics); `global` = a budget pause, not the symbol's fault. */
+  onError?: (symbol: string, err: unknown, global: boolean) => void;
+  maxInFlight?: number;
+  maxBackoffMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface Entry {
+  symbol: string;
+  intervalMs: number;
+  nextDueAt: number;
+  failures: number;
+  inFlight: boolean;
+  lastSampleAt: number | null;
+  addedAt: number;
+}
+
+export interface PollEntryView {
+  symbol: string;
+  intervalMs: number;
+  nextDueAt: number;
+  failures: number;
+  lastSampleAt: number | null;
+  addedAt: number;
+}
+
+/** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
+const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
+
+/**
+ * Per-symbol OI scheduler. Every symbol has its own interval (from the plan) and its own next-due time;
+ * the phases inside a tier are spread evenly over the interval, so requests leave at a steady rate with no
+ * bursts. One setTimeout chain wakes at the earliest due time and starts what is due (bounded by
+ * maxInFlight). A failing symbol backs off alone (exponential from its interval, capped); a budget pause
+ * stops everything until it ends, after which the phases are spread again (no restart stampede).
+ */
+export class OiPoller {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly maxInFlight: number;
+  private readonly maxBackoffMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+  private inFlight = 0;
+  private readonly pending = new Set<Promise<void>>();
+  private running = false;
+  private pausedSeen: number | null = null;
+
+  constructor(private readonly opts: OiPollerOptions) {
+    this.log = opts.logger.child({ component: 'oi-poller-scheduler' });
+    this.now = opts.now ?? Date.now;
+    this.maxInFlight = opts.maxInFlight ?? 32;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 300_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.arm(0);
+  }
+
+  /** Stops scheduling and waits for requests in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.armedFor = Infinity;
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * Applies a plan (symbol → interval ms). Symbols not in it stop being polled, new ones start; when
+   * anything changed, the phases are spread again, never pushing a symbol past its last sample + interval.
+   */
+  setPlan(perSymbol: ReadonlyMap<string, number>): { added: string[]; removed: string[]; changed: string[] } {
+    const now = this.now();
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
+    for (const sym of [...this.entries.keys()]) {
+      if (!perSymbol.has(sym)) {
+        this.entries.delete(sym);
+        removed.push(sym);
+      }
+    }
+    for (const [symbol, intervalMs] of perSymbol) {
+      const e = this.entries.get(symbol);
+      if (!e) {
+        this.entries.set(symbol, { symbol, intervalMs, nextDueAt: now, failures: 0, inFlight: false, lastSampleAt: null, addedAt: now });
+        added.push(symbol);
+      } else if (e.intervalMs !== intervalMs) {
+        e.intervalMs = intervalMs;
+        changed.push(symbol);
+      }
+    }
+    if (added.length + removed.length + changed.length > 0) {
+      this.respread(now, true);
+      this.arm(0);
+    }
+    return { added, removed, changed };
+  }
+
+  /**
+   * Evenly spaced phases per tier (ordered by a stable hash, so a new symbol moves few others). With
+   * `keepAges`, a symbol is never scheduled later than its last sample + interval. Symbols in error backoff
+   * keep their backoff.
+   */
+  private respread(now: number, keepAges: boolean): void {
+    const tiers = new Map<number, Entry[]>();
+    for (const e of this.entries.values()) {
+      const t = tiers.get(e.intervalMs) ?? [];
+      t.push(e);
+      tiers.set(e.intervalMs, t);
+    }
+    for (const [intervalMs, list] of tiers) {
+      list.sort((a, b) => symbolHash(a.symbol) - symbolHash(b.symbol) || (a.symbol < b.symbol ? -1 : 1));
+      const n = list.length;
+      list.forEach((e, k) => {
+        if (e.failures > 0 && e.nextDueAt > now) return;
+        const slot = now + Math.floor((k * intervalMs) / n);
+        e.nextDueAt = keepAges && e.lastSampleAt !== null ? Math.max(now, Math.min(slot, e.lastSampleAt + intervalMs)) : slot;
+      });
+    }
+  }
+
+  private arm(delayMs: number): void {
+    if (!this.running) return;
+    const at = this.now() + Math.max(0, delayMs);
+    if (this.timer && this.armedFor <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, delayMs));
+  }
+
+  private tick(): void {
+    this.timer = null;
+    this.armedFor = Infinity;
+    if (!this.running) return;
+    const now = this.now();
+    const paused = this.opts.budget.pausedUntil();
+    if (paused !== null && paused > now) {
+      if (this.pausedSeen === null) this.log.warn({ until: new Date(paused).toISOString() }, 'weight budget paused: OI polling stopped until it ends');
+      this.pausedSeen = paused;
+      this.arm(paused - now + 20 + Math.floor((this.opts.random ?? Math.random)() * 200));
+      return;
+    }
+    if (this.pausedSeen !== null) {
+      this.pausedSeen = null;
+      this.respread(now, false);
+      this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed, phases spread again');
+    }
+    let next = Infinity;
+    for (const e of this.entries.values()) {
+      if (e.inFlight) continue;
+      if (e.nextDueAt <= now) {
+        if (this.inFlight >= this.maxInFlight) continue; // a completion re-arms the timer
+        this.launch(e);
+      } else if (e.nextDueAt < next) next = e.nextDueAt;
+    }
+    if (next !== Infinity) this.arm(next - now);
+  }
+
+  private launch(e: Entry): void {
+    e.inFlight = true;
+    this.inFlight++;
+    const due = e.nextDueAt;
+    const p = this.opts.source
+      .openInterest(e.symbol)
+      .then(
+        (r) => this.onOk(e, due, r.openInterest),
+        (err: unknown) => this.onFail(e, due, err),
+      )
+      .finally(() => {
+        e.inFlight = false;
+        this.inFlight--;
+        this.pending.delete(p);
+        if (this.entries.get(e.symbol) === e) this.arm(Math.max(0, e.nextDueAt - this.now()));
+        else this.arm(0);
+      });
+    this.pending.add(p);
+  }
+
+  private onOk(e: Entry, due: number, oi: number): void {
+    const now = this.now();
+    if (e.failures > 0) this.log.debug({ symbol: e.symbol, failures: e.failures }, 'OI fetch recovered');
+    e.failures = 0;
+    e.nextDueAt = Math.max(due + e.intervalMs, now);
+    if (!Number.isFinite(oi) || oi < 0) return; // validated upstream; a bad value is a gap, never a zero
+    e.lastSampleAt = now;
+    if (this.entries.get(e.symbol) !== e || !this.running) return;
+    try {
+      this.opts.onSample({ symbol: e.symbol, openInterest: oi, ts: now });
+    } catch (err) {
+      this.log.error({ err, symbol: e.symbol }, 'sample handler failed');
+    }
+  }
+
+  private onFail(e: Entry, due: number, err: unknown): void {
+    const now = this.now();
+    const global = isBinanceError(err) && GLOBAL_CODES.has(err.code);
+    this.opts.onError?.(e.symbol, err, global);
+    if (global) {
+      e.nextDueAt = Math.max(due + e.intervalMs, now); // the pause check in tick() holds everyone back
+      return;
+    }
+    e.failures++;
+    const delay = backoffDelay(e.failures - 1, { baseMs: e.intervalMs, maxMs: this.maxBackoffMs, random: this.opts.random });
+    e.nextDueAt = now + delay;
+    if (e.failures === 1 || e.failures % 10 === 0) {
+      this.log.debug({ symbol: e.symbol, failures: e.failures, retryInMs: delay, err }, 'OI fetch failed; symbol backs off');
+    }
+  }
+
+  entriesView(): PollEntryView[] {
+    return [...this.entries.values()].map((e) => ({ symbol: e.symbol, intervalMs: e.intervalMs, nextDueAt: e.nextDueAt, failures: e.failures, lastSampleAt: e.lastSampleAt, addedAt: e.addedAt }));
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  failingCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.failures > 0) n++;
+    return n;
+  }
+
+  /** Largest (now − last sample, or − when added if never sampled) over the polled symbols; null when none. */
+  maxSampleAgeMs(now = this.now()): number | null {
+    let max: number | null = null;
+    for (const e of this.entries.values()) {
+      const age = now - (e.lastSampleAt ?? e.addedAt);
+      if (max === null || age > max) max = age;
+    }
+    return max;
+  }
+
+  paused(): boolean {
+    return this.pausedSeen !== null;
+  }
+}
