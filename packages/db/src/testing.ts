@@ -59,6 +59,27 @@ async function databaseExists(c: pg.Client, name: string): Promise<boolean> {
   return r.rowCount === 1;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Drops test databases left by crashed test processes of this machine (local server only). */
+async function dropOrphans(c: pg.Client, baseUrl: string): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(baseUrl).hostname)) return;
+  const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'volspike\\_test\\_%'`);
+  for (const { datname } of rows) {
+    const pid = Number(/^volspike_test_(\d+)_/.exec(datname)?.[1]);
+    if (!Number.isInteger(pid) || processAlive(pid)) continue;
+    // No FORCE: a database someone is connected to is left alone.
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)}`).catch(() => undefined);
+  }
+}
+
 /** Builds (once per server, schema version and process) the migrated template; returns its name. */
 function ensureTemplate(baseUrl: string, migrationsDir: string | undefined): Promise<string> {
   const fingerprint = migrationsFingerprint(readMigrations(migrationsDir));
@@ -69,6 +90,7 @@ function ensureTemplate(baseUrl: string, migrationsDir: string | undefined): Pro
     p = withAdmin(baseUrl, async (c) => {
       await c.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
       try {
+        await dropOrphans(c, baseUrl);
         if (await databaseExists(c, name)) return name;
         // Build under a temporary name and rename when complete, so a crash never leaves a half-migrated template.
         const building = `${name}_b${randomBytes(3).toString('hex')}`;
