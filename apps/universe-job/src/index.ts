@@ -54,6 +54,8 @@ export async function start(env: Env, deps: AppDeps): Promise<UniverseJobHandle>
     component: 'universe-job',
     logger: logger.child({ component: 'binance-rest' }),
     timeoutMs: 30_000,
+    // The refresh loop itself retries with backoff; one quick retry here is enough (ticker/24hr costs 40).
+    maxRetries: 1,
   });
   const feed = env.UNIVERSE_USE_TICKER_WS
     ? new TickerVolumeFeed({ wsUrl: env.BINANCE_WS_URL, warmupMs: env.UNIVERSE_WS_WARMUP_SEC * 1000, logger: logger.child({ component: 'ticker-ws' }) })

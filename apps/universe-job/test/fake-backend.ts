@@ -15,7 +15,7 @@ export interface RecordedRequest {
  */
 export async function startFakeBackend() {
   const requests: RecordedRequest[] = [];
-  const failures: number[] = [];
+  const failures = new Map<string, number[]>();
   const state: { universe: unknown } = { universe: null };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +39,7 @@ export async function startFakeBackend() {
         else send(200, state.universe);
         return;
       }
-      const fail = failures.shift();
+      const fail = failures.get(path)?.shift();
       if (fail !== undefined) {
         send(fail, { error: 'injected' });
         return;
@@ -62,9 +62,9 @@ export async function startFakeBackend() {
     url: `http://127.0.0.1:${port}`,
     requests,
     state,
-    /** The next requests (other than GET liquid-universe) answer these statuses, in order. */
-    failNext(...statuses: number[]): void {
-      failures.push(...statuses);
+    /** The next requests to `path` (other than GET liquid-universe) answer these statuses, in order. */
+    failNext(path: string, ...statuses: number[]): void {
+      failures.set(path, [...(failures.get(path) ?? []), ...statuses]);
     },
     updates(): RecordedRequest[] {
       return requests.filter((r) => r.path === '/api/market/open-interest/liquid-universe/update' && r.method === 'POST');

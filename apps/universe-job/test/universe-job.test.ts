@@ -131,10 +131,11 @@ describe('universe-job against the simulated exchange', () => {
     expect(leaving && staying && hovering && joining).toBeTruthy();
     const stayingEnteredAt = first.symbols.find((m) => m.symbol === staying!.symbol)!.enteredAt;
 
-    await simPost('/__sim/quote-volume', { symbol: leaving!.symbol, quoteVolume24h: EXIT / 2 });
+    // `leaving` last: the first refresh without it has read every other change too.
     await simPost('/__sim/quote-volume', { symbol: staying!.symbol, quoteVolume24h: (EXIT + ENTER) / 2 });
     await simPost('/__sim/quote-volume', { symbol: hovering!.symbol, quoteVolume24h: (EXIT + ENTER) / 2 });
     await simPost('/__sim/quote-volume', { symbol: joining!.symbol, quoteVolume24h: ENTER * 3 });
+    await simPost('/__sim/quote-volume', { symbol: leaving!.symbol, quoteVolume24h: EXIT / 2 });
 
     const next = await until(() => {
       const u = job.universe();
@@ -198,18 +199,22 @@ describe('universe-job against the simulated exchange', () => {
   });
 
   it('sends the full member list to the backend through the outbox, retrying a 503 with the same idempotency key', async () => {
-    backend.failNext(503);
+    backend.failNext('/api/market/open-interest/liquid-universe/update', 503);
     const job = await startJob();
     await job.refreshNow();
     const universe = job.universe()!;
     const updates = await until(() => {
       const u = backend.updates();
       return u.length >= 2 ? u : null;
+    }).catch((err: unknown) => {
+      throw new Error(`status=${JSON.stringify(job.status())} outbox=${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`, { cause: err });
     });
     const last = updates.at(-1)!;
     expect(last.headers['x-api-key']).toBe('test-ingest-key');
     expect(updates[0]!.headers['idempotency-key']).toBe(updates[1]!.headers['idempotency-key']);
-    await until(() => job.outbox.depth() === 0);
+    await until(() => job.outbox.depth() === 0).catch((err: unknown) => {
+      throw new Error(`outbox not drained: ${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`, { cause: err });
+    });
     const delivered = backend.updates().find((r) => (r.body as { updatedAt: string }).updatedAt === universe.updatedAt)!;
     const body = delivered.body as { symbols: { symbol: string; enteredAt: string | null; quoteVolume24h: number }[]; updatedAt: string };
     expect(body.symbols.map((s) => s.symbol).sort()).toEqual(symbolsOf(universe));
