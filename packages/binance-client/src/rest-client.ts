@@ -227,6 +227,7 @@ export class BinanceRestClient {
       this.opts.budget.pause(until, '429');
       return new BinanceError('BINANCE_RATE_LIMITED', `rate limited (429): ${msg}`, { ...base, retryAfterMs: until - now });
     }
+    if (status === 403) this.log.error({ path, msg }, 'Binance WAF refused the request (403); not retried');
     if (status === 408) return new BinanceError('BINANCE_TIMEOUT', `Binance timed out (408): ${msg}`, base);
     if (status >= 500) return new BinanceError('BINANCE_SERVER_ERROR', `Binance server error (${status}): ${msg}`, base);
     return new BinanceError('BINANCE_BAD_REQUEST', `Binance rejected ${path} (${status}${parsed ? ` ${parsed.code}` : ''}): ${msg}`, base);

@@ -40,6 +40,11 @@ export interface WeightBudgetOptions {
   initialReservoir?: number;
   /** How often a clustered budget refreshes its view of the shared state (ms). */
   syncIntervalMs?: number;
+  /**
+   * A job running longer than this is failed and its weight released (default 60 s). Without it a
+   * process that died mid-request would leave its weight "running" in Redis forever.
+   */
+  jobExpirationMs?: number;
 }
 
 const MAX_PAUSE_MS = 3 * 24 * 3600 * 1000;
@@ -54,6 +59,7 @@ export class WeightBudget {
   private readonly limiter: Bottleneck;
   private readonly probe: number;
   private readonly syncMs: number;
+  private readonly jobExpirationMs: number;
   private readonly redis: Redis | null = null;
   private readonly shared: BudgetRedisState | null = null;
   private readonly connection: Bottleneck.IORedisConnection | null = null;
@@ -85,6 +91,7 @@ export class WeightBudget {
     this.now = opts.now ?? Date.now;
     this.probe = Math.min(this.usable, Math.max(1, Math.round(opts.initialReservoir ?? this.usable * 0.05)));
     this.syncMs = opts.syncIntervalMs ?? Math.min(1000, Math.max(50, Math.floor(this.windowMs / 10)));
+    this.jobExpirationMs = opts.jobExpirationMs ?? 60_000;
     const id = opts.id ?? 'default';
     this.log = opts.logger.child({ component: 'weight-budget', budgetId: id });
     const keyBase = `${opts.keyPrefix ?? 'volspike:'}budget:${id}`;
@@ -144,7 +151,7 @@ export class WeightBudget {
     try {
       admitted = await this.waitForShare(component, w);
       const priority = resolveShare(this.shares, component).priority;
-      return await this.limiter.schedule({ priority, weight: w, id: `${component}-${randomUUID()}` }, async () => {
+      return await this.limiter.schedule({ priority, weight: w, expiration: this.jobExpirationMs, id: `${component}-${randomUUID()}` }, async () => {
         started = true;
         this.bump(this.queuedBy, component, -1);
         const pause = await this.currentPause();
@@ -158,7 +165,10 @@ export class WeightBudget {
         return fn();
       });
     } catch (err) {
-      if (err instanceof Bottleneck.BottleneckError) throw stoppedError(err);
+      if (err instanceof Bottleneck.BottleneckError) {
+        if (/timed out/i.test(err.message)) throw new BinanceError('BINANCE_TIMEOUT', `request still running after ${this.jobExpirationMs} ms; its weight was released`, { cause: err });
+        throw stoppedError(err);
+      }
       throw err;
     } finally {
       if (!started) {
