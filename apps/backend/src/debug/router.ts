@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
+import type { Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import { CHANNELS, KEYS } from '@volspike/runtime';
 import type { Bus, Logger } from '@volspike/runtime';
@@ -108,7 +109,7 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
 
   router.use(deps.auth.requireDebugAccess(deps.debugAccess));
 
-  const html = (body: string) => (_req: unknown, res: import('express').Response) => {
+  const html = (body: string) => (_req: unknown, res: Response) => {
     res.set('Cache-Control', 'no-store').type('html').send(body);
   };
 
