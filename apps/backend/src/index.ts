@@ -7,7 +7,7 @@ import type { Bus, Lifecycle, Logger } from '@volspike/runtime';
 import { createApp } from './app.js';
 import { createAuth } from './auth/index.js';
 import type { RealtimeSink } from './context.js';
-import { VERSION, appConfig } from './config.js';
+import { appConfig } from './config.js';
 import { createDebugRouter } from './debug/router.js';
 import type { Env } from './env.js';
 import { createBackendMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INGEST_KEY, createTestApp, userWithToken, type TestApp } from './app-helpers.js';
+import { INGEST_KEY, clearTables, createTestApp, userWithToken, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.prisma.$executeRawUnsafe('TRUNCATE open_interest_alerts, oi_alert_states, volume_alerts, ingest_requests, users CASCADE');
+  await clearTables(t.prisma, ['open_interest_alerts', 'oi_alert_states', 'volume_alerts', 'ingest_requests', 'users']);
   t.realtime.oiAlerts = [];
   t.realtime.volume = [];
   t.clock.now = Date.now();

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INGEST_KEY, createTestApp, type TestApp } from './app-helpers.js';
+import { INGEST_KEY, clearTables, createTestApp, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.prisma.$executeRawUnsafe('TRUNCATE open_interest_snapshots, open_interest_latest, open_interest_liquid_symbols, ingest_requests');
+  await clearTables(t.prisma, ['open_interest_snapshots', 'open_interest_latest', 'open_interest_liquid_symbols', 'ingest_requests']);
   t.realtime.oiUpdates = [];
   t.clock.now = Date.now();
 });

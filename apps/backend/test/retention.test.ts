@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
+import { clearTables } from './app-helpers.js';
 import { RetentionJob, downsampleCutoff } from '../src/services/retention.js';
 
 let db: TestDatabase;
@@ -11,7 +12,7 @@ afterAll(async () => {
   await db.drop();
 });
 beforeEach(async () => {
-  await db.prisma.$executeRawUnsafe('TRUNCATE open_interest_snapshots, ingest_requests');
+  await clearTables(db.prisma, ['open_interest_snapshots', 'ingest_requests']);
 });
 
 const NOW = Date.parse('2025-03-10T12:02:30Z');

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS } from '@volspike/runtime';
-import { INGEST_KEY, createTestApp, type TestApp } from './app-helpers.js';
+import { INGEST_KEY, clearTables, createTestApp, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -11,7 +11,7 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.prisma.$executeRawUnsafe('TRUNCATE component_heartbeats, open_interest_latest, open_interest_liquid_symbols');
+  await clearTables(t.prisma, ['component_heartbeats', 'open_interest_latest', 'open_interest_liquid_symbols']);
   t.clock.now = Date.now();
 });
 

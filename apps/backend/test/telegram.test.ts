@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INGEST_KEY, createTestApp, type TestApp } from './app-helpers.js';
+import { INGEST_KEY, clearTables, createTestApp, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.prisma.$executeRawUnsafe('TRUNCATE telegram_channels, telegram_messages, ingest_requests CASCADE');
+  await clearTables(t.prisma, ['telegram_channels', 'telegram_messages', 'ingest_requests']);
 });
 
 const msg = (id: number, extra: Record<string, unknown> = {}) => ({

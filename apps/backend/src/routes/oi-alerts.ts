@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { Prisma, type OpenInterestAlert } from '@volspike/db';
+import type { Prisma, OpenInterestAlert } from '@volspike/db';
 import { OiAlertIngestSchema, OiAlertsQuerySchema, OiAlertsRecentQuerySchema, normalizeSymbol, type OiAlertEvent } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
