@@ -56,3 +56,23 @@ describe('Market (seeded universe)', () => {
     expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('Market (lively)', () => {
+  it('moves OI and spikes volume on liquid symbols now and then, so alerts happen in the demo', () => {
+    const m = new Market({ seed: 42, symbols: 100, now: NOW, lively: true });
+    const ramped = new Set<string>();
+    const spiked = new Set<string>();
+    for (let t = NOW + 1000; t <= NOW + 10 * 60_000; t += 1000) {
+      m.tick(t);
+      for (const st of m.all()) {
+        if (st.ramp) ramped.add(st.info.symbol);
+        if (st.pin) spiked.add(st.info.symbol);
+      }
+    }
+    expect(ramped.size).toBeGreaterThan(5);
+    expect(spiked.size).toBeGreaterThan(3);
+    const liquid = new Set(m.liquid(3e6));
+    for (const s of [...ramped, ...spiked]) expect(m.state(s).info.usdtPerpetual).toBe(true);
+    expect([...spiked].filter((s) => liquid.has(s)).length).toBe(spiked.size);
+  });
+});
