@@ -26,6 +26,26 @@ export function ingestBody(chunk: readonly OiSampleMessage[]): Record<string, un
 }
 
 /**
+ * Splits a batch into chunks of ≤ size in which each symbol appears once: the backend stores one time per
+ * chunk (unique per symbol, time and source), so a second sample of a symbol must go in another chunk.
+ */
+export function chunkBatch(batch: readonly OiSampleMessage[], size: number): OiSampleMessage[][] {
+  const chunks: OiSampleMessage[][] = [];
+  const open: { items: OiSampleMessage[]; symbols: Set<string> }[] = [];
+  for (const s of batch) {
+    let target = open.find((c) => c.items.length < size && !c.symbols.has(s.symbol));
+    if (!target) {
+      target = { items: [], symbols: new Set() };
+      open.push(target);
+      chunks.push(target.items);
+    }
+    target.items.push(s);
+    target.symbols.add(s.symbol);
+  }
+  return chunks;
+}
+
+/**
  * Collects samples and, every `intervalMs`, sends what arrived since the last publish as
  * `POST /api/market/open-interest/ingest` batches (chunks of ≤ 500) through the durable outbox — nothing
  * is lost while the backend is down, each chunk has its own Idempotency-Key — and on CHANNELS.oiSamples.
@@ -86,8 +106,7 @@ export class SamplePublisher {
     const headers: Record<string, string> = {};
     if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     let chunks = 0;
-    for (let i = 0; i < batch.length; i += size) {
-      const chunk = batch.slice(i, i + size);
+    for (const chunk of chunkBatch(batch, size)) {
       const key = `oi-samples|${this.bootId}|${++this.seq}`;
       try {
         await this.opts.outbox.enqueue({ url: `${this.opts.apiUrl}/api/market/open-interest/ingest`, headers, body: ingestBody(chunk), idempotencyKey: key });
