@@ -31,4 +31,3 @@ export function appConfig(env: Env): AppConfig {
     },
   };
 }
-

@@ -5,7 +5,10 @@ import type { Realtime } from './realtime/index.js';
 import type { BackendMetrics } from './metrics.js';
 
 /** What the HTTP routes need from Socket.IO (the real `Realtime`, or a fake in tests). */
-export type RealtimeSink = Pick<Realtime, 'emitVolumeAlert' | 'emitOiAlert' | 'queueOiUpdates' | 'emitUserAlertTriggered'> & {
+export type RealtimeSink = Pick<
+  Realtime,
+  'emitVolumeAlert' | 'emitOiAlert' | 'queueOiUpdates' | 'emitUserAlertTriggered'
+> & {
   stats(): { clients: number };
 };
 
@@ -17,7 +20,13 @@ export interface AppConfig {
   version: string;
   debugAccess: 'public' | 'admin';
   corsOrigins: string[];
-  universe: { enterThreshold: number; exitThreshold: number; maxReqPerMin: number; minIntervalSec: number; maxIntervalSec: number };
+  universe: {
+    enterThreshold: number;
+    exitThreshold: number;
+    maxReqPerMin: number;
+    minIntervalSec: number;
+    maxIntervalSec: number;
+  };
   health: {
     heartbeatStaleSec: number;
     oiStaleSec: number;

@@ -5,8 +5,14 @@ describe('loadAppEnv', () => {
   it('applies the documented defaults', () => {
     const env = loadAppEnv({});
     expect(env).toMatchObject({
-      PORT: 3001, HOST: '0.0.0.0', SOCKET_LEGACY_TOKEN_AUTH: true, DEBUG_ACCESS: 'admin', OI_LIQUID_ENTER_QUOTE_24H: 4_000_000,
-      OI_LIQUID_EXIT_QUOTE_24H: 2_000_000, OI_SAMPLE_RETENTION_HOURS: 3, OI_DOWNSAMPLE_RETENTION_DAYS: 30,
+      PORT: 3001,
+      HOST: '0.0.0.0',
+      SOCKET_LEGACY_TOKEN_AUTH: true,
+      DEBUG_ACCESS: 'admin',
+      OI_LIQUID_ENTER_QUOTE_24H: 4_000_000,
+      OI_LIQUID_EXIT_QUOTE_24H: 2_000_000,
+      OI_SAMPLE_RETENTION_HOURS: 3,
+      OI_DOWNSAMPLE_RETENTION_DAYS: 30,
     });
     expect(env.ALERT_INGEST_API_KEY).toBeUndefined();
   });

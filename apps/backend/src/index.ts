@@ -51,7 +51,8 @@ class DeferredRealtime implements RealtimeSink {
   emitVolumeAlert: RealtimeSink['emitVolumeAlert'] = (row) => this.target?.emitVolumeAlert(row);
   emitOiAlert: RealtimeSink['emitOiAlert'] = (row) => this.target?.emitOiAlert(row);
   queueOiUpdates: RealtimeSink['queueOiUpdates'] = (s) => this.target?.queueOiUpdates(s);
-  emitUserAlertTriggered: RealtimeSink['emitUserAlertTriggered'] = (id, p) => this.target?.emitUserAlertTriggered(id, p);
+  emitUserAlertTriggered: RealtimeSink['emitUserAlertTriggered'] = (id, p) =>
+    this.target?.emitUserAlertTriggered(id, p);
   stats = () => ({ clients: this.target?.stats().clients ?? 0 });
 }
 
@@ -62,14 +63,22 @@ class DeferredRealtime implements RealtimeSink {
 export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
   const logger = deps.logger;
   const ownsPrisma = !deps.prisma;
-  if (!deps.prisma && !env.DATABASE_URL) throw new Error('DATABASE_URL is required (main.ts resolves an embedded database when unset)');
-  const prisma = deps.prisma ?? createPrismaClient(env.DATABASE_URL as string, { onPoolError: (err) => logger.warn({ err }, 'database pool error') });
+  if (!deps.prisma && !env.DATABASE_URL)
+    throw new Error('DATABASE_URL is required (main.ts resolves an embedded database when unset)');
+  const prisma =
+    deps.prisma ??
+    createPrismaClient(env.DATABASE_URL as string, {
+      onPoolError: (err) => logger.warn({ err }, 'database pool error'),
+    });
   const jwtSecret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret'));
   const auth = createAuth({ prisma, jwtSecret, legacyTokens: env.SOCKET_LEGACY_TOKEN_AUTH, logger });
   if (env.SOCKET_LEGACY_TOKEN_AUTH) {
-    logger.warn('SOCKET_LEGACY_TOKEN_AUTH=true: Socket.IO accepts unsigned email/user-id tokens (legacy frontend); switch the frontend to signed tokens and set it to false');
+    logger.warn(
+      'SOCKET_LEGACY_TOKEN_AUTH=true: Socket.IO accepts unsigned email/user-id tokens (legacy frontend); switch the frontend to signed tokens and set it to false',
+    );
   }
-  if (!env.ALERT_INGEST_API_KEY) logger.warn('ALERT_INGEST_API_KEY is not set: every ingest route answers 500 "Server configuration error"');
+  if (!env.ALERT_INGEST_API_KEY)
+    logger.warn('ALERT_INGEST_API_KEY is not set: every ingest route answers 500 "Server configuration error"');
   const config = appConfig(env);
   const sink = new DeferredRealtime();
   const metrics = createBackendMetrics(deps.metrics, () => sink.stats().clients);

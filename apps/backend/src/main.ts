@@ -6,14 +6,25 @@ import { loadAppEnv, start } from './index.js';
 
 async function main(): Promise<void> {
   const env = loadAppEnv(process.env);
-  const logger = createLogger({ name: 'backend', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  const logger = createLogger({
+    name: 'backend',
+    level: env.LOG_LEVEL,
+    pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
+  });
   const lifecycle = new Lifecycle({ logger });
   lifecycle.installSignalHandlers((code) => process.exit(code));
   const db = await resolveDatabase({ databaseUrl: env.DATABASE_URL, dataDir: join(env.DATA_DIR, 'pg'), logger });
   lifecycle.add('database', () => db.stop());
-  const bus = createBus({ ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), stateFile: join(env.DATA_DIR, 'bus-state.json'), logger });
+  const bus = createBus({
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    stateFile: join(env.DATA_DIR, 'bus-state.json'),
+    logger,
+  });
   lifecycle.add('bus', () => bus.close());
-  const handle = await start({ ...env, DATABASE_URL: db.url }, { logger, bus, metrics: createMetrics(), dataDir: env.DATA_DIR, lifecycle });
+  const handle = await start(
+    { ...env, DATABASE_URL: db.url },
+    { logger, bus, metrics: createMetrics(), dataDir: env.DATA_DIR, lifecycle },
+  );
   lifecycle.add('backend', () => handle.stop());
 }
 

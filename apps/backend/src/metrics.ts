@@ -23,8 +23,18 @@ export function createBackendMetrics(registry: Registry, socketClients: () => nu
     },
   });
   return {
-    oiSamples: new Counter({ name: 'volspike_backend_oi_samples_ingested_total', help: 'OI samples stored (new rows)', labelNames: ['source'], registers }),
-    alerts: new Counter({ name: 'volspike_backend_alerts_ingested_total', help: 'Alerts stored', labelNames: ['kind'], registers }),
+    oiSamples: new Counter({
+      name: 'volspike_backend_oi_samples_ingested_total',
+      help: 'OI samples stored (new rows)',
+      labelNames: ['source'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'volspike_backend_alerts_ingested_total',
+      help: 'Alerts stored',
+      labelNames: ['kind'],
+      registers,
+    }),
     ingestDuration: new Histogram({
       name: 'volspike_backend_ingest_duration_seconds',
       help: 'Ingest request latency',
@@ -32,7 +42,17 @@ export function createBackendMetrics(registry: Registry, socketClients: () => nu
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    telegramMessages: new Counter({ name: 'volspike_backend_telegram_messages_total', help: 'Telegram messages ingested', labelNames: ['result'], registers }),
-    retentionRows: new Counter({ name: 'volspike_backend_retention_rows_total', help: 'Rows handled by the retention job', labelNames: ['action'], registers }),
+    telegramMessages: new Counter({
+      name: 'volspike_backend_telegram_messages_total',
+      help: 'Telegram messages ingested',
+      labelNames: ['result'],
+      registers,
+    }),
+    retentionRows: new Counter({
+      name: 'volspike_backend_retention_rows_total',
+      help: 'Rows handled by the retention job',
+      labelNames: ['action'],
+      registers,
+    }),
   };
 }

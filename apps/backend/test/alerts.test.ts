@@ -23,8 +23,17 @@ const post = (path: string, body: unknown, key: string | null = INGEST_KEY) => {
 };
 
 const oiAlert = {
-  symbol: 'FOOUSDT', direction: 'UP', baseline: 1000000.0, current: 1042000.0, pctChange: 0.042, absChange: 42000.0,
-  timestamp: '2025-03-01T10:05:03Z', source: 'oi_realtime_poller', timeframe: '5 min', priceChange: 0.0123, fundingRate: 0.0001,
+  symbol: 'FOOUSDT',
+  direction: 'UP',
+  baseline: 1000000.0,
+  current: 1042000.0,
+  pctChange: 0.042,
+  absChange: 42000.0,
+  timestamp: '2025-03-01T10:05:03Z',
+  source: 'oi_realtime_poller',
+  timeframe: '5 min',
+  priceChange: 0.0123,
+  fundingRate: 0.0001,
 };
 
 describe('POST /api/open-interest-alerts/ingest', () => {
@@ -36,8 +45,18 @@ describe('POST /api/open-interest-alerts/ingest', () => {
     expect(state.lastAlertAt?.toISOString()).toBe('2025-03-01T10:05:03.000Z');
     expect(t.realtime.oiAlerts).toEqual([
       {
-        id: res.body.id, symbol: 'FOOUSDT', direction: 'UP', baseline: 1000000, current: 1042000, pctChange: 0.042, absChange: 42000,
-        priceChange: 0.0123, fundingRate: 0.0001, timeframe: '5 min', source: 'oi_realtime_poller', ts: '2025-03-01T10:05:03.000Z',
+        id: res.body.id,
+        symbol: 'FOOUSDT',
+        direction: 'UP',
+        baseline: 1000000,
+        current: 1042000,
+        pctChange: 0.042,
+        absChange: 42000,
+        priceChange: 0.0123,
+        fundingRate: 0.0001,
+        timeframe: '5 min',
+        source: 'oi_realtime_poller',
+        ts: '2025-03-01T10:05:03.000Z',
         createdAt: expect.any(String),
       },
     ]);
@@ -83,7 +102,11 @@ describe('POST /api/open-interest-alerts/ingest', () => {
 describe('GET /api/open-interest-alerts (Bearer, pro/elite)', () => {
   beforeEach(async () => {
     for (let i = 0; i < 5; i++) {
-      await post('/api/open-interest-alerts/ingest', { ...oiAlert, symbol: i % 2 ? 'BARUSDT' : 'FOOUSDT', timestamp: `2025-03-01T10:0${i}:00Z` }).expect(200);
+      await post('/api/open-interest-alerts/ingest', {
+        ...oiAlert,
+        symbol: i % 2 ? 'BARUSDT' : 'FOOUSDT',
+        timestamp: `2025-03-01T10:0${i}:00Z`,
+      }).expect(200);
     }
   });
 
@@ -95,17 +118,35 @@ describe('GET /api/open-interest-alerts (Bearer, pro/elite)', () => {
     expect(r.body).toEqual({ error: 'Pro or Elite subscription required' });
     const admin = await userWithToken(t, 'free', { admin: true });
     expect((await request(t.app).get('/api/open-interest-alerts').set('Authorization', admin.bearer)).status).toBe(200);
-    expect((await request(t.app).get('/api/open-interest-alerts').set('Authorization', 'Bearer some-user-id')).status).toBe(401);
+    expect(
+      (await request(t.app).get('/api/open-interest-alerts').set('Authorization', 'Bearer some-user-id')).status,
+    ).toBe(401);
   });
 
   it('returns Decimals as strings, newest first, with a working offset', async () => {
     const pro = await userWithToken(t, 'pro');
-    const page1 = await request(t.app).get('/api/open-interest-alerts?limit=2').set('Authorization', pro.bearer).expect(200);
+    const page1 = await request(t.app)
+      .get('/api/open-interest-alerts?limit=2')
+      .set('Authorization', pro.bearer)
+      .expect(200);
     expect(page1.body).toMatchObject({ count: 2, limit: 2, offset: 0 });
-    expect(page1.body.alerts[0]).toMatchObject({ ts: '2025-03-01T10:04:00.000Z', baseline: '1000000', pctChange: '0.042' });
-    const page2 = await request(t.app).get('/api/open-interest-alerts?limit=2&offset=2').set('Authorization', pro.bearer).expect(200);
-    expect(page2.body.alerts.map((a: { ts: string }) => a.ts)).toEqual(['2025-03-01T10:02:00.000Z', '2025-03-01T10:01:00.000Z']);
-    const bar = await request(t.app).get('/api/open-interest-alerts?symbol=bar_usdt&limit=500').set('Authorization', pro.bearer).expect(200);
+    expect(page1.body.alerts[0]).toMatchObject({
+      ts: '2025-03-01T10:04:00.000Z',
+      baseline: '1000000',
+      pctChange: '0.042',
+    });
+    const page2 = await request(t.app)
+      .get('/api/open-interest-alerts?limit=2&offset=2')
+      .set('Authorization', pro.bearer)
+      .expect(200);
+    expect(page2.body.alerts.map((a: { ts: string }) => a.ts)).toEqual([
+      '2025-03-01T10:02:00.000Z',
+      '2025-03-01T10:01:00.000Z',
+    ]);
+    const bar = await request(t.app)
+      .get('/api/open-interest-alerts?symbol=bar_usdt&limit=500')
+      .set('Authorization', pro.bearer)
+      .expect(200);
     expect(bar.body).toMatchObject({ count: 2, limit: 100 });
   });
 
@@ -118,10 +159,21 @@ describe('GET /api/open-interest-alerts (Bearer, pro/elite)', () => {
 });
 
 const volumeAlert = {
-  symbol: 'FOOUSDT', asset: 'FOO', currentVolume: 12500000.5, previousVolume: 3100000.0, volumeRatio: 4.03, price: 1.2345,
-  fundingRate: 0.0001, candleDirection: 'bullish', message: 'FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!',
-  timestamp: '2025-03-01T10:25:00Z', detectionTime: '2025-03-01T10:25:00Z', hourTimestamp: '2025-03-01T10:00:00Z',
-  isUpdate: false, alertType: 'SPIKE', priceChange: 0.021,
+  symbol: 'FOOUSDT',
+  asset: 'FOO',
+  currentVolume: 12500000.5,
+  previousVolume: 3100000.0,
+  volumeRatio: 4.03,
+  price: 1.2345,
+  fundingRate: 0.0001,
+  candleDirection: 'bullish',
+  message: 'FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!',
+  timestamp: '2025-03-01T10:25:00Z',
+  detectionTime: '2025-03-01T10:25:00Z',
+  hourTimestamp: '2025-03-01T10:00:00Z',
+  isUpdate: false,
+  alertType: 'SPIKE',
+  priceChange: 0.021,
 };
 
 describe('volume alerts', () => {
@@ -129,7 +181,13 @@ describe('volume alerts', () => {
     const res = await post('/api/volume-alerts/ingest', volumeAlert).expect(200);
     expect(res.body).toEqual({ success: true, alertId: expect.any(String) });
     const row = await t.prisma.volumeAlert.findUniqueOrThrow({ where: { id: res.body.alertId } });
-    expect(row).toMatchObject({ symbol: 'FOOUSDT', volumeRatio: 4.03, alertType: 'SPIKE', candleDirection: 'bullish', oiChange: null });
+    expect(row).toMatchObject({
+      symbol: 'FOOUSDT',
+      volumeRatio: 4.03,
+      alertType: 'SPIKE',
+      candleDirection: 'bullish',
+      oiChange: null,
+    });
     expect(t.realtime.volume).toHaveLength(1);
   });
 
@@ -137,7 +195,11 @@ describe('volume alerts', () => {
     const { detectionTime: _d, alertType: _a, isUpdate: _i, ...minimal } = volumeAlert;
     const res = await post('/api/volume-alerts/ingest', minimal).expect(200);
     const row = await t.prisma.volumeAlert.findUniqueOrThrow({ where: { id: res.body.alertId } });
-    expect([row.detectionTime?.toISOString(), row.alertType, row.isUpdate]).toEqual(['2025-03-01T10:25:00.000Z', 'SPIKE', false]);
+    expect([row.detectionTime?.toISOString(), row.alertType, row.isUpdate]).toEqual([
+      '2025-03-01T10:25:00.000Z',
+      'SPIKE',
+      false,
+    ]);
   });
 
   it('creates one row and one broadcast for retries with the same Idempotency-Key, even concurrent ones', async () => {
@@ -167,7 +229,11 @@ describe('volume alerts', () => {
     // now = 10:27:30 → free sees ≤ 10:15, pro ≤ 10:25, elite everything.
     t.clock.now = Date.parse('2025-03-01T10:27:30Z');
     for (const m of ['10:10', '10:20', '10:25', '10:27']) {
-      await post('/api/volume-alerts/ingest', { ...volumeAlert, timestamp: `2025-03-01T${m}:00Z`, detectionTime: `2025-03-01T${m}:00Z` }).expect(200);
+      await post('/api/volume-alerts/ingest', {
+        ...volumeAlert,
+        timestamp: `2025-03-01T${m}:00Z`,
+        detectionTime: `2025-03-01T${m}:00Z`,
+      }).expect(200);
     }
     const anon = await request(t.app).get('/api/volume-alerts?tier=elite').expect(200);
     expect(anon.body).toMatchObject({ tier: 'free', limit: 10, lastBroadcastTime: '2025-03-01T10:15:00.000Z' });
@@ -176,10 +242,15 @@ describe('volume alerts', () => {
     const proRes = await request(t.app).get('/api/volume-alerts').set('Authorization', pro.bearer).expect(200);
     expect(proRes.body).toMatchObject({ tier: 'pro', limit: 50, lastBroadcastTime: '2025-03-01T10:25:00.000Z' });
     expect(proRes.body.alerts.map((a: { timestamp: string }) => a.timestamp)).toEqual([
-      '2025-03-01T10:25:00.000Z', '2025-03-01T10:20:00.000Z', '2025-03-01T10:10:00.000Z',
+      '2025-03-01T10:25:00.000Z',
+      '2025-03-01T10:20:00.000Z',
+      '2025-03-01T10:10:00.000Z',
     ]);
     const elite = await userWithToken(t, 'elite');
-    const eliteRes = await request(t.app).get('/api/volume-alerts?symbol=FOOUSDT').set('Authorization', elite.bearer).expect(200);
+    const eliteRes = await request(t.app)
+      .get('/api/volume-alerts?symbol=FOOUSDT')
+      .set('Authorization', elite.bearer)
+      .expect(200);
     expect(eliteRes.body).toMatchObject({ tier: 'elite', limit: 100 });
     expect(eliteRes.body.alerts).toHaveLength(4);
     expect(eliteRes.body.alerts[0]).not.toHaveProperty('idempotencyKey');
@@ -199,15 +270,34 @@ describe('volume alerts', () => {
   it('subscriptions need a signed-in pro/elite user', async () => {
     expect((await request(t.app).get('/api/volume-alerts/subscriptions')).status).toBe(401);
     const free = await userWithToken(t, 'free');
-    const denied = await request(t.app).post('/api/volume-alerts/subscriptions').set('Authorization', free.bearer).send({ symbol: 'BTCUSDT' });
+    const denied = await request(t.app)
+      .post('/api/volume-alerts/subscriptions')
+      .set('Authorization', free.bearer)
+      .send({ symbol: 'BTCUSDT' });
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({ error: 'Pro or Elite tier required' });
     const pro = await userWithToken(t, 'pro');
-    await request(t.app).post('/api/volume-alerts/subscriptions').set('Authorization', pro.bearer).send({ symbol: 'btcusdt' }).expect(200);
-    await request(t.app).post('/api/volume-alerts/subscriptions').set('Authorization', pro.bearer).send({ symbol: 'BTCUSDT' }).expect(200);
-    const list = await request(t.app).get('/api/volume-alerts/subscriptions').set('Authorization', pro.bearer).expect(200);
+    await request(t.app)
+      .post('/api/volume-alerts/subscriptions')
+      .set('Authorization', pro.bearer)
+      .send({ symbol: 'btcusdt' })
+      .expect(200);
+    await request(t.app)
+      .post('/api/volume-alerts/subscriptions')
+      .set('Authorization', pro.bearer)
+      .send({ symbol: 'BTCUSDT' })
+      .expect(200);
+    const list = await request(t.app)
+      .get('/api/volume-alerts/subscriptions')
+      .set('Authorization', pro.bearer)
+      .expect(200);
     expect(list.body.subscriptions.map((s: { symbol: string }) => s.symbol)).toEqual(['BTCUSDT']);
-    await request(t.app).delete('/api/volume-alerts/subscriptions/BTCUSDT').set('Authorization', pro.bearer).expect(200);
-    expect((await request(t.app).delete('/api/volume-alerts/subscriptions/BTCUSDT').set('Authorization', pro.bearer)).status).toBe(404);
+    await request(t.app)
+      .delete('/api/volume-alerts/subscriptions/BTCUSDT')
+      .set('Authorization', pro.bearer)
+      .expect(200);
+    expect(
+      (await request(t.app).delete('/api/volume-alerts/subscriptions/BTCUSDT').set('Authorization', pro.bearer)).status,
+    ).toBe(404);
   });
 });

@@ -18,12 +18,19 @@ export const TEST_JWT_SECRET = 'app-test-secret-that-is-long-enough-for-hs256';
 export class FakeRealtime implements RealtimeSink {
   volume: unknown[] = [];
   oiAlerts: unknown[] = [];
-  oiUpdates: { symbol: string; openInterest: number; openInterestUsd: number | null; markPrice: number | null; ts: Date }[][] = [];
+  oiUpdates: {
+    symbol: string;
+    openInterest: number;
+    openInterestUsd: number | null;
+    markPrice: number | null;
+    ts: Date;
+  }[][] = [];
   userAlerts: { userId: string; payload: unknown }[] = [];
   emitVolumeAlert: RealtimeSink['emitVolumeAlert'] = (row) => void this.volume.push(row);
   emitOiAlert: RealtimeSink['emitOiAlert'] = (row) => void this.oiAlerts.push(row);
   queueOiUpdates: RealtimeSink['queueOiUpdates'] = (s) => void this.oiUpdates.push(s);
-  emitUserAlertTriggered: RealtimeSink['emitUserAlertTriggered'] = (userId, payload) => void this.userAlerts.push({ userId, payload });
+  emitUserAlertTriggered: RealtimeSink['emitUserAlertTriggered'] = (userId, payload) =>
+    void this.userAlerts.push({ userId, payload });
   stats = () => ({ clients: 3 });
 }
 
@@ -44,7 +51,13 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
   const bus = createBus({ logger });
   const registry = new Registry();
   const realtime = new FakeRealtime();
-  const env = loadAppEnv({ ALERT_INGEST_API_KEY: INGEST_KEY, JWT_SECRET: TEST_JWT_SECRET, DEBUG_ACCESS: 'public', NODE_ENV: 'test', ...envOverrides });
+  const env = loadAppEnv({
+    ALERT_INGEST_API_KEY: INGEST_KEY,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DEBUG_ACCESS: 'public',
+    NODE_ENV: 'test',
+    ...envOverrides,
+  });
   const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
   const clock = { now: Date.now() };
   const app = createApp({
@@ -73,9 +86,17 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
   };
 }
 
-export async function userWithToken(t: TestApp, tier: 'free' | 'pro' | 'elite', opts: { admin?: boolean; email?: string } = {}) {
+export async function userWithToken(
+  t: TestApp,
+  tier: 'free' | 'pro' | 'elite',
+  opts: { admin?: boolean; email?: string } = {},
+) {
   const user = await t.prisma.user.create({
-    data: { email: opts.email ?? `${tier}-${Math.random().toString(36).slice(2)}@example.com`, tier, role: opts.admin ? 'ADMIN' : 'USER' },
+    data: {
+      email: opts.email ?? `${tier}-${Math.random().toString(36).slice(2)}@example.com`,
+      tier,
+      role: opts.admin ? 'ADMIN' : 'USER',
+    },
   });
   const token = await t.auth.signToken({ id: user.id });
   return { user, token, bearer: `Bearer ${token}` };

@@ -10,7 +10,12 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await clearTables(t.prisma, ['open_interest_snapshots', 'open_interest_latest', 'open_interest_liquid_symbols', 'ingest_requests']);
+  await clearTables(t.prisma, [
+    'open_interest_snapshots',
+    'open_interest_latest',
+    'open_interest_liquid_symbols',
+    'ingest_requests',
+  ]);
   t.realtime.oiUpdates = [];
   t.clock.now = Date.now();
 });
@@ -37,11 +42,20 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(res.body).toEqual({ success: true, inserted: 1, duplicates: 0, cached: 1 });
     const row = await t.prisma.openInterestSnapshot.findFirstOrThrow();
     expect(row.ts.toISOString()).toBe('2025-03-01T10:05:07.000Z');
-    expect([row.symbol, row.source, Number(row.openInterest), Number(row.openInterestUsd), Number(row.markPrice)]).toEqual([
-      'BTCUSDT', 'realtime', 81234.5, 5280242500, 65000,
-    ]);
+    expect([
+      row.symbol,
+      row.source,
+      Number(row.openInterest),
+      Number(row.openInterestUsd),
+      Number(row.markPrice),
+    ]).toEqual(['BTCUSDT', 'realtime', 81234.5, 5280242500, 65000]);
     expect(t.realtime.oiUpdates).toHaveLength(1);
-    expect(t.realtime.oiUpdates[0]![0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000 });
+    expect(t.realtime.oiUpdates[0]![0]).toMatchObject({
+      symbol: 'BTCUSDT',
+      openInterest: 81234.5,
+      openInterestUsd: 5280242500,
+      markPrice: 65000,
+    });
   });
 
   it('accepts the legacy root alias, normalises symbols and defaults the source to snapshot (no socket updates)', async () => {
@@ -53,20 +67,33 @@ describe('POST /api/market/open-interest/ingest', () => {
   });
 
   it('computes OI from usd ÷ mark when only those are given', async () => {
-    await post('/api/market/open-interest/ingest', { data: [{ symbol: 'XUSDT', openInterestUsd: 1000, markPrice: 4 }] }).expect(200);
+    await post('/api/market/open-interest/ingest', {
+      data: [{ symbol: 'XUSDT', openInterestUsd: 1000, markPrice: 4 }],
+    }).expect(200);
     const row = await t.prisma.openInterestSnapshot.findFirstOrThrow();
     expect(Number(row.openInterest)).toBe(250);
   });
 
   it('stores the legacy 0.0 mark/usd as missing and never overwrites a good USD value with it', async () => {
     await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T10:05:00Z' }).expect(200);
-    const zeros = { data: [{ symbol: 'BTCUSDT', openInterest: 81300, openInterestUsd: 0.0, markPrice: 0.0 }], timestamp: '2025-03-01T10:05:10Z', source: 'realtime' };
+    const zeros = {
+      data: [{ symbol: 'BTCUSDT', openInterest: 81300, openInterestUsd: 0.0, markPrice: 0.0 }],
+      timestamp: '2025-03-01T10:05:10Z',
+      source: 'realtime',
+    };
     await post('/api/market/open-interest/ingest', zeros).expect(200);
-    const second = await t.prisma.openInterestSnapshot.findFirstOrThrow({ where: { ts: new Date('2025-03-01T10:05:10Z') } });
+    const second = await t.prisma.openInterestSnapshot.findFirstOrThrow({
+      where: { ts: new Date('2025-03-01T10:05:10Z') },
+    });
     expect(second.markPrice).toBeNull();
     expect(second.openInterestUsd).toBeNull();
     const latest = await request(t.app).get('/api/market/open-interest/latest?symbols=BTCUSDT').expect(200);
-    expect(latest.body.data[0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81300, openInterestUsd: 5280242500, markPrice: 65000 });
+    expect(latest.body.data[0]).toMatchObject({
+      symbol: 'BTCUSDT',
+      openInterest: 81300,
+      openInterestUsd: 5280242500,
+      markPrice: 65000,
+    });
     const map = await request(t.app).get('/api/market/open-interest').expect(200);
     expect(map.body.data.BTCUSDT).toBe(5280242500);
     expect(t.realtime.oiUpdates[1]![0]).toMatchObject({ openInterestUsd: null, markPrice: null });
@@ -106,7 +133,11 @@ describe('POST /api/market/open-interest/ingest', () => {
     ['negative OI', { data: [{ symbol: 'A', openInterest: -5 }] }, 'data[0].openInterest'],
     ['an unknown source', { data: [{ symbol: 'A', openInterest: 5 }], source: 'bogus' }, 'source'],
     ['a string OI', { data: [{ symbol: 'A', openInterest: '5' }] }, 'data[0].openInterest'],
-    ['an item without symbol among good ones', { data: [{ symbol: 'A', openInterest: 5 }, { openInterest: 5 }] }, 'data[1].symbol'],
+    [
+      'an item without symbol among good ones',
+      { data: [{ symbol: 'A', openInterest: 5 }, { openInterest: 5 }] },
+      'data[1].symbol',
+    ],
     ['an oversized array', { data: Array.from({ length: 2001 }, () => ({ symbol: 'A', openInterest: 1 })) }, 'data'],
     ['an unparseable timestamp', { data: [{ symbol: 'A', openInterest: 5 }], timestamp: 'soon' }, 'timestamp'],
     ['an empty data array', { data: [] }, 'data'],
@@ -162,18 +193,39 @@ describe('OI queries', () => {
 
   it('serves latest per symbol with age, and samples oldest first', async () => {
     t.clock.now = Date.parse('2025-03-01T10:10:00Z');
-    for (const [ts, oi] of [['2025-03-01T10:05:00Z', 1], ['2025-03-01T10:05:10Z', 2], ['2025-03-01T10:05:20Z', 3]] as const) {
-      await post('/api/market/open-interest/ingest', { data: [{ symbol: 'BTCUSDT', openInterest: oi, markPrice: 10 }, { symbol: 'ETHUSDT', openInterest: oi }], timestamp: ts, source: 'realtime' }).expect(200);
+    for (const [ts, oi] of [
+      ['2025-03-01T10:05:00Z', 1],
+      ['2025-03-01T10:05:10Z', 2],
+      ['2025-03-01T10:05:20Z', 3],
+    ] as const) {
+      await post('/api/market/open-interest/ingest', {
+        data: [
+          { symbol: 'BTCUSDT', openInterest: oi, markPrice: 10 },
+          { symbol: 'ETHUSDT', openInterest: oi },
+        ],
+        timestamp: ts,
+        source: 'realtime',
+      }).expect(200);
     }
     const latest = await request(t.app).get('/api/market/open-interest/latest?symbols=btcusdt,ETHUSDT').expect(200);
     expect(latest.body.count).toBe(2);
     expect(latest.body.data[0]).toEqual({
-      symbol: 'BTCUSDT', openInterest: 3, openInterestUsd: 30, markPrice: 10, ts: '2025-03-01T10:05:20.000Z', source: 'realtime', ageMs: 280_000,
+      symbol: 'BTCUSDT',
+      openInterest: 3,
+      openInterestUsd: 30,
+      markPrice: 10,
+      ts: '2025-03-01T10:05:20.000Z',
+      source: 'realtime',
+      ageMs: 280_000,
     });
     expect(latest.body.data[1]).toMatchObject({ symbol: 'ETHUSDT', openInterestUsd: null, markPrice: null });
-    const samples = await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:05:05Z&limit=10').expect(200);
+    const samples = await request(t.app)
+      .get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:05:05Z&limit=10')
+      .expect(200);
     expect(samples.body.samples.map((s: { openInterest: number }) => s.openInterest)).toEqual([2, 3]);
-    const limited = await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:00:00Z&limit=1').expect(200);
+    const limited = await request(t.app)
+      .get('/api/market/open-interest/samples?symbol=BTCUSDT&since=2025-03-01T10:00:00Z&limit=1')
+      .expect(200);
     expect(limited.body.samples.map((s: { openInterest: number }) => s.openInterest)).toEqual([3]);
     expect((await request(t.app).get('/api/market/open-interest/samples?symbol=BTCUSDT&limit=abc')).status).toBe(400);
     expect((await request(t.app).get('/api/market/open-interest/samples')).status).toBe(400);
@@ -188,7 +240,13 @@ describe('OI queries', () => {
     expect((await get('?symbol=BTCUSDT&ts=2025-03-01T10:05:07Z', null)).status).toBe(401);
     const found = await get('?symbol=btc-usdt&ts=2025-03-01T10:06:00Z').expect(200);
     expect(found.body).toEqual({
-      found: true, symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000, ts: '2025-03-01T10:05:07.000Z', source: 'realtime',
+      found: true,
+      symbol: 'BTCUSDT',
+      openInterest: 81234.5,
+      openInterestUsd: 5280242500,
+      markPrice: 65000,
+      ts: '2025-03-01T10:05:07.000Z',
+      source: 'realtime',
     });
     const none = await get('?symbol=BTCUSDT&ts=2025-03-01T10:00:00Z').expect(200);
     expect(none.body).toEqual({ found: false, symbol: 'BTCUSDT', requestedTs: '2025-03-01T10:00:00.000Z' });
@@ -201,7 +259,12 @@ describe('OI queries', () => {
 describe('liquid universe', () => {
   const legacyUpdate = {
     symbols: [
-      { symbol: 'FOOUSDT', quoteVolume24h: 5123456.7, enteredAt: '2025-03-01T10:05:01.123456Z', lastSeenAt: '2025-03-01T10:05:01.123456Z' },
+      {
+        symbol: 'FOOUSDT',
+        quoteVolume24h: 5123456.7,
+        enteredAt: '2025-03-01T10:05:01.123456Z',
+        lastSeenAt: '2025-03-01T10:05:01.123456Z',
+      },
       { symbol: 'BARUSDT', quoteVolume24h: 2500000.0, enteredAt: null, lastSeenAt: '2025-03-01T10:05:01.123457Z' },
     ],
     updatedAt: '2025-03-01T10:05:01.200000Z',
@@ -212,16 +275,34 @@ describe('liquid universe', () => {
     const res = await update(legacyUpdate).expect(200);
     expect(res.body).toEqual({ success: true, upserted: 2, removed: 0, totalSymbols: 2 });
     const u = await request(t.app).get('/api/market/open-interest/liquid-universe').expect(200);
-    expect(u.body).toMatchObject({ enterThreshold: 4000000, exitThreshold: 2000000, totalSymbols: 2, updatedAt: '2025-03-01T10:05:01.123Z' });
+    expect(u.body).toMatchObject({
+      enterThreshold: 4000000,
+      exitThreshold: 2000000,
+      totalSymbols: 2,
+      updatedAt: '2025-03-01T10:05:01.123Z',
+    });
     expect(u.body.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['FOOUSDT', 'BARUSDT']);
     expect(u.body.symbols[0]).toEqual({
-      symbol: 'FOOUSDT', quoteVolume24h: 5123456.7, enteredAt: '2025-03-01T10:05:01.123Z', lastSeenAt: '2025-03-01T10:05:01.123Z', estimatedPollIntervalSec: 5,
+      symbol: 'FOOUSDT',
+      quoteVolume24h: 5123456.7,
+      enteredAt: '2025-03-01T10:05:01.123Z',
+      lastSeenAt: '2025-03-01T10:05:01.123Z',
+      estimatedPollIntervalSec: 5,
     });
   });
 
   it('keeps enteredAt of retained members and removes the ones left out', async () => {
     await update(legacyUpdate).expect(200);
-    const next = { symbols: [{ symbol: 'FOOUSDT', quoteVolume24h: '6000000', enteredAt: '2025-03-02T00:00:00Z', lastSeenAt: '2025-03-02T00:00:00Z' }] };
+    const next = {
+      symbols: [
+        {
+          symbol: 'FOOUSDT',
+          quoteVolume24h: '6000000',
+          enteredAt: '2025-03-02T00:00:00Z',
+          lastSeenAt: '2025-03-02T00:00:00Z',
+        },
+      ],
+    };
     const res = await update(next).expect(200);
     expect(res.body).toMatchObject({ upserted: 1, removed: 1, totalSymbols: 1 });
     const row = await t.prisma.openInterestLiquidSymbol.findUniqueOrThrow({ where: { symbol: 'FOOUSDT' } });
@@ -244,7 +325,12 @@ describe('liquid universe', () => {
 
   it('rejects an unparseable quoteVolume24h and leaves the universe as it was', async () => {
     await update(legacyUpdate).expect(200);
-    const res = await update({ symbols: [{ symbol: 'NEWUSDT', quoteVolume24h: 5e6 }, { symbol: 'BADUSDT', quoteVolume24h: 'lots' }] });
+    const res = await update({
+      symbols: [
+        { symbol: 'NEWUSDT', quoteVolume24h: 5e6 },
+        { symbol: 'BADUSDT', quoteVolume24h: 'lots' },
+      ],
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).toContain('symbols[1].quoteVolume24h');
     const symbols = (await t.prisma.openInterestLiquidSymbol.findMany()).map((r) => r.symbol).sort();

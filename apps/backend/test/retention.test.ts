@@ -21,12 +21,25 @@ const job = () =>
     prisma: db.prisma,
     logger: createLogger({ name: 'test', level: 'silent' }),
     now: () => NOW,
-    config: { sampleRetentionHours: 3, downsampleRetentionDays: 30, snapshotRetentionDays: 30, idempotencyRetentionHours: 24, intervalMs: 60_000 },
+    config: {
+      sampleRetentionHours: 3,
+      downsampleRetentionDays: 30,
+      snapshotRetentionDays: 30,
+      idempotencyRetentionHours: 24,
+      intervalMs: 60_000,
+    },
   });
 
 async function sample(symbol: string, iso: string, oi: number, source = 'realtime', mark: number | null = 2) {
   await db.prisma.openInterestSnapshot.create({
-    data: { symbol, ts: new Date(iso), openInterest: oi, markPrice: mark, openInterestUsd: mark === null ? null : oi * mark, source },
+    data: {
+      symbol,
+      ts: new Date(iso),
+      openInterest: oi,
+      markPrice: mark,
+      openInterestUsd: mark === null ? null : oi * mark,
+      source,
+    },
   });
 }
 
@@ -45,8 +58,18 @@ describe('RetentionJob', () => {
     await sample('BTCUSDT', '2025-03-10T08:50:00Z', 9, 'snapshot'); // snapshots are not downsampled
     const r = await job().runOnce();
     expect(r).toMatchObject({ collapsedSamples: 5, downsampledRows: 3 });
-    const rows = await db.prisma.openInterestSnapshot.findMany({ orderBy: [{ source: 'asc' }, { symbol: 'asc' }, { ts: 'asc' }] });
-    expect(rows.map((x) => [x.source, x.symbol, x.ts.toISOString(), Number(x.openInterest), x.markPrice === null ? null : Number(x.markPrice)])).toEqual([
+    const rows = await db.prisma.openInterestSnapshot.findMany({
+      orderBy: [{ source: 'asc' }, { symbol: 'asc' }, { ts: 'asc' }],
+    });
+    expect(
+      rows.map((x) => [
+        x.source,
+        x.symbol,
+        x.ts.toISOString(),
+        Number(x.openInterest),
+        x.markPrice === null ? null : Number(x.markPrice),
+      ]),
+    ).toEqual([
       ['realtime', 'BTCUSDT', '2025-03-10T09:00:01.000Z', 5, 2],
       ['realtime_5m', 'BTCUSDT', '2025-03-10T08:50:00.000Z', 3, null],
       ['realtime_5m', 'BTCUSDT', '2025-03-10T08:55:00.000Z', 4, 2],
@@ -63,8 +86,24 @@ describe('RetentionJob', () => {
     await sample('BTCUSDT', '2025-02-01T00:00:00Z', 1, 'snapshot');
     await sample('BTCUSDT', '2025-02-01T00:00:00Z', 1, 'snapshot_legacy');
     await sample('BTCUSDT', '2025-03-05T00:00:00Z', 1, 'snapshot');
-    await db.prisma.ingestRequest.create({ data: { idempotencyKey: 'old', route: 'r', statusCode: 200, responseBody: {}, createdAt: new Date(NOW - 25 * 3_600_000) } });
-    await db.prisma.ingestRequest.create({ data: { idempotencyKey: 'new', route: 'r', statusCode: 200, responseBody: {}, createdAt: new Date(NOW - 3_600_000) } });
+    await db.prisma.ingestRequest.create({
+      data: {
+        idempotencyKey: 'old',
+        route: 'r',
+        statusCode: 200,
+        responseBody: {},
+        createdAt: new Date(NOW - 25 * 3_600_000),
+      },
+    });
+    await db.prisma.ingestRequest.create({
+      data: {
+        idempotencyKey: 'new',
+        route: 'r',
+        statusCode: 200,
+        responseBody: {},
+        createdAt: new Date(NOW - 3_600_000),
+      },
+    });
     const r = await job().runOnce();
     expect(r).toMatchObject({ deletedDownsampled: 1, deletedSnapshots: 2, deletedIngestRequests: 1 });
     expect(await db.prisma.openInterestSnapshot.count()).toBe(2);
@@ -75,7 +114,9 @@ describe('RetentionJob', () => {
     await sample('BTCUSDT', '2025-03-10T08:50:05Z', 1);
     const j = job();
     j.start(0);
-    await expect.poll(() => db.prisma.openInterestSnapshot.count({ where: { source: 'realtime_5m' } }), { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(() => db.prisma.openInterestSnapshot.count({ where: { source: 'realtime_5m' } }), { timeout: 5000 })
+      .toBe(1);
     await j.stop();
   });
 });

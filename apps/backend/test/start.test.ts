@@ -16,7 +16,13 @@ beforeAll(async () => {
   const logger = createLogger({ name: 'test', level: 'silent' });
   bus = createBus({ logger });
   const env = loadAppEnv({
-    PORT: '0', HOST: '127.0.0.1', ALERT_INGEST_API_KEY: INGEST_KEY, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'test', OI_UPDATE_TICK_MS: '50', DEBUG_ACCESS: 'public',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ALERT_INGEST_API_KEY: INGEST_KEY,
+    JWT_SECRET: TEST_JWT_SECRET,
+    NODE_ENV: 'test',
+    OI_UPDATE_TICK_MS: '50',
+    DEBUG_ACCESS: 'public',
   });
   handle = await start(env, { logger, bus, metrics: new Registry(), prisma: db.prisma });
   base = `http://127.0.0.1:${handle.port}`;
@@ -42,10 +48,18 @@ describe('start()', () => {
       const res = await fetch(`${base}/api/market/open-interest/ingest`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
-        body: JSON.stringify({ data: [{ symbol: 'BTCUSDT', openInterest: 5, openInterestUsd: 0.0, markPrice: 0.0 }], source: 'realtime' }),
+        body: JSON.stringify({
+          data: [{ symbol: 'BTCUSDT', openInterest: 5, openInterestUsd: 0.0, markPrice: 0.0 }],
+          source: 'realtime',
+        }),
       });
       expect(res.status).toBe(200);
-      expect(await update).toMatchObject({ symbol: 'BTCUSDT', openInterest: 5, openInterestUsd: null, source: 'realtime' });
+      expect(await update).toMatchObject({
+        symbol: 'BTCUSDT',
+        openInterest: 5,
+        openInterestUsd: null,
+        source: 'realtime',
+      });
     } finally {
       socket.close();
     }

@@ -16,12 +16,20 @@ beforeEach(async () => {
 });
 
 const beat = (component: string, status = 'ok') =>
-  request(t.app).post('/api/heartbeats').set('X-API-Key', INGEST_KEY).send({ component, status, details: { depth: 0 } });
+  request(t.app)
+    .post('/api/heartbeats')
+    .set('X-API-Key', INGEST_KEY)
+    .send({ component, status, details: { depth: 0 } });
 
 describe('GET /health', () => {
   it('keeps the legacy fields and is 200 when nothing is enabled', async () => {
     const r = await request(t.app).get('/health').expect(200);
-    expect(r.body).toMatchObject({ status: 'ok', version: expect.any(String), environment: 'test', timestamp: expect.any(String) });
+    expect(r.body).toMatchObject({
+      status: 'ok',
+      version: expect.any(String),
+      environment: 'test',
+      timestamp: expect.any(String),
+    });
     expect(r.body.checks.database.ok).toBe(true);
     expect(r.body.checks.bus.ok).toBe(true);
   });
@@ -34,7 +42,11 @@ describe('GET /health', () => {
     await request(t.app)
       .post('/api/market/open-interest/ingest')
       .set('X-API-Key', INGEST_KEY)
-      .send({ data: [{ symbol: 'BTCUSDT', openInterest: 1 }], source: 'realtime', timestamp: new Date(t.clock.now).toISOString() })
+      .send({
+        data: [{ symbol: 'BTCUSDT', openInterest: 1 }],
+        source: 'realtime',
+        timestamp: new Date(t.clock.now).toISOString(),
+      })
       .expect(200);
     expect((await request(t.app).get('/health')).status).toBe(200);
     t.clock.now += 90_000; // heartbeat (60 s) stale, samples (120 s) still fresh
@@ -51,7 +63,16 @@ describe('GET /health', () => {
   it('checks mark prices on the bus while the funding daemon is enabled', async () => {
     await beat('funding').expect(200);
     expect((await request(t.app).get('/health')).body.checks.markPrices).toMatchObject({ ok: false, ageMs: null });
-    await t.bus.setJson(KEYS.markPrices, { BTCUSDT: { symbol: 'BTCUSDT', markPrice: 1, indexPrice: null, fundingRate: null, nextFundingTime: null, updatedAt: t.clock.now - 5_000 } });
+    await t.bus.setJson(KEYS.markPrices, {
+      BTCUSDT: {
+        symbol: 'BTCUSDT',
+        markPrice: 1,
+        indexPrice: null,
+        fundingRate: null,
+        nextFundingTime: null,
+        updatedAt: t.clock.now - 5_000,
+      },
+    });
     const r = await request(t.app).get('/health').expect(200);
     expect(r.body.checks.markPrices).toMatchObject({ ok: true, ageMs: 5_000 });
   });
@@ -61,7 +82,11 @@ describe('GET /health', () => {
     await request(t.app)
       .post('/api/market/open-interest/liquid-universe/update')
       .set('X-API-Key', INGEST_KEY)
-      .send({ symbols: [{ symbol: 'BTCUSDT', quoteVolume24h: 5e6, lastSeenAt: new Date(t.clock.now - 3_600_000).toISOString() }] })
+      .send({
+        symbols: [
+          { symbol: 'BTCUSDT', quoteVolume24h: 5e6, lastSeenAt: new Date(t.clock.now - 3_600_000).toISOString() },
+        ],
+      })
       .expect(200);
     const r = await request(t.app).get('/health');
     expect(r.status).toBe(503);
@@ -93,7 +118,14 @@ describe('metrics, OpenAPI, docs', () => {
     await request(t.app)
       .post('/api/market/open-interest/ingest')
       .set('X-API-Key', INGEST_KEY)
-      .send({ data: [{ symbol: 'ETHUSDT', openInterest: 1 }, { symbol: 'BTCUSDT', openInterest: 2 }], source: 'realtime', timestamp: '2025-01-01T00:00:00Z' })
+      .send({
+        data: [
+          { symbol: 'ETHUSDT', openInterest: 1 },
+          { symbol: 'BTCUSDT', openInterest: 2 },
+        ],
+        source: 'realtime',
+        timestamp: '2025-01-01T00:00:00Z',
+      })
       .expect(200);
     const r = await request(t.app).get('/metrics').expect(200);
     expect(r.headers['content-type']).toContain('text/plain');
@@ -120,7 +152,10 @@ describe('global behaviour', () => {
   });
 
   it('answers preflights with 204 and allows the frontend origin with credentials', async () => {
-    const pre = await request(t.app).options('/api/volume-alerts').set('Origin', 'http://localhost:3000').set('Access-Control-Request-Method', 'GET');
+    const pre = await request(t.app)
+      .options('/api/volume-alerts')
+      .set('Origin', 'http://localhost:3000')
+      .set('Access-Control-Request-Method', 'GET');
     expect(pre.status).toBe(204);
     expect(pre.text).toBe('');
     expect(pre.headers['access-control-allow-origin']).toBe('http://localhost:3000');

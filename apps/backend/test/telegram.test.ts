@@ -33,7 +33,10 @@ const ingest = (body: unknown, key: string | null = INGEST_KEY) => {
 
 describe('POST /api/telegram/ingest', () => {
   it('stores the legacy payload and counts true duplicates on a re-send', async () => {
-    const first = await ingest({ channel, messages: [msg(1), msg(2, { links: ['https://x.test'], views: null })] }).expect(200);
+    const first = await ingest({
+      channel,
+      messages: [msg(1), msg(2, { links: ['https://x.test'], views: null })],
+    }).expect(200);
     expect(first.body).toEqual({ success: true, inserted: 2, duplicates: 0, errors: 0, removed: 0 });
     const again = await ingest({ channel, messages: [msg(2, { text: 'edited', views: 99 }), msg(3)] }).expect(200);
     expect(again.body).toMatchObject({ inserted: 1, duplicates: 1 });
@@ -56,7 +59,9 @@ describe('POST /api/telegram/ingest', () => {
     expect(res.body).toMatchObject({ inserted: 2, removed: 2 });
     const ch = await t.prisma.telegramChannel.findUniqueOrThrow({ where: { username: 'newsfeed' } });
     expect(await t.prisma.telegramMessage.count({ where: { channelId: ch.id } })).toBe(1000);
-    expect(await t.prisma.telegramMessage.findFirst({ where: { channelId: ch.id, messageId: { in: [1n, 2n] } } })).toBeNull();
+    expect(
+      await t.prisma.telegramMessage.findFirst({ where: { channelId: ch.id, messageId: { in: [1n, 2n] } } }),
+    ).toBeNull();
     expect(await t.prisma.telegramMessage.count()).toBe(1001);
   });
 
@@ -70,7 +75,11 @@ describe('POST /api/telegram/ingest', () => {
   });
 
   it.each([
-    ['a message without its nullable keys', { channel, messages: [{ id: 1, date: '2025-03-01T00:00:00Z' }] }, 'messages[0].text'],
+    [
+      'a message without its nullable keys',
+      { channel, messages: [{ id: 1, date: '2025-03-01T00:00:00Z' }] },
+      'messages[0].text',
+    ],
     ['a non-numeric message id', { channel, messages: [msg(1, { id: 'x' })] }, 'messages[0].id'],
     ['a bad date', { channel, messages: [msg(1, { date: 'yesterday' })] }, 'messages[0].date'],
     ['a missing channel', { messages: [msg(1)] }, 'channel'],
@@ -87,8 +96,12 @@ describe('POST /api/telegram/ingest', () => {
   });
 
   it('replays an Idempotency-Key retry without touching the rows', async () => {
-    const a = await ingest({ channel, messages: [msg(1)] }).set('Idempotency-Key', 'tg-1').expect(200);
-    const b = await ingest({ channel, messages: [msg(1)] }).set('Idempotency-Key', 'tg-1').expect(200);
+    const a = await ingest({ channel, messages: [msg(1)] })
+      .set('Idempotency-Key', 'tg-1')
+      .expect(200);
+    const b = await ingest({ channel, messages: [msg(1)] })
+      .set('Idempotency-Key', 'tg-1')
+      .expect(200);
     expect(b.body).toEqual(a.body);
     expect(b.headers['idempotent-replayed']).toBe('true');
   });
@@ -101,7 +114,14 @@ describe('GET /api/telegram/*', () => {
     await t.prisma.telegramChannel.update({ where: { username: 'muted' }, data: { enabled: false } });
     const r = await request(t.app).get('/api/telegram/messages?limit=2').expect(200);
     expect(r.body.count).toBe(2);
-    expect(r.body.messages[0]).toEqual({ id: expect.any(String), text: 'message 3', date: '2025-03-01T00:00:03.000Z', category: 'news', channelUsername: 'newsfeed', links: [] });
+    expect(r.body.messages[0]).toEqual({
+      id: expect.any(String),
+      text: 'message 3',
+      date: '2025-03-01T00:00:03.000Z',
+      category: 'news',
+      channelUsername: 'newsfeed',
+      links: [],
+    });
     expect((await request(t.app).get('/api/telegram/messages?limit=abc').expect(200)).body.count).toBe(3);
     expect((await request(t.app).get('/api/telegram/messages?limit=0').expect(200)).body.count).toBe(1);
     const h = await request(t.app).get('/api/telegram/health').expect(200);

@@ -25,10 +25,7 @@ export const isoUtc = () => z.iso.datetime({ message: 'must be an ISO-8601 UTC t
 
 /** A symbol as sent by the daemons (e.g. BTCUSDT, btc_usdt). */
 export const symbolString = () =>
-  z
-    .string()
-    .min(1, { message: 'must be a non-empty symbol' })
-    .max(40, { message: 'must be at most 40 characters' });
+  z.string().min(1, { message: 'must be a non-empty symbol' }).max(40, { message: 'must be at most 40 characters' });
 
 /** Query-string integer (absent → undefined; anything non-numeric → error naming the parameter). */
 export const queryInt = (opts: { min?: number; max?: number } = {}) =>
@@ -50,7 +47,12 @@ export const queryNumber = (opts: { min?: number; max?: number } = {}) =>
     .string()
     .regex(/^\d+(\.\d+)?$/, { message: 'must be a number' })
     .transform((s) => Number(s))
-    .pipe(z.number().min(opts.min ?? 0).max(opts.max ?? Number.MAX_SAFE_INTEGER));
+    .pipe(
+      z
+        .number()
+        .min(opts.min ?? 0)
+        .max(opts.max ?? Number.MAX_SAFE_INTEGER),
+    );
 
 export const ErrorBodySchema = z
   .object({

@@ -10,6 +10,7 @@ export {
   OiUpdateEventSchema,
   OiUpdatesEventSchema,
   SOCKET_EVENTS,
+  SOCKET_EVENT_SCHEMAS,
   type ConnectedEvent,
   type OiUpdateEvent,
   type OiUpdatesEvent,

@@ -126,9 +126,7 @@ export type LiquidUniverseResponse = z.infer<typeof LiquidUniverseResponseSchema
 /** `quoteVolume24h` as a number or a numeric string (the legacy route parsed it); anything else is rejected. */
 const quoteVolume = z.union([
   z.number().min(0, { message: 'must not be negative' }),
-  z
-    .string()
-    .regex(/^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*$/, { message: 'must be a non-negative number' }),
+  z.string().regex(/^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*$/, { message: 'must be a non-negative number' }),
 ]);
 
 export const LiquidUniverseUpdateSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROUTES, type RouteAuth, type RouteSpec } from './routes.js';
+import { SOCKET_EVENT_SCHEMAS } from './socket-events.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -89,13 +90,24 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       parameters: parameters(route),
       responses,
       ...(security ? { security } : {}),
-      ...(route.auth === 'debug' ? { description: 'Public when DEBUG_ACCESS=public; an admin Bearer token when DEBUG_ACCESS=admin.' } : {}),
+      ...(route.auth === 'debug'
+        ? { description: 'Public when DEBUG_ACCESS=public; an admin Bearer token when DEBUG_ACCESS=admin.' }
+        : {}),
     };
     if (route.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', schemas) } } };
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toSchema(route.body, 'input', schemas) } },
+      };
     }
     const key = toOpenApiPath(route.path);
     paths[key] = { ...(paths[key] ?? {}), [route.method]: op };
+  }
+  // Socket.IO events (server → client) are not HTTP operations; their payload schemas are listed under
+  // components.schemas and mapped by event name in `x-socketio-events`.
+  const socketEvents: Record<string, { rooms: string; schema: JsonSchema }> = {};
+  for (const [event, spec] of Object.entries(SOCKET_EVENT_SCHEMAS)) {
+    socketEvents[event] = { rooms: spec.rooms, schema: toSchema(spec.schema, 'output', schemas) };
   }
   return {
     openapi: '3.1.0',
@@ -108,11 +120,17 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
     paths,
+    'x-socketio-events': socketEvents,
     components: {
       schemas,
       securitySchemes: {
         ingestKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'ALERT_INGEST_API_KEY' },
-        legacyApiKeyField: { type: 'apiKey', in: 'query', name: 'apiKey', description: 'legacy: query (GET) or JSON body field (POST)' },
+        legacyApiKeyField: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'apiKey',
+          description: 'legacy: query (GET) or JSON body field (POST)',
+        },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       },
     },

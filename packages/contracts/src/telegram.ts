@@ -25,7 +25,10 @@ export const TelegramIngestSchema = z
   .object({
     channel: z.object({
       id: chatId,
-      username: z.string().min(1).transform((u) => u.replace(/^@/, '')),
+      username: z
+        .string()
+        .min(1)
+        .transform((u) => u.replace(/^@/, '')),
       title: z.string(),
       category: z.string().optional(),
     }),

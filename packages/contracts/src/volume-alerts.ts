@@ -80,6 +80,14 @@ export const VolumeAlertsRecentResponseSchema = z.object({
 });
 
 export const SubscriptionCreateSchema = z.object({ symbol: symbolString() });
-export const SubscriptionSchema = z.object({ id: z.string(), userId: z.string(), symbol: z.string(), createdAt: z.string() });
+export const SubscriptionSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  symbol: z.string(),
+  createdAt: z.string(),
+});
 export const SubscriptionsResponseSchema = z.object({ subscriptions: z.array(SubscriptionSchema) });
-export const SubscriptionCreateResponseSchema = z.object({ success: z.literal(true), subscription: SubscriptionSchema });
+export const SubscriptionCreateResponseSchema = z.object({
+  success: z.literal(true),
+  subscription: SubscriptionSchema,
+});

@@ -3,13 +3,7 @@ import type { z } from 'zod';
 import type { Logger } from '@volspike/runtime';
 
 export type HttpErrorCode =
-  | 'BAD_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'CONFIG'
-  | 'IDEMPOTENCY_CONFLICT';
+  'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'CONFIG' | 'IDEMPOTENCY_CONFLICT';
 
 /** An error that becomes an HTTP response with a JSON body (legacy shapes: `{ error, ... }`). */
 export class HttpError extends Error {
@@ -48,7 +42,11 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, error
   throw new HttpError(400, 'BAD_REQUEST', {
     error,
     message: describeZodError(r.error, root),
-    details: r.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message, code: i.code })),
+    details: r.error.issues.map((i) => ({
+      path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      message: i.message,
+      code: i.code,
+    })),
   });
 }
 

@@ -17,7 +17,8 @@ function headerKey(req: Request): string | undefined {
 /** Throws the legacy 500/401 unless the request carries the ingest key. */
 export function assertIngestKey(expected: string | undefined, given: string | undefined): void {
   if (!expected) throw new HttpError(500, 'CONFIG', { error: 'Server configuration error' });
-  if (given === undefined || !keysEqual(given, expected)) throw new HttpError(401, 'UNAUTHORIZED', { error: 'Unauthorized' });
+  if (given === undefined || !keysEqual(given, expected))
+    throw new HttpError(401, 'UNAUTHORIZED', { error: 'Unauthorized' });
 }
 
 /** `X-API-Key` must equal ALERT_INGEST_API_KEY: unset → 500 "Server configuration error", else 401. */

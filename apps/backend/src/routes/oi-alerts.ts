@@ -1,6 +1,12 @@
 import { Router } from 'express';
 import type { Prisma, OpenInterestAlert } from '@volspike/db';
-import { OiAlertIngestSchema, OiAlertsQuerySchema, OiAlertsRecentQuerySchema, normalizeSymbol, type OiAlertEvent } from '@volspike/contracts';
+import {
+  OiAlertIngestSchema,
+  OiAlertsQuerySchema,
+  OiAlertsRecentQuerySchema,
+  normalizeSymbol,
+  type OiAlertEvent,
+} from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
@@ -56,7 +62,10 @@ export function oiAlertsRouter(ctx: AppContext): Router {
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
     const symbol = normalizeSymbol(p.symbol);
     if (!/^[A-Z0-9]{1,40}$/.test(symbol)) {
-      throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid payload: missing required fields', message: 'symbol: not a symbol' });
+      throw new HttpError(400, 'BAD_REQUEST', {
+        error: 'Invalid payload: missing required fields',
+        message: 'symbol: not a symbol',
+      });
     }
     const ts = new Date(Date.parse(p.timestamp));
     await runIngest(prisma, req, res, 'POST /api/open-interest-alerts/ingest', async (tx) => {
@@ -99,7 +108,10 @@ export function oiAlertsRouter(ctx: AppContext): Router {
   router.get('/recent', ctx.auth.requireDebugAccess(config.debugAccess), async (req, res) => {
     const q = parseOr400(OiAlertsRecentQuerySchema, req.query, 'Invalid query', 'query');
     const rows = await prisma.openInterestAlert.findMany({
-      where: { ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}), ...(q.direction ? { direction: q.direction } : {}) },
+      where: {
+        ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}),
+        ...(q.direction ? { direction: q.direction } : {}),
+      },
       orderBy: [{ ts: 'desc' }, { createdAt: 'desc' }],
       take: q.limit ?? 50,
     });
@@ -123,7 +135,10 @@ export function oiAlertsRouter(ctx: AppContext): Router {
     const limit = Math.min(q.limit ?? 50, 100);
     const offset = q.offset ?? 0;
     const rows = await prisma.openInterestAlert.findMany({
-      where: { ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}), ...(q.direction ? { direction: q.direction } : {}) },
+      where: {
+        ...(q.symbol ? { symbol: normalizeSymbol(q.symbol) } : {}),
+        ...(q.direction ? { direction: q.direction } : {}),
+      },
       orderBy: [{ ts: 'desc' }, { id: 'desc' }],
       take: limit,
       skip: offset,

@@ -28,11 +28,17 @@ function symbolOr400(raw: string, field: string): string {
 }
 
 /** Legacy item → stored row: 0/absent mark or USD is missing (null), OI computed from usd ÷ mark when absent. */
-function toRow(item: { symbol: string; openInterest?: number | null; openInterestUsd?: number | null; markPrice?: number | null }, i: number): OiRow {
+function toRow(
+  item: { symbol: string; openInterest?: number | null; openInterestUsd?: number | null; markPrice?: number | null },
+  i: number,
+): OiRow {
   const markPrice = typeof item.markPrice === 'number' && item.markPrice > 0 ? item.markPrice : null;
-  const openInterestUsd = typeof item.openInterestUsd === 'number' && item.openInterestUsd > 0 ? item.openInterestUsd : null;
+  const openInterestUsd =
+    typeof item.openInterestUsd === 'number' && item.openInterestUsd > 0 ? item.openInterestUsd : null;
   const openInterest =
-    typeof item.openInterest === 'number' ? item.openInterest : (item.openInterestUsd as number) / (item.markPrice as number);
+    typeof item.openInterest === 'number'
+      ? item.openInterest
+      : (item.openInterestUsd as number) / (item.markPrice as number);
   return { symbol: symbolOr400(item.symbol, `data[${i}].symbol`), openInterest, openInterestUsd, markPrice };
 }
 
@@ -45,7 +51,10 @@ export function openInterestRouter(ctx: AppContext): Router {
     const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
     const body = req.body as { data?: unknown } | undefined;
     if (!body || typeof body !== 'object' || !Array.isArray(body.data)) {
-      throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid payload: data array required', message: 'data: must be an array' });
+      throw new HttpError(400, 'BAD_REQUEST', {
+        error: 'Invalid payload: data array required',
+        message: 'data: must be an array',
+      });
     }
     const payload = parseOr400(OiIngestSchema, body, 'Invalid payload');
     const rows = payload.data.map(toRow);
@@ -66,7 +75,9 @@ export function openInterestRouter(ctx: AppContext): Router {
   });
 
   router.get('/', async (_req, res) => {
-    const rows = await prisma.openInterestLatest.findMany({ select: { symbol: true, openInterestUsd: true, updatedAt: true } });
+    const rows = await prisma.openInterestLatest.findMany({
+      select: { symbol: true, openInterestUsd: true, updatedAt: true },
+    });
     const data: Record<string, number> = {};
     let asOf: number | null = null;
     for (const r of rows) {
@@ -128,12 +139,19 @@ export function openInterestRouter(ctx: AppContext): Router {
       throw new HttpError(400, 'BAD_REQUEST', { error: 'symbol parameter required', message: 'symbol: required' });
     }
     if (typeof rawTs !== 'string' || rawTs === '') {
-      throw new HttpError(400, 'BAD_REQUEST', { error: 'ts parameter required (ISO 8601 timestamp)', message: 'ts: required' });
+      throw new HttpError(400, 'BAD_REQUEST', {
+        error: 'ts parameter required (ISO 8601 timestamp)',
+        message: 'ts: required',
+      });
     }
     const t = Date.parse(rawTs);
-    if (Number.isNaN(t)) throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid timestamp format', message: 'ts: not a date' });
+    if (Number.isNaN(t))
+      throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid timestamp format', message: 'ts: not a date' });
     const symbol = normalizeSymbol(rawSymbol);
-    const row = await prisma.openInterestSnapshot.findFirst({ where: { symbol, ts: { lte: new Date(t) } }, orderBy: { ts: 'desc' } });
+    const row = await prisma.openInterestSnapshot.findFirst({
+      where: { symbol, ts: { lte: new Date(t) } },
+      orderBy: { ts: 'desc' },
+    });
     if (!row) {
       res.json({ found: false, symbol, requestedTs: new Date(t).toISOString() });
       return;
@@ -186,7 +204,8 @@ export function openInterestRouter(ctx: AppContext): Router {
       const symbol = symbolOr400(item.symbol, `symbols[${i}].symbol`);
       bySymbol.set(symbol, {
         symbol,
-        quoteVolume24h: typeof item.quoteVolume24h === 'number' ? item.quoteVolume24h : Number(item.quoteVolume24h.trim()),
+        quoteVolume24h:
+          typeof item.quoteVolume24h === 'number' ? item.quoteVolume24h : Number(item.quoteVolume24h.trim()),
         enteredAt: item.enteredAt ? new Date(Date.parse(item.enteredAt)) : now,
         lastSeenAt: item.lastSeenAt ? new Date(Date.parse(item.lastSeenAt)) : now,
       });
@@ -203,8 +222,13 @@ export function openInterestRouter(ctx: AppContext): Router {
           VALUES ${Prisma.join(values)}
           ON CONFLICT (symbol) DO UPDATE SET "quoteVolume24h" = EXCLUDED."quoteVolume24h", "lastSeenAt" = EXCLUDED."lastSeenAt"`;
       }
-      const removed = await tx.openInterestLiquidSymbol.deleteMany({ where: { symbol: { notIn: items.map((r) => r.symbol) } } });
-      return { status: 200, body: { success: true, upserted: items.length, removed: removed.count, totalSymbols: items.length } };
+      const removed = await tx.openInterestLiquidSymbol.deleteMany({
+        where: { symbol: { notIn: items.map((r) => r.symbol) } },
+      });
+      return {
+        status: 200,
+        body: { success: true, upserted: items.length, removed: removed.count, totalSymbols: items.length },
+      };
     });
     stop({ status: String(res.statusCode) });
   });

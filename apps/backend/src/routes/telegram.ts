@@ -24,7 +24,10 @@ async function upsertChannel(tx: Tx, c: ChannelInput, now: Date): Promise<string
   const byName = await tx.telegramChannel.findUnique({ where: { username: c.username } });
   const target = byId ?? byName;
   if (byId && byName && byId.id !== byName.id) {
-    await tx.telegramChannel.update({ where: { id: byName.id }, data: { username: `${byName.username}#${byName.channelId.toString()}` } });
+    await tx.telegramChannel.update({
+      where: { id: byName.id },
+      data: { username: `${byName.username}#${byName.channelId.toString()}` },
+    });
   }
   const fields = {
     channelId: c.channelId,
@@ -58,7 +61,12 @@ export function telegramRouter(ctx: AppContext): Router {
     await runIngest(prisma, req, res, 'POST /api/telegram/ingest', async (tx) => {
       const channelRowId = await upsertChannel(
         tx,
-        { channelId: BigInt(p.channel.id), username: p.channel.username, title: p.channel.title, category: p.channel.category },
+        {
+          channelId: BigInt(p.channel.id),
+          username: p.channel.username,
+          title: p.channel.title,
+          category: p.channel.category,
+        },
         now,
       );
       const messages = [...byId.values()];
@@ -87,7 +95,10 @@ export function telegramRouter(ctx: AppContext): Router {
       for (const m of messages) {
         const rowId = existingIds.get(String(m.id));
         if (rowId) {
-          await tx.telegramMessage.update({ where: { id: rowId }, data: { text: m.text, views: m.views, forwards: m.forwards, links: m.links } });
+          await tx.telegramMessage.update({
+            where: { id: rowId },
+            data: { text: m.text, views: m.views, forwards: m.forwards, links: m.links },
+          });
         }
       }
       const removed = await tx.$executeRaw`

@@ -45,13 +45,20 @@ async function assertBelowLimit(tx: Tx, user: AuthUser): Promise<void> {
   }
 }
 
-async function assertNoDuplicate(tx: Tx, a: { userId: string; symbol: string; alertType: UserCrossAlert['alertType']; threshold: number }, exceptId?: string): Promise<void> {
+async function assertNoDuplicate(
+  tx: Tx,
+  a: { userId: string; symbol: string; alertType: UserCrossAlert['alertType']; threshold: number },
+  exceptId?: string,
+): Promise<void> {
   const dup = await tx.userCrossAlert.findFirst({
     where: { ...a, isActive: true, ...(exceptId ? { NOT: { id: exceptId } } : {}) },
     select: { id: true },
   });
   if (dup) {
-    throw new HttpError(409, 'CONFLICT', { error: 'An active alert with the same symbol, type and threshold already exists', alertId: dup.id });
+    throw new HttpError(409, 'CONFLICT', {
+      error: 'An active alert with the same symbol, type and threshold already exists',
+      alertId: dup.id,
+    });
   }
 }
 
@@ -94,7 +101,12 @@ export function userAlertsRouter(ctx: AppContext): Router {
     const row = await inTransaction(prisma, async (tx) => {
       await lockUser(tx, user.id);
       await assertBelowLimit(tx, user);
-      await assertNoDuplicate(tx, { userId: user.id, symbol: p.symbol, alertType: p.alertType, threshold: p.threshold });
+      await assertNoDuplicate(tx, {
+        userId: user.id,
+        symbol: p.symbol,
+        alertType: p.alertType,
+        threshold: p.threshold,
+      });
       return tx.userCrossAlert.create({
         data: {
           userId: user.id,
@@ -102,7 +114,9 @@ export function userAlertsRouter(ctx: AppContext): Router {
           alertType: p.alertType,
           threshold: p.threshold,
           deliveryMethod: p.deliveryMethod,
-          ...(p.lastCheckedValue !== undefined ? { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) } : {}),
+          ...(p.lastCheckedValue !== undefined
+            ? { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) }
+            : {}),
         },
       });
     });
@@ -118,12 +132,22 @@ export function userAlertsRouter(ctx: AppContext): Router {
       const current = await ownAlert(tx, String(req.params.id), user.id);
       if (p.threshold !== undefined) {
         const problem = thresholdProblem(current.alertType, p.threshold);
-        if (problem) throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid request data', message: `threshold: ${problem}` });
+        if (problem)
+          throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid request data', message: `threshold: ${problem}` });
       }
       const willBeActive = p.isActive ?? current.isActive;
       if (willBeActive && !current.isActive) await assertBelowLimit(tx, user);
       if (willBeActive) {
-        await assertNoDuplicate(tx, { userId: user.id, symbol: current.symbol, alertType: current.alertType, threshold: p.threshold ?? current.threshold }, current.id);
+        await assertNoDuplicate(
+          tx,
+          {
+            userId: user.id,
+            symbol: current.symbol,
+            alertType: current.alertType,
+            threshold: p.threshold ?? current.threshold,
+          },
+          current.id,
+        );
       }
       return tx.userCrossAlert.update({
         where: { id: current.id },
@@ -151,8 +175,15 @@ export function userAlertsRouter(ctx: AppContext): Router {
       await lockUser(tx, user.id);
       const current = await ownAlert(tx, String(req.params.id), user.id);
       if (!current.isActive) await assertBelowLimit(tx, user);
-      await assertNoDuplicate(tx, { userId: user.id, symbol: current.symbol, alertType: current.alertType, threshold: current.threshold }, current.id);
-      return tx.userCrossAlert.update({ where: { id: current.id }, data: { isActive: true, triggeredAt: null, triggeredValue: null } });
+      await assertNoDuplicate(
+        tx,
+        { userId: user.id, symbol: current.symbol, alertType: current.alertType, threshold: current.threshold },
+        current.id,
+      );
+      return tx.userCrossAlert.update({
+        where: { id: current.id },
+        data: { isActive: true, triggeredAt: null, triggeredValue: null },
+      });
     });
     res.json(userAlertJson(row));
   });

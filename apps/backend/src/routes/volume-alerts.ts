@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import type { VolumeAlert } from '@volspike/db';
-import { normalizeSymbol, SubscriptionCreateSchema, VolumeAlertIngestSchema, VolumeAlertsQuerySchema, VolumeAlertsRecentQuerySchema, type VolumeAlertRow } from '@volspike/contracts';
+import {
+  normalizeSymbol,
+  SubscriptionCreateSchema,
+  VolumeAlertIngestSchema,
+  VolumeAlertsQuerySchema,
+  VolumeAlertsRecentQuerySchema,
+  type VolumeAlertRow,
+} from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';

@@ -3,13 +3,17 @@
 type Json = Record<string, unknown>;
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 function schemaBlock(schema: unknown, components: Json): string {
   const ref = (schema as Json | undefined)?.$ref;
   const resolved = typeof ref === 'string' ? (components[ref.replace('#/components/schemas/', '')] ?? schema) : schema;
-  const title = typeof ref === 'string' ? `<div class="ref">${esc(ref.replace('#/components/schemas/', ''))}</div>` : '';
+  const title =
+    typeof ref === 'string' ? `<div class="ref">${esc(ref.replace('#/components/schemas/', ''))}</div>` : '';
   return `${title}<pre>${esc(JSON.stringify(resolved, null, 2))}</pre>`;
 }
 
@@ -27,9 +31,13 @@ export function renderDocsPage(doc: Json): string {
       toc.push(`<li><a href="#${id}"><span class="m ${method}">${method.toUpperCase()}</span> ${esc(path)}</a></li>`);
       const params = (op.parameters as Json[] | undefined) ?? [];
       const paramRows = params
-        .map((p) => `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(p.schema))}</code>${p.description ? `<br>${esc(String(p.description))}` : ''}</td></tr>`)
+        .map(
+          (p) =>
+            `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(p.schema))}</code>${p.description ? `<br>${esc(String(p.description))}` : ''}</td></tr>`,
+        )
         .join('');
-      const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+      const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as
+        Json | undefined;
       const responses = Object.entries((op.responses as Record<string, Json>) ?? {})
         .map(([status, r]) => {
           const content = r.content as Record<string, Json> | undefined;

@@ -36,7 +36,12 @@ export async function computeHealth(ctx: AppContext): Promise<{ ok: boolean; bod
   const bus = await timed(() => ctx.bus.ping());
   const checks: Record<string, Check> = {
     database: { ok: !db.error, enabled: true, ageMs: null, ...(db.error ? { detail: db.error } : {}) },
-    bus: { ok: bus.value === true, enabled: true, ageMs: null, ...(bus.value === true ? {} : { detail: bus.error ?? 'ping failed' }) },
+    bus: {
+      ok: bus.value === true,
+      enabled: true,
+      ageMs: null,
+      ...(bus.value === true ? {} : { detail: bus.error ?? 'ping failed' }),
+    },
   };
   const components: HealthResponse['components'] = {};
   if (!db.error) {
@@ -49,17 +54,33 @@ export async function computeHealth(ctx: AppContext): Promise<{ ok: boolean; bod
       if (b.status !== 'stopped') enabled.add(b.component);
     }
     const missing = h.requiredComponents.filter((c) => !components[c]);
-    const stale = Object.entries(components).filter(([, c]) => c.stale).map(([name]) => name);
+    const stale = Object.entries(components)
+      .filter(([, c]) => c.stale)
+      .map(([name]) => name);
     checks.heartbeats = {
       ok: missing.length === 0 && stale.length === 0,
       enabled: enabled.size > 0,
       ageMs: null,
-      ...(missing.length || stale.length ? { detail: [...missing.map((m) => `${m}: no heartbeat`), ...stale.map((s) => `${s}: stale`)].join('; ') } : {}),
+      ...(missing.length || stale.length
+        ? { detail: [...missing.map((m) => `${m}: no heartbeat`), ...stale.map((s) => `${s}: stale`)].join('; ') }
+        : {}),
     };
     const oi = await ctx.prisma.openInterestLatest.aggregate({ _max: { ts: true }, where: { source: 'realtime' } });
-    checks.oiSamples = freshness(enabled.has('oi-poller'), oi._max.ts?.getTime() ?? null, now, h.oiStaleSec, 'realtime OI samples');
+    checks.oiSamples = freshness(
+      enabled.has('oi-poller'),
+      oi._max.ts?.getTime() ?? null,
+      now,
+      h.oiStaleSec,
+      'realtime OI samples',
+    );
     const uni = await ctx.prisma.openInterestLiquidSymbol.aggregate({ _max: { lastSeenAt: true } });
-    checks.universe = freshness(enabled.has('universe-job'), uni._max.lastSeenAt?.getTime() ?? null, now, h.universeStaleSec, 'universe update');
+    checks.universe = freshness(
+      enabled.has('universe-job'),
+      uni._max.lastSeenAt?.getTime() ?? null,
+      now,
+      h.universeStaleSec,
+      'universe update',
+    );
     if (bus.value === true) {
       const marks = await timed(() => ctx.bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices));
       let newest: number | null = null;

@@ -104,7 +104,9 @@ export class RetentionJob {
       )
       SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM ins) AS inserted`;
     const downCutoff = new Date(now - config.downsampleRetentionDays * 86_400_000);
-    const deletedDownsampled = await prisma.openInterestSnapshot.deleteMany({ where: { source: OI_DOWNSAMPLED_SOURCE, ts: { lt: downCutoff } } });
+    const deletedDownsampled = await prisma.openInterestSnapshot.deleteMany({
+      where: { source: OI_DOWNSAMPLED_SOURCE, ts: { lt: downCutoff } },
+    });
     const snapCutoff = new Date(now - config.snapshotRetentionDays * 86_400_000);
     const deletedSnapshots = await prisma.openInterestSnapshot.deleteMany({
       where: { source: { in: ['snapshot', 'snapshot_legacy'] }, ts: { lt: snapCutoff } },
