@@ -109,6 +109,44 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(await countSnapshots()).toBe(500);
   });
 
+  it('parses a JSON body sent without a JSON Content-Type', async () => {
+    const res = await request(t.app)
+      .post('/api/market/open-interest/ingest')
+      .set('X-API-Key', INGEST_KEY)
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify(legacyBatch));
+    expect(res.status).toBe(200);
+    expect(await countSnapshots()).toBe(1);
+  });
+
+  it('stores a symbol repeated in one batch once and keeps the last value as latest', async () => {
+    const body = {
+      data: [
+        { symbol: 'BTCUSDT', openInterest: 1 },
+        { symbol: 'btc_usdt', openInterest: 2 },
+      ],
+      source: 'realtime',
+      timestamp: '2025-03-01T10:00:00Z',
+    };
+    const res = await post('/api/market/open-interest/ingest', body).expect(200);
+    expect(res.body).toMatchObject({ inserted: 1, duplicates: 1, cached: 1 });
+    const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
+    expect(Number(latest.openInterest)).toBe(2);
+  });
+
+  it('does not let a late (older) batch replace the latest value', async () => {
+    await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T10:10:00Z' }).expect(200);
+    const older = {
+      data: [{ symbol: 'BTCUSDT', openInterest: 1, markPrice: 1 }],
+      timestamp: '2025-03-01T10:00:00Z',
+      source: 'realtime',
+    };
+    await post('/api/market/open-interest/ingest', older).expect(200);
+    const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
+    expect([Number(latest.openInterest), latest.ts.toISOString()]).toEqual([81234.5, '2025-03-01T10:10:00.000Z']);
+    expect(await countSnapshots()).toBe(2);
+  });
+
   it('replays the stored response for a repeated Idempotency-Key without writing', async () => {
     const first = await post('/api/market/open-interest/ingest', legacyBatch).set('Idempotency-Key', 'k-1').expect(200);
     const second = await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T11:00:00Z' })
