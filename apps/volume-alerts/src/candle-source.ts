@@ -176,6 +176,17 @@ export class CandleSource implements CandleProvider {
     return new Map(symbols.map((s) => [s, out.get(s) ?? null]));
   }
 
+  /** Only what the streams can answer exactly right now (diagnostics, the stream-vs-REST test). */
+  streamPairs(symbols: readonly string[], cycleTime: number): Map<string, { prev: Kline; curr: Kline }> {
+    const top = isTopOfHour(cycleTime);
+    const out = new Map<string, { prev: Kline; curr: Kline }>();
+    for (const s of symbols) {
+      const p = this.fromStream(s, cycleTime, top);
+      if (p) out.set(s, p);
+    }
+    return out;
+  }
+
   stats(): { connected: boolean; lastOpenAt: number | null; lastCycle: { ws: number; rest: number; failed: number }; backfillPending: number } {
     return { connected: this.stream?.connected() ?? false, lastOpenAt: this.lastOpenAt, lastCycle: this.lastSources, backfillPending: this.backfillQueue.length };
   }

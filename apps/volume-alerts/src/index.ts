@@ -215,7 +215,7 @@ export async function start(env: Env, deps: AppDeps, options: StartOptions = {})
           lastSlot: persisted.lastCycleAt,
         })
       : null;
-  if (live && options.schedule !== false) {
+  if (live) {
     // subscribe the streams and load history now, so the first cycle can already use them
     try {
       live.setSymbols(await symbols.list());
