@@ -41,10 +41,9 @@ export function createApp(opts: CreateAppOptions): Express {
     next();
   });
   app.use(cors(ctx.config.corsOrigins));
-  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it). The
-  // checker routes parse their own body after checking the header key (the key is checked before the body).
-  const json = jsonBodyParser();
-  app.use((req, res, next) => (req.path.startsWith('/api/user-alerts-trigger/') ? next() : json(req, res, next)));
+  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it); a body
+  // error is raised only after the route's authentication (see http/body.ts).
+  app.use(jsonBodyParser());
 
   app.use(systemRouter(ctx, registry));
   app.use('/api/market/open-interest', openInterestRouter(ctx));

@@ -202,6 +202,11 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(await countSnapshots()).toBe(0);
   });
 
+  it('checks the key before the body: malformed JSON without the key is 401', async () => {
+    expect((await post('/api/market/open-interest/ingest', '{"data": [', null)).status).toBe(401);
+    expect((await post('/api/market/open-interest/ingest', '{"data": [', 'wrong')).status).toBe(401);
+  });
+
   it('rejects a body over 5 MB with 400', async () => {
     const big = JSON.stringify({ data: [{ symbol: 'A', openInterest: 1 }], pad: 'x'.repeat(5 * 1024 * 1024 + 10) });
     const res = await post('/api/market/open-interest/ingest', big);

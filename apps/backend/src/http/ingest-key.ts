@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { rethrowBodyError } from './body.js';
 import { HttpError } from './errors.js';
 
 /** Constant-time comparison (both sides hashed to equal length first). */
@@ -23,31 +24,9 @@ export function assertIngestKey(expected: string | undefined, given: string | un
 
 /** `X-API-Key` must equal ALERT_INGEST_API_KEY: unset → 500 "Server configuration error", else 401. */
 export function requireIngestKey(expected: string | undefined): RequestHandler {
-  return (req, _res, next) => {
-    assertIngestKey(expected, headerKey(req));
-    next();
-  };
-}
-
-/**
- * Body parsing for the checker routes, after a header key (if any) was checked: a body that cannot be parsed is
- * 400 only for a caller that proved the key in the header; without it the answer is the key error (401/500).
- */
-export function triggerBodyParser(expected: string | undefined, parser: RequestHandler): RequestHandler {
   return (req, res, next) => {
-    const given = headerKey(req);
-    if (given !== undefined) assertIngestKey(expected, given);
-    parser(req, res, (err?: unknown) => {
-      if (err && given === undefined) {
-        try {
-          assertIngestKey(expected, undefined);
-        } catch (keyErr) {
-          next(keyErr);
-          return;
-        }
-      }
-      next(err);
-    });
+    assertIngestKey(expected, headerKey(req));
+    rethrowBodyError(req, res, next);
   };
 }
 
@@ -56,7 +35,7 @@ export function triggerBodyParser(expected: string | undefined, parser: RequestH
  * Checked before the body schema, so unauthenticated callers learn nothing about it.
  */
 export function requireTriggerKey(expected: string | undefined): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     let given = headerKey(req);
     if (given === undefined) {
       const q = (req.query as Record<string, unknown>).apiKey;
@@ -65,6 +44,6 @@ export function requireTriggerKey(expected: string | undefined): RequestHandler 
       given = candidate && candidate.length > 0 ? candidate : undefined;
     }
     assertIngestKey(expected, given);
-    next();
+    rethrowBodyError(req, res, next);
   };
 }

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { TriggerRequestSchema, UpdateCheckedRequestSchema, buildUserAlertTriggeredEvent } from '@volspike/contracts';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
-import { jsonBodyParser } from '../http/body.js';
-import { requireTriggerKey, triggerBodyParser } from '../http/ingest-key.js';
+import { requireTriggerKey } from '../http/ingest-key.js';
 import { iso } from '../services/serialize.js';
 import { userAlertJson } from './user-alerts.js';
 
@@ -14,7 +13,6 @@ import { userAlertJson } from './user-alerts.js';
 export function userAlertsTriggerRouter(ctx: AppContext): Router {
   const { prisma } = ctx;
   const router = Router();
-  router.use(triggerBodyParser(ctx.config.ingestKey, jsonBodyParser()));
   router.use(requireTriggerKey(ctx.config.ingestKey));
 
   router.get('/active', async (_req, res) => {

@@ -10,6 +10,7 @@ import {
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
+import { rethrowBodyError } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { idempotencyKeyOf, runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
@@ -114,7 +115,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
     res.json({ subscriptions: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) })) });
   });
 
-  router.post('/subscriptions', ctx.auth.requireUser, async (req, res) => {
+  router.post('/subscriptions', ctx.auth.requireUser, rethrowBodyError, async (req, res) => {
     const user = res.locals.user as AuthUser;
     const p = parseOr400(SubscriptionCreateSchema, req.body, 'Invalid request data');
     if (user.role !== 'ADMIN' && user.tier !== 'pro' && user.tier !== 'elite') {
