@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS } from '@volspike/runtime';
-import { INGEST_KEY, clearTables, createTestApp, type TestApp } from './app-helpers.js';
+import { INGEST_KEY, clearTables, createTestApp, userWithToken, type TestApp } from './app-helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -181,5 +181,25 @@ describe('without ALERT_INGEST_API_KEY', () => {
     expect(r.status).toBe(500);
     expect(r.body).toEqual({ error: 'Server configuration error' });
     expect((await request(bare.app).get('/api/user-alerts-trigger/active?apiKey=x')).status).toBe(500);
+  });
+});
+
+describe('DEBUG_ACCESS=admin', () => {
+  let locked: TestApp;
+  beforeAll(async () => {
+    locked = await createTestApp({ DEBUG_ACCESS: 'admin' });
+  });
+  afterAll(async () => {
+    await locked.close();
+  });
+
+  it('serves the /recent endpoints to admins only', async () => {
+    for (const path of ['/api/volume-alerts/recent', '/api/open-interest-alerts/recent']) {
+      expect((await request(locked.app).get(path)).status).toBe(401);
+      const pro = await userWithToken(locked, 'elite');
+      expect((await request(locked.app).get(path).set('Authorization', pro.bearer)).status).toBe(403);
+      const admin = await userWithToken(locked, 'free', { admin: true });
+      expect((await request(locked.app).get(path).set('Authorization', admin.bearer)).status).toBe(200);
+    }
   });
 });
