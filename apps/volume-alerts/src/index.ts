@@ -143,6 +143,7 @@ export async function start(env: Env, deps: AppDeps, options: StartOptions = {})
     state,
     logger: logger.child({ component: 'volume-cycle' }),
     now,
+    waitForBoundary: mode === 'live',
     ...(live ? { onSymbols: (s: string[]) => live.setSymbols(s) } : {}),
   });
   const snapshot =

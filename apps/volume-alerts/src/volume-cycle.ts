@@ -41,6 +41,8 @@ export class VolumeCycle {
       /** called with each cycle's symbol list (the live candle source follows the universe) */
       onSymbols?: (symbols: string[]) => void;
       lookupConcurrency?: number;
+      /** live: never read the market before the boundary (replay runs past times at once) */
+      waitForBoundary?: boolean;
     },
   ) {}
 
@@ -51,7 +53,7 @@ export class VolumeCycle {
   async run(cycleTime: number): Promise<CycleResult> {
     const startedAt = this.now();
     // never read the market before the boundary (a timer firing early would see the old hour as closed)
-    if (startedAt < cycleTime) await sleep(cycleTime - startedAt);
+    if (this.opts.waitForBoundary !== false && startedAt < cycleTime) await sleep(cycleTime - startedAt);
     const log = this.opts.logger;
     const symbols = await this.opts.symbols.list();
     this.opts.onSymbols?.(symbols);
