@@ -1,5 +1,5 @@
 import { BinanceWsClient } from '@volspike/binance-client';
-import type { BinanceRestClient, Kline, KlineUpdate } from '@volspike/binance-client';
+import type { BinanceRestClient, Kline } from '@volspike/binance-client';
 import { isTopOfHour, selectCandles } from '@volspike/oi-core';
 import type { Logger } from '@volspike/runtime';
 import { sleep } from '@volspike/runtime';
