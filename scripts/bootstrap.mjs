@@ -29,9 +29,11 @@ function inputsHash() {
 const want = inputsHash();
 const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
 if (want !== have) {
-  const frozen = process.env.CI === 'true' && existsSync(join(root, 'pnpm-lock.yaml'));
-  console.error(`[bootstrap] installing the workspace with pnpm 12.21.0${frozen ? ' (frozen lockfile)' : ''}`);
-  execSync(`${PNPM} install ${frozen ? '--frozen-lockfile' : ''}`, { cwd: root, stdio: 'inherit' });
+  // Not --frozen-lockfile: pnpm 12.21 refuses it whenever package.json pins `packageManager`
+  // ("Cannot update packageManagerDependencies"), even with an up-to-date lockfile. The lockfile is
+  // committed and a plain install resolves exactly what it records.
+  console.error('[bootstrap] installing the workspace with pnpm 12.21.0');
+  execSync(`${PNPM} install`, { cwd: root, stdio: 'inherit' });
   if (existsSync(join(root, 'prisma', 'schema.prisma'))) {
     console.error('[bootstrap] generating the Prisma client');
     execSync(`${PNPM} --filter @volspike/db run generate`, { cwd: root, stdio: 'inherit' });
