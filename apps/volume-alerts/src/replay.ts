@@ -1,4 +1,4 @@
-import { createBus } from '@volspike/runtime';
+import { createBus, createMetrics } from '@volspike/runtime';
 import type { Logger } from '@volspike/runtime';
 import type { WeightBudget } from '@volspike/binance-client';
 import { FIVE_MINUTES_MS } from '@volspike/oi-core';
@@ -46,7 +46,7 @@ export function parseReplayArgs(argv: readonly string[]): { times: number[]; flu
  */
 export async function runReplay(p: { env: Env; times: readonly number[]; logger: Logger; budget: WeightBudget; dataDir: string; replayDir?: string; flushTimeoutMs?: number; now?: () => number }): Promise<{ cycles: CycleResult[]; undelivered: number }> {
   const bus = createBus({ logger: p.logger.child({ component: 'bus' }) });
-  const app = await start(p.env, { logger: p.logger, bus, budget: p.budget, dataDir: p.dataDir, metrics: undefined as never }, { mode: 'replay', schedule: false, ...(p.replayDir ? { replayDir: p.replayDir } : {}), ...(p.now ? { now: p.now } : {}) });
+  const app = await start(p.env, { logger: p.logger, bus, budget: p.budget, dataDir: p.dataDir, metrics: createMetrics() }, { mode: 'replay', schedule: false, ...(p.replayDir ? { replayDir: p.replayDir } : {}), ...(p.now ? { now: p.now } : {}) });
   const cycles: CycleResult[] = [];
   try {
     for (const t of p.times) {
