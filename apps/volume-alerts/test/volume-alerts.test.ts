@@ -205,7 +205,7 @@ describe('volume-alerts against the simulated exchange', () => {
     expect(r.volume.alerts.filter((p) => p.symbol === spiky)).toHaveLength(0);
   });
 
-  it('keeps lastAlert across a restart: no second SPIKE, and the HALF_UPDATE follows at :30', async () => {
+  it('keeps lastAlert across a restart: no second SPIKE, and the HALF_UPDATE follows at :30 (Telegram down delays only Telegram)', async () => {
     await app.stop();
     app = await startApp();
     const t = at(10, 30);
@@ -214,8 +214,15 @@ describe('volume-alerts against the simulated exchange', () => {
     await streamSettled(t);
     const expected = await legacyCycle(t, prod.state.snapshots);
     expectedProd.push(...expected);
+    // Telegram is down for this cycle: PROD must not wait for it
+    tg.state.down = true;
+    const tgBefore = tg.messages.length;
     const r = await app.runCycle(t);
     expect(r.volume.alerts.map((p) => JSON.stringify(p))).toEqual(expected.map((p) => JSON.stringify(p)));
+    await waitFor(() => prod.volumeAlerts().length === expectedProd.length, 3000);
+    expect(tg.messages.length).toBe(tgBefore);
+    tg.state.down = false;
+    await waitFor(() => tg.messages.length === expectedProd.length, 5000);
     const half = expected.find((p) => p.symbol === spiky);
     expect(half).toMatchObject({ alertType: 'HALF_UPDATE', isUpdate: true, hourTimestamp: '2026-11-23T10:00:00Z' });
     expect(half?.message.startsWith(`HALF-UPDATE: ${spiky.replace(/USDT/g, '')} hourly volume `)).toBe(true);
