@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, KEYS, createBus, createLogger } from '@volspike/runtime';
+import { UniverseFollower, type UniverseSymbol } from './universe-follower.js';
+
+const logger = createLogger({ name: 'universe-unit', level: 'silent' });
+const universe = (...symbols: string[]) => ({ updatedAt: new Date().toISOString(), enterThreshold: 4e6, exitThreshold: 2e6, symbols: symbols.map((symbol, i) => ({ symbol, quoteVolume24h: 1e9 - i, enteredAt: '', lastSeenAt: '' })) });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+describe('UniverseFollower', () => {
+  it('reads the bus at start and applies CHANNELS.universe changes at once', async () => {
+    const bus = createBus({ logger });
+    await bus.setJson(KEYS.universe, universe('BTCUSDT', 'ETHUSDT'));
+    const seen: UniverseSymbol[][] = [];
+    const f = new UniverseFollower({ bus, apiUrl: 'http://api', shard: { index: 0, count: 1 }, logger, refreshMs: 60_000, onChange: (s) => seen.push(s), fetchImpl: () => Promise.reject(new Error('must not be called')) });
+    await f.start();
+    expect(seen.at(-1)?.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    await bus.publish(CHANNELS.universe, universe('BTCUSDT', 'SOLUSDT', 'XRPUSDT'));
+    await sleep(20);
+    expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT', 'SOLUSDT', 'XRPUSDT']);
+    // an empty or malformed universe never replaces a known one (legacy defect 16)
+    await bus.publish(CHANNELS.universe, universe());
+    await bus.publish(CHANNELS.universe, { symbols: 'nope' });
+    await sleep(20);
+    expect(f.symbols()).toHaveLength(3);
+    expect(seen).toHaveLength(2);
+    await f.stop();
+    await bus.close();
+  });
+
+  it('falls back to the backend with backoff when the bus has nothing, and never gives up (legacy defect 10)', async () => {
+    const bus = createBus({ logger });
+    const calls: number[] = [];
+    let answer: () => Response = () => jsonResponse({ error: 'down' }, 503);
+    const f = new UniverseFollower({
+      bus,
+      apiUrl: 'http://api',
+      shard: { index: 0, count: 1 },
+      logger,
+      refreshMs: 3000,
+      onChange: () => undefined,
+      fetchImpl: async (url) => {
+        expect(String(url)).toBe('http://api/api/market/open-interest/liquid-universe');
+        calls.push(Date.now());
+        return answer();
+      },
+    });
+    await f.start();
+    await sleep(1200);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(f.status()).toMatchObject({ size: 0, lastError: 'liquid-universe answered 503' });
+    answer = () => jsonResponse({ ...universe(), totalSymbols: 0 }); // empty is "nothing yet", keep asking
+    await sleep(1500);
+    expect(f.symbols()).toHaveLength(0);
+    answer = () => jsonResponse({ ...universe('BTCUSDT'), totalSymbols: 1 });
+    for (let i = 0; i < 50 && f.symbols().length === 0; i++) await sleep(100); // next retry ≤ refreshMs (3 s)
+    expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT']);
+    expect(f.status().source).toBe('backend');
+    await f.stop();
+    await bus.close();
+  });
+
+  it('keeps only its shard of the universe', async () => {
+    const bus = createBus({ logger });
+    const all = Array.from({ length: 60 }, (_, i) => `C${i}USDT`);
+    await bus.setJson(KEYS.universe, universe(...all));
+    const parts = await Promise.all(
+      [0, 1].map(async (index) => {
+        const f = new UniverseFollower({ bus, apiUrl: 'http://api', shard: { index, count: 2 }, logger, refreshMs: 60_000, onChange: () => undefined });
+        await f.start();
+        const s = f.symbols().map((x) => x.symbol);
+        await f.stop();
+        return s;
+      }),
+    );
+    expect(parts[0]?.length).toBeGreaterThan(10);
+    expect(parts[1]?.length).toBeGreaterThan(10);
+    expect([...(parts[0] ?? []), ...(parts[1] ?? [])].sort()).toEqual([...all].sort());
+    await bus.close();
+  });
+});
