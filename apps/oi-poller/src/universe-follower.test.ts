@@ -51,7 +51,7 @@ describe('UniverseFollower', () => {
     await f.start();
     await sleep(1200);
     expect(calls.length).toBeGreaterThanOrEqual(2);
-    expect(f.status()).toMatchObject({ size: 0, lastError: 'liquid-universe answered 503' });
+    expect(f.status()).toMatchObject({ size: 0, lastError: 'universe unavailable: liquid-universe answered 503' });
     answer = () => jsonResponse({ ...universe(), totalSymbols: 0 }); // empty is "nothing yet", keep asking
     await sleep(1500);
     expect(f.symbols()).toHaveLength(0);

@@ -137,7 +137,8 @@ export class UniverseFollower {
     } catch (err) {
       if (!this.running) return;
       this.failures++;
-      this.lastError = (err as Error).message;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      this.lastError = `universe unavailable: ${(err as Error).message}${cause ? ` (${cause.code ?? cause.message ?? 'unknown'})` : ''}`;
       const delay = Math.min(this.opts.refreshMs, backoffDelay(this.failures - 1, { baseMs: 1000, maxMs: 30_000 }));
       if (this.failures === 1) this.log.warn({ err, retryInMs: delay, known: this.current.length }, 'universe unavailable from the backend; retrying with backoff');
       this.schedule(this.current.length === 0 ? delay : this.opts.refreshMs);
