@@ -134,6 +134,22 @@ describe('OiPoller scheduler', () => {
     for (let i = 1; i < fast.length; i++) expect((fast[i] as number) - (fast[i - 1] as number)).toBe(2000);
   });
 
+  it('adds a symbol into the largest gap without moving the symbols already polled (no burst on a universe change)', async () => {
+    poller.setPlan(plan(syms(20), 5000));
+    poller.start();
+    await vi.advanceTimersByTimeAsync(7000);
+    const before = new Map(poller.entriesView().map((e) => [e.symbol, e.nextDueAt]));
+    poller.setPlan(plan([...syms(20), 'NEWUSDT'], 5000));
+    for (const e of poller.entriesView()) if (e.symbol !== 'NEWUSDT') expect(e.nextDueAt).toBe(before.get(e.symbol));
+    const mark = Date.now();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const times = source.calls.filter((c) => c.at >= mark && c.at < mark + 5000).map((c) => c.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(21);
+    // evenly spaced before (250 ms); the newcomer sits in the middle of a gap, so no two requests are closer than 125 ms
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(124);
+  });
+
   it('sends nothing while the budget is paused (no hot loop), then resumes with the phases spread again', async () => {
     poller.setPlan(plan(syms(20), 5000));
     poller.start();

@@ -43,6 +43,35 @@ export interface PollEntryView {
   addedAt: number;
 }
 
+const byHash = (a: { symbol: string }, b: { symbol: string }): number => symbolHash(a.symbol) - symbolHash(b.symbol) || (a.symbol < b.symbol ? -1 : 1);
+
+/** Middle of the largest gap between sorted phases on a circle of length `period`. */
+export function largestGapMiddle(sorted: readonly number[], period: number): number {
+  let best = 0;
+  let bestGap = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    const from = sorted[i] as number;
+    const to = i + 1 < sorted.length ? (sorted[i + 1] as number) : (sorted[0] as number) + period;
+    if (to - from > bestGap) {
+      bestGap = to - from;
+      best = from + Math.floor((to - from) / 2);
+    }
+  }
+  return best % period;
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+function insertSorted(a: number[], v: number): void {
+  let i = a.length;
+  while (i > 0 && (a[i - 1] as number) > v) i--;
+  a.splice(i, 0, v);
+}
+
 /** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
 const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
 
@@ -89,14 +118,17 @@ export class OiPoller {
   }
 
   /**
-   * Applies a plan (symbol → interval ms). Symbols not in it stop being polled, new ones start; when
-   * anything changed, the phases are spread again, never pushing a symbol past its last sample + interval.
+   * Applies a plan (symbol → interval ms). Symbols not in it stop being polled; new symbols (and symbols
+   * whose interval changed) are placed into the largest gaps of their tier, so the symbols already being
+   * polled keep their cadence and the tier stays evenly spaced (no burst on a universe change). A symbol is
+   * never scheduled later than its last sample + its interval.
    */
   setPlan(perSymbol: ReadonlyMap<string, number>): { added: string[]; removed: string[]; changed: string[] } {
     const now = this.now();
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
+    const placing: Entry[] = [];
     for (const sym of [...this.entries.keys()]) {
       if (!perSymbol.has(sym)) {
         this.entries.delete(sym);
@@ -106,39 +138,60 @@ export class OiPoller {
     for (const [symbol, intervalMs] of perSymbol) {
       const e = this.entries.get(symbol);
       if (!e) {
-        this.entries.set(symbol, { symbol, intervalMs, nextDueAt: now, failures: 0, inFlight: false, lastSampleAt: null, addedAt: now });
+        const entry: Entry = { symbol, intervalMs, nextDueAt: now, failures: 0, inFlight: false, lastSampleAt: null, addedAt: now };
+        this.entries.set(symbol, entry);
+        placing.push(entry);
         added.push(symbol);
       } else if (e.intervalMs !== intervalMs) {
         e.intervalMs = intervalMs;
+        placing.push(e);
         changed.push(symbol);
       }
     }
-    if (added.length + removed.length + changed.length > 0) {
-      this.respread(now, true);
-      this.arm(0);
-    }
+    if (placing.length > 0) this.place(now, placing);
+    if (added.length + removed.length + changed.length > 0) this.arm(0);
     return { added, removed, changed };
   }
 
-  /**
-   * Evenly spaced phases per tier (ordered by a stable hash, so a new symbol moves few others). With
-   * `keepAges`, a symbol is never scheduled later than its last sample + interval. Symbols in error backoff
-   * keep their backoff.
-   */
-  private respread(now: number, keepAges: boolean): void {
-    const tiers = new Map<number, Entry[]>();
-    for (const e of this.entries.values()) {
-      const t = tiers.get(e.intervalMs) ?? [];
-      t.push(e);
-      tiers.set(e.intervalMs, t);
+  /** Puts each entry of `placing` at the middle of the largest gap between the phases of its tier. */
+  private place(now: number, placing: Entry[]): void {
+    const moving = new Set(placing);
+    const byTier = new Map<number, Entry[]>();
+    for (const e of placing) pushTo(byTier, e.intervalMs, e);
+    for (const [intervalMs, newcomers] of byTier) {
+      newcomers.sort(byHash);
+      const phases: number[] = [];
+      for (const e of this.entries.values()) {
+        if (e.intervalMs === intervalMs && !moving.has(e)) phases.push((((e.nextDueAt - now) % intervalMs) + intervalMs) % intervalMs);
+      }
+      phases.sort((a, b) => a - b);
+      if (phases.length === 0) {
+        // an empty tier: spread the newcomers evenly from now
+        newcomers.forEach((e, i) => {
+          e.nextDueAt = this.capToAge(now, now + Math.floor((i * intervalMs) / newcomers.length), e);
+        });
+        continue;
+      }
+      for (const e of newcomers) {
+        const phase = largestGapMiddle(phases, intervalMs);
+        e.nextDueAt = this.capToAge(now, now + phase, e);
+        insertSorted(phases, phase);
+      }
     }
+  }
+
+  private capToAge(now: number, at: number, e: Entry): number {
+    return e.lastSampleAt !== null ? Math.max(now, Math.min(at, e.lastSampleAt + e.intervalMs)) : at;
+  }
+
+  /** Evenly spaced phases per tier, from now (used when a budget pause ends: a fresh, even start). */
+  private respread(now: number): void {
+    const tiers = new Map<number, Entry[]>();
+    for (const e of this.entries.values()) pushTo(tiers, e.intervalMs, e);
     for (const [intervalMs, list] of tiers) {
-      list.sort((a, b) => symbolHash(a.symbol) - symbolHash(b.symbol) || (a.symbol < b.symbol ? -1 : 1));
-      const n = list.length;
+      list.sort(byHash);
       list.forEach((e, k) => {
-        if (e.failures > 0 && e.nextDueAt > now) return;
-        const slot = now + Math.floor((k * intervalMs) / n);
-        e.nextDueAt = keepAges && e.lastSampleAt !== null ? Math.max(now, Math.min(slot, e.lastSampleAt + intervalMs)) : slot;
+        e.nextDueAt = now + Math.floor((k * intervalMs) / list.length);
       });
     }
   }
@@ -166,7 +219,7 @@ export class OiPoller {
     }
     if (this.pausedSeen !== null) {
       this.pausedSeen = null;
-      this.respread(now, false);
+      this.respread(now);
       this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed, phases spread again');
     }
     let next = Infinity;
