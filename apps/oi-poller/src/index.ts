@@ -191,6 +191,7 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     const universeSize = follower.symbols().length;
     const reasons: string[] = [];
     if (universeSize === 0) reasons.push(follower.status().lastError ?? 'universe empty or not yet known');
+    if (universeSize > 0 && plan === null) reasons.push('no weight budget left for oi-poller');
     if (poller.paused()) reasons.push('weight budget paused (429/418)');
     const pollsPerMin = pollRate.perMinute();
     const errorsPerMin = errorRate.perMinute();
