@@ -50,6 +50,13 @@ describe('oi-poller against the sim', () => {
     const latest = await (await fetch(`${h.apiUrl}/api/market/open-interest/latest`)).json() as { data: { symbol: string }[] };
     expect(latest.data.length).toBe(100);
 
+    // Heartbeat to the backend and the budget snapshot for /debug/rate-limit.
+    const hb = await waitFor('a heartbeat', () => h.db.prisma.componentHeartbeat.findUnique({ where: { component: 'oi-poller' } }), 5000);
+    expect(hb.status).toBe('ok');
+    expect(hb.details).toMatchObject({ universeSize: 100, pollIntervalMs: 5000 });
+    const snap = await h.bus.getJson<{ byComponent: Record<string, { usedLastMinute: number }> }>('weight-budget:latest');
+    expect(snap?.byComponent['oi-poller']?.usedLastMinute).toBeGreaterThan(100);
+
     const health = await app.health();
     expect(health.body.universeSize).toBe(100);
     expect(health.body.pollIntervalMs).toBe(5000);
