@@ -134,6 +134,38 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(Number(latest.openInterest)).toBe(2);
   });
 
+  it('keeps each sample at its own per-item ts, so one batch can carry several polls of a symbol', async () => {
+    const body = {
+      data: [
+        { symbol: 'BTCUSDT', openInterest: 10, ts: '2025-03-01T10:00:05.250Z' },
+        { symbol: 'BTCUSDT', openInterest: 12, ts: '2025-03-01T10:00:10.500Z' },
+        { symbol: 'ETHUSDT', openInterest: 7 },
+      ],
+      source: 'realtime',
+      timestamp: '2025-03-01T10:00:11Z',
+    };
+    const res = await post('/api/market/open-interest/ingest', body).expect(200);
+    expect(res.body).toMatchObject({ inserted: 3, duplicates: 0 });
+    const rows = await t.prisma.openInterestSnapshot.findMany({ orderBy: [{ symbol: 'asc' }, { ts: 'asc' }] });
+    expect(rows.map((r) => [r.symbol, Number(r.openInterest), r.ts.toISOString()])).toEqual([
+      ['BTCUSDT', 10, '2025-03-01T10:00:05.250Z'],
+      ['BTCUSDT', 12, '2025-03-01T10:00:10.500Z'],
+      ['ETHUSDT', 7, '2025-03-01T10:00:11.000Z'],
+    ]);
+    const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
+    expect([Number(latest.openInterest), latest.ts.toISOString()]).toEqual([12, '2025-03-01T10:00:10.500Z']);
+    expect(t.realtime.oiUpdates.flat().map((u) => u.ts.toISOString())).toContain('2025-03-01T10:00:10.500Z');
+  });
+
+  it('rejects a per-item ts that is not a date, naming the item', async () => {
+    const res = await post('/api/market/open-interest/ingest', {
+      data: [{ symbol: 'BTCUSDT', openInterest: 1, ts: 'yesterday-ish' }],
+      source: 'realtime',
+    }).expect(400);
+    expect(JSON.stringify(res.body)).toContain('data[0].ts');
+    expect(await countSnapshots()).toBe(0);
+  });
+
   it('does not let a late (older) batch replace the latest value', async () => {
     await post('/api/market/open-interest/ingest', { ...legacyBatch, timestamp: '2025-03-01T10:10:00Z' }).expect(200);
     const older = {

@@ -17,6 +17,9 @@ export const OiSampleInputSchema = z
     openInterest: z.number().min(0, { message: 'must not be negative' }).nullable().optional(),
     openInterestUsd: z.number().min(0, { message: 'must not be negative' }).nullable().optional(),
     markPrice: z.number().min(0, { message: 'must not be negative' }).nullable().optional(),
+    ts: dateString()
+      .optional()
+      .meta({ description: "this sample's own time (ISO-8601); defaults to the batch's `timestamp`" }),
   })
   .refine(
     (s) =>

@@ -29,8 +29,15 @@ function symbolOr400(raw: string, field: string): string {
 
 /** Legacy item → stored row: 0/absent mark or USD is missing (null), OI computed from usd ÷ mark when absent. */
 function toRow(
-  item: { symbol: string; openInterest?: number | null; openInterestUsd?: number | null; markPrice?: number | null },
+  item: {
+    symbol: string;
+    openInterest?: number | null;
+    openInterestUsd?: number | null;
+    markPrice?: number | null;
+    ts?: string;
+  },
   i: number,
+  batchTs: Date,
 ): OiRow {
   const markPrice = typeof item.markPrice === 'number' && item.markPrice > 0 ? item.markPrice : null;
   const openInterestUsd =
@@ -39,7 +46,8 @@ function toRow(
     typeof item.openInterest === 'number'
       ? item.openInterest
       : (item.openInterestUsd as number) / (item.markPrice as number);
-  return { symbol: symbolOr400(item.symbol, `data[${i}].symbol`), openInterest, openInterestUsd, markPrice };
+  const ts = item.ts !== undefined ? new Date(Date.parse(item.ts)) : batchTs;
+  return { symbol: symbolOr400(item.symbol, `data[${i}].symbol`), openInterest, openInterestUsd, markPrice, ts };
 }
 
 export function openInterestRouter(ctx: AppContext): Router {
@@ -57,17 +65,17 @@ export function openInterestRouter(ctx: AppContext): Router {
       });
     }
     const payload = parseOr400(OiIngestSchema, body, 'Invalid payload');
-    const rows = payload.data.map(toRow);
     const ts = payload.timestamp ? new Date(Date.parse(payload.timestamp)) : new Date(ctx.now());
+    const rows = payload.data.map((item, i) => toRow(item, i, ts));
     await runIngest(prisma, req, res, 'POST /api/market/open-interest/ingest', async (tx) => {
-      const inserted = await writeOiBatch(tx, rows, ts, payload.source);
+      const inserted = await writeOiBatch(tx, rows, payload.source);
       const cached = await tx.openInterestLatest.count();
       return {
         status: 200,
         body: { success: true, inserted, duplicates: rows.length - inserted, cached },
         after: () => {
           metrics.oiSamples.inc({ source: payload.source }, inserted);
-          if (payload.source === 'realtime') ctx.realtime.queueOiUpdates(rows.map((r) => ({ ...r, ts })));
+          if (payload.source === 'realtime') ctx.realtime.queueOiUpdates(rows);
         },
       };
     });
