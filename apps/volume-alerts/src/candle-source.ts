@@ -150,8 +150,10 @@ export class CandleSource implements CandleProvider {
     const top = isTopOfHour(cycleTime);
     if (top && this.stream && (this.opts.closeGraceMs ?? 3000) > 0) {
       // the closing updates of the hour that just ended arrive right after the boundary
-      const until = cycleTime + (this.opts.closeGraceMs ?? 3000);
-      while (this.now() < until && symbols.some((s) => this.streamFresh(s) !== null && this.fromStream(s, cycleTime, true) === null)) await sleep(100);
+      for (let waited = 0; waited < (this.opts.closeGraceMs ?? 3000); waited += 100) {
+        if (!symbols.some((s) => this.streamFresh(s) !== null && this.fromStream(s, cycleTime, true) === null)) break;
+        await sleep(100);
+      }
     }
     const out = new Map<string, CandlePair | null>();
     const missing: string[] = [];

@@ -267,6 +267,18 @@ describe('volume-alerts against the simulated exchange', () => {
     expect(r.volume.fromRest).toBeGreaterThan(0);
     expect(r.volume.alerts.map((p) => JSON.stringify(p))).toEqual(expected.map((p) => JSON.stringify(p)));
   });
+
+  it('at hh:00 without the closing candles on the stream, asks REST (after the grace) with the same result', async () => {
+    await waitFor(() => (app.candles as CandleSource).stats().connected, 10_000);
+    const t = at(12, 0);
+    // the market has not rolled yet: the stream cannot have the final 11:00 candles
+    advanceMarket(t - 1);
+    appNow = t;
+    const expected = await legacyCycle(t, prod.state.snapshots);
+    const r = await app.runCycle(t);
+    expect(r.volume.fromRest).toBe(30);
+    expect(r.volume.alerts.map((p) => JSON.stringify(p))).toEqual(expected.map((p) => JSON.stringify(p)));
+  });
 });
 
 void MIN;
