@@ -72,11 +72,7 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     });
   const jwtSecret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret'));
   const auth = createAuth({ prisma, jwtSecret, legacyTokens: env.SOCKET_LEGACY_TOKEN_AUTH, logger });
-  if (env.SOCKET_LEGACY_TOKEN_AUTH) {
-    logger.warn(
-      'SOCKET_LEGACY_TOKEN_AUTH=true: Socket.IO accepts unsigned email/user-id tokens (legacy frontend); switch the frontend to signed tokens and set it to false',
-    );
-  }
+  // The realtime module warns once about SOCKET_LEGACY_TOKEN_AUTH=true.
   if (!env.ALERT_INGEST_API_KEY)
     logger.warn('ALERT_INGEST_API_KEY is not set: every ingest route answers 500 "Server configuration error"');
   const config = appConfig(env);
