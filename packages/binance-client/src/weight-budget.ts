@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '@volspike/runtime';
 import { BudgetRedisState, type UsageEntry } from './budget-redis.js';
 import { capFor, DEFAULT_COMPONENT_SHARES, resolveShare, type BudgetShare } from './budget-shares.js';
+import { ComponentUsage } from './component-usage.js';
 import { BinanceError } from './errors.js';
 
 export interface BudgetSnapshot {
@@ -73,12 +74,9 @@ export class WeightBudget {
   private pauseState: { until: number; reason: '429' | '418' } | null = null;
   private localCounters = { rejected429: 0, banned418: 0 };
   private remoteCounters = { rejected429: 0, banned418: 0 };
-  private localUsage: UsageEntry[] = [];
-  private remoteUsage: UsageEntry[] = [];
+  private readonly usage: ComponentUsage;
   private server: { used: number; at: number } | null = null;
   private readonly queuedBy = new Map<string, number>();
-  private readonly admittedBy = new Map<string, number>();
-  private readonly gates = new Map<string, { queue: { w: number; resolve: () => void; reject: (e: unknown) => void }[]; timer: NodeJS.Timeout | null }>();
 
   constructor(opts: WeightBudgetOptions) {
     this.limit = opts.limitPerMin ?? 2400;
@@ -103,6 +101,7 @@ export class WeightBudget {
       this.connection = new Bottleneck.IORedisConnection({ Redis, client: this.redis });
       this.shared = new BudgetRedisState(this.redis, keyBase, bottleneckId, this.windowMs);
     }
+    this.usage = new ComponentUsage(this.windowMs, this.now, this.redis !== null);
     this.limiter = new Bottleneck({
       id: bottleneckId,
       reservoir: this.probe,
@@ -146,22 +145,24 @@ export class WeightBudget {
     this.throwIfPaused(this.pauseState);
     await this.ready;
     this.bump(this.queuedBy, component, 1);
+    const cap = (): number => this.availableFor(component);
     let started = false;
     let admitted = false;
     try {
-      admitted = await this.waitForShare(component, w);
+      admitted = await this.usage.admit(component, w, cap, cap() >= this.usable);
       const priority = resolveShare(this.shares, component).priority;
       return await this.limiter.schedule({ priority, weight: w, expiration: this.jobExpirationMs, id: `${component}-${randomUUID()}` }, async () => {
         started = true;
         this.bump(this.queuedBy, component, -1);
         const pause = await this.currentPause();
-        if (admitted) this.bump(this.admittedBy, component, -w);
         if (pause) {
           this.giveBack(w);
-          if (admitted && this.gates.has(component)) this.pump(component);
+          if (admitted) this.usage.release(component, w, cap);
           this.throwIfPaused(pause);
         }
-        this.recordUsage(component, w); // same tick as the admitted → used move, so the gate never sees a gap
+        // record before releasing the admission, in the same tick, so the gate never sees a gap
+        this.recordUsage(component, w);
+        if (admitted) this.usage.release(component, w, cap);
         return fn();
       });
     } catch (err) {
@@ -169,14 +170,12 @@ export class WeightBudget {
         if (/timed out/i.test(err.message)) throw new BinanceError('BINANCE_TIMEOUT', `request still running after ${this.jobExpirationMs} ms; its weight was released`, { cause: err });
         throw stoppedError(err);
       }
+      if (this.stopped && !(err instanceof BinanceError)) throw stoppedError(err);
       throw err;
     } finally {
       if (!started) {
         this.bump(this.queuedBy, component, -1);
-        if (admitted) {
-          this.bump(this.admittedBy, component, -w);
-          if (this.gates.has(component)) this.pump(component);
-        }
+        if (admitted) this.usage.release(component, w, cap);
       }
     }
   }
@@ -244,7 +243,7 @@ export class WeightBudget {
 
   snapshot(): BudgetSnapshot {
     const now = this.now();
-    const usage = this.usageWindow(now);
+    const usage = this.usage.window(now);
     const byComponent: BudgetSnapshot['byComponent'] = {};
     const names = new Set<string>([...Object.keys(this.shares), ...this.queuedBy.keys(), ...usage.map((u) => u.component)]);
     for (const name of names) {
@@ -283,11 +282,7 @@ export class WeightBudget {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const gate of this.gates.values()) {
-      if (gate.timer) clearTimeout(gate.timer);
-      for (const waiter of gate.queue) waiter.reject(stoppedError());
-    }
-    this.gates.clear();
+    this.usage.stop(stoppedError());
     if (this.rollTimer) clearTimeout(this.rollTimer);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     await this.ready.catch(() => undefined);
@@ -330,7 +325,7 @@ export class WeightBudget {
     if (!this.shared) return;
     const now = this.now();
     const s = await this.shared.read(now);
-    this.remoteUsage = s.usage;
+    this.usage.setRemote(s.usage);
     this.remoteCounters = s.counters;
     if (s.server && (!this.server || s.server.at > this.server.at)) this.server = s.server;
     this.mergePause(s.pause);
@@ -369,66 +364,8 @@ export class WeightBudget {
 
   private recordUsage(component: string, weight: number): void {
     const e: UsageEntry = { id: randomUUID(), component, weight, at: this.now() };
-    this.localUsage.push(e);
+    this.usage.add(e);
     if (this.shared) this.shared.recordUsage(e).catch((err: unknown) => this.log.warn({ err }, 'weight budget usage write failed'));
-  }
-
-  private usageWindow(now: number): UsageEntry[] {
-    const from = now - this.windowMs;
-    this.localUsage = this.localUsage.filter((u) => u.at > from);
-    if (!this.shared) return this.localUsage;
-    const seen = new Set<string>();
-    const out: UsageEntry[] = [];
-    for (const u of [...this.remoteUsage, ...this.localUsage]) {
-      if (u.at > from && !seen.has(u.id)) {
-        seen.add(u.id);
-        out.push(u);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Per-component gate (FIFO per component): waits until the component's use over the sliding window
-   * plus this request fits its cap. Unconstrained components (no cap, nobody else reserves) skip it.
-   */
-  private async waitForShare(component: string, w: number): Promise<boolean> {
-    if (this.availableFor(component) >= this.usable) return false;
-    await new Promise<void>((resolve, reject) => {
-      let gate = this.gates.get(component);
-      if (!gate) {
-        gate = { queue: [], timer: null };
-        this.gates.set(component, gate);
-      }
-      gate.queue.push({ w, resolve, reject });
-      this.pump(component);
-    });
-    return true;
-  }
-
-  private pump(component: string): void {
-    const gate = this.gates.get(component);
-    if (!gate || this.stopped) return;
-    if (gate.timer) clearTimeout(gate.timer);
-    gate.timer = null;
-    const now = this.now();
-    const mine = this.usageWindow(now).filter((u) => u.component === component);
-    let used = mine.reduce((s, u) => s + u.weight, 0) + (this.admittedBy.get(component) ?? 0);
-    const cap = this.availableFor(component);
-    while (gate.queue.length > 0) {
-      const head = gate.queue[0]!;
-      if (used + head.w > cap && used > 0) {
-        const oldest = mine.reduce((m, u) => Math.min(m, u.at), Number.POSITIVE_INFINITY);
-        const delay = Number.isFinite(oldest) ? oldest + this.windowMs - now + 1 : 50;
-        gate.timer = setTimeout(() => this.pump(component), Math.min(Math.max(delay, 10), this.windowMs));
-        return;
-      }
-      gate.queue.shift();
-      used += head.w;
-      this.bump(this.admittedBy, component, head.w);
-      head.resolve();
-    }
-    this.gates.delete(component);
   }
 
   private bump(map: Map<string, number>, key: string, by: number): void {
