@@ -58,6 +58,11 @@ export async function handleControl(ctx: SimContext, req: IncomingMessage, res: 
     switch (route) {
       case 'GET /__sim/stats':
         return send(res, 200, ctx.stats());
+      case 'GET /__sim/requests': {
+        const path = url.searchParams.get('path');
+        if (!path) throw new BadRequest('path is required, e.g. ?path=/fapi/v1/openInterest');
+        return send(res, 200, { path, requests: ctx.requestLog(path) });
+      }
       case 'GET /__sim/symbol': {
         const symbol = url.searchParams.get('symbol') ?? '';
         const st = m.state(symbol);

@@ -1,4 +1,4 @@
-export { startSim } from './server.js';
+export { startSim, REQUEST_LOG_MAX } from './server.js';
 export type { Sim, SimOptions, SimStats } from './server.js';
 export { Market, SimError } from './market.js';
 export type { MarketOptions, OiPoint, RangeQuery } from './market.js';

@@ -62,9 +62,15 @@ export interface Sim {
   port: number;
   readonly market: Market;
   stats(): SimStats;
+  /** epoch-ms (sim clock) of successful (200, unfaulted) requests to `path` per `symbol` parameter, oldest
+   *  first, at most the last REQUEST_LOG_MAX per symbol; also `GET /__sim/requests?path=`. */
+  requestLog(path: string): Record<string, number[]>;
   reset(): void;
   close(): Promise<void>;
 }
+
+/** Timestamps kept per (path, symbol) by the request log. */
+export const REQUEST_LOG_MAX = 2000;
 
 /** Mutable state shared by the REST, control and WS layers. */
 export interface SimContext {
@@ -74,6 +80,7 @@ export interface SimContext {
   readonly faults: FaultBook;
   readonly hub: WsHub;
   stats(): SimStats;
+  requestLog(path: string): Record<string, number[]>;
   reset(): void;
 }
 
@@ -122,6 +129,15 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   let weightByPath: Record<string, number> = {};
   let rejected429 = 0;
   let banned418 = 0;
+  let requestLog = new Map<string, Map<string, number[]>>();
+  const logRequest = (path: string, symbol: string, at: number): void => {
+    let bySymbol = requestLog.get(path);
+    if (!bySymbol) requestLog.set(path, (bySymbol = new Map()));
+    let times = bySymbol.get(symbol);
+    if (!times) bySymbol.set(symbol, (times = []));
+    times.push(at);
+    if (times.length > REQUEST_LOG_MAX) times.splice(0, times.length - REQUEST_LOG_MAX);
+  };
 
   const ctx: SimContext = {
     market: newMarket(),
@@ -162,7 +178,13 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
         wsSilenced: ctx.hub.silenced(Date.now()),
       };
     },
+    requestLog: (path) => {
+      const out: Record<string, number[]> = {};
+      for (const [symbol, times] of requestLog.get(path) ?? []) out[symbol] = [...times];
+      return out;
+    },
     reset: () => {
+      requestLog = new Map();
       ctx.market = newMarket();
       limiter.reset();
       faults.clear();
@@ -251,6 +273,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       json(res, fault.status ?? 200, stripFields(body), headers);
     } else {
       json(res, 200, body, headers);
+      const symbol = url.searchParams.get('symbol');
+      if (symbol) logRequest(path, symbol, now);
     }
   };
 
@@ -304,6 +328,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       return ctx.market;
     },
     stats: () => ctx.stats(),
+    requestLog: (path) => ctx.requestLog(path),
     reset: () => ctx.reset(),
     close: async () => {
       if (closed) return;
