@@ -58,6 +58,51 @@ export interface StackHandle {
   stop(): Promise<void>;
 }
 
+interface Resolved {
+  ingestKey: string;
+  jwtSecret: string;
+  databaseUrl: string;
+  restUrl: string;
+  wsUrl: string;
+  dataDir: string;
+}
+
+/** Stand-ins used only to validate the apps' variables before the real values exist. */
+const PROVISIONAL: Resolved = {
+  ingestKey: 'provisional',
+  jwtSecret: 'provisional-secret-provisional-secret',
+  databaseUrl: 'postgresql://provisional@127.0.0.1:5432/provisional',
+  restUrl: 'http://127.0.0.1:7070',
+  wsUrl: 'ws://127.0.0.1:7070',
+  dataDir: '.data',
+};
+
+/** Embedded defaults first, then whatever the caller set explicitly, then the values the stack resolved. */
+function composeAppEnv(
+  mode: StackMode,
+  env: StackEnv,
+  source: Record<string, string | undefined>,
+  r: Resolved,
+): Record<string, string | undefined> {
+  return {
+    DEBUG_ACCESS: mode === 'demo' ? 'public' : 'admin',
+    VOLSPIKE_API_URL: `http://127.0.0.1:${env.PORT}`,
+    VOLSPIKE_API_KEY: r.ingestKey,
+    BINANCE_PROXY_URL: `http://127.0.0.1:${env.BINANCE_PROXY_PORT}`,
+    FUNDING_API_URL: `http://127.0.0.1:${env.FUNDING_API_PORT}/funding`,
+    ...source,
+    ALERT_INGEST_API_KEY: r.ingestKey,
+    PORT: String(env.PORT),
+    BINANCE_PROXY_PORT: String(env.BINANCE_PROXY_PORT),
+    FUNDING_API_PORT: String(env.FUNDING_API_PORT),
+    JWT_SECRET: r.jwtSecret,
+    DATABASE_URL: r.databaseUrl,
+    BINANCE_REST_URL: r.restUrl,
+    BINANCE_WS_URL: r.wsUrl,
+    DATA_DIR: r.dataDir,
+  };
+}
+
 /** Reads a secret from the data directory, creating it on first use, so restarts keep the same value. */
 function persistentSecret(dataDir: string, file: string): string {
   const path = join(dataDir, file);
@@ -93,6 +138,11 @@ export async function startStack(opts: {
     }
     running.length = 0;
   };
+
+  // Every enabled app parses its variables before anything starts, so a bad value stops the process at
+  // once with the one-line EnvError naming the variable (and nothing half-started to clean up).
+  const enabled = COMPONENTS.filter((c) => env[c.flag]);
+  for (const c of enabled) c.module.loadAppEnv(composeAppEnv(mode, env, opts.source, PROVISIONAL));
 
   try {
     let sim: Sim | null = null;
@@ -131,32 +181,21 @@ export async function startStack(opts: {
     const ingestKey = opts.source.ALERT_INGEST_API_KEY || persistentSecret(dataDir, 'ingest-key');
     const jwtSecret = opts.source.JWT_SECRET || persistentSecret(dataDir, 'jwt-secret');
     const apiUrl = `http://127.0.0.1:${env.PORT}`;
-    // Embedded defaults first, then whatever the caller set explicitly wins.
-    const appEnv: Record<string, string | undefined> = {
-      DEBUG_ACCESS: mode === 'demo' ? 'public' : 'admin',
-      VOLSPIKE_API_URL: apiUrl,
-      VOLSPIKE_API_KEY: ingestKey,
-      BINANCE_PROXY_URL: `http://127.0.0.1:${env.BINANCE_PROXY_PORT}`,
-      FUNDING_API_URL: `http://127.0.0.1:${env.FUNDING_API_PORT}/funding`,
-      ...opts.source,
-      ALERT_INGEST_API_KEY: ingestKey,
-      PORT: String(env.PORT),
-      BINANCE_PROXY_PORT: String(env.BINANCE_PROXY_PORT),
-      FUNDING_API_PORT: String(env.FUNDING_API_PORT),
-      JWT_SECRET: jwtSecret,
-      DATABASE_URL: db.url,
-      BINANCE_REST_URL: restUrl,
-      BINANCE_WS_URL: wsUrl,
-      DATA_DIR: dataDir,
-    };
+    const appEnv = composeAppEnv(mode, env, opts.source, {
+      ingestKey,
+      jwtSecret,
+      databaseUrl: db.url,
+      restUrl,
+      wsUrl,
+      dataDir,
+    });
     const deps: AppDeps = { logger, bus, budget, dataDir, metrics: createMetrics() };
 
-    const started: string[] = [];
     for (const c of COMPONENTS) {
-      if (!env[c.flag]) {
-        logger.info({ component: c.name }, `disabled by ${String(c.flag)}=false`);
-        continue;
-      }
+      if (!env[c.flag]) logger.info({ component: c.name }, `disabled by ${String(c.flag)}=false`);
+    }
+    const started: string[] = [];
+    for (const c of enabled) {
       const appEnvParsed = c.module.loadAppEnv(appEnv);
       const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ component: c.name }) });
       running.push({ name: c.name, stop: () => handle.stop() });

@@ -1,0 +1,153 @@
+// The whole product in one process, the way `npm run demo` runs it: simulated exchange → universe job →
+// OI poller (mark prices from the funding daemon) → backend → a Socket.IO client. Short alert lookbacks and
+// a small market keep it to seconds; the wiring is the production one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type Sim } from '@volspike/binance-sim';
+import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
+import { createLogger } from '@volspike/runtime';
+import { loadStackEnv, startStack, type StackHandle } from '../src/index.js';
+import { freePort, waitFor } from './helpers.js';
+
+const KEY = 'stack-test-ingest-key';
+const JWT_SECRET = 'stack-test-jwt-secret-long-enough-for-hs256';
+let sim: Sim;
+let db: TestDatabase;
+let stack: StackHandle;
+let dataDir: string;
+let ports: { api: number; proxy: number; funding: number };
+let liquid: string[];
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, symbols: 60, seed: 5, markPriceIntervalMs: 500 });
+  db = await createTestDatabase();
+  dataDir = mkdtempSync(join(tmpdir(), 'volspike-stack-'));
+  ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
+  // The 12 most liquid tradable USDT perpetuals form the universe.
+  const perps = sim.market
+    .symbols()
+    .filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT')
+    .map((s) => ({ symbol: s.symbol, qv: sim.market.quoteVolume24h(s.symbol) }))
+    .sort((a, b) => b.qv - a.qv);
+  liquid = perps.slice(0, 12).map((p) => p.symbol);
+  const enter = (perps[11]!.qv + perps[12]!.qv) / 2;
+  const source: Record<string, string> = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    PORT: String(ports.api),
+    BINANCE_PROXY_PORT: String(ports.proxy),
+    FUNDING_API_PORT: String(ports.funding),
+    BINANCE_REST_URL: sim.url,
+    BINANCE_WS_URL: sim.wsUrl,
+    ALERT_INGEST_API_KEY: KEY,
+    JWT_SECRET,
+    OI_LIQUID_ENTER_QUOTE_24H: String(enter),
+    OI_LIQUID_EXIT_QUOTE_24H: String(enter / 2),
+    OI_UNIVERSE_REFRESH_SEC: '5',
+    OI_POLL_MIN_INTERVAL_MS: '1000',
+    OI_POLL_MAX_INTERVAL_MS: '1000',
+    OI_PUBLISH_INTERVAL_MS: '500',
+    OI_UPDATE_TICK_MS: '200',
+    OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
+    FEATURE_TELEGRAM_POLLER: 'false',
+  };
+  const logger = createLogger({ name: 'stack-test', level: 'silent' });
+  stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await sim?.close();
+  await db?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const api = (path: string) => `http://127.0.0.1:${ports.api}${path}`;
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  return (await res.json()) as T;
+}
+
+describe('all-in-one stack against the simulated exchange', () => {
+  it('classifies the universe, polls OI with USD values from the funding stream, and answers /health', async () => {
+    const universe = await waitFor(
+      'the liquid universe on the backend',
+      async () => {
+        const u = await json<{ totalSymbols: number; symbols: { symbol: string; estimatedPollIntervalSec: number }[] }>(
+          api('/api/market/open-interest/liquid-universe'),
+        );
+        return u.totalSymbols === liquid.length ? u : null;
+      },
+      30_000,
+    );
+    expect(universe.symbols.map((s) => s.symbol).sort()).toEqual([...liquid].sort());
+
+    const latest = await waitFor(
+      'realtime OI with USD values for every liquid symbol',
+      async () => {
+        const l = await json<{ data: { symbol: string; openInterestUsd: number | null; source: string }[] }>(
+          api(`/api/market/open-interest/latest?symbols=${liquid.join(',')}`),
+        );
+        return l.data.length === liquid.length && l.data.every((d) => d.openInterestUsd !== null && d.source === 'realtime')
+          ? l
+          : null;
+      },
+      30_000,
+    );
+    for (const d of latest.data) {
+      expect(d.openInterestUsd).toBeCloseTo(sim.market.openInterest(d.symbol) * sim.market.markPrice(d.symbol), -6);
+    }
+
+    const funding = await fetch(`http://127.0.0.1:${ports.funding}/funding/${liquid[0]!.toLowerCase()}`);
+    expect(funding.status).toBe(200);
+    expect(((await funding.json()) as { symbol: string }).symbol).toBe(liquid[0]);
+
+    const perps = await json<{ count: number }>(`http://127.0.0.1:${ports.proxy}/api/binance/futures/usdt-perpetuals`);
+    expect(perps.count).toBeGreaterThanOrEqual(liquid.length);
+
+    const health = await waitFor('a healthy /health', async () => ((await fetch(api('/health'))).status === 200 ? true : null), 30_000);
+    expect(health).toBe(true);
+    expect(sim.stats().rejected429).toBe(0);
+    expect(sim.stats().banned418).toBe(0);
+  }, 90_000);
+
+  it('delivers an OI spike on one symbol to an elite Socket.IO client, once', async () => {
+    const user = await db.prisma.user.create({ data: { email: 'elite@example.com', tier: 'elite' } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const socket: Socket = connect(api(''), { auth: { token }, transports: ['websocket'], reconnection: false });
+    const alerts: { symbol: string; direction: string; timeframe: string }[] = [];
+    socket.on('open-interest-alert', (a: { symbol: string; direction: string; timeframe: string }) => alerts.push(a));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connected', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const target = liquid[3]!;
+      const res = await fetch(`${sim.url}/__sim/oi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ symbol: target, changePct: 8, rampSec: 6 }),
+      });
+      expect(res.status).toBe(200);
+      await waitFor('the alert on the socket', async () => alerts.some((a) => a.symbol === target), 20_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      const mine = alerts.filter((a) => a.symbol === target);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ direction: 'UP', timeframe: '3s' });
+      const stored = await db.prisma.openInterestAlert.count({ where: { symbol: target } });
+      expect(stored).toBe(1);
+    } finally {
+      socket.close();
+    }
+  }, 60_000);
+});
