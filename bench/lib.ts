@@ -1,0 +1,83 @@
+// Small helpers of the bench: statistics, waiting, HTTP, free ports, the legacy cost model.
+import { createServer } from 'node:net';
+import { ENDPOINT_WEIGHTS, klinesWeight } from '@volspike/binance-client';
+
+/** Nearest-rank percentile (p in 0..100) of unsorted numbers; null for an empty list. */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export const round = (v: number | null, digits = 2): number | null => (v === null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn until it returns a truthy value or the deadline passes (then null). Bounded, never throws. */
+export async function waitUntil<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, everyMs = 500): Promise<T | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      // not ready yet
+    }
+    await sleep(everyMs);
+  }
+  return null;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
+  return (await res.json()) as T;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body: parsed };
+}
+
+/**
+ * Weight of one classic 5-minute REST cycle over n symbols (the legacy design, CONTRACTS §4.1/§4.2):
+ * `ticker/24hr` for all symbols (40) + per symbol `klines` (interval 1h, limit 2 → 1), `openInterest` (1)
+ * and `premiumIndex?symbol=` (1).
+ */
+export function classicCycleWeight(n: number): number {
+  return ENDPOINT_WEIGHTS.ticker24hrAll + n * (klinesWeight(2) + ENDPOINT_WEIGHTS.openInterest + ENDPOINT_WEIGHTS.premiumIndexSymbol);
+}
+
+/** Pooled intervals (seconds) between consecutive timestamps per symbol, inside [from, to]. */
+export function intervalsSec(log: Record<string, number[]>, symbols: Iterable<string>, from: number, to: number): { all: number[]; perSymbolMedian: Map<string, number> } {
+  const all: number[] = [];
+  const perSymbolMedian = new Map<string, number>();
+  for (const s of symbols) {
+    const times = (log[s] ?? []).filter((t) => t >= from && t <= to);
+    const own: number[] = [];
+    for (let i = 1; i < times.length; i++) own.push((times[i]! - times[i - 1]!) / 1000);
+    all.push(...own);
+    const m = percentile(own, 50);
+    if (m !== null) perSymbolMedian.set(s, m);
+  }
+  return { all, perSymbolMedian };
+}
