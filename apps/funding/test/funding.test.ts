@@ -1,0 +1,191 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSim, type Sim } from '@volspike/binance-sim';
+import { CHANNELS, KEYS, createBus, createLogger, createMetrics, type Bus, type MarkPriceRecord, type MarkPricesMessage } from '@volspike/runtime';
+import { loadAppEnv, start, type FundingApp } from '../src/index.js';
+
+const logger = createLogger({ name: 'funding-test', level: 'silent' });
+
+interface Ctx { sim: Sim; bus: Bus; app: FundingApp; base: string }
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
+});
+
+async function setup(extraEnv: Record<string, string> = {}, beforeStart?: (bus: Bus) => Promise<void>): Promise<Ctx> {
+  const sim = await startSim({ port: 0, symbols: 60, seed: 7, tickMs: 100, markPrice1sIntervalMs: 200 });
+  cleanups.push(() => sim.close());
+  const bus = createBus({ logger });
+  cleanups.push(() => bus.close());
+  await beforeStart?.(bus);
+  const env = loadAppEnv({
+    BINANCE_WS_URL: sim.wsUrl,
+    FUNDING_API_PORT: '0',
+    FUNDING_HEARTBEAT_ENABLED: 'false',
+    FUNDING_PUBLISH_INTERVAL_MS: '200',
+    FUNDING_SNAPSHOT_INTERVAL_MS: '300',
+    WS_RECONNECT_BASE_MS: '50',
+    WS_RECONNECT_MAX_MS: '300',
+    ...extraEnv,
+  });
+  const app = await start(env, { logger, bus, metrics: createMetrics() });
+  cleanups.push(() => app.stop());
+  return { sim, bus, app, base: `http://127.0.0.1:${app.port}` };
+}
+
+async function get(url: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const streamed = (sim: Sim): string[] => sim.market.symbols().filter((s) => s.status !== 'PENDING_TRADING' && s.status !== 'CLOSE').map((s) => s.symbol);
+const post = (sim: Sim, path: string, body: unknown): Promise<Response> =>
+  fetch(sim.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('funding against the sim', () => {
+  it('serves every streamed symbol within 5 s with the legacy shapes; batch, 404, 400, /funding, health', async () => {
+    const started = Date.now();
+    const { sim, base } = await setup();
+    const symbols = streamed(sim);
+    expect(symbols.length).toBeGreaterThan(40);
+    await until('all symbols', async () => (await get(`${base}/funding`)).body.count === symbols.length);
+    expect(Date.now() - started).toBeLessThan(5000);
+    for (const s of symbols) {
+      const r = await get(`${base}/funding/${s.toLowerCase()}`);
+      expect(r.status, s).toBe(200);
+      expect(r.body.symbol).toBe(s);
+    }
+    const usdt = sim.market.symbols().find((s) => s.usdtPerpetual)!.symbol;
+    const one = await get(`${base}/funding/${usdt}`);
+    expect(Object.keys(one.body).sort()).toEqual(['ageSeconds', 'fundingRate', 'indexPrice', 'markPrice', 'nextFundingTime', 'symbol', 'updatedAt']);
+    expect(Math.abs(one.body.markPrice / sim.market.markPrice(usdt) - 1)).toBeLessThan(0.002);
+    expect(typeof one.body.fundingRate).toBe('number');
+    expect(one.body.nextFundingTime).toBeGreaterThan(Date.now() - 60_000);
+    expect(one.body.updatedAt).toBeGreaterThan(started / 1000 - 1);
+    expect(one.body.updatedAt).toBeLessThan(Date.now() / 1000 + 1);
+    expect(one.body.ageSeconds).toBeLessThan(3);
+
+    // batch is reachable (declared before :symbol), trims, upper-cases, drops empties
+    const batch = await get(`${base}/funding/batch?symbols=${encodeURIComponent(` ${usdt.toLowerCase()}, ,NOPEUSDT,`)}`);
+    expect(batch.status).toBe(200);
+    expect(batch.body).toMatchObject({ found: 1, missing: 1, total: 2 });
+    expect(batch.body.data[0].symbol).toBe(usdt);
+    expect(batch.body.data[0].markPrice).toBeGreaterThan(0);
+    expect(batch.body.data[1]).toEqual({ symbol: 'NOPEUSDT', error: 'Symbol not found' });
+    expect(await get(`${base}/funding/batch?symbols=,%20,`)).toEqual({ status: 400, body: { detail: { error: 'No symbols provided' } } });
+    expect(await get(`${base}/funding/nopeusdt`)).toEqual({ status: 404, body: { detail: { error: 'Symbol not found', symbol: 'NOPEUSDT' } } });
+    expect((await get(`${base}/funding/BTC%20USDT$`)).status).toBe(400);
+
+    const health = await get(`${base}/funding/health`);
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'healthy', websocketConnected: true, symbolCount: symbols.length, reconnectAttempts: 0 });
+    expect(health.body.medianDataAgeSeconds).toBeLessThan(2);
+    const h2 = await get(`${base}/health`);
+    expect(h2.status).toBe(200);
+    expect(h2.body.ok).toBe(true);
+    expect((await get(`${base}/`)).body.service).toBe('Binance Funding Rate API');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/funding_symbols \d+/);
+    expect(metrics).toContain('funding_ws_connected 1');
+  });
+
+  it('publishes changed mark prices on the bus and keeps the full map under KEYS.markPrices', async () => {
+    const messages: MarkPricesMessage[] = [];
+    const { sim, bus } = await setup({}, async (b) => {
+      await b.subscribe(CHANNELS.markPrices, (m) => messages.push(m as MarkPricesMessage));
+    });
+    const symbols = streamed(sim);
+    await until('a publication with every symbol', () => messages.some((m) => m.prices.length === symbols.length));
+    const usdt = sim.market.symbols().find((s) => s.usdtPerpetual)!.symbol;
+    const rec = messages.at(-1)!.prices.find((p) => p.symbol === usdt)!;
+    expect(Math.abs(rec.markPrice / sim.market.markPrice(usdt) - 1)).toBeLessThan(0.002);
+    expect(rec.updatedAt).toBeGreaterThan(Date.now() - 5000);
+    const snap = await until('snapshot', async () => {
+      const s = await bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices);
+      return s && Object.keys(s).length === symbols.length ? s : undefined;
+    });
+    expect(snap[usdt]!.symbol).toBe(usdt);
+    // publications are throttled: never two within the publish interval's order of magnitude
+    const times = messages.map((m) => m.updatedAt);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(150);
+    // a price move reaches the bus as the mark price (never a ticker's last price)
+    await post(sim, '/__sim/price', { symbol: usdt, price: 12345 });
+    await until('moved mark price', () => messages.some((m) => m.prices.some((p) => p.symbol === usdt && Math.abs(p.markPrice - 12345) / 12345 < 0.01)));
+  });
+
+  it('recovers after /__sim/ws/drop', async () => {
+    const { sim, app, base } = await setup();
+    const usdt = sim.market.symbols().find((s) => s.usdtPerpetual)!.symbol;
+    await until('data', async () => (await get(`${base}/funding/${usdt}`)).status === 200);
+    await post(sim, '/__sim/ws/drop', { mode: 'terminate' });
+    const dropped = Date.now();
+    await until('reconnect', () => app.stream.stats().reconnects > 0 && app.stream.connected());
+    await until('fresh data after the drop', async () => (await get(`${base}/funding/${usdt}`)).body.updatedAt * 1000 > dropped);
+    const h = await get(`${base}/funding/health`);
+    expect(h.status).toBe(200);
+    expect(h.body.reconnectAttempts).toBeGreaterThan(0);
+  });
+
+  it('silence: the watchdog replaces the connection; health is 503 while data is stale and 200 after', async () => {
+    const { sim, app, base } = await setup({ FUNDING_STALE_SEC: '1', WS_SILENCE_TIMEOUT_MS: '600', FUNDING_GAP_ALERT_SEC: '0.5' });
+    const usdt = sim.market.symbols().find((s) => s.usdtPerpetual)!.symbol;
+    await until('healthy', async () => (await get(`${base}/funding/health`)).status === 200);
+    await post(sim, '/__sim/ws/silence', { ms: 2500 });
+    const stale = await until('503 while stale', async () => {
+      const h = await get(`${base}/funding/health`);
+      return h.status === 503 ? h : undefined;
+    });
+    expect(stale.body.status).toBe('unhealthy');
+    expect(['Data stale', 'WebSocket disconnected']).toContain(stale.body.error);
+    expect((await get(`${base}/health`)).status).toBe(503);
+    const one = await until('stale symbol', async () => {
+      const r = await get(`${base}/funding/${usdt}`);
+      return r.status === 503 ? r : undefined;
+    });
+    expect(one.body.detail).toMatchObject({ error: 'Data stale', symbol: usdt, maxAgeSeconds: 1 });
+    expect(one.body.detail.ageSeconds).toBeGreaterThan(1);
+    expect(app.stream.stats().reconnects).toBeGreaterThan(0); // the watchdog terminated the silent socket
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/funding_gaps_total [1-9]/);
+    await until('healthy again', async () => (await get(`${base}/funding/health`)).status === 200, 6000);
+    expect((await get(`${base}/health`)).status).toBe(200);
+    expect((await get(`${base}/funding/${usdt}`)).status).toBe(200);
+  });
+
+  it('sends heartbeats to the backend with the funding details', async () => {
+    const beats: any[] = [];
+    const server: Server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        beats.push({ path: req.url, key: req.headers['x-api-key'], body: JSON.parse(body) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"lastSeenAt":"x"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { app } = await setup({ FUNDING_HEARTBEAT_ENABLED: 'true', FUNDING_HEARTBEAT_SEC: '0.3', VOLSPIKE_API_URL: api, VOLSPIKE_API_KEY: 'k1' });
+    const beat = await until('heartbeat with symbols', () => beats.find((b) => b.body.details.symbols > 0));
+    expect(beat.path).toBe('/api/heartbeats');
+    expect(beat.key).toBe('k1');
+    expect(beat.body.component).toBe('funding');
+    expect(beat.body.details).toMatchObject({ connected: true });
+    expect(beat.body.details.messagesPerMin).toBeGreaterThan(0);
+    expect(typeof beat.body.details.medianAgeSec).toBe('number');
+    expect(typeof beat.body.details.oldestAgeSec).toBe('number');
+    await app.stop();
+    expect(beats.at(-1)!.body.status).toBe('stopped');
+  });
+});
