@@ -34,7 +34,10 @@ async function setup(extraEnv: Record<string, string> = {}, beforeStart?: (bus: 
   return { sim, bus, app, base: `http://127.0.0.1:${app.port}` };
 }
 
-async function get(url: string): Promise<{ status: number; body: any }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies asserted field by field
+type Json = any;
+
+async function get(url: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }
@@ -164,7 +167,7 @@ describe('funding against the sim', () => {
   });
 
   it('sends heartbeats to the backend with the funding details', async () => {
-    const beats: any[] = [];
+    const beats: Json[] = [];
     const server: Server = createServer((req: IncomingMessage, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
