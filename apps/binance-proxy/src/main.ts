@@ -1,37 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { DEFAULT_COMPONENT_SHARES, WeightBudget } from '@volspike/binance-client';
-import { createBus, createLogger, createMetrics, EnvError, Lifecycle } from '@volspike/runtime';
+import { runStandalone } from '@volspike/runtime';
 import { loadAppEnv, start } from './index.js';
-import type { Env } from './index.js';
 
 // Standalone process (what systemd runs). /health and /metrics are served by the proxy's own port.
-let env: Env;
-try {
-  env = loadAppEnv(process.env);
-} catch (err) {
-  if (err instanceof EnvError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
-}
-
-const logger = createLogger({ name: 'binance-proxy', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-const lifecycle = new Lifecycle({ logger });
-lifecycle.installSignalHandlers((code) => process.exit(code));
-const dataDir = resolve(env.DATA_DIR);
-mkdirSync(dataDir, { recursive: true });
-
-try {
-  const bus = createBus({ redisUrl: env.REDIS_URL, stateFile: join(dataDir, 'binance-proxy-bus.json'), logger: logger.child({ component: 'bus' }) });
-  lifecycle.add('bus', () => bus.close());
-  const budget = new WeightBudget({ redisUrl: env.REDIS_URL, shares: DEFAULT_COMPONENT_SHARES, logger: logger.child({ component: 'weight-budget' }) });
-  lifecycle.add('weight-budget', () => budget.stop());
-  const app = await start(env, { logger, bus, budget, dataDir, metrics: createMetrics(), lifecycle });
-  lifecycle.add('binance-proxy', () => app.stop());
-} catch (err) {
-  logger.fatal({ err }, 'binance-proxy failed to start');
-  await lifecycle.shutdown('start failed');
-  process.exit(1);
-}
+await runStandalone({
+  name: 'binance-proxy',
+  source: process.env,
+  exit: (code) => process.exit(code),
+  loadEnv: loadAppEnv,
+  budget: ({ env, logger }) => new WeightBudget({ redisUrl: env.REDIS_URL, shares: DEFAULT_COMPONENT_SHARES, logger }),
+  start,
+});

@@ -30,3 +30,12 @@ export {
   type OutboxStats,
   type OutboxStore,
 } from './outbox.js';
+export {
+  runStandalone,
+  type AppDeps,
+  type AppHandle,
+  type StandaloneDeps,
+  type StandaloneEnv,
+  type StandaloneOptions,
+  type StandaloneProcess,
+} from './standalone.js';
