@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { TelegramIngestSchema } from '@volspike/contracts';
-import { AbortedError, MemoryOutboxStore, Outbox, backoffDelay, sleep, type Bus, type Lifecycle, type Logger } from '@volspike/runtime';
+import {
+  AbortedError,
+  MemoryOutboxStore,
+  Outbox,
+  backoffDelay,
+  sleep,
+  type Bus,
+  type Lifecycle,
+  type Logger,
+} from '@volspike/runtime';
 import { BotApi, TelegramError } from './bot-api.js';
 import type { Env } from './env.js';
 import { ChannelFilter, buildBatches, parseCategories, type TgUpdate } from './mapping.js';
@@ -51,24 +60,44 @@ export interface TelegramPollerHandle {
  */
 export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHandle> {
   const logger = deps.logger.child({ component: COMPONENT });
-  const stats: PollerStats = { enabled: false, offset: null, polls: 0, updates: 0, messagesPosted: 0, batchesPosted: 0, rateLimited: 0, lastPollAt: null, lastError: null };
+  const stats: PollerStats = {
+    enabled: false,
+    offset: null,
+    polls: 0,
+    updates: 0,
+    messagesPosted: 0,
+    batchesPosted: 0,
+    rateLimited: 0,
+    lastPollAt: null,
+    lastError: null,
+  };
   if (!env.TELEGRAM_BOT_TOKEN) {
     logger.info('TELEGRAM_BOT_TOKEN is not set: the Telegram poller is disabled');
     return {
       stats: () => stats,
       stop: async () => undefined,
-      health: async () => ({ ok: true, body: { component: COMPONENT, status: 'disabled', reason: 'TELEGRAM_BOT_TOKEN is not set' } }),
+      health: async () => ({
+        ok: true,
+        body: { component: COMPONENT, status: 'disabled', reason: 'TELEGRAM_BOT_TOKEN is not set' },
+      }),
     };
   }
   stats.enabled = true;
   const filter = new ChannelFilter(env.TELEGRAM_CHANNEL_IDS);
   const categories = parseCategories(env.TELEGRAM_CHANNEL_CATEGORIES);
-  if (filter.size === 0) logger.warn('TELEGRAM_CHANNEL_IDS is empty: updates are confirmed but no channel is forwarded');
-  if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend refuses ingests, so polling waits (nothing is lost)');
+  if (filter.size === 0)
+    logger.warn('TELEGRAM_CHANNEL_IDS is empty: updates are confirmed but no channel is forwarded');
+  if (!env.VOLSPIKE_API_KEY)
+    logger.warn('VOLSPIKE_API_KEY is not set: the backend refuses ingests, so polling waits (nothing is lost)');
   const bot = new BotApi({ apiUrl: env.TELEGRAM_API_URL, token: env.TELEGRAM_BOT_TOKEN });
   const offsets = new OffsetStore(join(deps.dataDir, 'telegram-poller', 'offset.json'));
   stats.offset = await offsets.load();
-  const outbox = new Outbox({ name: 'telegram-ingest', store: new MemoryOutboxStore(), logger, maxDelayMs: env.TELEGRAM_BACKOFF_MAX_MS });
+  const outbox = new Outbox({
+    name: 'telegram-ingest',
+    store: new MemoryOutboxStore(),
+    logger,
+    maxDelayMs: env.TELEGRAM_BACKOFF_MAX_MS,
+  });
   await outbox.start();
   const headers: Record<string, string> = env.VOLSPIKE_API_KEY ? { 'x-api-key': env.VOLSPIKE_API_KEY } : {};
   const ingestUrl = new URL('/api/telegram/ingest', env.VOLSPIKE_API_URL).toString();
@@ -83,7 +112,10 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
     for (const b of batches) {
       const checked = TelegramIngestSchema.safeParse(b.body);
       if (!checked.success) {
-        logger.error({ idempotencyKey: b.idempotencyKey, issue: checked.error.issues[0] }, 'skipping a batch the backend would refuse');
+        logger.error(
+          { idempotencyKey: b.idempotencyKey, issue: checked.error.issues[0] },
+          'skipping a batch the backend would refuse',
+        );
         continue;
       }
       await outbox.enqueue({ url: ingestUrl, headers, body: b.body, idempotencyKey: b.idempotencyKey });
@@ -100,12 +132,17 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const updates = await bot.getUpdates({ offset: stats.offset, timeoutSec: env.TELEGRAM_POLL_TIMEOUT_SEC, signal });
+        const updates = await bot.getUpdates({
+          offset: stats.offset,
+          timeoutSec: env.TELEGRAM_POLL_TIMEOUT_SEC,
+          signal,
+        });
         stats.polls++;
         stats.lastPollAt = Date.now();
         if (updates.length > 0) {
           stats.updates += updates.length;
-          if (!(await deliver(updates))) throw new Error('the backend refused an ingest batch (see outbox log); offset kept, retrying');
+          if (!(await deliver(updates)))
+            throw new Error('the backend refused an ingest batch (see outbox log); offset kept, retrying');
           const next = Math.max(...updates.map((u) => u.update_id)) + 1;
           await offsets.save(next);
           stats.offset = next;
@@ -124,7 +161,10 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
           continue;
         }
         const delay = backoffDelay(failures++, { baseMs: 1000, maxMs: env.TELEGRAM_BACKOFF_MAX_MS });
-        logger.warn({ err: (err as Error).message, code: (err as TelegramError).code, delayMs: delay }, 'Telegram poll failed; backing off');
+        logger.warn(
+          { err: (err as Error).message, code: (err as TelegramError).code, delayMs: delay },
+          'Telegram poll failed; backing off',
+        );
         await sleep(delay, signal).catch(() => undefined);
       }
     }
@@ -145,13 +185,19 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
   };
   const heartbeatLoop = (): void => {
     if (signal.aborted) return;
-    heartbeatTimer = setTimeout(() => void sendHeartbeat(stats.lastError ? 'degraded' : 'ok').then(heartbeatLoop), env.TELEGRAM_HEARTBEAT_MS);
+    heartbeatTimer = setTimeout(
+      () => void sendHeartbeat(stats.lastError ? 'degraded' : 'ok').then(heartbeatLoop),
+      env.TELEGRAM_HEARTBEAT_MS,
+    );
   };
 
   const running = loop();
   void sendHeartbeat('starting');
   heartbeatLoop();
-  logger.info({ channels: env.TELEGRAM_CHANNEL_IDS, offset: stats.offset, pollTimeoutSec: env.TELEGRAM_POLL_TIMEOUT_SEC }, 'Telegram poller started');
+  logger.info(
+    { channels: env.TELEGRAM_CHANNEL_IDS, offset: stats.offset, pollTimeoutSec: env.TELEGRAM_POLL_TIMEOUT_SEC },
+    'Telegram poller started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

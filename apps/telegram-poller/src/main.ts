@@ -26,7 +26,13 @@ try {
   const registry = createMetrics();
   const app = await start(env, { logger, dataDir, metrics: registry, lifecycle });
   lifecycle.add('telegram-poller', () => app.stop());
-  const status = await startStatusServer({ port: env.TELEGRAM_POLLER_STATUS_PORT, host: env.TELEGRAM_POLLER_STATUS_HOST, logger, registry, health: () => app.health() });
+  const status = await startStatusServer({
+    port: env.TELEGRAM_POLLER_STATUS_PORT,
+    host: env.TELEGRAM_POLLER_STATUS_HOST,
+    logger,
+    registry,
+    health: () => app.health(),
+  });
   lifecycle.add('status-server', () => status.close());
   logger.info({ port: status.port }, 'status server listening (/health, /metrics)');
 } catch (err) {

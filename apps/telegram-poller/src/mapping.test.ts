@@ -50,10 +50,20 @@ describe('mapping', () => {
   it('batches only configured channels, ≤ batchSize, with deterministic keys; edits separately', () => {
     const filter = new ChannelFilter(['@MarketFeed', '-1009']);
     const updates: TgUpdate[] = [];
-    for (let i = 1; i <= 53; i++) updates.push({ update_id: 100 + i, channel_post: { message_id: i, chat, date: 1767225600, text: `m${i}` } });
-    updates.push({ update_id: 200, channel_post: { message_id: 1, chat: { id: -1002, title: 'other', username: 'other' }, date: 1, text: 'x' } });
-    updates.push({ update_id: 201, channel_post: { message_id: 5, chat: { id: -1009, title: 'Private' }, date: 1, text: 'p' } });
-    updates.push({ update_id: 202, edited_channel_post: { message_id: 3, chat, date: 1, edit_date: 2, text: 'm3 edited' } });
+    for (let i = 1; i <= 53; i++)
+      updates.push({ update_id: 100 + i, channel_post: { message_id: i, chat, date: 1767225600, text: `m${i}` } });
+    updates.push({
+      update_id: 200,
+      channel_post: { message_id: 1, chat: { id: -1002, title: 'other', username: 'other' }, date: 1, text: 'x' },
+    });
+    updates.push({
+      update_id: 201,
+      channel_post: { message_id: 5, chat: { id: -1009, title: 'Private' }, date: 1, text: 'p' },
+    });
+    updates.push({
+      update_id: 202,
+      edited_channel_post: { message_id: 3, chat, date: 1, edit_date: 2, text: 'm3 edited' },
+    });
     updates.push({ update_id: 203, channel_post: { message_id: 60, chat, date: 1 } }); // service message: no text, no media
     const batches = buildBatches(updates, { filter, categories: parseCategories([]), batchSize: 50 });
     expect(batches.map((b) => [b.idempotencyKey, b.body.messages.length, b.body.channel.category])).toEqual([

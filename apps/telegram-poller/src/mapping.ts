@@ -63,7 +63,9 @@ export class ChannelFilter {
     return this.names.size + this.ids.size;
   }
   matches(chat: TgChat): boolean {
-    return this.ids.has(String(chat.id)) || (chat.username !== undefined && this.names.has(chat.username.toLowerCase()));
+    return (
+      this.ids.has(String(chat.id)) || (chat.username !== undefined && this.names.has(chat.username.toLowerCase()))
+    );
   }
 }
 
@@ -111,7 +113,10 @@ export interface IngestBatch {
  * Edits go in their own batches, keyed with the first edit's update id so a later edit is not answered from
  * the backend's idempotency cache. Keys are deterministic: a re-fetch after a restart re-sends the same keys.
  */
-export function buildBatches(updates: TgUpdate[], opts: { filter: ChannelFilter; categories: Map<string, string>; batchSize: number }): IngestBatch[] {
+export function buildBatches(
+  updates: TgUpdate[],
+  opts: { filter: ChannelFilter; categories: Map<string, string>; batchSize: number },
+): IngestBatch[] {
   const groups = new Map<string, { chat: TgChat; edit: boolean; items: { updateId: number; msg: TgMessage }[] }>();
   for (const u of updates) {
     const msg = u.channel_post ?? u.edited_channel_post;

@@ -17,7 +17,9 @@ export interface ApiResponse {
 }
 
 export class BackendApi {
-  constructor(private readonly opts: { baseUrl: string; apiKey: string | undefined; timeoutMs: number; fetchImpl?: typeof fetch }) {}
+  constructor(
+    private readonly opts: { baseUrl: string; apiKey: string | undefined; timeoutMs: number; fetchImpl?: typeof fetch },
+  ) {}
 
   /** Any HTTP status resolves (the caller decides); network errors and timeouts reject with ApiError. */
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse> {

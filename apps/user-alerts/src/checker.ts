@@ -68,7 +68,13 @@ export class UserAlertChecker {
   /** Last value this process stored for an alert (the backend row may be older if a POST failed). */
   private readonly stored = new Map<string, number>();
   private readonly counters: { checks: Counter<'result'>; triggers: Counter<'result'> };
-  private statsValue: CheckerStats = { iterations: 0, lastIterationAt: null, lastError: null, lastResult: null, triggered: 0 };
+  private statsValue: CheckerStats = {
+    iterations: 0,
+    lastIterationAt: null,
+    lastError: null,
+    lastResult: null,
+    triggered: 0,
+  };
   private readonly now: () => number;
 
   constructor(private readonly opts: CheckerOptions) {
@@ -77,10 +83,20 @@ export class UserAlertChecker {
     this.counters = {
       checks:
         existing('volspike_user_alerts_checks_total') ??
-        new Counter({ name: 'volspike_user_alerts_checks_total', help: 'User cross-alert evaluations by result', labelNames: ['result'], registers: [opts.metrics] }),
+        new Counter({
+          name: 'volspike_user_alerts_checks_total',
+          help: 'User cross-alert evaluations by result',
+          labelNames: ['result'],
+          registers: [opts.metrics],
+        }),
       triggers:
         existing('volspike_user_alerts_triggers_total') ??
-        new Counter({ name: 'volspike_user_alerts_triggers_total', help: 'Trigger POSTs by result', labelNames: ['result'], registers: [opts.metrics] }),
+        new Counter({
+          name: 'volspike_user_alerts_triggers_total',
+          help: 'Trigger POSTs by result',
+          labelNames: ['result'],
+          registers: [opts.metrics],
+        }),
     };
   }
 
@@ -105,7 +121,16 @@ export class UserAlertChecker {
     const now = this.now();
     const dueFast = this.due('fast', now);
     const dueFree = this.due('free', now);
-    const result: IterationResult = { evaluated: 0, triggered: 0, alreadyFired: 0, baselines: 0, updates: 0, skipped: 0, restCalls: 0, errors: 0 };
+    const result: IterationResult = {
+      evaluated: 0,
+      triggered: 0,
+      alreadyFired: 0,
+      baselines: 0,
+      updates: 0,
+      skipped: 0,
+      restCalls: 0,
+      errors: 0,
+    };
     if (!dueFast && !dueFree) return result;
     const alerts = await this.fetchActive();
     if (dueFast) this.lastRun.fast = now;
@@ -121,22 +146,45 @@ export class UserAlertChecker {
       } catch (err) {
         result.errors++;
         this.counters.checks.inc({ result: 'error' });
-        this.opts.logger.warn({ err, alertId: alert.id, symbol: alert.symbol }, 'user alert evaluation failed; retried next time');
+        this.opts.logger.warn(
+          { err, alertId: alert.id, symbol: alert.symbol },
+          'user alert evaluation failed; retried next time',
+        );
       }
     }
-    this.statsValue = { ...this.statsValue, iterations: this.statsValue.iterations + 1, lastIterationAt: now, lastResult: result, lastError: null };
+    this.statsValue = {
+      ...this.statsValue,
+      iterations: this.statsValue.iterations + 1,
+      lastIterationAt: now,
+      lastResult: result,
+      lastError: null,
+    };
     return result;
   }
 
   private async fetchActive(): Promise<ActiveAlert[]> {
     const res = await this.opts.api.request('GET', '/api/user-alerts-trigger/active');
-    if (res.status !== 200) throw new ApiError('API_HTTP', `GET /api/user-alerts-trigger/active answered ${res.status}`, res.status, res.body);
+    if (res.status !== 200)
+      throw new ApiError(
+        'API_HTTP',
+        `GET /api/user-alerts-trigger/active answered ${res.status}`,
+        res.status,
+        res.body,
+      );
     const parsed = ActiveResponseSchema.safeParse(res.body);
-    if (!parsed.success) throw new ApiError('API_INVALID_RESPONSE', `GET /api/user-alerts-trigger/active: ${parsed.error.issues[0]?.message ?? 'invalid body'}`);
+    if (!parsed.success)
+      throw new ApiError(
+        'API_INVALID_RESPONSE',
+        `GET /api/user-alerts-trigger/active: ${parsed.error.issues[0]?.message ?? 'invalid body'}`,
+      );
     return parsed.data.alerts;
   }
 
-  private async currentValue(alert: ActiveAlert, restOi: Map<string, Promise<number | null>>, result: IterationResult): Promise<number | null> {
+  private async currentValue(
+    alert: ActiveAlert,
+    restOi: Map<string, Promise<number | null>>,
+    result: IterationResult,
+  ): Promise<number | null> {
     const { live } = this.opts;
     switch (alert.alertType) {
       case 'PRICE_CROSS':
@@ -157,7 +205,10 @@ export class UserAlertChecker {
               return mark === null ? null : oi.openInterest * mark;
             },
             (err: unknown) => {
-              this.opts.logger.warn({ err, symbol: alert.symbol }, 'openInterest fallback failed; OI alerts of this symbol skipped');
+              this.opts.logger.warn(
+                { err, symbol: alert.symbol },
+                'openInterest fallback failed; OI alerts of this symbol skipped',
+              );
               return null;
             },
           );
@@ -170,7 +221,11 @@ export class UserAlertChecker {
     }
   }
 
-  private async evaluate(alert: ActiveAlert, restOi: Map<string, Promise<number | null>>, result: IterationResult): Promise<void> {
+  private async evaluate(
+    alert: ActiveAlert,
+    restOi: Map<string, Promise<number | null>>,
+    result: IterationResult,
+  ): Promise<void> {
     const current = await this.currentValue(alert, restOi, result);
     if (current === null || !Number.isFinite(current)) {
       result.skipped++;
@@ -193,7 +248,18 @@ export class UserAlertChecker {
         this.statsValue.triggered++;
         this.counters.triggers.inc({ result: 'fired' });
         this.stored.delete(alert.id);
-        this.opts.logger.info({ alertId: alert.id, userId: alert.userId, symbol: alert.symbol, alertType: alert.alertType, threshold: alert.threshold, previous, current }, 'user alert triggered');
+        this.opts.logger.info(
+          {
+            alertId: alert.id,
+            userId: alert.userId,
+            symbol: alert.symbol,
+            alertType: alert.alertType,
+            threshold: alert.threshold,
+            previous,
+            current,
+          },
+          'user alert triggered',
+        );
         return;
       }
       if (res.status === 400 || res.status === 404 || res.status === 409) {
@@ -201,7 +267,10 @@ export class UserAlertChecker {
         result.alreadyFired++;
         this.counters.triggers.inc({ result: 'already' });
         this.stored.delete(alert.id);
-        this.opts.logger.info({ alertId: alert.id, status: res.status, body: res.body }, 'user alert was no longer active; not fired again');
+        this.opts.logger.info(
+          { alertId: alert.id, status: res.status, body: res.body },
+          'user alert was no longer active; not fired again',
+        );
         return;
       }
       this.counters.triggers.inc({ result: 'error' });
@@ -210,7 +279,10 @@ export class UserAlertChecker {
     this.counters.checks.inc({ result: previous === null ? 'baseline' : 'no-cross' });
     // update-checked only when the value changed: an unchanged value would only move lastCheckedAt.
     if (previous !== null && previous === current) return;
-    const res = await this.opts.api.request('POST', '/api/user-alerts-trigger/update-checked', { alertId: alert.id, lastCheckedValue: current });
+    const res = await this.opts.api.request('POST', '/api/user-alerts-trigger/update-checked', {
+      alertId: alert.id,
+      lastCheckedValue: current,
+    });
     if (res.status === 200) {
       this.stored.set(alert.id, current);
       if (previous === null) result.baselines++;

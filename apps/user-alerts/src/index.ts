@@ -7,7 +7,14 @@ import type { Env } from './env.js';
 import { LiveValues } from './live-values.js';
 
 export { EnvSchema, loadAppEnv, type Env } from './env.js';
-export { UserAlertChecker, cadenceOf, type ActiveAlert, type Cadence, type CheckerStats, type IterationResult } from './checker.js';
+export {
+  UserAlertChecker,
+  cadenceOf,
+  type ActiveAlert,
+  type Cadence,
+  type CheckerStats,
+  type IterationResult,
+} from './checker.js';
 export { LiveValues } from './live-values.js';
 export { BackendApi, ApiError } from './api.js';
 
@@ -42,11 +49,25 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
   const logger = deps.logger.child({ component: COMPONENT });
   const now = deps.now ?? Date.now;
   if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend will refuse the checker (401)');
-  const api = new BackendApi({ baseUrl: env.VOLSPIKE_API_URL, apiKey: env.VOLSPIKE_API_KEY, timeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS });
-  const live = new LiveValues(deps.bus, logger, { markMaxAgeMs: env.MARK_PRICE_MAX_AGE_MS, oiMaxAgeMs: env.USER_ALERTS_OI_MAX_AGE_MS, now });
+  const api = new BackendApi({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    timeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS,
+  });
+  const live = new LiveValues(deps.bus, logger, {
+    markMaxAgeMs: env.MARK_PRICE_MAX_AGE_MS,
+    oiMaxAgeMs: env.USER_ALERTS_OI_MAX_AGE_MS,
+    now,
+  });
   await live.start();
   const rest = deps.budget
-    ? new BinanceRestClient({ baseUrl: env.BINANCE_REST_URL, budget: deps.budget, component: COMPONENT, logger, maxRetries: 1 })
+    ? new BinanceRestClient({
+        baseUrl: env.BINANCE_REST_URL,
+        budget: deps.budget,
+        component: COMPONENT,
+        logger,
+        maxRetries: 1,
+      })
     : null;
   const checker = new UserAlertChecker({
     api,
@@ -86,7 +107,10 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
     loopTimer = setTimeout(() => {
       loopTimer = null;
       void runOnce().then(() => {
-        const delay = failures > 0 ? Math.max(checker.periodMs, backoffDelay(failures - 1, { baseMs: 1000, maxMs: 60_000 })) : checker.periodMs;
+        const delay =
+          failures > 0
+            ? Math.max(checker.periodMs, backoffDelay(failures - 1, { baseMs: 1000, maxMs: 60_000 }))
+            : checker.periodMs;
         schedule(delay);
       });
     }, delayMs);
@@ -98,7 +122,13 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
       const res = await api.request('POST', '/api/heartbeats', {
         component: COMPONENT,
         status,
-        details: { iterations: s.iterations, lastIterationAt: s.lastIterationAt, triggered: s.triggered, lastError: s.lastError, ...live.stats() },
+        details: {
+          iterations: s.iterations,
+          lastIterationAt: s.lastIterationAt,
+          triggered: s.triggered,
+          lastError: s.lastError,
+          ...live.stats(),
+        },
       });
       if (res.status !== 200) logger.debug({ status: res.status }, 'heartbeat refused');
     } catch (err) {
@@ -115,7 +145,14 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
   schedule(0);
   void sendHeartbeat('starting');
   heartbeatLoop();
-  logger.info({ fastIntervalMs: env.USER_ALERTS_FAST_INTERVAL_MS, freeIntervalMs: env.USER_ALERTS_FREE_INTERVAL_MS, restFallback: rest !== null }, 'user-alert checker started');
+  logger.info(
+    {
+      fastIntervalMs: env.USER_ALERTS_FAST_INTERVAL_MS,
+      freeIntervalMs: env.USER_ALERTS_FREE_INTERVAL_MS,
+      restFallback: rest !== null,
+    },
+    'user-alert checker started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

@@ -1,4 +1,12 @@
-import { CHANNELS, KEYS, type Bus, type Logger, type MarkPriceRecord, type MarkPricesMessage, type OiSamplesMessage } from '@volspike/runtime';
+import {
+  CHANNELS,
+  KEYS,
+  type Bus,
+  type Logger,
+  type MarkPriceRecord,
+  type MarkPricesMessage,
+  type OiSamplesMessage,
+} from '@volspike/runtime';
 
 export interface OiValue {
   /** Open interest in USD. */
@@ -47,7 +55,8 @@ export class LiveValues {
 
   private addMarks(records: unknown[]): void {
     for (const r of records as Partial<MarkPriceRecord>[]) {
-      if (!r || typeof r.symbol !== 'string' || typeof r.markPrice !== 'number' || !Number.isFinite(r.markPrice)) continue;
+      if (!r || typeof r.symbol !== 'string' || typeof r.markPrice !== 'number' || !Number.isFinite(r.markPrice))
+        continue;
       if (typeof r.updatedAt !== 'number') continue;
       const prev = this.marks.get(r.symbol);
       if (!prev || prev.updatedAt <= r.updatedAt) this.marks.set(r.symbol, r as MarkPriceRecord);

@@ -24,14 +24,28 @@ const dataDir = resolve(env.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 
 try {
-  const bus = createBus({ redisUrl: env.REDIS_URL, stateFile: join(dataDir, 'user-alerts-bus.json'), logger: logger.child({ component: 'bus' }) });
+  const bus = createBus({
+    redisUrl: env.REDIS_URL,
+    stateFile: join(dataDir, 'user-alerts-bus.json'),
+    logger: logger.child({ component: 'bus' }),
+  });
   lifecycle.add('bus', () => bus.close());
-  const budget = new WeightBudget({ redisUrl: env.REDIS_URL, shares: DEFAULT_COMPONENT_SHARES, logger: logger.child({ component: 'weight-budget' }) });
+  const budget = new WeightBudget({
+    redisUrl: env.REDIS_URL,
+    shares: DEFAULT_COMPONENT_SHARES,
+    logger: logger.child({ component: 'weight-budget' }),
+  });
   lifecycle.add('weight-budget', () => budget.stop());
   const registry = createMetrics();
   const app = await start(env, { logger, bus, budget, dataDir, metrics: registry, lifecycle });
   lifecycle.add('user-alerts', () => app.stop());
-  const status = await startStatusServer({ port: env.USER_ALERTS_STATUS_PORT, host: env.USER_ALERTS_STATUS_HOST, logger, registry, health: () => app.health() });
+  const status = await startStatusServer({
+    port: env.USER_ALERTS_STATUS_PORT,
+    host: env.USER_ALERTS_STATUS_HOST,
+    logger,
+    registry,
+    health: () => app.health(),
+  });
   lifecycle.add('status-server', () => status.close());
   logger.info({ port: status.port }, 'status server listening (/health, /metrics)');
 } catch (err) {

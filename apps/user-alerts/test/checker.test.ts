@@ -30,7 +30,15 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000
 }
 
 async function publishMark(symbol: string, markPrice: number, extra: Partial<MarkPriceRecord> = {}): Promise<void> {
-  const rec: MarkPriceRecord = { symbol, markPrice, indexPrice: null, fundingRate: 0.0001, nextFundingTime: null, updatedAt: Date.now(), ...extra };
+  const rec: MarkPriceRecord = {
+    symbol,
+    markPrice,
+    indexPrice: null,
+    fundingRate: 0.0001,
+    nextFundingTime: null,
+    updatedAt: Date.now(),
+    ...extra,
+  };
   const all = (await bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices)) ?? {};
   await bus.setJson(KEYS.markPrices, { ...all, [symbol]: rec });
   await bus.publish(CHANNELS.markPrices, { updatedAt: rec.updatedAt, prices: [rec] });
@@ -51,7 +59,9 @@ async function startChecker(overrides: Record<string, string> = {}): Promise<Use
 }
 
 async function user(tier: 'free' | 'pro') {
-  const row = await db.prisma.user.create({ data: { email: `${tier}-${Math.random().toString(36).slice(2)}@example.com`, tier } });
+  const row = await db.prisma.user.create({
+    data: { email: `${tier}-${Math.random().toString(36).slice(2)}@example.com`, tier },
+  });
   const auth = createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger });
   return { row, token: await auth.signToken({ id: row.id }) };
 }
@@ -83,7 +93,14 @@ const row = (id: string) => db.prisma.userCrossAlert.findUniqueOrThrow({ where: 
 beforeAll(async () => {
   db = await createTestDatabase();
   bus = createBus({ logger });
-  const env = loadBackendEnv({ PORT: '0', HOST: '127.0.0.1', ALERT_INGEST_API_KEY: INGEST_KEY, JWT_SECRET, NODE_ENV: 'test', SOCKET_LEGACY_TOKEN_AUTH: 'false' });
+  const env = loadBackendEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ALERT_INGEST_API_KEY: INGEST_KEY,
+    JWT_SECRET,
+    NODE_ENV: 'test',
+    SOCKET_LEGACY_TOKEN_AUTH: 'false',
+  });
   backend = await startBackend(env, { logger, bus, metrics: new Registry(), prisma: db.prisma });
   base = `http://127.0.0.1:${backend.port}`;
 });
@@ -114,7 +131,15 @@ describe('user-alert checker against the real backend', () => {
 
     await publishMark('BTCUSDT', 101);
     await waitFor(() => ownerSocket.events.length === 1);
-    expect(ownerSocket.events[0]).toMatchObject({ id: alertId, symbol: 'BTCUSDT', alertType: 'PRICE_CROSS', threshold: 100, currentValue: 101, previousValue: 95, crossedUp: true });
+    expect(ownerSocket.events[0]).toMatchObject({
+      id: alertId,
+      symbol: 'BTCUSDT',
+      alertType: 'PRICE_CROSS',
+      threshold: 100,
+      currentValue: 101,
+      previousValue: 95,
+      crossedUp: true,
+    });
     const fired = await row(alertId);
     expect(fired).toMatchObject({ isActive: false, triggeredCount: 1, triggeredValue: 101 });
 
@@ -135,7 +160,12 @@ describe('user-alert checker against the real backend', () => {
     const owner = await user('pro');
     const s = await socketFor(owner.token);
     await publishMark('ETHUSDT', 50);
-    const alertId = await createAlert(owner.token, { symbol: 'ETHUSDT', alertType: 'PRICE_CROSS', threshold: 40, lastCheckedValue: 50 });
+    const alertId = await createAlert(owner.token, {
+      symbol: 'ETHUSDT',
+      alertType: 'PRICE_CROSS',
+      threshold: 40,
+      lastCheckedValue: 50,
+    });
     const a = await startChecker();
     const b = await startChecker();
     await publishMark('ETHUSDT', 39);
@@ -151,12 +181,29 @@ describe('user-alert checker against the real backend', () => {
 
   it('skips a stale mark price (no cross, no update), uses the funding rate and OI in USD from the bus', async () => {
     const owner = await user('pro');
-    const stale = await createAlert(owner.token, { symbol: 'SOLUSDT', alertType: 'PRICE_CROSS', threshold: 10, lastCheckedValue: 5 });
-    const funding = await createAlert(owner.token, { symbol: 'XRPUSDT', alertType: 'FUNDING_CROSS', threshold: -0.0005, lastCheckedValue: 0.0001 });
-    const oi = await createAlert(owner.token, { symbol: 'XRPUSDT', alertType: 'OI_CROSS', threshold: 1_000_000, lastCheckedValue: 900_000 });
+    const stale = await createAlert(owner.token, {
+      symbol: 'SOLUSDT',
+      alertType: 'PRICE_CROSS',
+      threshold: 10,
+      lastCheckedValue: 5,
+    });
+    const funding = await createAlert(owner.token, {
+      symbol: 'XRPUSDT',
+      alertType: 'FUNDING_CROSS',
+      threshold: -0.0005,
+      lastCheckedValue: 0.0001,
+    });
+    const oi = await createAlert(owner.token, {
+      symbol: 'XRPUSDT',
+      alertType: 'OI_CROSS',
+      threshold: 1_000_000,
+      lastCheckedValue: 900_000,
+    });
     await publishMark('SOLUSDT', 20, { updatedAt: Date.now() - 120_000 });
     await publishMark('XRPUSDT', 2, { fundingRate: -0.001 });
-    await bus.publish(CHANNELS.oiSamples, { samples: [{ symbol: 'XRPUSDT', openInterest: 600_000, openInterestUsd: null, markPrice: 2, ts: Date.now() }] });
+    await bus.publish(CHANNELS.oiSamples, {
+      samples: [{ symbol: 'XRPUSDT', openInterest: 600_000, openInterestUsd: null, markPrice: 2, ts: Date.now() }],
+    });
     const c = await startChecker();
     await waitFor(async () => !(await row(funding)).isActive && !(await row(oi)).isActive);
     expect(await row(funding)).toMatchObject({ triggeredValue: -0.001 });
