@@ -4,6 +4,8 @@ import { Registry } from 'prom-client';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppEnv as loadBackendEnv, start as startBackend, type BackendHandle } from '@volspike/backend';
+import { WeightBudget } from '@volspike/binance-client';
+import { startSim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { CHANNELS, KEYS, createBus, createLogger, type Bus, type MarkPriceRecord } from '@volspike/runtime';
 // Test-time only: the backend's auth module signs the same tokens its Socket.IO server verifies.
@@ -44,7 +46,7 @@ async function publishMark(symbol: string, markPrice: number, extra: Partial<Mar
   await bus.publish(CHANNELS.markPrices, { updatedAt: rec.updatedAt, prices: [rec] });
 }
 
-async function startChecker(overrides: Record<string, string> = {}): Promise<UserAlertsHandle> {
+async function startChecker(overrides: Record<string, string> = {}, budget?: WeightBudget): Promise<UserAlertsHandle> {
   const env = loadAppEnv({
     VOLSPIKE_API_URL: base,
     VOLSPIKE_API_KEY: INGEST_KEY,
@@ -53,7 +55,7 @@ async function startChecker(overrides: Record<string, string> = {}): Promise<Use
     USER_ALERTS_HEARTBEAT_MS: '100',
     ...overrides,
   });
-  const h = await start(env, { logger, bus, metrics: new Registry() });
+  const h = await start(env, { logger, bus, metrics: new Registry(), budget });
   checkers.push(h);
   return h;
 }
@@ -225,5 +227,33 @@ describe('user-alert checker against the real backend', () => {
     await waitFor(() => c.checker.stats().iterations >= before + 4);
     expect(await row(alertId)).toMatchObject({ isActive: true, lastCheckedValue: 1 });
     await c.stop();
+  });
+
+  it('falls back to ONE openInterest REST call per symbol (not per alert) through the budget when the bus has no OI', async () => {
+    const sim = await startSim({ port: 0, symbols: 20, seed: 7, lively: false });
+    const budget = new WeightBudget({ logger, limitPerMin: 2400 });
+    try {
+      const symbol = sim.market.liquid(0)[0]!;
+      const owner = await user('pro');
+      const mark = 3;
+      await publishMark(symbol, mark);
+      const a1 = await createAlert(owner.token, { symbol, alertType: 'OI_CROSS', threshold: 1e15 });
+      const a2 = await createAlert(owner.token, { symbol, alertType: 'OI_CROSS', threshold: 2e15 });
+      const c = await startChecker(
+        { BINANCE_REST_URL: sim.url, USER_ALERTS_FAST_INTERVAL_MS: '600000', USER_ALERTS_FREE_INTERVAL_MS: '600000' },
+        budget,
+      );
+      await waitFor(() => c.checker.stats().iterations >= 1);
+      const expected = sim.market.openInterest(symbol) * mark;
+      expect((await row(a1)).lastCheckedValue).toBeCloseTo(expected, 3);
+      expect((await row(a2)).lastCheckedValue).toBeCloseTo(expected, 3);
+      expect(sim.requestLog('/fapi/v1/openInterest')[symbol]).toHaveLength(1);
+      expect(c.checker.stats().lastResult).toMatchObject({ restCalls: 1, baselines: 2 });
+      expect(budget.snapshot().byComponent['user-alerts']?.requestsLastMinute).toBe(1);
+      await c.stop();
+    } finally {
+      await budget.stop();
+      await sim.close();
+    }
   });
 });
