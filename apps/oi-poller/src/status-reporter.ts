@@ -1,5 +1,5 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import { CHANNELS, type Bus, type Logger } from '@volspike/runtime';
+import { CHANNELS, HeartbeatSender, type Bus, type Logger } from '@volspike/runtime';
 
 export interface PollerStatus {
   status: 'ok' | 'degraded' | 'starting';
@@ -40,51 +40,49 @@ function stateKey(s: PollerStatus): string {
  * /debug/rate-limit), and one log line per state change.
  */
 export class StatusReporter {
-  private hbTimer: NodeJS.Timeout | null = null;
   private budgetTimer: NodeJS.Timeout | null = null;
   private running = false;
-  private hbInFlight: Promise<void> | null = null;
   private budgetInFlight: Promise<void> | null = null;
   private lastState: string | null = null;
-  private hbFailing = false;
   private readonly log: Logger;
-  private readonly fetchImpl: typeof fetch;
+  private readonly heartbeat: HeartbeatSender;
 
   constructor(private readonly opts: StatusReporterOptions) {
     this.log = opts.logger.child({ component: 'status' });
-    this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.heartbeat = new HeartbeatSender({
+      component: 'oi-poller',
+      apiUrl: opts.apiUrl,
+      // apiUrl may carry a path prefix: every oi-poller endpoint is appended to it
+      url: `${opts.apiUrl}/api/heartbeats`,
+      apiKey: opts.apiKey,
+      intervalMs: opts.heartbeatIntervalMs,
+      // a fixed 15 s beat, as before: the outage is logged once, the interval stays
+      backoff: false,
+      report: () => {
+        const s = this.opts.status();
+        if (this.running) this.logIfChanged(s);
+        const details = { universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, pollsPerMin: s.pollsPerMin, errorsPerMin: s.errorsPerMin, alertsPerMin: s.alertsPerMin, maxSampleAgeMs: s.maxSampleAgeMs, outboxDepth: s.outboxDepth, reasons: s.reasons };
+        return { status: s.status, details };
+      },
+      logger: this.log,
+      ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}),
+    });
   }
 
   start(): void {
     this.running = true;
-    this.armHeartbeat(0);
+    this.heartbeat.start(0);
     this.armBudget(0);
   }
 
   /** Stops the timers and sends a final `stopped` heartbeat (best effort, 2 s). */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.hbTimer) clearTimeout(this.hbTimer);
     if (this.budgetTimer) clearTimeout(this.budgetTimer);
-    this.hbTimer = null;
     this.budgetTimer = null;
-    await this.hbInFlight;
+    const heartbeat = this.heartbeat.stop({ finalStatus: 'stopped' });
     await this.budgetInFlight;
-    const s = this.opts.status();
-    await this.heartbeat('stopped', s, 2000);
-  }
-
-  private armHeartbeat(delay: number): void {
-    if (!this.running) return;
-    this.hbTimer = setTimeout(() => {
-      this.hbTimer = null;
-      const s = this.opts.status();
-      this.logIfChanged(s);
-      this.hbInFlight = this.heartbeat(s.status, s, 5000).finally(() => {
-        this.hbInFlight = null;
-        this.armHeartbeat(this.opts.heartbeatIntervalMs);
-      });
-    }, delay);
+    await heartbeat;
   }
 
   private armBudget(delay: number): void {
@@ -121,21 +119,5 @@ export class StatusReporter {
     const fields = { status: s.status, reasons: s.reasons, universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, pollsPerMin: s.pollsPerMin, errorsPerMin: s.errorsPerMin, alertsPerMin: s.alertsPerMin, outboxDepth: s.outboxDepth };
     if (s.status === 'degraded') this.log.warn(fields, 'oi-poller state changed');
     else this.log.info(fields, 'oi-poller state changed');
-  }
-
-  private async heartbeat(status: string, s: PollerStatus, timeoutMs: number): Promise<void> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
-    const details = { universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, pollsPerMin: s.pollsPerMin, errorsPerMin: s.errorsPerMin, alertsPerMin: s.alertsPerMin, maxSampleAgeMs: s.maxSampleAgeMs, outboxDepth: s.outboxDepth, reasons: s.reasons };
-    try {
-      const res = await this.fetchImpl(`${this.opts.apiUrl}/api/heartbeats`, { method: 'POST', headers, body: JSON.stringify({ component: 'oi-poller', status, details }), signal: AbortSignal.timeout(timeoutMs) });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`heartbeat answered ${res.status}`);
-      if (this.hbFailing) this.log.info('heartbeats delivered again');
-      this.hbFailing = false;
-    } catch (err) {
-      if (!this.hbFailing) this.log.warn({ err }, 'heartbeat to the backend failed (logged once until it works again)');
-      this.hbFailing = true;
-    }
   }
 }

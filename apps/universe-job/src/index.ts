@@ -3,11 +3,10 @@ import type { Registry } from 'prom-client';
 import { BinanceRestClient } from '@volspike/binance-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { estimatedPollIntervalSec } from '@volspike/oi-core';
-import { FileOutboxStore, Outbox } from '@volspike/runtime';
+import { FileOutboxStore, HeartbeatSender, Outbox } from '@volspike/runtime';
 import type { Bus, Lifecycle, Logger, UniverseMessage } from '@volspike/runtime';
 import { EnvSchema, loadAppEnv } from './env.js';
 import type { Env } from './env.js';
-import { HeartbeatSender } from './heartbeat.js';
 import { universeMetrics } from './metrics.js';
 import { SymbolSource } from './symbol-source.js';
 import { UniverseJob } from './universe-job.js';
@@ -22,7 +21,6 @@ export type { UniverseJobStatus } from './universe-job.js';
 export { UniverseStore } from './universe-store.js';
 export { SymbolSource, SymbolListError } from './symbol-source.js';
 export { TickerVolumeFeed, VolumeSource, VolumeUnavailableError } from './volume-source.js';
-export { HeartbeatSender } from './heartbeat.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -92,10 +90,11 @@ export async function start(env: Env, deps: AppDeps): Promise<UniverseJobHandle>
     estimateIntervalSec: (n, w) => estimatedPollIntervalSec(n, w),
   });
   const heartbeat = new HeartbeatSender({
+    component: 'universe-job',
     apiUrl: env.VOLSPIKE_API_URL,
     apiKey: env.VOLSPIKE_API_KEY,
     intervalMs: env.UNIVERSE_HEARTBEAT_SEC * 1000,
-    body: () => job.heartbeat(),
+    report: () => job.heartbeat(),
     logger: logger.child({ component: 'heartbeat' }),
   });
   if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend will reject universe updates and heartbeats');

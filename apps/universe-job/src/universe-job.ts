@@ -1,7 +1,6 @@
 import { backoffDelay } from '@volspike/runtime';
-import type { Logger, Outbox, UniverseMessage } from '@volspike/runtime';
+import type { HeartbeatBody, Logger, Outbox, UniverseMessage } from '@volspike/runtime';
 import { classify } from './classify.js';
-import type { HeartbeatBody } from './heartbeat.js';
 import type { UniverseMetrics } from './metrics.js';
 import type { SymbolSource } from './symbol-source.js';
 import type { UniverseStore } from './universe-store.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BinanceRestClient } from '@volspike/binance-client';
 import type { WeightBudget } from '@volspike/binance-client';
-import { FileOutboxStore, MemoryOutboxStore, Outbox } from '@volspike/runtime';
+import { FileOutboxStore, HeartbeatSender, MemoryOutboxStore, Outbox } from '@volspike/runtime';
 import type { Bus, createMetrics, Lifecycle, Logger } from '@volspike/runtime';
 import { AlertDelivery } from './alert-delivery.js';
 import type { DeliveryTarget } from './alert-delivery.js';
@@ -11,7 +11,6 @@ import { CycleScheduler } from './cycle-scheduler.js';
 import { backendTargets, EnvSchema, loadAppEnv } from './env.js';
 import type { Env } from './env.js';
 import { FundingLookup } from './funding-lookup.js';
-import { HeartbeatSender } from './heartbeat.js';
 import { OiChangeLookup } from './oi-change-lookup.js';
 import { OiSnapshotJob } from './oi-snapshot-job.js';
 import type { SnapshotResult } from './oi-snapshot-job.js';
@@ -30,7 +29,6 @@ export type { CandlePair, CandleProvider, KlineStream } from './candle-source.js
 export { CycleScheduler } from './cycle-scheduler.js';
 export * from './cycle-rules.js';
 export { FundingLookup } from './funding-lookup.js';
-export { HeartbeatSender } from './heartbeat.js';
 export { KlineStore } from './kline-store.js';
 export { OiChangeLookup } from './oi-change-lookup.js';
 export { OiSnapshotJob } from './oi-snapshot-job.js';
@@ -164,11 +162,13 @@ export async function start(env: Env, deps: AppDeps, options: StartOptions = {})
   let last: { volume: CycleResult; snapshot: SnapshotResult | null } | null = null;
   let lastError: string | null = null;
   const heartbeat = new HeartbeatSender({
-    target: mode === 'live' ? prod : null,
+    component: 'volume-alerts',
+    // replay and no PROD target: no heartbeats
+    apiUrl: mode === 'live' ? prod?.url : null,
+    apiKey: prod?.apiKey,
     intervalMs: env.VOLUME_HEARTBEAT_SEC * 1000,
     logger: logger.child({ component: 'heartbeat' }),
-    body: () => ({
-      component: 'volume-alerts',
+    report: () => ({
       status: lastError ? 'degraded' : 'ok',
       details: last
         ? {
@@ -256,7 +256,7 @@ export async function start(env: Env, deps: AppDeps, options: StartOptions = {})
     stop() {
       stopping ??= (async () => {
         await scheduler?.stop();
-        await heartbeat.stop(mode === 'live' ? 'stopped' : undefined);
+        await heartbeat.stop(mode === 'live' ? { finalStatus: 'stopped' } : {});
         await live?.stop();
         await snapshot?.stop();
         await delivery.flush(2000);

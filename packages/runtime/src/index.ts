@@ -39,3 +39,4 @@ export {
   type StandaloneOptions,
   type StandaloneProcess,
 } from './standalone.js';
+export { HeartbeatSender, type HeartbeatBody, type HeartbeatReport, type HeartbeatSenderOptions, type HeartbeatTimers } from './heartbeat.js';
