@@ -35,7 +35,12 @@ export class BackendApi {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
-      throw new ApiError('API_NETWORK', `${method} ${path}: ${(err as Error).message}`);
+      const e = err as Error;
+      const cause = (e.cause as Error | undefined)?.message;
+      throw new ApiError(
+        'API_NETWORK',
+        `${method} ${path}: ${e.name === 'TimeoutError' ? 'timeout' : e.message}${cause ? ` (${cause})` : ''}`,
+      );
     }
     const text = await res.text().catch(() => '');
     let parsed: unknown = null;
