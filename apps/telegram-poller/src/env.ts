@@ -20,7 +20,6 @@ export const EnvSchema = z.object({
   VOLSPIKE_API_KEY: env.str(),
   TELEGRAM_POLLER_STATUS_PORT: env.port(3014),
   TELEGRAM_POLLER_STATUS_HOST: env.str('127.0.0.1'),
-  REDIS_URL: env.url(),
   DATA_DIR: env.str('.data'),
   LOG_LEVEL: env.str('info'),
   LOG_PRETTY: env.bool(false),
