@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Registry } from 'prom-client';
 import { BinanceRestClient, filterUsdtPerpetuals } from '@volspike/binance-client';
 import type { ExchangeInfo, WeightBudget } from '@volspike/binance-client';
-import type { Bus, Lifecycle, Logger } from '@volspike/runtime';
+import type { AppDeps } from '@volspike/runtime';
 import { EnvSchema, loadAppEnv } from './env.js';
 import type { Env } from './env.js';
 import { ExchangeInfoCache } from './exchange-info-cache.js';
@@ -17,15 +16,6 @@ export { ExchangeInfoCache, computeEtag, ExchangeInfoUnavailableError } from './
 export { createProxyApp, etagMatches } from './server.js';
 export type { PerpetualSummary } from './server.js';
 export { corsMiddleware } from './cors.js';
-
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  budget: WeightBudget;
-  dataDir: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
-}
 
 export interface ProxyHandle {
   /** The port actually bound (useful with port 0). */
@@ -48,7 +38,7 @@ export function summarisePerpetuals(json: unknown, includeTradFi: boolean): Perp
  * Starts the proxy: background exchangeInfo refresh through binance-client (component `binance-proxy`,
  * shared weight budget) and the HTTP server on `BINANCE_PROXY_PORT` / `PORT`.
  */
-export async function start(env: Env, deps: AppDeps): Promise<ProxyHandle> {
+export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<ProxyHandle> {
   const logger = deps.logger;
   const metrics = proxyMetrics(deps.metrics);
   const rest = new BinanceRestClient({

@@ -1,7 +1,6 @@
-import type { Registry } from 'prom-client';
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
 import { parseOiTimeframes, planPollIntervals, type OiTimeframe, type PollPlan } from '@volspike/oi-core';
-import { FileOutboxStore, Outbox, RedisOutboxStore, type Bus, type Lifecycle, type Logger, type OutboxStore } from '@volspike/runtime';
+import { FileOutboxStore, Outbox, RedisOutboxStore, type AppDeps as RuntimeAppDeps, type OutboxStore } from '@volspike/runtime';
 import { AlertEngine } from './alert-engine.js';
 import type { Env } from './env.js';
 import { HistoryStore } from './history-store.js';
@@ -28,13 +27,7 @@ export { parseShard, inShard, symbolHash } from './shard.js';
 export { OiPollerError } from './errors.js';
 export type { PollerStatus } from './status-reporter.js';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  budget: WeightBudget;
-  dataDir: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
+export interface AppDeps extends RuntimeAppDeps<WeightBudget> {
   /** tests: HTTP to the backend */
   fetchImpl?: typeof fetch;
 }

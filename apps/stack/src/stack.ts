@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Registry } from 'prom-client';
 import { WeightBudget, DEFAULT_COMPONENT_SHARES } from '@volspike/binance-client';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { resolveDatabase } from '@volspike/db';
-import { createBus, createMetrics, type Bus, type Logger } from '@volspike/runtime';
+import { createBus, createMetrics, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
 import * as backend from '@volspike/backend';
 import * as binanceProxy from '@volspike/binance-proxy';
 import * as funding from '@volspike/funding';
@@ -18,13 +17,7 @@ import type { StackEnv } from './env.js';
 
 export type StackMode = 'start' | 'demo';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  budget: WeightBudget;
-  dataDir: string;
-  metrics: Registry;
-}
+export type AppDeps = RuntimeAppDeps<WeightBudget>;
 
 interface Running {
   name: string;

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import type { Registry } from 'prom-client';
 import { BinanceRestClient } from '@volspike/binance-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { estimatedPollIntervalSec } from '@volspike/oi-core';
 import { FileOutboxStore, HeartbeatSender, Outbox } from '@volspike/runtime';
-import type { Bus, Lifecycle, Logger, UniverseMessage } from '@volspike/runtime';
+import type { AppDeps, UniverseMessage } from '@volspike/runtime';
 import { EnvSchema, loadAppEnv } from './env.js';
 import type { Env } from './env.js';
 import { universeMetrics } from './metrics.js';
@@ -22,15 +21,6 @@ export { UniverseStore } from './universe-store.js';
 export { SymbolSource, SymbolListError } from './symbol-source.js';
 export { TickerVolumeFeed, VolumeSource, VolumeUnavailableError } from './volume-source.js';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  budget: WeightBudget;
-  dataDir: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
-}
-
 export interface UniverseJobHandle {
   stop(): Promise<void>;
   health(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
@@ -42,7 +32,7 @@ export interface UniverseJobHandle {
 }
 
 /** Starts the universe loop, the ticker stream (when enabled), the backend outbox and the heartbeat. */
-export async function start(env: Env, deps: AppDeps): Promise<UniverseJobHandle> {
+export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<UniverseJobHandle> {
   const logger = deps.logger;
   const dir = join(deps.dataDir, 'universe-job');
   const metrics = universeMetrics(deps.metrics);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BinanceRestClient } from '@volspike/binance-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { FileOutboxStore, HeartbeatSender, MemoryOutboxStore, Outbox } from '@volspike/runtime';
-import type { Bus, createMetrics, Lifecycle, Logger } from '@volspike/runtime';
+import type { AppDeps } from '@volspike/runtime';
 import { AlertDelivery } from './alert-delivery.js';
 import type { DeliveryTarget } from './alert-delivery.js';
 import { AsOfCandleSource, CandleSource } from './candle-source.js';
@@ -39,15 +39,6 @@ export { TelegramSender } from './telegram-sender.js';
 export { VolumeCycle } from './volume-cycle.js';
 export type { CycleResult } from './volume-cycle.js';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  budget: WeightBudget;
-  dataDir: string;
-  metrics: ReturnType<typeof createMetrics>;
-  lifecycle?: Lifecycle;
-}
-
 /** Test and CLI hooks; production passes none. */
 export interface StartOptions {
   /** the clock (default Date.now) */
@@ -77,7 +68,7 @@ export interface VolumeAlertsHandle {
 }
 
 /** Starts the volume-alert daemon: candles (streams + REST), the 5-minute cycle, delivery queues, heartbeat. */
-export async function start(env: Env, deps: AppDeps, options: StartOptions = {}): Promise<VolumeAlertsHandle> {
+export async function start(env: Env, deps: AppDeps<WeightBudget>, options: StartOptions = {}): Promise<VolumeAlertsHandle> {
   const mode = options.mode ?? 'live';
   const now = options.now ?? Date.now;
   const logger = deps.logger;
