@@ -3,7 +3,7 @@
 // judge: it exits 0 even when a target is missed. Every loop is bounded; everything is stopped.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { capFor, DEFAULT_COMPONENT_SHARES, type BudgetSnapshot } from '@volspike/binance-client';
@@ -68,11 +68,13 @@ async function main(): Promise<void> {
   let sim: Sim | null = null;
   let stack: BenchStack | null = null;
   let prisma: PrismaClient | null = null;
+  const memStages: Record<string, unknown>[] = [];
   try {
     // 1. the simulated exchange and the thresholds that make SYMBOLS of 550 liquid
     sim = await startSim({ port: 0, symbols: SIM_SYMBOLS, weightLimitPerMin: 2400, seed: Number(process.env.BENCH_SEED ?? 42) });
     const s = sim;
     cleanups.push(() => s.close());
+    memStages.push({ stage: 'sim started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
     const ranked = sim.market.liquid(0);
     const n = Math.min(SYMBOLS, ranked.length);
     const qv = (i: number): number => sim!.market.quoteVolume24h(ranked[i]!);
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
     const api = stack.apiUrl;
     const key = { 'X-API-Key': stack.ingestKey };
     log(`stack up via ${stack.runner}: ${stack.components.join(', ')}${stack.missing.length ? ` (not available yet: ${stack.missing.join(', ')})` : ''}`);
+    memStages.push({ stage: 'stack started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
     prisma = createPrismaClient(stack.databaseUrl);
     const pc = prisma;
     cleanups.push(() => pc.$disconnect());
@@ -130,17 +133,34 @@ async function main(): Promise<void> {
     log(warm ? `warm: ${warm} symbols polled twice after ${Math.round((Date.now() - started) / 1000)} s` : 'warm-up did not reach 95 % of the universe within 120 s; measuring anyway');
 
     // 5. the measured window, with OI steps injected at 20 %, spread over the first half
+    const mem = (stage: string): Record<string, unknown> => {
+      const m = process.memoryUsage();
+      return { stage, rssMb: round(m.rss / 1048576, 1), heapUsedMb: round(m.heapUsed / 1048576, 1), externalMb: round(m.external / 1048576, 1), arrayBuffersMb: round(m.arrayBuffers / 1048576, 1) };
+    };
+    memStages.push(mem('warm'));
+    const load0 = loadavg()[0]!;
     const t0 = Date.now();
     const simStart = s.stats();
     const statsAt = (): { w: Record<string, number> } => ({ w: { ...s.stats().weightByPath } });
     const wStart = statsAt().w;
     const injected: { symbol: string; at: number; intervalSec: number | null }[] = [];
-    const alertCandidates = ranked.slice(5, 5 + ALERT_SYMBOLS * 3).filter((sym) => sym !== 'USDCUSDT');
+    // A move can only alert when the symbol has a 5-minute-old baseline: in a short run that is the
+    // poller's warm start from openInterestHist (paced, a few per second), so pick liquid symbols whose
+    // history has been fetched (the sim's request log says which).
+    const nextCandidate = (): string | null => {
+      const hist = s.requestLog('/futures/data/openInterestHist');
+      const ready = ranked.slice(0, n).filter((sym) => sym !== 'USDCUSDT' && !injected.some((i) => i.symbol === sym) && (hist[sym]?.[0] ?? Infinity) < Date.now() - 3000);
+      return ready[0] ?? null;
+    };
     let injectAt = t0 + SECONDS * 200;
     const snapshots: BudgetSnapshot[] = [];
     while (Date.now() < t0 + SECONDS * 1000) {
       if (injected.length < ALERT_SYMBOLS && Date.now() >= injectAt) {
-        const sym = alertCandidates[injected.length]!;
+        const sym = nextCandidate();
+        if (sym === null) {
+          await sleep(250);
+          continue;
+        }
         const at = Date.now();
         await postJson(`${s.url}/__sim/oi`, { symbol: sym, changePct: ALERT_MOVE_PCT, rampSec: 0 });
         injected.push({ symbol: sym, at, intervalSec: null });
@@ -156,6 +176,8 @@ async function main(): Promise<void> {
     // the last alerts may still be on their way: wait up to 2 planned intervals more, bounded
     await waitUntil(() => injected.every((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at)), 30_000, 250);
     const rssSteady = process.memoryUsage().rss;
+    memStages.push({ stage: 'end of OI window', rssMb: round(rssSteady / 1048576, 1), heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1) });
+    const load1 = loadavg()[0]!;
     const simEnd = s.stats();
     const wEnd = statsAt().w;
 
@@ -231,6 +253,7 @@ async function main(): Promise<void> {
       received: latencies.length,
       plannedIntervalMs: plannedMs,
       symbols: injected.map((i) => i.symbol),
+      receivedSymbols: injected.filter((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at)).map((i) => i.symbol),
       otherAlertsReceived: alertReceipts.filter((r) => !injected.some((i) => i.symbol === r.symbol)).length,
     };
     log(`OI window done: ${polledSymbols.length} symbols, median ${median ?? '–'} s, alerts ${latencies.length}/${injected.length}`);
@@ -267,6 +290,7 @@ async function main(): Promise<void> {
       for (const b of batch) if (b.status === 'fulfilled') fan.push(b.value);
     }
     sockets.push(...fan);
+    memStages.push({ stage: `${fan.length} bench sockets connected`, rssMb: round(process.memoryUsage().rss / 1048576, 1) });
     for (const f of fan) f.emit('subscribe-oi-batch');
     await sleep(1000);
     const fanoutRounds: number[][] = [];
@@ -300,7 +324,7 @@ async function main(): Promise<void> {
     };
     log(`fan-out: ${fan.length} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`);
 
-    results.memory = { rssMb: round(rssSteady / 1048576, 1), rssMbAtEnd: round(process.memoryUsage().rss / 1048576, 1), heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1) };
+    results.memory = { rssMb: round(rssSteady / 1048576, 1), rssMbAtEnd: round(process.memoryUsage().rss / 1048576, 1), heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1), stages: memStages };
     const cycle = classicCycleWeight(polledSymbols.length);
     results.legacy = {
       symbols: polledSymbols.length,
@@ -321,6 +345,8 @@ async function main(): Promise<void> {
       bus: process.env.REDIS_URL ? 'redis' : 'memory',
       node: process.version,
       wallSec: Math.round((Date.now() - started) / 1000),
+      loadAvg1m: { windowStart: round(load0), windowEnd: round(load1) },
+      cores: cpus().length,
     };
   } catch (err) {
     console.error('[bench] failed:', err);
