@@ -190,7 +190,7 @@ export async function startStack(opts: {
     const started: string[] = [];
     for (const c of enabled) {
       const appEnvParsed = c.module.loadAppEnv(appEnv);
-      const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ component: c.name }) });
+      const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ app: c.name }) });
       running.push({ name: c.name, stop: () => handle.stop() });
       started.push(c.name);
       logger.info({ component: c.name }, 'started');
