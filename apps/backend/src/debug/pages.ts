@@ -92,7 +92,7 @@ ${card('Enter / exit threshold (24 h quote vol)', enter === null || exit === nul
 }
 
 const OI_SCRIPT = `
-function compact(u,vals){return vals.map(function(v){return v==null?'':Intl.NumberFormat('en-US',{notation:'compact',maximumFractionDigits:2}).format(v)})}
+function compact(u,vals){var out=[];for(var d=2;d<=6;d++){var f=Intl.NumberFormat('en-US',{notation:'compact',maximumFractionDigits:d});out=vals.map(function(v){return v==null?'':f.format(v)});if(new Set(out).size===out.length)break}return out}
 var state=JSON.parse(document.getElementById('oi-data').textContent);var chart=null;
 function selectSymbol(sym){state.symbol=sym;document.querySelectorAll('#open-interest tbody tr').forEach(function(r){r.classList.toggle('sel',r.dataset.symbol===sym)});
   document.getElementById('chart-title').textContent=sym+': open interest, last '+state.windowHours+' h';
