@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 /**
  * binance-proxy configuration. `BINANCE_PROXY_PORT` wins over the legacy `PORT` (the all-in-one stack
@@ -14,10 +14,8 @@ export const EnvSchema = z
     ALLOWED_ORIGINS: env.list([]),
     EXCHANGE_INFO_REFRESH_MS: env.int(60_000, { min: 100, max: 3_600_000 }),
     INCLUDE_TRADIFI: env.bool(false),
-    REDIS_URL: env.url(),
-    DATA_DIR: env.str('.data'),
-    LOG_LEVEL: env.str('info'),
-    LOG_PRETTY: env.bool(false),
+    ...busEnv,
+    ...processEnv,
   })
   .transform((e) => ({ ...e, listenPort: e.BINANCE_PROXY_PORT ?? e.PORT }));
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 import { parseOiTimeframes } from '@volspike/oi-core';
 import { parseShard } from './shard.js';
 
@@ -7,8 +7,7 @@ import { parseShard } from './shard.js';
 export const EnvSchema = z
   .object({
     // A local backend is a valid target (legacy defect 10 refused http://localhost:3001).
-    VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
-    VOLSPIKE_API_KEY: env.str(),
+    ...backendTargetEnv,
     BINANCE_REST_URL: env.url('https://fapi.binance.com'),
     OI_POLL_MIN_INTERVAL_MS: env.int(5000, { min: 100 }),
     OI_POLL_MAX_INTERVAL_MS: env.int(12000, { min: 100 }),
@@ -41,10 +40,8 @@ export const EnvSchema = z
     OI_POLLER_STATUS_HOST: env.str('127.0.0.1'),
     BINANCE_WEIGHT_LIMIT_PER_MIN: env.int(2400, { min: 1 }),
     BINANCE_WEIGHT_SAFETY_MARGIN: env.num(0.1, { min: 0, max: 0.9 }),
-    REDIS_URL: env.url(),
-    DATA_DIR: env.str('.data'),
-    LOG_LEVEL: env.str('info'),
-    LOG_PRETTY: env.bool(false),
+    ...busEnv,
+    ...processEnv,
   })
   .superRefine((e, ctx) => {
     if (e.OI_POLL_MIN_INTERVAL_MS > e.OI_POLL_MAX_INTERVAL_MS) {

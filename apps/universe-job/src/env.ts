@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 /** universe-job configuration, parsed once at start. */
 export const EnvSchema = z
   .object({
     // No refusal to run against a local backend (legacy defect 10): localhost is a valid target.
-    VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
-    VOLSPIKE_API_KEY: env.str(),
+    ...backendTargetEnv,
     BINANCE_PROXY_URL: env.url('http://127.0.0.1:3002'),
     BINANCE_REST_URL: env.url('https://fapi.binance.com'),
     BINANCE_WS_URL: env.url('wss://fstream.binance.com'),
@@ -22,10 +21,8 @@ export const EnvSchema = z
     /** Weight per minute the OI poller may use, for the estimated poll interval that is logged and reported. */
     OI_WEIGHT_BUDGET_PER_MIN: env.int(2000, { min: 1 }),
     UNIVERSE_JOB_STATUS_PORT: env.port(9103),
-    REDIS_URL: env.url(),
-    DATA_DIR: env.str('.data'),
-    LOG_LEVEL: env.str('info'),
-    LOG_PRETTY: env.bool(false),
+    ...busEnv,
+    ...processEnv,
   })
   .superRefine((e, ctx) => {
     if (!(e.OI_LIQUID_EXIT_QUOTE_24H < e.OI_LIQUID_ENTER_QUOTE_24H)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 /**
  * volume-alerts configuration, parsed once at start (legacy variable names, CONTRACTS §4.1).
@@ -35,10 +35,8 @@ export const EnvSchema = z.object({
   VOLUME_STATE_FILE: env.str(),
   VOLUME_HEARTBEAT_SEC: env.num(15, { min: 0.05, max: 300 }),
   VOLUME_ALERTS_STATUS_PORT: env.port(3012),
-  REDIS_URL: env.url(),
-  DATA_DIR: env.str('.data'),
-  LOG_LEVEL: env.str('info'),
-  LOG_PRETTY: env.bool(false),
+  ...busEnv,
+  ...processEnv,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

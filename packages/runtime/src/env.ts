@@ -177,3 +177,24 @@ function enumOf<T extends string>(values: readonly T[], def: T): z.ZodType<T> {
  * then yields its default; a builder without a default reports "is required".
  */
 export const env = { bool, int: (def: number | undefined, opts?: { min?: number; max?: number }) => intSchema(def, opts), num, port, url, str, list, enumOf };
+
+// Env fragments every app reads with the same names and defaults: spread them into an app's
+// `z.object({...})` where the variables stood (their order decides which bad variable is named first).
+
+/** Backend target of a daemon: `VOLSPIKE_API_URL` (default http://127.0.0.1:3001) and its `VOLSPIKE_API_KEY` (X-API-Key). */
+export const backendTargetEnv = {
+  VOLSPIKE_API_URL: url('http://127.0.0.1:3001'),
+  VOLSPIKE_API_KEY: str(),
+};
+
+/** `REDIS_URL`: unset → in-process bus (and in-process weight budget). */
+export const busEnv = {
+  REDIS_URL: url(),
+};
+
+/** What every process reads for itself: `DATA_DIR` (default .data), `LOG_LEVEL` (info), `LOG_PRETTY` (false). */
+export const processEnv = {
+  DATA_DIR: str('.data'),
+  LOG_LEVEL: str('info'),
+  LOG_PRETTY: bool(false),
+};

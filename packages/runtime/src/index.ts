@@ -1,4 +1,4 @@
-export { EnvError, env, loadEnv } from './env.js';
+export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv } from './env.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export {
