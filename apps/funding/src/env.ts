@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 export const FUNDING_STREAMS = ['!markPrice@arr@1s', '!markPrice@arr'] as const;
 
@@ -23,14 +23,11 @@ export const EnvSchema = z.object({
   /** The full map under KEYS.markPrices is rewritten this often. */
   FUNDING_SNAPSHOT_INTERVAL_MS: env.int(5000, { min: 100, max: 300_000 }),
   FUNDING_HEARTBEAT_SEC: env.num(15, { min: 0.05, max: 300 }),
-  VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
-  VOLSPIKE_API_KEY: env.str(),
+  ...backendTargetEnv,
   /** Heartbeats to the backend; off for a funding API run without a backend. */
   FUNDING_HEARTBEAT_ENABLED: env.bool(true),
-  REDIS_URL: env.url(),
-  DATA_DIR: env.str('.data'),
-  LOG_LEVEL: env.str('info'),
-  LOG_PRETTY: env.bool(false),
+  ...busEnv,
+  ...processEnv,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,11 +1,10 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import type { Bus, Lifecycle, Logger } from '@volspike/runtime';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { HeartbeatSender, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
+import { Counter, Gauge } from 'prom-client';
 import type { Env } from './env.js';
 import { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js';
 import { FundingStore } from './funding-store.js';
 import { FundingStream } from './funding-stream.js';
-import { HeartbeatSender } from './heartbeat.js';
 import { MarkPricePublisher } from './publisher.js';
 
 export { EnvSchema, loadAppEnv, FUNDING_STREAMS, type Env } from './env.js';
@@ -13,17 +12,9 @@ export { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js'
 export { FundingStore, type AgeStats } from './funding-store.js';
 export { FundingStream, type FundingStreamStats } from './funding-stream.js';
 export { MarkPricePublisher } from './publisher.js';
-export { HeartbeatSender } from './heartbeat.js';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
-  /** unused: the funding daemon makes no REST calls */
-  budget?: WeightBudget;
-  dataDir?: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
-}
+/** runtime's AppDeps, with `budget` unused (the funding daemon makes no REST calls) and `dataDir` optional. */
+export type AppDeps = Omit<RuntimeAppDeps<WeightBudget>, 'budget' | 'dataDir'> & { budget?: WeightBudget; dataDir?: string };
 
 export interface FundingApp {
   /** bound port of the funding API (FUNDING_API_PORT, or the OS's choice for 0) */
@@ -120,17 +111,17 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
 
   const heartbeat = env.FUNDING_HEARTBEAT_ENABLED
     ? new HeartbeatSender({
+        component: 'funding',
         apiUrl: env.VOLSPIKE_API_URL,
         apiKey: env.VOLSPIKE_API_KEY,
         intervalMs: env.FUNDING_HEARTBEAT_SEC * 1000,
         logger: logger.child({ component: 'heartbeat' }),
         ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
-        body: () => {
+        report: () => {
           const h = health();
           const a = store.ages(now());
           const st = stream.stats();
           return {
-            component: 'funding',
             status: h.ok ? 'ok' : 'degraded',
             details: {
               symbols: store.size(),
