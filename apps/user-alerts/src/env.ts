@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 /** user-alerts configuration, parsed once at start. */
 export const EnvSchema = z.object({
-  VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
-  /** Sent as the X-API-Key header, never in a query string or body. */
-  VOLSPIKE_API_KEY: env.str(),
+  /** VOLSPIKE_API_KEY is sent as the X-API-Key header, never in a query string or body. */
+  ...backendTargetEnv,
   /** Only for the OI fallback of symbols the realtime poller does not cover. */
   BINANCE_REST_URL: env.url('https://fapi.binance.com'),
   /** pro and elite alerts are evaluated this often. */
@@ -20,10 +19,8 @@ export const EnvSchema = z.object({
   USER_ALERTS_HTTP_TIMEOUT_MS: env.int(10_000, { min: 10, max: 120_000 }),
   USER_ALERTS_STATUS_PORT: env.port(3013),
   USER_ALERTS_STATUS_HOST: env.str('127.0.0.1'),
-  REDIS_URL: env.url(),
-  DATA_DIR: env.str('.data'),
-  LOG_LEVEL: env.str('info'),
-  LOG_PRETTY: env.bool(false),
+  ...busEnv,
+  ...processEnv,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,6 +1,5 @@
-import type { Registry } from 'prom-client';
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
-import { backoffDelay, type Bus, type Lifecycle, type Logger } from '@volspike/runtime';
+import { HeartbeatSender, backoffDelay, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
 import { BackendApi } from './api.js';
 import { UserAlertChecker } from './checker.js';
 import type { Env } from './env.js';
@@ -20,14 +19,10 @@ export { BackendApi, ApiError } from './api.js';
 
 export const COMPONENT = 'user-alerts';
 
-export interface AppDeps {
-  logger: Logger;
-  bus: Bus;
+export interface AppDeps extends Omit<RuntimeAppDeps<WeightBudget>, 'budget' | 'dataDir'> {
   /** Shared Binance weight budget; without it the OI REST fallback is off (OI alerts need bus samples). */
   budget?: WeightBudget;
   dataDir?: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
   /** Tests: another clock. */
   now?: () => number;
 }
@@ -84,7 +79,6 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
   let failures = 0;
   let inFlight: Promise<void> | null = null;
   let loopTimer: NodeJS.Timeout | null = null;
-  let heartbeatTimer: NodeJS.Timeout | null = null;
 
   const runOnce = (): Promise<void> => {
     inFlight ??= (async () => {
@@ -116,35 +110,26 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
     }, delayMs);
   };
 
-  const sendHeartbeat = async (status: string): Promise<void> => {
-    const s = checker.stats();
-    try {
-      const res = await api.request('POST', '/api/heartbeats', {
-        component: COMPONENT,
-        status,
-        details: {
-          iterations: s.iterations,
-          lastIterationAt: s.lastIterationAt,
-          triggered: s.triggered,
-          lastError: s.lastError,
-          ...live.stats(),
-        },
-      });
-      if (res.status !== 200) logger.debug({ status: res.status }, 'heartbeat refused');
-    } catch (err) {
-      logger.debug({ err }, 'heartbeat failed');
-    }
-  };
-  const heartbeatLoop = (): void => {
-    if (abort.signal.aborted) return;
-    heartbeatTimer = setTimeout(() => {
-      void sendHeartbeat(checker.stats().lastError ? 'degraded' : 'ok').then(heartbeatLoop);
-    }, env.USER_ALERTS_HEARTBEAT_MS);
-  };
+  const heartbeat = new HeartbeatSender({
+    component: COMPONENT,
+    apiUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    intervalMs: env.USER_ALERTS_HEARTBEAT_MS,
+    timeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS,
+    backoff: false,
+    logger: logger.child({ component: 'heartbeat' }),
+    report: () => {
+      const s = checker.stats();
+      return {
+        status: s.lastError ? 'degraded' : 'ok',
+        details: { iterations: s.iterations, lastIterationAt: s.lastIterationAt, triggered: s.triggered, lastError: s.lastError, ...live.stats() },
+      };
+    },
+  });
 
   schedule(0);
-  void sendHeartbeat('starting');
-  heartbeatLoop();
+  void heartbeat.sendNow('starting');
+  heartbeat.start(env.USER_ALERTS_HEARTBEAT_MS);
   logger.info(
     {
       fastIntervalMs: env.USER_ALERTS_FAST_INTERVAL_MS,
@@ -169,10 +154,9 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
       stopping ??= (async () => {
         abort.abort();
         if (loopTimer) clearTimeout(loopTimer);
-        if (heartbeatTimer) clearTimeout(heartbeatTimer);
         await inFlight;
         await live.stop();
-        await sendHeartbeat('stopped');
+        await heartbeat.stop({ finalStatus: 'stopped' });
         await rest?.close();
         logger.info('user-alert checker stopped');
       })();

@@ -88,10 +88,14 @@ export class HeartbeatSender {
     if (wasRunning && opts.finalStatus) await this.send({ ...this.opts.report(), status: opts.finalStatus }, 2_000);
   }
 
-  /** Sends one heartbeat now (e.g. after a cycle) outside the chain; resolves true on 2xx. */
-  async sendNow(): Promise<boolean> {
+  /**
+   * Sends one heartbeat now (e.g. after a cycle, or `starting` at start) outside the chain; `status`
+   * overrides the report's. Resolves true on 2xx.
+   */
+  async sendNow(status?: string): Promise<boolean> {
     if (!this.endpoint) return false;
-    return this.send(this.opts.report(), this.opts.timeoutMs ?? 5_000);
+    const report = this.opts.report();
+    return this.send(status === undefined ? report : { ...report, status }, this.opts.timeoutMs ?? 5_000);
   }
 
   private async send(report: HeartbeatReport, timeoutMs: number): Promise<boolean> {
