@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '@volspike/runtime';
+import { backendTargetEnv, env, loadEnv, processEnv } from '@volspike/runtime';
 
 /** telegram-poller configuration, parsed once at start. */
 export const EnvSchema = z.object({
@@ -16,13 +16,10 @@ export const EnvSchema = z.object({
   TELEGRAM_BATCH_SIZE: env.int(50, { min: 1, max: 50 }),
   TELEGRAM_BACKOFF_MAX_MS: env.int(60_000, { min: 10, max: 600_000 }),
   TELEGRAM_HEARTBEAT_MS: env.int(15_000, { min: 10, max: 300_000 }),
-  VOLSPIKE_API_URL: env.url('http://127.0.0.1:3001'),
-  VOLSPIKE_API_KEY: env.str(),
+  ...backendTargetEnv,
   TELEGRAM_POLLER_STATUS_PORT: env.port(3014),
   TELEGRAM_POLLER_STATUS_HOST: env.str('127.0.0.1'),
-  DATA_DIR: env.str('.data'),
-  LOG_LEVEL: env.str('info'),
-  LOG_PRETTY: env.bool(false),
+  ...processEnv,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import type { Registry } from 'prom-client';
 import { TelegramIngestSchema } from '@volspike/contracts';
 import {
   AbortedError,
+  HeartbeatSender,
   MemoryOutboxStore,
   Outbox,
   backoffDelay,
   sleep,
+  type AppDeps as RuntimeAppDeps,
   type Bus,
-  type Lifecycle,
-  type Logger,
 } from '@volspike/runtime';
 import { BotApi, TelegramError } from './bot-api.js';
 import type { Env } from './env.js';
@@ -23,13 +22,9 @@ export * from './mapping.js';
 
 export const COMPONENT = 'telegram-poller';
 
-export interface AppDeps {
-  logger: Logger;
+/** runtime's AppDeps without a bus (unused); the other shared deps the stack passes (budget, …) are accepted and unused. */
+export interface AppDeps extends Omit<RuntimeAppDeps, 'bus' | 'budget'> {
   bus?: Bus;
-  dataDir: string;
-  metrics: Registry;
-  lifecycle?: Lifecycle;
-  /** Other shared deps the stack passes (budget, …) are accepted and unused. */
   [other: string]: unknown;
 }
 
@@ -170,30 +165,19 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
     }
   };
 
-  let heartbeatTimer: NodeJS.Timeout | null = null;
-  const sendHeartbeat = async (status: string): Promise<void> => {
-    try {
-      await fetch(new URL('/api/heartbeats', env.VOLSPIKE_API_URL), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ component: COMPONENT, status, details: { ...stats, outbox: outbox.stats() } }),
-        signal: AbortSignal.timeout(5000),
-      });
-    } catch (err) {
-      logger.debug({ err }, 'heartbeat failed');
-    }
-  };
-  const heartbeatLoop = (): void => {
-    if (signal.aborted) return;
-    heartbeatTimer = setTimeout(
-      () => void sendHeartbeat(stats.lastError ? 'degraded' : 'ok').then(heartbeatLoop),
-      env.TELEGRAM_HEARTBEAT_MS,
-    );
-  };
+  const heartbeat = new HeartbeatSender({
+    component: COMPONENT,
+    apiUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    intervalMs: env.TELEGRAM_HEARTBEAT_MS,
+    backoff: false,
+    logger: logger.child({ component: 'heartbeat' }),
+    report: () => ({ status: stats.lastError ? 'degraded' : 'ok', details: { ...stats, outbox: outbox.stats() } }),
+  });
 
   const running = loop();
-  void sendHeartbeat('starting');
-  heartbeatLoop();
+  void heartbeat.sendNow('starting');
+  heartbeat.start(env.TELEGRAM_HEARTBEAT_MS);
   logger.info(
     { channels: env.TELEGRAM_CHANNEL_IDS, offset: stats.offset, pollTimeoutSec: env.TELEGRAM_POLL_TIMEOUT_SEC },
     'Telegram poller started',
@@ -209,10 +193,9 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
     stop() {
       stopping ??= (async () => {
         abort.abort();
-        if (heartbeatTimer) clearTimeout(heartbeatTimer);
         await running;
         await outbox.stop();
-        await sendHeartbeat('stopped');
+        await heartbeat.stop({ finalStatus: 'stopped' });
         logger.info('Telegram poller stopped');
       })();
       return stopping;
