@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -28,7 +28,10 @@ function setup() {
   logs.on('data', (chunk: Buffer) => {
     for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
   });
-  return { dataDir, lines, logs, exit: vi.fn<(code: number) => void>() };
+  const exit = vi.fn<(code: number) => void>();
+  // what every call below shares
+  const base = { name: 'demo', source: { DATA_DIR: dataDir }, exit, loadEnv: loadAppEnv, logDestination: logs };
+  return { dataDir, lines, exit, base };
 }
 
 describe('runStandalone', () => {
@@ -37,7 +40,7 @@ describe('runStandalone', () => {
     const errors: string[] = [];
     const started = vi.fn();
     const listeners = process.listenerCount('SIGTERM');
-    const result = await runStandalone({ name: 'demo', source: { PORT: 'abc', DATA_DIR: s.dataDir }, exit: s.exit, loadEnv: loadAppEnv, start: started, writeError: (l) => errors.push(l) });
+    const result = await runStandalone({ ...s.base, source: { PORT: 'abc', DATA_DIR: s.dataDir }, start: started, writeError: (l) => errors.push(l) });
     expect(result).toBeNull();
     expect(errors).toEqual(['Invalid environment: PORT (abc) must be a port (0-65535)\n']);
     expect(s.exit).toHaveBeenCalledWith(1);
@@ -50,11 +53,7 @@ describe('runStandalone', () => {
     const order: string[] = [];
     const budget = { stop: () => void order.push('budget') };
     const proc = await runStandalone({
-      name: 'demo',
-      source: { DATA_DIR: s.dataDir },
-      exit: s.exit,
-      loadEnv: loadAppEnv,
-      logDestination: s.logs,
+      ...s.base,
       budget: () => budget,
       start: async (_env, deps) => {
         expect(deps.budget).toBe(budget);
@@ -71,8 +70,9 @@ describe('runStandalone', () => {
     expect(await health.json()).toEqual({ ok: true, service: 'demo' });
     expect(await (await fetch(`http://127.0.0.1:${proc!.statusPort}/metrics`)).text()).toContain('process_cpu_user_seconds_total');
     await proc!.lifecycle.shutdown('test');
-    // the app stops before the budget (both after the status server); the bus state went to <DATA_DIR>/demo-bus.json
+    // the app stops before the budget (both after the status server); the memory bus kept its state in <DATA_DIR>/<name>-bus.json
     expect(order).toEqual(['app', 'budget']);
+    expect(existsSync(join(s.dataDir, 'demo-bus.json'))).toBe(true);
     await expect(fetch(`http://127.0.0.1:${proc!.statusPort}/health`)).rejects.toThrow();
     expect(s.exit).not.toHaveBeenCalled();
     await new Promise((r) => setTimeout(r, 20));
@@ -84,11 +84,7 @@ describe('runStandalone', () => {
     const budgetStopped = vi.fn();
     const listeners = process.listenerCount('SIGTERM');
     const result = await runStandalone({
-      name: 'demo',
-      source: { DATA_DIR: s.dataDir },
-      exit: s.exit,
-      loadEnv: loadAppEnv,
-      logDestination: s.logs,
+      ...s.base,
       budget: () => ({ stop: budgetStopped }),
       start: async () => {
         throw new Error('port in use');
@@ -105,7 +101,7 @@ describe('runStandalone', () => {
 
   it('refuses a status server for an app without health()', async () => {
     const s = setup();
-    const result = await runStandalone({ name: 'demo', source: { DATA_DIR: s.dataDir }, exit: s.exit, loadEnv: loadAppEnv, logDestination: s.logs, start: async () => ({ stop: async () => undefined }), statusServer: () => ({ port: 0 }) });
+    const result = await runStandalone({ ...s.base, start: async () => ({ stop: async () => undefined }), statusServer: () => ({ port: 0 }) });
     expect(result).toBeNull();
     expect(s.exit).toHaveBeenCalledWith(1);
   });
