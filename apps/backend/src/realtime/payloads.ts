@@ -4,6 +4,8 @@
 /** Prisma Decimal, a number, or a decimal string: everything the socket sends is a plain number. */
 export type NumericLike = number | string | { toNumber(): number } | { toString(): string };
 
+export type VolumeAlertType = 'SPIKE' | 'HALF_UPDATE' | 'FULL_UPDATE';
+
 /** A VolumeAlert row as Prisma returns it (extra columns such as idempotencyKey are not sent). */
 export interface VolumeAlertRow {
   id: string;
@@ -14,7 +16,7 @@ export interface VolumeAlertRow {
   volumeRatio: number;
   price: number | null;
   fundingRate: number | null;
-  alertType: string;
+  alertType: VolumeAlertType;
   message: string;
   timestamp: Date;
   hourTimestamp: Date;
@@ -34,7 +36,7 @@ export interface VolumeAlertEvent {
   volumeRatio: number;
   price: number | null;
   fundingRate: number | null;
-  alertType: string;
+  alertType: VolumeAlertType;
   message: string;
   timestamp: string;
   hourTimestamp: string;

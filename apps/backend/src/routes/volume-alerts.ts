@@ -14,31 +14,15 @@ import { rethrowBodyError } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { idempotencyKeyOf, runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
+import { volumeAlertWire } from '../realtime/payloads.js';
 import { iso } from '../services/serialize.js';
 
 const LIMITS = { free: 10, pro: 50, elite: 100, admin: 100 } as const;
 type GateTier = keyof typeof LIMITS;
 
+/** REST rows and the `volume-alert` socket event carry the same legacy shape (dates as ISO strings). */
 export function volumeAlertJson(row: VolumeAlert): VolumeAlertRow {
-  return {
-    id: row.id,
-    symbol: row.symbol,
-    asset: row.asset,
-    currentVolume: row.currentVolume,
-    previousVolume: row.previousVolume,
-    volumeRatio: row.volumeRatio,
-    price: row.price,
-    fundingRate: row.fundingRate,
-    alertType: row.alertType,
-    message: row.message,
-    timestamp: iso(row.timestamp),
-    hourTimestamp: iso(row.hourTimestamp),
-    isUpdate: row.isUpdate,
-    candleDirection: row.candleDirection,
-    detectionTime: iso(row.detectionTime),
-    oiChange: row.oiChange,
-    priceChange: row.priceChange,
-  };
+  return volumeAlertWire(row);
 }
 
 /** Legacy time gate: elite/admin now; pro floored to 5 min; free floored to 15 min (UTC wall clock). */
