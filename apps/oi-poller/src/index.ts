@@ -189,6 +189,12 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     const pollsPerMin = pollRate.perMinute();
     const errorsPerMin = errorRate.perMinute();
     if (errorsPerMin > 0 && errorsPerMin >= pollsPerMin) reasons.push('most OI requests fail');
+    // Samples and alerts wait in the durable outbox while the backend is down: nothing is lost, but the
+    // product is not live, so say so once the backlog is older than a few publish periods.
+    const backlogAgeMs = Math.max(samplesOutbox.stats().oldestAgeMs ?? 0, alertsOutbox.stats().oldestAgeMs ?? 0);
+    if (backlogAgeMs > Math.max(5_000, 5 * env.OI_PUBLISH_INTERVAL_MS)) {
+      reasons.push(`backend not accepting ingest (oldest queued batch ${Math.round(backlogAgeMs / 1000)} s old)`);
+    }
     return {
       status: reasons.length > 0 ? 'degraded' : 'ok',
       reasons,

@@ -45,9 +45,13 @@ describe('backend outage', () => {
     expect(app.status().outboxDepth).toBeGreaterThan(5);
     const health = await app.health();
     expect(health.body.outboxDepth).toBeGreaterThan(5);
+    // Nothing is lost, but the product is not live: /health says so while the backlog waits.
+    expect(health.ok).toBe(false);
+    expect(app.status().reasons.join(' ')).toMatch(/backend not accepting ingest/);
 
     await h.startBackend(); // same port
     await waitFor('the outbox to drain', () => app.status().outboxDepth === 0, 10_000);
+    expect(app.status().reasons.join(' ')).not.toMatch(/backend not accepting ingest/);
     await app.stop(); // flushes what was still pending
 
     const total = published();
