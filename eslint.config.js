@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/generated/**', 'test-results/**', 'bench/results/**', '.data/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/generated/**',
+      'test-results/**',
+      'bench/results/**',
+      '.data/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,5 +25,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts', '**/cli.ts', '**/users-cli.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts', '**/cli.ts', '**/users-cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
 );

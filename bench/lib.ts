@@ -10,12 +10,17 @@ export function percentile(values: number[], p: number): number | null {
   return sorted[rank - 1]!;
 }
 
-export const round = (v: number | null, digits = 2): number | null => (v === null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
+export const round = (v: number | null, digits = 2): number | null =>
+  v === null || !Number.isFinite(v) ? null : Number(v.toFixed(digits));
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls fn until it returns a truthy value or the deadline passes (then null). Bounded, never throws. */
-export async function waitUntil<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, everyMs = 500): Promise<T | null> {
+export async function waitUntil<T>(
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs: number,
+  everyMs = 500,
+): Promise<T | null> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -46,8 +51,17 @@ export async function getJson<T>(url: string, headers: Record<string, string> = 
   return (await res.json()) as T;
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -64,11 +78,19 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
  * and `premiumIndex?symbol=` (1).
  */
 export function classicCycleWeight(n: number): number {
-  return ENDPOINT_WEIGHTS.ticker24hrAll + n * (klinesWeight(2) + ENDPOINT_WEIGHTS.openInterest + ENDPOINT_WEIGHTS.premiumIndexSymbol);
+  return (
+    ENDPOINT_WEIGHTS.ticker24hrAll +
+    n * (klinesWeight(2) + ENDPOINT_WEIGHTS.openInterest + ENDPOINT_WEIGHTS.premiumIndexSymbol)
+  );
 }
 
 /** Pooled intervals (seconds) between consecutive timestamps per symbol, inside [from, to]. */
-export function intervalsSec(log: Record<string, number[]>, symbols: Iterable<string>, from: number, to: number): { all: number[]; perSymbolMedian: Map<string, number> } {
+export function intervalsSec(
+  log: Record<string, number[]>,
+  symbols: Iterable<string>,
+  from: number,
+  to: number,
+): { all: number[]; perSymbolMedian: Map<string, number> } {
   const all: number[] = [];
   const perSymbolMedian = new Map<string, number>();
   for (const s of symbols) {

@@ -11,7 +11,17 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createPrismaClient, type PrismaClient } from '@volspike/db';
 import { createLogger } from '@volspike/runtime';
 import { runUsersCommand } from '../apps/backend/src/auth/users.js';
-import { classicCycleWeight, freePort, getJson, intervalsSec, percentile, postJson, round, sleep, waitUntil } from './lib.js';
+import {
+  classicCycleWeight,
+  freePort,
+  getJson,
+  intervalsSec,
+  percentile,
+  postJson,
+  round,
+  sleep,
+  waitUntil,
+} from './lib.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 
 const SECONDS = Math.max(10, Number(process.env.BENCH_SECONDS ?? 120));
@@ -39,7 +49,13 @@ interface Target {
 
 function connectSocket(url: string, token: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true, timeout: 20_000 });
+    const s = io(url, {
+      transports: ['websocket'],
+      auth: { token },
+      reconnection: false,
+      forceNew: true,
+      timeout: 20_000,
+    });
     const timer = setTimeout(() => {
       s.close();
       reject(new Error('socket connect timeout'));
@@ -56,9 +72,17 @@ function connectSocket(url: string, token: string): Promise<Socket> {
   });
 }
 
-async function createUser(prisma: PrismaClient, jwtSecret: string, email: string, tier: 'free' | 'pro' | 'elite'): Promise<string> {
+async function createUser(
+  prisma: PrismaClient,
+  jwtSecret: string,
+  email: string,
+  tier: 'free' | 'pro' | 'elite',
+): Promise<string> {
   const lines: string[] = [];
-  await runUsersCommand({ kind: 'add', email, tier, admin: false, ttlSec: 86_400 }, { prisma, jwtSecret, out: (l) => lines.push(l) });
+  await runUsersCommand(
+    { kind: 'add', email, tier, admin: false, ttlSec: 86_400 },
+    { prisma, jwtSecret, out: (l) => lines.push(l) },
+  );
   return lines[lines.length - 1]!;
 }
 
@@ -75,7 +99,12 @@ async function main(): Promise<void> {
   const memStages: Record<string, unknown>[] = [];
   try {
     // 1. the simulated exchange and the thresholds that make SYMBOLS of 550 liquid
-    sim = await startSim({ port: 0, symbols: SIM_SYMBOLS, weightLimitPerMin: 2400, seed: Number(process.env.BENCH_SEED ?? 42) });
+    sim = await startSim({
+      port: 0,
+      symbols: SIM_SYMBOLS,
+      weightLimitPerMin: 2400,
+      seed: Number(process.env.BENCH_SEED ?? 42),
+    });
     const s = sim;
     cleanups.push(() => s.close());
     memStages.push({ stage: 'sim started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
@@ -84,7 +113,9 @@ async function main(): Promise<void> {
     const qv = (i: number): number => sim!.market.quoteVolume24h(ranked[i]!);
     const enter = n < ranked.length ? (qv(n - 1) + qv(n)) / 2 : qv(n - 1) * 0.99;
     const exit = enter * 0.5;
-    log(`sim ${sim.url}: ${ranked.length} USDT perpetuals, universe target ${n} (enter ${Math.round(enter)}, exit ${Math.round(exit)})`);
+    log(
+      `sim ${sim.url}: ${ranked.length} USDT perpetuals, universe target ${n} (enter ${Math.round(enter)}, exit ${Math.round(exit)})`,
+    );
 
     // 2. the stack, pointed at that sim
     const port = await freePort();
@@ -110,7 +141,9 @@ async function main(): Promise<void> {
     cleanups.push(() => st.stop());
     const api = stack.apiUrl;
     const key = { 'X-API-Key': stack.ingestKey };
-    log(`stack up via ${stack.runner}: ${stack.components.join(', ')}${stack.missing.length ? ` (not available yet: ${stack.missing.join(', ')})` : ''}`);
+    log(
+      `stack up via ${stack.runner}: ${stack.components.join(', ')}${stack.missing.length ? ` (not available yet: ${stack.missing.join(', ')})` : ''}`,
+    );
     memStages.push({ stage: 'stack started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
     prisma = createPrismaClient(stack.databaseUrl);
     const pc = prisma;
@@ -122,7 +155,9 @@ async function main(): Promise<void> {
     sockets.push(elite);
     elite.emit('subscribe-oi-batch');
     const alertReceipts: { symbol: string; at: number }[] = [];
-    elite.on('open-interest-alert', (a: { symbol: string }) => alertReceipts.push({ symbol: a.symbol, at: Date.now() }));
+    elite.on('open-interest-alert', (a: { symbol: string }) =>
+      alertReceipts.push({ symbol: a.symbol, at: Date.now() }),
+    );
 
     // 4. warm-up: the universe is known and every member has been polled at least twice
     const warm = await waitUntil(
@@ -134,12 +169,22 @@ async function main(): Promise<void> {
       120_000,
       1000,
     );
-    log(warm ? `warm: ${warm} symbols polled twice after ${Math.round((Date.now() - started) / 1000)} s` : 'warm-up did not reach 95 % of the universe within 120 s; measuring anyway');
+    log(
+      warm
+        ? `warm: ${warm} symbols polled twice after ${Math.round((Date.now() - started) / 1000)} s`
+        : 'warm-up did not reach 95 % of the universe within 120 s; measuring anyway',
+    );
 
     // 5. the measured window, with OI steps injected at 20 %, spread over the first half
     const mem = (stage: string): Record<string, unknown> => {
       const m = process.memoryUsage();
-      return { stage, rssMb: round(m.rss / 1048576, 1), heapUsedMb: round(m.heapUsed / 1048576, 1), externalMb: round(m.external / 1048576, 1), arrayBuffersMb: round(m.arrayBuffers / 1048576, 1) };
+      return {
+        stage,
+        rssMb: round(m.rss / 1048576, 1),
+        heapUsedMb: round(m.heapUsed / 1048576, 1),
+        externalMb: round(m.external / 1048576, 1),
+        arrayBuffersMb: round(m.arrayBuffers / 1048576, 1),
+      };
     };
     memStages.push(mem('warm'));
     const load0 = loadavg()[0]!;
@@ -155,7 +200,15 @@ async function main(): Promise<void> {
       const hist = s.requestLog('/futures/data/openInterestHist');
       // the rules also need an absolute change of ≥ 5000 contracts (oi-core's default): BTC's ≈ 30k contracts × 12 % is not
       const big = (sym: string): boolean => s.market.openInterest(sym) * (ALERT_MOVE_PCT / 100) >= 6000;
-      const ready = ranked.slice(0, n).filter((sym) => sym !== 'USDCUSDT' && big(sym) && !injected.some((i) => i.symbol === sym) && (hist[sym]?.[0] ?? Infinity) < Date.now() - 3000);
+      const ready = ranked
+        .slice(0, n)
+        .filter(
+          (sym) =>
+            sym !== 'USDCUSDT' &&
+            big(sym) &&
+            !injected.some((i) => i.symbol === sym) &&
+            (hist[sym]?.[0] ?? Infinity) < Date.now() - 3000,
+        );
       return ready[0] ?? null;
     };
     let injectAt = t0 + SECONDS * 200;
@@ -180,16 +233,26 @@ async function main(): Promise<void> {
     }
     const t1 = Date.now();
     // the last alerts may still be on their way: wait up to 2 planned intervals more, bounded
-    await waitUntil(() => injected.every((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at)), 30_000, 250);
+    await waitUntil(
+      () => injected.every((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at)),
+      30_000,
+      250,
+    );
     const rssSteady = process.memoryUsage().rss;
-    memStages.push({ stage: 'end of OI window', rssMb: round(rssSteady / 1048576, 1), heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1) });
+    memStages.push({
+      stage: 'end of OI window',
+      rssMb: round(rssSteady / 1048576, 1),
+      heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1),
+    });
     const load1 = loadavg()[0]!;
     const simEnd = s.stats();
     const wEnd = statsAt().w;
 
     // OI freshness from the sim's per-symbol request log
     const reqLog = s.requestLog(OI_PATH);
-    const universe = await getJson<{ symbols?: { symbol: string }[]; data?: { symbol: string }[] }>(`${api}/api/market/open-interest/liquid-universe`).catch(() => null);
+    const universe = await getJson<{ symbols?: { symbol: string }[]; data?: { symbol: string }[] }>(
+      `${api}/api/market/open-interest/liquid-universe`,
+    ).catch(() => null);
     const members = (universe?.symbols ?? universe?.data ?? []).map((m) => m.symbol);
     const polledSymbols = members.length > 0 ? members : Object.keys(reqLog);
     const { all, perSymbolMedian } = intervalsSec(reqLog, polledSymbols, t0, t1);
@@ -198,7 +261,9 @@ async function main(): Promise<void> {
     const budgetPerMin = capFor(DEFAULT_COMPONENT_SHARES, 'oi-poller', usable);
     const floorSec = Math.max(5, (60 * polledSymbols.length) / budgetPerMin);
     const median = percentile(all, 50);
-    const maxAge = Math.max(...polledSymbols.map((sym) => (t1 - ((reqLog[sym] ?? []).filter((t) => t <= t1).at(-1) ?? t0 - 3600_000)) / 1000));
+    const maxAge = Math.max(
+      ...polledSymbols.map((sym) => (t1 - ((reqLog[sym] ?? []).filter((t) => t <= t1).at(-1) ?? t0 - 3600_000)) / 1000),
+    );
     results.oi = {
       symbols: polledSymbols.length,
       budgetPerMin,
@@ -254,20 +319,30 @@ async function main(): Promise<void> {
     }
     const plannedMs = alertIntervals.length ? Math.max(...alertIntervals) * 1000 : null;
     results.alerts = {
-      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.length ? Math.max(...latencies) : null },
+      latencyMs: {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.length ? Math.max(...latencies) : null,
+      },
       expected: injected.length,
       received: latencies.length,
       plannedIntervalMs: plannedMs,
       symbols: injected.map((i) => i.symbol),
-      receivedSymbols: injected.filter((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at)).map((i) => i.symbol),
+      receivedSymbols: injected
+        .filter((i) => alertReceipts.some((r) => r.symbol === i.symbol && r.at >= i.at))
+        .map((i) => i.symbol),
       otherAlertsReceived: alertReceipts.filter((r) => !injected.some((i) => i.symbol === r.symbol)).length,
     };
-    log(`OI window done: ${polledSymbols.length} symbols, median ${median ?? '–'} s, alerts ${latencies.length}/${injected.length}`);
+    log(
+      `OI window done: ${polledSymbols.length} symbols, median ${median ?? '–'} s, alerts ${latencies.length}/${injected.length}`,
+    );
 
     // 6. ingest throughput: realtime batches of 500, several concurrent clients (each its own symbols, like
     //    poller shards), rows counted in Postgres
     const ingestUrl = `${api}/api/market/open-interest/ingest`;
-    const before = await prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } });
+    const before = await prisma.openInterestSnapshot.count({
+      where: { source: 'realtime', symbol: { startsWith: 'BENCH' } },
+    });
     let seq = 0;
     let failed = 0;
     const ingestStart = Date.now();
@@ -277,26 +352,51 @@ async function main(): Promise<void> {
       while (Date.now() < ingestEnd) {
         const b = seq++;
         const ts = new Date(base + b * 1000).toISOString();
-        const data = Array.from({ length: INGEST_BATCH }, (_, k) => ({ symbol: `BENCH${w}X${k}USDT`, openInterest: 1000 + k + b, openInterestUsd: null, markPrice: null, ts }));
-        const r = await postJson(ingestUrl, { data, timestamp: ts, totalSymbols: INGEST_BATCH, source: 'realtime' }, { ...key, 'Idempotency-Key': `bench-${w}-${b}` }).catch(() => ({ status: 0, body: null }));
+        const data = Array.from({ length: INGEST_BATCH }, (_, k) => ({
+          symbol: `BENCH${w}X${k}USDT`,
+          openInterest: 1000 + k + b,
+          openInterestUsd: null,
+          markPrice: null,
+          ts,
+        }));
+        const r = await postJson(
+          ingestUrl,
+          { data, timestamp: ts, totalSymbols: INGEST_BATCH, source: 'realtime' },
+          { ...key, 'Idempotency-Key': `bench-${w}-${b}` },
+        ).catch(() => ({ status: 0, body: null }));
         if (r.status !== 200) failed++;
       }
     };
     await Promise.all(Array.from({ length: INGEST_CLIENTS }, (_, w) => worker(w)));
     const ingestSec = (Date.now() - ingestStart) / 1000;
-    const rows = (await prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } })) - before;
-    results.ingest = { samplesPerSec: Math.round(rows / ingestSec), rows, batches: seq, failedBatches: failed, clients: INGEST_CLIENTS, batchSize: INGEST_BATCH, seconds: round(ingestSec, 1) };
+    const rows =
+      (await prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } })) -
+      before;
+    results.ingest = {
+      samplesPerSec: Math.round(rows / ingestSec),
+      rows,
+      batches: seq,
+      failedBatches: failed,
+      clients: INGEST_CLIENTS,
+      batchSize: INGEST_BATCH,
+      seconds: round(ingestSec, 1),
+    };
     log(`ingest: ${rows} rows in ${ingestSec.toFixed(1)} s`);
 
     // 7. Socket.IO fan-out: FANOUT_CLIENTS pro sockets (OI batch mode), one OI alert, receipt times
     const proToken = await createUser(prisma, stack.jwtSecret, 'bench-pro@example.com', 'pro');
     const fan: Socket[] = [];
     for (let i = 0; i < FANOUT_CLIENTS; i += 50) {
-      const batch = await Promise.allSettled(Array.from({ length: Math.min(50, FANOUT_CLIENTS - i) }, () => connectSocket(api, proToken)));
+      const batch = await Promise.allSettled(
+        Array.from({ length: Math.min(50, FANOUT_CLIENTS - i) }, () => connectSocket(api, proToken)),
+      );
       for (const b of batch) if (b.status === 'fulfilled') fan.push(b.value);
     }
     sockets.push(...fan);
-    memStages.push({ stage: `${fan.length} bench sockets connected`, rssMb: round(process.memoryUsage().rss / 1048576, 1) });
+    memStages.push({
+      stage: `${fan.length} bench sockets connected`,
+      rssMb: round(process.memoryUsage().rss / 1048576, 1),
+    });
     for (const f of fan) f.emit('subscribe-oi-batch');
     await sleep(1000);
     const fanoutRounds: number[][] = [];
@@ -313,7 +413,21 @@ async function main(): Promise<void> {
         }
       });
       const sent = Date.now();
-      await postJson(`${api}/api/open-interest-alerts/ingest`, { symbol, direction: 'UP', baseline: 100, current: 110, pctChange: 10, absChange: 10, timeframe: '5 min', timestamp: new Date().toISOString(), source: 'bench' }, key);
+      await postJson(
+        `${api}/api/open-interest-alerts/ingest`,
+        {
+          symbol,
+          direction: 'UP',
+          baseline: 100,
+          current: 110,
+          pctChange: 10,
+          absChange: 10,
+          timeframe: '5 min',
+          timestamp: new Date().toISOString(),
+          source: 'bench',
+        },
+        key,
+      );
       await Promise.race([got, sleep(10_000)]);
       fanoutRounds.push(receipts.map((r) => r - sent));
       await sleep(500);
@@ -328,9 +442,16 @@ async function main(): Promise<void> {
       receivedPerRound: fanoutRounds.map((r) => r.length),
       measuredFrom: 'before the HTTP POST of the alert (includes ingest + DB write)',
     };
-    log(`fan-out: ${fan.length} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`);
+    log(
+      `fan-out: ${fan.length} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`,
+    );
 
-    results.memory = { rssMb: round(rssSteady / 1048576, 1), rssMbAtEnd: round(process.memoryUsage().rss / 1048576, 1), heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1), stages: memStages };
+    results.memory = {
+      rssMb: round(rssSteady / 1048576, 1),
+      rssMbAtEnd: round(process.memoryUsage().rss / 1048576, 1),
+      heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1),
+      stages: memStages,
+    };
     const cycle = classicCycleWeight(polledSymbols.length);
     results.legacy = {
       symbols: polledSymbols.length,
@@ -374,33 +495,58 @@ function report(results: Record<string, unknown>): void {
   const r = results as {
     oi?: { floorRatio: number | null; medianIntervalSec: number | null };
     rest?: { rejected429: number; banned418: number; nonOiShare: number | null };
-    alerts?: { latencyMs: { p99: number | null }; plannedIntervalMs: number | null; expected: number; received: number };
+    alerts?: {
+      latencyMs: { p99: number | null };
+      plannedIntervalMs: number | null;
+      expected: number;
+      received: number;
+    };
     ingest?: { samplesPerSec: number };
     socket?: { fanoutP99Ms: number | null };
     memory?: { rssMb: number | null };
   };
-  const t = (name: string, value: number | null | undefined, target: string, ok: (v: number) => boolean): Target => ({ name, value: value ?? null, target, pass: value === null || value === undefined ? null : ok(value) });
+  const t = (name: string, value: number | null | undefined, target: string, ok: (v: number) => boolean): Target => ({
+    name,
+    value: value ?? null,
+    target,
+    pass: value === null || value === undefined ? null : ok(value),
+  });
   const alertLimit = r.alerts?.plannedIntervalMs != null ? r.alerts.plannedIntervalMs + 500 : null;
   const targets: Target[] = [
     t('oi.floorRatio', r.oi?.floorRatio, '≤ 1.05', (v) => v <= 1.05),
     t('rest.rejected429', r.rest?.rejected429, '= 0', (v) => v === 0),
     t('rest.banned418', r.rest?.banned418, '= 0', (v) => v === 0),
     t('rest.nonOiShare', r.rest?.nonOiShare, '< 0.10', (v) => v < 0.1),
-    t('alerts.latencyMs.p99', r.alerts?.latencyMs.p99, `≤ interval + 500 (${alertLimit ?? '?'})`, (v) => alertLimit !== null && v <= alertLimit && (r.alerts?.received ?? 0) === (r.alerts?.expected ?? -1)),
+    t(
+      'alerts.latencyMs.p99',
+      r.alerts?.latencyMs.p99,
+      `≤ interval + 500 (${alertLimit ?? '?'})`,
+      (v) => alertLimit !== null && v <= alertLimit && (r.alerts?.received ?? 0) === (r.alerts?.expected ?? -1),
+    ),
     t('ingest.samplesPerSec', r.ingest?.samplesPerSec, '≥ 50000', (v) => v >= 50_000),
     t('socket.fanoutP99Ms', r.socket?.fanoutP99Ms, '≤ 100', (v) => v <= 100),
     t('memory.rssMb', r.memory?.rssMb, '≤ 250', (v) => v <= 250),
   ];
-  results.targets = Object.fromEntries(targets.map((x) => [x.name, { value: x.value, target: x.target, pass: x.pass }]));
+  results.targets = Object.fromEntries(
+    targets.map((x) => [x.name, { value: x.value, target: x.target, pass: x.pass }]),
+  );
   const dir = new URL('./results/', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(results, null, 2) + '\n';
   writeFileSync(join(dir, 'latest.json'), text);
   writeFileSync(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), text);
-  console.log('\n' + JSON.stringify(Object.fromEntries(Object.entries(results).filter(([k]) => k !== 'targets')), null, 2));
+  console.log(
+    '\n' + JSON.stringify(Object.fromEntries(Object.entries(results).filter(([k]) => k !== 'targets')), null, 2),
+  );
   console.log('\n' + 'metric'.padEnd(24) + 'value'.padStart(12) + '  ' + 'target'.padEnd(30) + 'result');
   for (const x of targets) {
-    console.log(x.name.padEnd(24) + String(x.value ?? '–').padStart(12) + '  ' + x.target.padEnd(30) + (x.pass === null ? 'n/a' : x.pass ? 'PASS' : 'FAIL'));
+    console.log(
+      x.name.padEnd(24) +
+        String(x.value ?? '–').padStart(12) +
+        '  ' +
+        x.target.padEnd(30) +
+        (x.pass === null ? 'n/a' : x.pass ? 'PASS' : 'FAIL'),
+    );
   }
   if (r.alerts) console.log(`alerts received ${r.alerts.received}/${r.alerts.expected}`);
   console.log(`\nwritten: bench/results/latest.json`);

@@ -10,8 +10,19 @@ const out = join(root, 'test-results', 'vitest.json');
 mkdirSync(join(root, 'test-results'), { recursive: true });
 rmSync(out, { force: true });
 
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
-const res = spawnSync(join(root, 'node_modules', '.bin', args[0]), args.slice(1), { cwd: root, stdio: 'inherit', env: process.env });
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
+];
+const res = spawnSync(join(root, 'node_modules', '.bin', args[0]), args.slice(1), {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
 
 let passed = 0;
 let failed = 0;

@@ -22,7 +22,11 @@ export default async function setup(): Promise<void> {
   process.env.TEST_DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/postgres';
   process.env.TEST_REDIS_URL ??= 'redis://127.0.0.1:6379';
   const pg = await reachable(process.env.TEST_DATABASE_URL, 5432);
-  if (pg) throw new Error(`Postgres for tests is unreachable at TEST_DATABASE_URL (${pg}); start it or set TEST_DATABASE_URL`);
+  if (pg)
+    throw new Error(
+      `Postgres for tests is unreachable at TEST_DATABASE_URL (${pg}); start it or set TEST_DATABASE_URL`,
+    );
   const redis = await reachable(process.env.TEST_REDIS_URL, 6379);
-  if (redis) throw new Error(`Redis for tests is unreachable at TEST_REDIS_URL (${redis}); start it or set TEST_REDIS_URL`);
+  if (redis)
+    throw new Error(`Redis for tests is unreachable at TEST_REDIS_URL (${redis}); start it or set TEST_REDIS_URL`);
 }

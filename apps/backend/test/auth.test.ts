@@ -43,7 +43,9 @@ describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)
   const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 
   it('accepts a signed token and exposes the user with tier and role', async () => {
-    const res = await request(app).get('/me').set(bearer(await auth.signToken(users.pro!)));
+    const res = await request(app)
+      .get('/me')
+      .set(bearer(await auth.signToken(users.pro!)));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: users.pro!.id, email: 'pro@example.com', tier: 'pro', role: 'USER' });
   });
@@ -62,7 +64,10 @@ describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)
   });
 
   it('refuses tokens signed with another secret, with alg none, or expired', async () => {
-    const other = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(users.pro!.id).sign(new TextEncoder().encode('not-the-secret'));
+    const other = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(users.pro!.id)
+      .sign(new TextEncoder().encode('not-the-secret'));
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: users.pro!.id })).toString('base64url')}.`;
     const expired = await auth.signToken(users.pro!, { ttlSec: -10 });
     for (const t of [other, none, expired]) {
@@ -80,31 +85,59 @@ describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)
   });
 
   it('answers 404 for an unknown user and 403 for banned or suspended accounts', async () => {
-    expect((await request(app).get('/me').set(bearer(await auth.signToken({ id: 'ghost' })))).body).toEqual({ error: 'User not found' });
-    const banned = await request(app).get('/me').set(bearer(await auth.signToken(users.banned!)));
+    expect(
+      (
+        await request(app)
+          .get('/me')
+          .set(bearer(await auth.signToken({ id: 'ghost' })))
+      ).body,
+    ).toEqual({ error: 'User not found' });
+    const banned = await request(app)
+      .get('/me')
+      .set(bearer(await auth.signToken(users.banned!)));
     expect([banned.status, banned.body]).toEqual([403, { error: 'Account banned' }]);
-    const suspended = await request(app).get('/me').set(bearer(await auth.signToken(users.suspended!)));
+    const suspended = await request(app)
+      .get('/me')
+      .set(bearer(await auth.signToken(users.suspended!)));
     expect([suspended.status, suspended.body]).toEqual([403, { error: 'Account suspended' }]);
   });
 
   it('checks the sessionId claim against the sessions table', async () => {
-    const session = await db.prisma.session.create({ data: { userId: users.pro!.id, expiresAt: new Date(Date.now() - 1000) } });
-    const res = await request(app).get('/me').set(bearer(await auth.signToken(users.pro!, { sessionId: session.id })));
+    const session = await db.prisma.session.create({
+      data: { userId: users.pro!.id, expiresAt: new Date(Date.now() - 1000) },
+    });
+    const res = await request(app)
+      .get('/me')
+      .set(bearer(await auth.signToken(users.pro!, { sessionId: session.id })));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'Session expired', code: 'SESSION_INVALID', reason: 'expired' });
   });
 
   it('optionalUser continues anonymously on a bad token and sets the user on a good one', async () => {
     expect((await request(app).get('/maybe').set(bearer('junk'))).body).toEqual({ user: null });
-    expect((await request(app).get('/maybe').set(bearer(await auth.signToken(users.pro!)))).body.user).toMatchObject({ tier: 'pro' });
+    expect(
+      (
+        await request(app)
+          .get('/maybe')
+          .set(bearer(await auth.signToken(users.pro!)))
+      ).body.user,
+    ).toMatchObject({ tier: 'pro' });
   });
 
   it('admin debug access needs an ADMIN token (header or debug cookie); public needs nothing', async () => {
     expect((await request(app).get('/public')).status).toBe(200);
     expect((await request(app).get('/admin')).status).toBe(401);
-    const nonAdmin = await request(app).get('/admin').set(bearer(await auth.signToken(users.pro!)));
+    const nonAdmin = await request(app)
+      .get('/admin')
+      .set(bearer(await auth.signToken(users.pro!)));
     expect([nonAdmin.status, nonAdmin.body]).toEqual([403, { error: 'Admin access required' }]);
-    expect((await request(app).get('/admin').set(bearer(await auth.signToken(users.admin!)))).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .get('/admin')
+          .set(bearer(await auth.signToken(users.admin!)))
+      ).status,
+    ).toBe(200);
     const cookie = `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(await auth.signToken(users.admin!))}`;
     expect((await request(app).get('/admin').set('Cookie', cookie)).status).toBe(200);
   });

@@ -18,7 +18,16 @@ import { BUDGET_LATEST_KEY } from '../src/debug/router.js';
 import { JWT_SECRET, createUser, silentLogger } from './realtime-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = resolve(import.meta.dirname, '../../../test-results');
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT'];
 
@@ -105,7 +114,12 @@ async function seed(db: TestDatabase, now: number): Promise<void> {
     })),
   });
   await p.componentHeartbeat.create({
-    data: { component: 'oi-poller', status: 'ok', lastSeenAt: new Date(now - 4000), details: { pollIntervalMs: 6200, pollsPerMin: 290, universeSize: 5, errors: 0, alertsPerMin: 0.2 } },
+    data: {
+      component: 'oi-poller',
+      status: 'ok',
+      lastSeenAt: new Date(now - 4000),
+      details: { pollIntervalMs: 6200, pollsPerMin: 290, universeSize: 5, errors: 0, alertsPerMin: 0.2 },
+    },
   });
 }
 
@@ -134,9 +148,17 @@ describe('debug pages in a browser', () => {
       updatedAt: new Date(at).toISOString(),
       enterThreshold: 4_000_000,
       exitThreshold: 2_000_000,
-      symbols: symbols.map((symbol) => ({ symbol, quoteVolume24h: 5e6, enteredAt: new Date(at).toISOString(), lastSeenAt: new Date(at).toISOString() })),
+      symbols: symbols.map((symbol) => ({
+        symbol,
+        quoteVolume24h: 5e6,
+        enteredAt: new Date(at).toISOString(),
+        lastSeenAt: new Date(at).toISOString(),
+      })),
     });
-    await bus.setJson(KEYS.universe, universe(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT'], now - 20 * 60_000));
+    await bus.setJson(
+      KEYS.universe,
+      universe(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT'], now - 20 * 60_000),
+    );
     const env = loadAppEnv({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -149,7 +171,9 @@ describe('debug pages in a browser', () => {
     });
     backend = await start(env, { logger, bus, metrics: createMetrics(), prisma: db.prisma, dataDir });
     base = `http://127.0.0.1:${backend.port}`;
-    adminToken = await createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger }).signToken(admin);
+    adminToken = await createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger }).signToken(
+      admin,
+    );
     await bus.publish(CHANNELS.universe, universe(SYMBOLS, now - 10 * 60_000));
     for (let k = 5; k >= 0; k--) await bus.publish(CHANNELS.budget, budgetSnapshot(now - k * 5000, 600 + 20 * k, 40));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

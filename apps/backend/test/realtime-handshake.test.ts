@@ -72,9 +72,16 @@ describe('Socket.IO handshake', () => {
   });
 
   it('rejects a signed token for an unknown or banned user, or with a wrong signature, as "Invalid token"', async () => {
-    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken({ id: 'no-such-user' }) }))).toBe('Invalid token');
-    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(banned) }))).toBe('Invalid token');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(pro.id).sign(new TextEncoder().encode('another-secret'));
+    expect(
+      await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken({ id: 'no-such-user' }) })),
+    ).toBe('Invalid token');
+    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(banned) }))).toBe(
+      'Invalid token',
+    );
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(pro.id)
+      .sign(new TextEncoder().encode('another-secret'));
     expect(await rejection(connectClient(legacyOff.url, { token: forged }))).toBe('Invalid token');
   });
 
@@ -84,7 +91,9 @@ describe('Socket.IO handshake', () => {
     const byId = keep(await connectClient(legacyOn.url, { token: pro.id }, { query: { method: 'id' } }));
     expect(byId.of('connected')[0]!.payload).toMatchObject({ tier: 'pro' });
     legacyOn.realtime.emitUserAlertTriggered(pro.id, triggered('ua-legacy'));
-    await waitFor(() => byEmail.of('user-alert-triggered').length === 1 && byId.of('user-alert-triggered').length === 1);
+    await waitFor(
+      () => byEmail.of('user-alert-triggered').length === 1 && byId.of('user-alert-triggered').length === 1,
+    );
     expect(await rejection(connectClient(legacyOn.url, { token: 'nobody@example.com' }))).toBe('Invalid token');
     expect(await rejection(connectClient(legacyOn.url, { token: 'mock-token-1-123' }))).toBe('Invalid token');
   });
@@ -120,9 +129,15 @@ describe('Socket.IO handshake', () => {
   });
 
   it('checks a legacy sessionId: a revoked session is refused', async () => {
-    const session = await db.prisma.session.create({ data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() } });
-    expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe('Session invalid: revoked');
-    const live = await db.prisma.session.create({ data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) } });
+    const session = await db.prisma.session.create({
+      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() },
+    });
+    expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe(
+      'Session invalid: revoked',
+    );
+    const live = await db.prisma.session.create({
+      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) },
+    });
     keep(await connectClient(legacyOn.url, { token: pro.email, sessionId: live.id }));
   });
 

@@ -85,7 +85,13 @@ export function connectClient(
   opts: { query?: Record<string, string>; clock?: () => number } = {},
 ): Promise<RecordingClient> {
   const clock = opts.clock ?? Date.now;
-  const socket = connect(url, { auth, query: opts.query ?? {}, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = connect(url, {
+    auth,
+    query: opts.query ?? {},
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   const events: Received[] = [];
   socket.onAny((event: string, payload: unknown) => events.push({ event, payload, at: clock() }));
   return new Promise((resolve, reject) => {

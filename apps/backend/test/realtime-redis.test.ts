@@ -48,7 +48,9 @@ describe('Socket.IO Redis adapter', () => {
       ts: new Date('2026-01-01T00:00:00Z'),
       createdAt: new Date('2026-01-01T00:00:01Z'),
     });
-    a.realtime.queueOiUpdates([{ symbol: 'SOLUSDT', openInterest: 8, openInterestUsd: 800, markPrice: 100, ts: new Date() }]);
+    a.realtime.queueOiUpdates([
+      { symbol: 'SOLUSDT', openInterest: 8, openInterestUsd: 800, markPrice: 100, ts: new Date() },
+    ]);
 
     await waitFor(() => onB.of('open-interest-alert').length === 1 && guestOnB.of('open-interest-update').length === 1);
     await sleep(100);

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OiAlertEventSchema, OiUpdateEventSchema, OiUpdatesEventSchema, VolumeAlertRowSchema } from '@volspike/contracts';
+import {
+  OiAlertEventSchema,
+  OiUpdateEventSchema,
+  OiUpdatesEventSchema,
+  VolumeAlertRowSchema,
+} from '@volspike/contracts';
 import { Prisma } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
@@ -101,7 +106,15 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
       { symbol: 'BTCUSDT', openInterest: 100, openInterestUsd: 6_500_000, markPrice: 65_000, ts },
       { symbol: 'ETHUSDT', openInterest: 7, openInterestUsd: 0, markPrice: null, ts },
     ]);
-    srv.realtime.queueOiUpdates([{ symbol: 'BTCUSDT', openInterest: 101, openInterestUsd: 6_565_000, markPrice: 65_000, ts: new Date(ts.getTime() + 5000) }]);
+    srv.realtime.queueOiUpdates([
+      {
+        symbol: 'BTCUSDT',
+        openInterest: 101,
+        openInterestUsd: 6_565_000,
+        markPrice: 65_000,
+        ts: new Date(ts.getTime() + 5000),
+      },
+    ]);
     srv.realtime.emitUserAlertTriggered(proId, {
       id: 'ua-1',
       symbol: 'BTCUSDT',
@@ -126,24 +139,52 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
         .filter((e) => e.event !== 'connected')
         .map((e) => {
           const p = e.payload as Record<string, unknown>;
-          if (e.event === 'volume-alert') return `volume-alert ${String(p.id)} ${e.at >= boundary ? 'at-boundary' : 'now'}`;
+          if (e.event === 'volume-alert')
+            return `volume-alert ${String(p.id)} ${e.at >= boundary ? 'at-boundary' : 'now'}`;
           if (e.event === 'open-interest-update') return `oi-update ${String(p.symbol)}`;
           if (e.event === 'open-interest-updates') return `oi-updates ${(p.updates as unknown[]).length}`;
           return e.event;
         })
         .sort();
-    const freeLike = ['oi-update BTCUSDT', 'oi-update ETHUSDT', 'volume-alert va-00 now', 'volume-alert va-05 at-boundary', 'volume-alert va-07 at-boundary'];
+    const freeLike = [
+      'oi-update BTCUSDT',
+      'oi-update ETHUSDT',
+      'volume-alert va-00 now',
+      'volume-alert va-05 at-boundary',
+      'volume-alert va-07 at-boundary',
+    ];
     expect(summary(clients.guest!)).toEqual(freeLike);
     expect(summary(clients.free!)).toEqual(freeLike);
     expect(summary(clients.admin!)).toEqual(['open-interest-alert', ...freeLike].sort());
     expect(summary(clients.pro!)).toEqual(
-      ['open-interest-alert', 'oi-update BTCUSDT', 'oi-update ETHUSDT', 'user-alert-triggered', 'volume-alert va-00 now', 'volume-alert va-05 now', 'volume-alert va-07 at-boundary'].sort(),
+      [
+        'open-interest-alert',
+        'oi-update BTCUSDT',
+        'oi-update ETHUSDT',
+        'user-alert-triggered',
+        'volume-alert va-00 now',
+        'volume-alert va-05 now',
+        'volume-alert va-07 at-boundary',
+      ].sort(),
     );
     expect(summary(clients.elite!)).toEqual(
-      ['open-interest-alert', 'oi-update BTCUSDT', 'oi-update ETHUSDT', 'volume-alert va-00 now', 'volume-alert va-05 now', 'volume-alert va-07 now'].sort(),
+      [
+        'open-interest-alert',
+        'oi-update BTCUSDT',
+        'oi-update ETHUSDT',
+        'volume-alert va-00 now',
+        'volume-alert va-05 now',
+        'volume-alert va-07 now',
+      ].sort(),
     );
     expect(summary(clients.batch!)).toEqual(
-      ['oi-updates 2', 'open-interest-alert', 'volume-alert va-00 now', 'volume-alert va-05 now', 'volume-alert va-07 now'].sort(),
+      [
+        'oi-updates 2',
+        'open-interest-alert',
+        'volume-alert va-00 now',
+        'volume-alert va-05 now',
+        'volume-alert va-07 now',
+      ].sort(),
     );
   });
 
@@ -194,7 +235,11 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
     expect(Object.keys(btc).sort()).toEqual(['openInterest', 'openInterestUsd', 'source', 'symbol', 'timestamp']);
     const batchEvent = OiUpdatesEventSchema.parse(clients.batch!.of('open-interest-updates')[0]!.payload);
     const batch = batchEvent.updates as Record<string, unknown>[];
-    expect(batch.find((b) => b.symbol === 'BTCUSDT')).toMatchObject({ openInterest: 101, markPrice: 65_000, ts: '2026-01-01T10:07:35.000Z' });
+    expect(batch.find((b) => b.symbol === 'BTCUSDT')).toMatchObject({
+      openInterest: 101,
+      markPrice: 65_000,
+      ts: '2026-01-01T10:07:35.000Z',
+    });
     expect(batch.find((b) => b.symbol === 'ETHUSDT')).toMatchObject({ openInterestUsd: null, markPrice: null });
   });
 
@@ -203,7 +248,9 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
     offset = fiveOnly - 300 - Date.now();
     srv.realtime.emitVolumeAlert(volumeRow('va-12', '2026-01-01T10:12:00.000Z'));
     await waitFor(() => clients.pro!.of('volume-alert').some((e) => (e.payload as { id: string }).id === 'va-12'));
-    expect(clients.pro!.of('volume-alert').find((e) => (e.payload as { id: string }).id === 'va-12')!.at).toBeGreaterThanOrEqual(fiveOnly);
+    expect(
+      clients.pro!.of('volume-alert').find((e) => (e.payload as { id: string }).id === 'va-12')!.at,
+    ).toBeGreaterThanOrEqual(fiveOnly);
     await sleep(100);
     expect(clients.free!.of('volume-alert').some((e) => (e.payload as { id: string }).id === 'va-12')).toBe(false);
     expect(srv.realtime.pending()).toMatchObject({ pro: 0, free: 1 });

@@ -17,8 +17,14 @@ const TSX = resolve(import.meta.dirname, '../../../node_modules/tsx/dist/loader.
 
 describe('users CLI argument parsing', () => {
   it.each([
-    [['add', '--email', 'A@Example.com', '--tier', 'pro'], { kind: 'add', email: 'a@example.com', tier: 'pro', admin: false, ttlSec: 365 * 86400 }],
-    [['add', '--email', 'a@b.c', '--tier', 'elite', '--admin', '--days', '7'], { kind: 'add', email: 'a@b.c', tier: 'elite', admin: true, ttlSec: 7 * 86400 }],
+    [
+      ['add', '--email', 'A@Example.com', '--tier', 'pro'],
+      { kind: 'add', email: 'a@example.com', tier: 'pro', admin: false, ttlSec: 365 * 86400 },
+    ],
+    [
+      ['add', '--email', 'a@b.c', '--tier', 'elite', '--admin', '--days', '7'],
+      { kind: 'add', email: 'a@b.c', tier: 'elite', admin: true, ttlSec: 7 * 86400 },
+    ],
     [['list'], { kind: 'list' }],
     [['token', '--email', 'a@b.c'], { kind: 'token', email: 'a@b.c', ttlSec: 365 * 86400 }],
   ])('%j → %j', (argv, expected) => {
@@ -51,12 +57,24 @@ describe('users commands', () => {
   it('add creates a user, then updates tier and role, and prints a token the backend accepts', async () => {
     const auth = createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger: silentLogger() });
     const lines: string[] = [];
-    await runUsersCommand(parseUsersArgs(['add', '--email', 'ops@example.com', '--tier', 'pro']), { prisma: db.prisma, jwtSecret: JWT_SECRET, out: (l) => lines.push(l) });
+    await runUsersCommand(parseUsersArgs(['add', '--email', 'ops@example.com', '--tier', 'pro']), {
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      out: (l) => lines.push(l),
+    });
     expect(lines[0]).toMatch(/^created user ops@example.com \(id \w+, tier pro, role USER\)$/);
-    expect(await auth.verifyToken(lines.at(-1)!)).toMatchObject({ email: 'ops@example.com', tier: 'pro', role: 'USER' });
+    expect(await auth.verifyToken(lines.at(-1)!)).toMatchObject({
+      email: 'ops@example.com',
+      tier: 'pro',
+      role: 'USER',
+    });
 
     lines.length = 0;
-    await runUsersCommand(parseUsersArgs(['add', '--email', 'ops@example.com', '--tier', 'elite', '--admin']), { prisma: db.prisma, jwtSecret: JWT_SECRET, out: (l) => lines.push(l) });
+    await runUsersCommand(parseUsersArgs(['add', '--email', 'ops@example.com', '--tier', 'elite', '--admin']), {
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      out: (l) => lines.push(l),
+    });
     expect(lines[0]).toMatch(/^updated user ops@example.com .*tier elite, role ADMIN/);
     expect(await auth.verifyToken(lines.at(-1)!)).toMatchObject({ tier: 'elite', role: 'ADMIN' });
     expect(await db.prisma.user.count()).toBe(1);
@@ -67,7 +85,12 @@ describe('users commands', () => {
     await runUsersCommand({ kind: 'list' }, { prisma: db.prisma, jwtSecret: JWT_SECRET, out: (l) => lines.push(l) });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('ops@example.com');
-    await expect(runUsersCommand({ kind: 'token', email: 'x@y.z', ttlSec: 60 }, { prisma: db.prisma, jwtSecret: JWT_SECRET, out: () => {} })).rejects.toThrow(UsageError);
+    await expect(
+      runUsersCommand(
+        { kind: 'token', email: 'x@y.z', ttlSec: 60 },
+        { prisma: db.prisma, jwtSecret: JWT_SECRET, out: () => {} },
+      ),
+    ).rejects.toThrow(UsageError);
   });
 });
 
@@ -91,9 +114,18 @@ describe('users CLI process', () => {
       writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
       writeFileSync(join(dataDir, 'jwt-secret'), 'stack-secret\n');
       const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', JWT_SECRET: '' };
-      const add = await run(process.execPath, ['--import', TSX, CLI, 'add', '--email', 'me@example.com', '--tier', 'elite', '--admin'], { env });
+      const add = await run(
+        process.execPath,
+        ['--import', TSX, CLI, 'add', '--email', 'me@example.com', '--tier', 'elite', '--admin'],
+        { env },
+      );
       const token = add.stdout.trim().split('\n').at(-1)!;
-      const auth = createAuth({ prisma: db.prisma, jwtSecret: 'stack-secret', legacyTokens: false, logger: silentLogger() });
+      const auth = createAuth({
+        prisma: db.prisma,
+        jwtSecret: 'stack-secret',
+        legacyTokens: false,
+        logger: silentLogger(),
+      });
       expect(await auth.verifyToken(token)).toMatchObject({ email: 'me@example.com', tier: 'elite', role: 'ADMIN' });
     } finally {
       await db.drop();

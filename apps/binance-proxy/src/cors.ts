@@ -27,7 +27,10 @@ export function corsMiddleware(allowedOrigins: readonly string[]): RequestHandle
       if (ok) {
         res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
         const requested = req.headers['access-control-request-headers'];
-        res.setHeader('Access-Control-Allow-Headers', typeof requested === 'string' && requested ? requested : 'Content-Type, If-None-Match');
+        res.setHeader(
+          'Access-Control-Allow-Headers',
+          typeof requested === 'string' && requested ? requested : 'Content-Type, If-None-Match',
+        );
         res.setHeader('Access-Control-Max-Age', '600');
       }
       res.status(204).end();

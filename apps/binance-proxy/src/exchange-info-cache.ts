@@ -125,7 +125,9 @@ export class ExchangeInfoCache {
         if (this.failures === 1) {
           this.opts.logger.warn(
             { err, haveCopy: this.copy !== null },
-            this.copy ? 'exchangeInfo refresh failed; serving the last good copy' : 'exchangeInfo fetch failed; no copy to serve',
+            this.copy
+              ? 'exchangeInfo refresh failed; serving the last good copy'
+              : 'exchangeInfo fetch failed; no copy to serve',
           );
         }
         throw new ExchangeInfoUnavailableError(`Binance exchangeInfo unavailable: ${this.lastError}`, { cause: err });

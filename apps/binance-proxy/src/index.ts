@@ -75,7 +75,10 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<Prox
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as AddressInfo).port;
   cache.start();
-  logger.info({ port, refreshMs: env.EXCHANGE_INFO_REFRESH_MS, includeTradFi: env.INCLUDE_TRADIFI }, 'binance-proxy listening');
+  logger.info(
+    { port, refreshMs: env.EXCHANGE_INFO_REFRESH_MS, includeTradFi: env.INCLUDE_TRADIFI },
+    'binance-proxy listening',
+  );
 
   let stopped: Promise<void> | null = null;
   return {

@@ -15,10 +15,20 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
   const existing = registry.getSingleMetric('binance_proxy_requests_total') as Counter<'route' | 'status'> | undefined;
   const requests =
     existing ??
-    new Counter({ name: 'binance_proxy_requests_total', help: 'HTTP requests served, by route and status', labelNames: ['route', 'status'], registers: [registry] });
+    new Counter({
+      name: 'binance_proxy_requests_total',
+      help: 'HTTP requests served, by route and status',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    });
   const upstreamFetches =
     (registry.getSingleMetric('binance_proxy_upstream_fetches_total') as Counter<'outcome'> | undefined) ??
-    new Counter({ name: 'binance_proxy_upstream_fetches_total', help: 'exchangeInfo fetches from Binance, by outcome', labelNames: ['outcome'], registers: [registry] });
+    new Counter({
+      name: 'binance_proxy_upstream_fetches_total',
+      help: 'exchangeInfo fetches from Binance, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
   const age = registry.getSingleMetric('binance_proxy_cache_age_seconds') as Gauge | undefined;
   if (age) registry.removeSingleMetric('binance_proxy_cache_age_seconds');
   new Gauge({

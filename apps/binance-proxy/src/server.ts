@@ -76,13 +76,18 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
   const perpsFor = (copy: ExchangeInfoCopy): { body: string; etag: string } => {
     if (perpsMemo?.sourceEtag !== copy.etag) {
       const symbols = opts.perpetuals(copy.json);
-      const body = JSON.stringify({ updatedAt: new Date(copy.fetchedAt).toISOString(), count: symbols.length, symbols });
+      const body = JSON.stringify({
+        updatedAt: new Date(copy.fetchedAt).toISOString(),
+        count: symbols.length,
+        symbols,
+      });
       perpsMemo = { sourceEtag: copy.etag, body, etag: computeEtag(body) };
     }
     return perpsMemo;
   };
 
-  const serve = (pick: (copy: ExchangeInfoCopy) => { body: string; etag: string }) =>
+  const serve =
+    (pick: (copy: ExchangeInfoCopy) => { body: string; etag: string }) =>
     async (req: Request, res: Response): Promise<void> => {
       let copy: ExchangeInfoCopy;
       try {
@@ -90,7 +95,9 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         res.setHeader('Retry-After', '1');
-        res.status(503).json({ error: 'Failed to fetch from Binance', message, timestamp: new Date(now()).toISOString() });
+        res
+          .status(503)
+          .json({ error: 'Failed to fetch from Binance', message, timestamp: new Date(now()).toISOString() });
         return;
       }
       const { body, etag } = pick(copy);
@@ -107,7 +114,10 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
       res.status(200).send(body);
     };
 
-  app.get('/api/binance/futures/info', serve((copy) => ({ body: copy.body, etag: copy.etag })));
+  app.get(
+    '/api/binance/futures/info',
+    serve((copy) => ({ body: copy.body, etag: copy.etag })),
+  );
   app.get('/api/binance/futures/usdt-perpetuals', serve(perpsFor));
 
   app.use((_req, res) => {

@@ -106,7 +106,11 @@ describe('GET /api/binance/futures/info', () => {
     const good = await get(`${proxy.url}/api/binance/futures/info`);
     expect(good.status).toBe(200);
     await fault(EXCHANGE_INFO, 500, 100_000);
-    await until(async () => (JSON.parse((await get(`${proxy.url}/health`)).text) as { cache: { consecutiveFailures: number } }).cache.consecutiveFailures > 0);
+    await until(
+      async () =>
+        (JSON.parse((await get(`${proxy.url}/health`)).text) as { cache: { consecutiveFailures: number } }).cache
+          .consecutiveFailures > 0,
+    );
 
     const served = await get(`${proxy.url}/api/binance/futures/info`);
     expect(served.status).toBe(200);
@@ -115,7 +119,12 @@ describe('GET /api/binance/futures/info', () => {
     expect(served.headers['x-data-age']).toBeDefined();
     const health = await get(`${proxy.url}/health`);
     expect(health.status).toBe(200);
-    const body = JSON.parse(health.text) as { status: string; service: string; timestamp: string; cache: { consecutiveFailures: number; lastError: string } };
+    const body = JSON.parse(health.text) as {
+      status: string;
+      service: string;
+      timestamp: string;
+      cache: { consecutiveFailures: number; lastError: string };
+    };
     expect(body).toMatchObject({ status: 'stale', service: 'binance-proxy' });
     expect(body.cache.consecutiveFailures).toBeGreaterThan(0);
   });
@@ -140,21 +149,36 @@ describe('GET /api/binance/futures/usdt-perpetuals', () => {
     const proxy = await startProxy();
     const res = await get(`${proxy.url}/api/binance/futures/usdt-perpetuals`);
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.text) as { updatedAt: string; count: number; symbols: { symbol: string; baseAsset: string; contractType: string; onboardDate: number | null }[] };
-    const expected = sim.market.symbols().filter((s) => s.usdtPerpetual).map((s) => s.symbol).sort();
+    const body = JSON.parse(res.text) as {
+      updatedAt: string;
+      count: number;
+      symbols: { symbol: string; baseAsset: string; contractType: string; onboardDate: number | null }[];
+    };
+    const expected = sim.market
+      .symbols()
+      .filter((s) => s.usdtPerpetual)
+      .map((s) => s.symbol)
+      .sort();
     expect(body.symbols.map((s) => s.symbol).sort()).toEqual(expected);
     expect(body.count).toBe(expected.length);
     expect(body.symbols.every((s) => s.contractType === 'PERPETUAL')).toBe(true);
-    const rejected = sim.market.symbols().filter((s) => !s.usdtPerpetual).map((s) => s.symbol);
+    const rejected = sim.market
+      .symbols()
+      .filter((s) => !s.usdtPerpetual)
+      .map((s) => s.symbol);
     expect(rejected.length).toBeGreaterThan(0);
     expect(body.symbols.some((s) => rejected.includes(s.symbol))).toBe(false);
   });
 
   it('includes TradFi perpetuals only when INCLUDE_TRADIFI is set', async () => {
-    const tradfi = sim.market.symbols().filter((s) => s.contractType === 'TRADIFI_PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT');
+    const tradfi = sim.market
+      .symbols()
+      .filter((s) => s.contractType === 'TRADIFI_PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT');
     expect(tradfi.length).toBeGreaterThan(0);
     const proxy = await startProxy({ INCLUDE_TRADIFI: 'true' });
-    const body = JSON.parse((await get(`${proxy.url}/api/binance/futures/usdt-perpetuals`)).text) as { symbols: { symbol: string }[] };
+    const body = JSON.parse((await get(`${proxy.url}/api/binance/futures/usdt-perpetuals`)).text) as {
+      symbols: { symbol: string }[];
+    };
     const listed = new Set(body.symbols.map((s) => s.symbol));
     expect(tradfi.every((s) => listed.has(s.symbol))).toBe(true);
   });
@@ -171,7 +195,11 @@ describe('CORS', () => {
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     const preflight = await request(`${proxy.url}/api/binance/futures/info`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://volspike.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
+      headers: {
+        origin: 'https://volspike.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'if-none-match',
+      },
     });
     await preflight.body.text();
     expect(preflight.statusCode).toBe(204);

@@ -20,7 +20,11 @@ const SYMBOL_RE = /^[A-Z0-9_]{1,40}$/;
  * unhealthy forever; per-symbol staleness is still enforced by /funding/:symbol (503).
  * Body: the legacy /funding/health shape plus medianDataAgeSeconds, staleSymbolCount and maxAgeSeconds.
  */
-export function fundingHealth(store: FundingStore, ws: FundingStreamStats, opts: { staleSec: number; startedAt: number; now: number }): FundingHealth {
+export function fundingHealth(
+  store: FundingStore,
+  ws: FundingStreamStats,
+  opts: { staleSec: number; startedAt: number; now: number },
+): FundingHealth {
   const { now, staleSec } = opts;
   const n = store.size();
   const ages = store.ages(now);
@@ -158,26 +162,48 @@ export class FundingApi {
       }
       case '/funding': {
         const data = store.all().map((r) => ({ ...this.view(r, now), stale: this.isStale(r, now) }));
-        send(res, 200, { data, count: data.length, staleCount: data.filter((d) => d.stale).length, maxAgeSeconds: staleSec, updatedAt: now / 1000 });
+        send(res, 200, {
+          data,
+          count: data.length,
+          staleCount: data.filter((d) => d.stale).length,
+          maxAgeSeconds: staleSec,
+          updatedAt: now / 1000,
+        });
         return;
       }
       case '/funding/batch': {
         const raw = url.searchParams.getAll('symbols').join(',');
-        const symbols = [...new Set(raw.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0))];
+        const symbols = [
+          ...new Set(
+            raw
+              .split(',')
+              .map((s) => s.trim().toUpperCase())
+              .filter((s) => s.length > 0),
+          ),
+        ];
         if (symbols.length === 0) {
           send(res, 400, { detail: { error: 'No symbols provided' } });
           return;
         }
         const bad = symbols.find((s) => !SYMBOL_RE.test(s));
         if (bad !== undefined || symbols.length > 1000) {
-          send(res, 400, { detail: bad !== undefined ? { error: 'Invalid symbol', symbol: bad } : { error: 'Too many symbols', max: 1000 } });
+          send(res, 400, {
+            detail:
+              bad !== undefined ? { error: 'Invalid symbol', symbol: bad } : { error: 'Too many symbols', max: 1000 },
+          });
           return;
         }
         let found = 0;
         const data = symbols.map((symbol) => {
           const r = store.get(symbol);
           if (!r) return { symbol, error: 'Symbol not found' };
-          if (this.isStale(r, now)) return { symbol, error: 'Data stale', ageSeconds: round2((now - r.updatedAt) / 1000), maxAgeSeconds: staleSec };
+          if (this.isStale(r, now))
+            return {
+              symbol,
+              error: 'Data stale',
+              ageSeconds: round2((now - r.updatedAt) / 1000),
+              maxAgeSeconds: staleSec,
+            };
           found++;
           return this.view(r, now);
         });
@@ -203,7 +229,14 @@ export class FundingApi {
         return;
       }
       if (this.isStale(r, now)) {
-        send(res, 503, { detail: { error: 'Data stale', symbol, ageSeconds: round2((now - r.updatedAt) / 1000), maxAgeSeconds: staleSec } });
+        send(res, 503, {
+          detail: {
+            error: 'Data stale',
+            symbol,
+            ageSeconds: round2((now - r.updatedAt) / 1000),
+            maxAgeSeconds: staleSec,
+          },
+        });
         return;
       }
       send(res, 200, this.view(r, now));
@@ -215,6 +248,10 @@ export class FundingApi {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -17,7 +17,14 @@ describe('FundingStore', () => {
     const s = new FundingStore();
     s.apply([u('BTCUSDT')], 1000);
     s.apply([u('BTCUSDT', { markPrice: 101, fundingRate: null, indexPrice: null, nextFundingTime: null })], 2000);
-    expect(s.get('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', markPrice: 101, indexPrice: 99.5, fundingRate: 0.0001, nextFundingTime: 1_740_830_400_000, updatedAt: 2000 });
+    expect(s.get('BTCUSDT')).toEqual({
+      symbol: 'BTCUSDT',
+      markPrice: 101,
+      indexPrice: 99.5,
+      fundingRate: 0.0001,
+      nextFundingTime: 1_740_830_400_000,
+      updatedAt: 2000,
+    });
     s.apply([u('ETHUSDT_260327', { fundingRate: null, nextFundingTime: null })], 2000);
     expect(s.get('ETHUSDT_260327')!.fundingRate).toBeNull();
     expect(s.get('ETHUSDT_260327')!.nextFundingTime).toBeNull();

@@ -60,7 +60,8 @@ export class FundingStream {
     });
     this.client.on('open', () => {
       const t = this.now();
-      if (this.disconnectedSince !== null) log.info({ downSec: (t - this.disconnectedSince) / 1000 }, 'mark-price stream connected again');
+      if (this.disconnectedSince !== null)
+        log.info({ downSec: (t - this.disconnectedSince) / 1000 }, 'mark-price stream connected again');
       else log.info({ stream: opts.stream }, 'mark-price stream connected');
       this.lastConnectedAt = t;
       this.disconnectedSince = null;
@@ -95,7 +96,9 @@ export class FundingStream {
       reconnects: s.reconnects,
       lastMessageAt: s.lastMessageAt,
       lastConnectedAt: this.lastConnectedAt,
-      disconnectedSince: connected ? null : (this.disconnectedSince ?? (this.lastConnectedAt === null ? null : this.now())),
+      disconnectedSince: connected
+        ? null
+        : (this.disconnectedSince ?? (this.lastConnectedAt === null ? null : this.now())),
       messagesPerMin: this.messagesPerMin(),
     };
   }

@@ -14,7 +14,10 @@ export { FundingStream, type FundingStreamStats } from './funding-stream.js';
 export { MarkPricePublisher } from './publisher.js';
 
 /** runtime's AppDeps, with `budget` unused (the funding daemon makes no REST calls) and `dataDir` optional. */
-export type AppDeps = Omit<RuntimeAppDeps<WeightBudget>, 'budget' | 'dataDir'> & { budget?: WeightBudget; dataDir?: string };
+export type AppDeps = Omit<RuntimeAppDeps<WeightBudget>, 'budget' | 'dataDir'> & {
+  budget?: WeightBudget;
+  dataDir?: string;
+};
 
 export interface FundingApp {
   /** bound port of the funding API (FUNDING_API_PORT, or the OS's choice for 0) */
@@ -26,7 +29,11 @@ export interface FundingApp {
 }
 
 /** Starts the mark-price stream, the funding API, the bus publisher, gap detection and heartbeats. */
-export async function start(env: Env, deps: AppDeps, options: { now?: () => number; fetchImpl?: typeof fetch } = {}): Promise<FundingApp> {
+export async function start(
+  env: Env,
+  deps: AppDeps,
+  options: { now?: () => number; fetchImpl?: typeof fetch } = {},
+): Promise<FundingApp> {
   const now = options.now ?? Date.now;
   const logger = deps.logger.child({ app: 'funding' });
   const registry = deps.metrics;
@@ -34,11 +41,33 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
   const store = new FundingStore();
 
   const m = {
-    updates: new Counter({ name: 'funding_mark_price_updates_total', help: 'mark-price items received', registers: [registry] }),
-    gaps: new Counter({ name: 'funding_gaps_total', help: 'times a symbol went FUNDING_GAP_ALERT_SEC without an update', registers: [registry] }),
-    gapped: new Gauge({ name: 'funding_symbols_in_gap', help: 'symbols currently without an update for FUNDING_GAP_ALERT_SEC', registers: [registry] }),
-    published: new Counter({ name: 'funding_bus_writes_total', help: 'bus publications (changes) and snapshots', labelNames: ['kind'], registers: [registry] }),
-    busErrors: new Counter({ name: 'funding_bus_errors_total', help: 'failed bus writes', labelNames: ['kind'], registers: [registry] }),
+    updates: new Counter({
+      name: 'funding_mark_price_updates_total',
+      help: 'mark-price items received',
+      registers: [registry],
+    }),
+    gaps: new Counter({
+      name: 'funding_gaps_total',
+      help: 'times a symbol went FUNDING_GAP_ALERT_SEC without an update',
+      registers: [registry],
+    }),
+    gapped: new Gauge({
+      name: 'funding_symbols_in_gap',
+      help: 'symbols currently without an update for FUNDING_GAP_ALERT_SEC',
+      registers: [registry],
+    }),
+    published: new Counter({
+      name: 'funding_bus_writes_total',
+      help: 'bus publications (changes) and snapshots',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    busErrors: new Counter({
+      name: 'funding_bus_errors_total',
+      help: 'failed bus writes',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
 
   const stream = new FundingStream({
@@ -54,12 +83,34 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
     onBatch: (items) => m.updates.inc(items.length),
   });
 
-  const health = (): FundingHealth => fundingHealth(store, stream.stats(), { staleSec: env.FUNDING_STALE_SEC, startedAt, now: now() });
+  const health = (): FundingHealth =>
+    fundingHealth(store, stream.stats(), { staleSec: env.FUNDING_STALE_SEC, startedAt, now: now() });
 
   const ages = (stat: 'oldestSec' | 'medianSec' | 'p95Sec'): number | undefined => store.ages(now())?.[stat];
-  new Gauge({ name: 'funding_ws_connected', help: '1 when the mark-price stream is connected', registers: [registry], collect() { this.set(stream.connected() ? 1 : 0); } });
-  new Gauge({ name: 'funding_symbols', help: 'symbols tracked', registers: [registry], collect() { this.set(store.size()); } });
-  new Gauge({ name: 'funding_ws_reconnects', help: 'reconnects of the mark-price stream since start', registers: [registry], collect() { this.set(stream.stats().reconnects); } });
+  new Gauge({
+    name: 'funding_ws_connected',
+    help: '1 when the mark-price stream is connected',
+    registers: [registry],
+    collect() {
+      this.set(stream.connected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'funding_symbols',
+    help: 'symbols tracked',
+    registers: [registry],
+    collect() {
+      this.set(store.size());
+    },
+  });
+  new Gauge({
+    name: 'funding_ws_reconnects',
+    help: 'reconnects of the mark-price stream since start',
+    registers: [registry],
+    collect() {
+      this.set(stream.stats().reconnects);
+    },
+  });
   new Gauge({
     name: 'funding_record_age_seconds',
     help: 'age of the records (oldest, p95, median)',
@@ -67,7 +118,11 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
     registers: [registry],
     collect() {
       this.reset();
-      for (const [label, key] of [['oldest', 'oldestSec'], ['p95', 'p95Sec'], ['median', 'medianSec']] as const) {
+      for (const [label, key] of [
+        ['oldest', 'oldestSec'],
+        ['p95', 'p95Sec'],
+        ['median', 'medianSec'],
+      ] as const) {
         const v = ages(key);
         if (v !== undefined) this.set({ stat: label }, v);
       }
@@ -84,16 +139,29 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
     m.gapped.set(g.current);
     if (g.started.length > 0) {
       m.gaps.inc(g.started.length);
-      gapLog.warn({ count: g.started.length, symbols: g.started.slice(0, 20), inGap: g.current, gapSec: env.FUNDING_GAP_ALERT_SEC, connected: stream.connected() }, 'mark-price gap: symbols without an update');
+      gapLog.warn(
+        {
+          count: g.started.length,
+          symbols: g.started.slice(0, 20),
+          inGap: g.current,
+          gapSec: env.FUNDING_GAP_ALERT_SEC,
+          connected: stream.connected(),
+        },
+        'mark-price gap: symbols without an update',
+      );
     }
-    if (g.ended.length > 0) gapLog.info({ count: g.ended.length, symbols: g.ended.slice(0, 20), inGap: g.current }, 'mark-price gap ended');
+    if (g.ended.length > 0)
+      gapLog.info({ count: g.ended.length, symbols: g.ended.slice(0, 20), inGap: g.current }, 'mark-price gap ended');
   };
   const scheduleGaps = (): void => {
     if (!running) return;
-    gapTimer = setTimeout(() => {
-      checkGaps();
-      scheduleGaps();
-    }, Math.min(1000, gapMs / 2));
+    gapTimer = setTimeout(
+      () => {
+        checkGaps();
+        scheduleGaps();
+      },
+      Math.min(1000, gapMs / 2),
+    );
     gapTimer.unref?.();
   };
 
@@ -135,13 +203,23 @@ export async function start(env: Env, deps: AppDeps, options: { now?: () => numb
       })
     : null;
 
-  const api = new FundingApi({ store, staleSec: env.FUNDING_STALE_SEC, health, registry, logger: logger.child({ component: 'api' }), now });
+  const api = new FundingApi({
+    store,
+    staleSec: env.FUNDING_STALE_SEC,
+    health,
+    registry,
+    logger: logger.child({ component: 'api' }),
+    now,
+  });
   const port = await api.listen(env.FUNDING_API_PORT, env.FUNDING_API_HOST);
   stream.start();
   publisher.start();
   scheduleGaps();
   heartbeat?.start(env.FUNDING_HEARTBEAT_SEC * 1000);
-  logger.info({ port, host: env.FUNDING_API_HOST, stream: env.FUNDING_STREAM, ws: env.BINANCE_WS_URL }, 'funding started');
+  logger.info(
+    { port, host: env.FUNDING_API_HOST, stream: env.FUNDING_STREAM, ws: env.BINANCE_WS_URL },
+    'funding started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

@@ -9,5 +9,6 @@ await runStandalone({
   exit: (code) => process.exit(code),
   loadEnv: loadAppEnv,
   start,
-  onStarted: (app, { logger }) => logger.info({ port: app.port }, 'funding API listening (/funding, /health, /metrics)'),
+  onStarted: (app, { logger }) =>
+    logger.info({ port: app.port }, 'funding API listening (/funding, /health, /metrics)'),
 });

@@ -54,7 +54,9 @@ export class MarkPricePublisher {
 
   async writeSnapshot(): Promise<void> {
     if (this.opts.store.size() === 0) return;
-    await this.guard('snapshot', () => this.opts.bus.setJson(KEYS.markPrices, this.opts.store.snapshot(), this.opts.snapshotTtlSec));
+    await this.guard('snapshot', () =>
+      this.opts.bus.setJson(KEYS.markPrices, this.opts.store.snapshot(), this.opts.snapshotTtlSec),
+    );
     this.opts.published.inc({ kind: 'snapshot' });
   }
 

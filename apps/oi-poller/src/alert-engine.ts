@@ -30,7 +30,8 @@ export function oiAlertConsoleLine(d: OiAlertDecision): string {
   const abs = `${d.absChange >= 0 ? '+' : ''}${pyFixed(d.absChange, 0)}`;
   let line = `${head} | ${d.timeframe} ago: ${pyFixed(d.baseline, 0)} | Current: ${pyFixed(d.current, 0)} | Change: ${pyFixed(d.pctChange * 100, 2)}% (${abs})`;
   const extras: string[] = [];
-  if (d.priceChange !== undefined) extras.push(`price ${d.priceChange >= 0 ? '+' : ''}${pyFixed(d.priceChange * 100, 2)}%`);
+  if (d.priceChange !== undefined)
+    extras.push(`price ${d.priceChange >= 0 ? '+' : ''}${pyFixed(d.priceChange * 100, 2)}%`);
   if (d.fundingRate !== undefined) extras.push(`funding ${pyFixed(d.fundingRate * 100, 3)}%`);
   if (extras.length > 0) line += ` | ${extras.join(', ')}`;
   return line;
@@ -84,7 +85,14 @@ export class AlertEngine {
   }
 
   /** Evaluates one new sample (already in `history`); resolves once alerts are persisted and queued. */
-  async onSample(input: { symbol: string; oi: number; markPrice: number | null; ts: number; fundingRate: number | null; history: OiHistory }): Promise<OiAlertDecision[]> {
+  async onSample(input: {
+    symbol: string;
+    oi: number;
+    markPrice: number | null;
+    ts: number;
+    fundingRate: number | null;
+    history: OiHistory;
+  }): Promise<OiAlertDecision[]> {
     const prev = this.states.get(input.symbol);
     const res = evaluateOiAlert({
       symbol: input.symbol,
@@ -105,17 +113,37 @@ export class AlertEngine {
   }
 
   private async deliver(d: OiAlertDecision): Promise<void> {
-    this.log.info({ alert: { symbol: d.symbol, direction: d.direction, timeframe: d.timeframe, pctChange: d.pctChange, absChange: d.absChange, ts: d.timestamp }, explanation: d.explanation }, oiAlertConsoleLine(d));
+    this.log.info(
+      {
+        alert: {
+          symbol: d.symbol,
+          direction: d.direction,
+          timeframe: d.timeframe,
+          pctChange: d.pctChange,
+          absChange: d.absChange,
+          ts: d.timestamp,
+        },
+        explanation: d.explanation,
+      },
+      oiAlertConsoleLine(d),
+    );
     this.opts.onAlert?.(d);
     const headers: Record<string, string> = {};
     if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     const body = { ...oiAlertIngestBody(d), explanation: d.explanation, details: d.explanation };
     try {
-      await this.opts.outbox.enqueue({ url: `${this.opts.apiUrl}/api/open-interest-alerts/ingest`, headers, body, idempotencyKey: alertIdempotencyKey(d) });
+      await this.opts.outbox.enqueue({
+        url: `${this.opts.apiUrl}/api/open-interest-alerts/ingest`,
+        headers,
+        body,
+        idempotencyKey: alertIdempotencyKey(d),
+      });
     } catch (err) {
       this.log.error({ err, symbol: d.symbol, timeframe: d.timeframe }, 'could not queue OI alert for the backend');
     }
-    await this.opts.bus.publish(CHANNELS.oiAlerts, d).catch((err: unknown) => this.log.warn({ err }, 'could not publish OI alert on the bus'));
+    await this.opts.bus
+      .publish(CHANNELS.oiAlerts, d)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not publish OI alert on the bus'));
   }
 
   /** Coalescing write: resolves after a write that includes every change made before the call. */
@@ -135,7 +163,8 @@ export class AlertEngine {
         if (this.persistFailing) this.log.info('OI alert state persisted again');
         this.persistFailing = false;
       } catch (err) {
-        if (!this.persistFailing) this.log.error({ err }, 'could not persist OI alert state (kept in memory, retried on the next change)');
+        if (!this.persistFailing)
+          this.log.error({ err }, 'could not persist OI alert state (kept in memory, retried on the next change)');
         this.persistFailing = true;
         return;
       }
@@ -149,7 +178,11 @@ export class AlertEngine {
     for (const [symbol, st] of this.states) {
       const keep: OiSymbolAlertState = {};
       for (const [tf, dirs] of Object.entries(st)) {
-        const live = (['UP', 'DOWN'] as const).some((d) => dirs[d].state === 'OUTSIDE' || (dirs[d].lastAlertAt !== null && now - dirs[d].lastAlertAt < this.maxCooldownMs));
+        const live = (['UP', 'DOWN'] as const).some(
+          (d) =>
+            dirs[d].state === 'OUTSIDE' ||
+            (dirs[d].lastAlertAt !== null && now - dirs[d].lastAlertAt < this.maxCooldownMs),
+        );
         if (live) keep[tf] = dirs;
       }
       if (Object.keys(keep).length > 0) out[symbol] = keep;

@@ -45,7 +45,11 @@ export const EnvSchema = z
   })
   .superRefine((e, ctx) => {
     if (e.OI_POLL_MIN_INTERVAL_MS > e.OI_POLL_MAX_INTERVAL_MS) {
-      ctx.addIssue({ code: 'custom', path: ['OI_POLL_MIN_INTERVAL_MS'], message: `must not exceed OI_POLL_MAX_INTERVAL_MS (${e.OI_POLL_MAX_INTERVAL_MS})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OI_POLL_MIN_INTERVAL_MS'],
+        message: `must not exceed OI_POLL_MAX_INTERVAL_MS (${e.OI_POLL_MAX_INTERVAL_MS})`,
+      });
     }
     try {
       parseOiTimeframes(e.OI_ALERT_TIMEFRAMES);

@@ -59,7 +59,8 @@ export function mergeSamples(buffer: OiRingBuffer, incoming: readonly OiSample[]
   if (fresh.length === 0) return 0;
   const all = [...existing, ...fresh].sort((a, b) => a.ts - b.ts);
   const deduped: OiSample[] = [];
-  for (const s of all) if (deduped.length === 0 || (deduped[deduped.length - 1] as OiSample).ts !== s.ts) deduped.push(s);
+  for (const s of all)
+    if (deduped.length === 0 || (deduped[deduped.length - 1] as OiSample).ts !== s.ts) deduped.push(s);
   buffer.clear();
   for (const s of deduped.slice(-buffer.capacity)) buffer.push(s.ts, s.oi, s.mark);
   return fresh.length;

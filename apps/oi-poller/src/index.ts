@@ -1,6 +1,12 @@
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
 import { parseOiTimeframes, planPollIntervals, type OiTimeframe, type PollPlan } from '@volspike/oi-core';
-import { FileOutboxStore, Outbox, RedisOutboxStore, type AppDeps as RuntimeAppDeps, type OutboxStore } from '@volspike/runtime';
+import {
+  FileOutboxStore,
+  Outbox,
+  RedisOutboxStore,
+  type AppDeps as RuntimeAppDeps,
+  type OutboxStore,
+} from '@volspike/runtime';
 import { AlertEngine } from './alert-engine.js';
 import type { Env } from './env.js';
 import { HistoryStore } from './history-store.js';
@@ -45,7 +51,12 @@ export interface OiPollerHandle {
 
 /** History the alert rules need: the longest lookback / window start plus its tolerance. */
 export function neededSpanMs(timeframes: readonly OiTimeframe[]): number {
-  return Math.max(0, ...timeframes.map((t) => (t.kind === 'window-median' ? (t.fromMin ?? 60) * 60 : t.lookbackSec) * 1000 + t.toleranceSec * 1000));
+  return Math.max(
+    0,
+    ...timeframes.map(
+      (t) => (t.kind === 'window-median' ? (t.fromMin ?? 60) * 60 : t.lookbackSec) * 1000 + t.toleranceSec * 1000,
+    ),
+  );
 }
 
 function median(values: number[]): number | null {
@@ -62,19 +73,36 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
   const timeframes = parseOiTimeframes(env.OI_ALERT_TIMEFRAMES);
   const apiUrl = env.VOLSPIKE_API_URL.replace(/\/+$/, '');
   const apiKey = env.VOLSPIKE_API_KEY;
-  if (!apiKey) logger.warn('VOLSPIKE_API_KEY is not set: the backend will refuse samples, alerts and heartbeats (they wait in the outbox)');
+  if (!apiKey)
+    logger.warn(
+      'VOLSPIKE_API_KEY is not set: the backend will refuse samples, alerts and heartbeats (they wait in the outbox)',
+    );
   const metrics = createPollerMetrics(deps.metrics);
   const pollRate = new RateWindow();
   const errorRate = new RateWindow();
   const alertRate = new RateWindow();
 
   const store = (name: string): OutboxStore =>
-    env.REDIS_URL ? new RedisOutboxStore(env.REDIS_URL, `volspike:outbox:oi-poller:${label}:${name}`) : new FileOutboxStore(deps.dataDir, `oi-poller-${label}-${name}`);
-  const outboxOpts = { logger, maxItems: env.OI_OUTBOX_MAX_ITEMS, maxDelayMs: env.OI_OUTBOX_MAX_DELAY_MS, ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}) };
+    env.REDIS_URL
+      ? new RedisOutboxStore(env.REDIS_URL, `volspike:outbox:oi-poller:${label}:${name}`)
+      : new FileOutboxStore(deps.dataDir, `oi-poller-${label}-${name}`);
+  const outboxOpts = {
+    logger,
+    maxItems: env.OI_OUTBOX_MAX_ITEMS,
+    maxDelayMs: env.OI_OUTBOX_MAX_DELAY_MS,
+    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+  };
   const samplesOutbox = new Outbox({ name: 'oi-samples', store: store('samples'), ...outboxOpts });
   const alertsOutbox = new Outbox({ name: 'oi-alerts', store: store('alerts'), ...outboxOpts });
 
-  const client = new BinanceRestClient({ baseUrl: env.BINANCE_REST_URL, budget: deps.budget, component: 'oi-poller', logger, maxRetries: 1, timeoutMs: 5000 });
+  const client = new BinanceRestClient({
+    baseUrl: env.BINANCE_REST_URL,
+    budget: deps.budget,
+    component: 'oi-poller',
+    logger,
+    maxRetries: 1,
+    timeoutMs: 5000,
+  });
   const source = new OpenInterestSource(client);
   const marks = new MarkPriceCache({ bus: deps.bus, logger, maxAgeMs: env.OI_MARK_MAX_AGE_MS });
   const history = new HistoryStore(env.OI_HISTORY_MINUTES);
@@ -123,9 +151,22 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
       const interval = plan?.perSymbol.get(s.symbol) ?? env.OI_POLL_MAX_INTERVAL_MS;
       const buf = history.ensure(s.symbol, interval);
       buf.push(s.ts, s.openInterest, ctx.markPrice);
-      publisher.add({ symbol: s.symbol, openInterest: s.openInterest, openInterestUsd: ctx.markPrice !== null ? s.openInterest * ctx.markPrice : null, markPrice: ctx.markPrice, ts: s.ts });
+      publisher.add({
+        symbol: s.symbol,
+        openInterest: s.openInterest,
+        openInterestUsd: ctx.markPrice !== null ? s.openInterest * ctx.markPrice : null,
+        markPrice: ctx.markPrice,
+        ts: s.ts,
+      });
       const p = alerts
-        .onSample({ symbol: s.symbol, oi: s.openInterest, markPrice: ctx.markPrice, ts: s.ts, fundingRate: ctx.fundingRate, history: buf })
+        .onSample({
+          symbol: s.symbol,
+          oi: s.openInterest,
+          markPrice: ctx.markPrice,
+          ts: s.ts,
+          fundingRate: ctx.fundingRate,
+          history: buf,
+        })
         .catch((err: unknown) => logger.error({ err, symbol: s.symbol }, 'OI alert evaluation failed'))
         .finally(() => evaluations.delete(p));
       evaluations.add(p);
@@ -144,7 +185,8 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
   });
 
-  const budgetPerMin = (): number => Math.min(deps.budget.availableFor('oi-poller'), env.OI_WEIGHT_BUDGET_PER_MIN ?? Number.POSITIVE_INFINITY);
+  const budgetPerMin = (): number =>
+    Math.min(deps.budget.availableFor('oi-poller'), env.OI_WEIGHT_BUDGET_PER_MIN ?? Number.POSITIVE_INFINITY);
 
   const replan = (reason: string): void => {
     const symbols = follower.symbols();
@@ -156,14 +198,34 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
       return;
     }
     const prevTiers = plan ? JSON.stringify(plan.tiers.map((t) => [t.intervalMs, t.symbols.length])) : null;
-    plan = planPollIntervals({ symbols, budgetPerMin: budget, minIntervalMs: env.OI_POLL_MIN_INTERVAL_MS, maxIntervalMs: env.OI_POLL_MAX_INTERVAL_MS });
+    plan = planPollIntervals({
+      symbols,
+      budgetPerMin: budget,
+      minIntervalMs: env.OI_POLL_MIN_INTERVAL_MS,
+      maxIntervalMs: env.OI_POLL_MAX_INTERVAL_MS,
+    });
     for (const [symbol, intervalMs] of plan.perSymbol) history.ensure(symbol, intervalMs);
     const { added, removed } = poller.setPlan(plan.perSymbol);
     for (const s of removed) history.delete(s);
     if (added.length > 0 && env.OI_WARM_START) warm.enqueue(added);
     const tiers = plan.tiers.map((t) => ({ intervalMs: t.intervalMs, symbols: t.symbols.length }));
-    if (JSON.stringify(plan.tiers.map((t) => [t.intervalMs, t.symbols.length])) !== prevTiers || added.length + removed.length > 0) {
-      logger.info({ reason, universeSize: symbols.length, added: added.length, removed: removed.length, tiers, weightPerMin: Math.round(plan.weightPerMin), budgetPerMin: budget, shard: label }, 'OI poll plan');
+    if (
+      JSON.stringify(plan.tiers.map((t) => [t.intervalMs, t.symbols.length])) !== prevTiers ||
+      added.length + removed.length > 0
+    ) {
+      logger.info(
+        {
+          reason,
+          universeSize: symbols.length,
+          added: added.length,
+          removed: removed.length,
+          tiers,
+          weightPerMin: Math.round(plan.weightPerMin),
+          budgetPerMin: budget,
+          shard: label,
+        },
+        'OI poll plan',
+      );
     }
     metrics.universe.set(symbols.length);
     metrics.plannedWeightPerMin.set(plan.weightPerMin);
@@ -245,7 +307,16 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
   publisher.start();
   await follower.start();
   reporter.start();
-  logger.info({ shard: label, timeframes: timeframes.map((t) => t.label), historyMinutes: env.OI_HISTORY_MINUTES, minIntervalMs: env.OI_POLL_MIN_INTERVAL_MS, maxIntervalMs: env.OI_POLL_MAX_INTERVAL_MS }, 'oi-poller started');
+  logger.info(
+    {
+      shard: label,
+      timeframes: timeframes.map((t) => t.label),
+      historyMinutes: env.OI_HISTORY_MINUTES,
+      minIntervalMs: env.OI_POLL_MIN_INTERVAL_MS,
+      maxIntervalMs: env.OI_POLL_MAX_INTERVAL_MS,
+    },
+    'oi-poller started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {

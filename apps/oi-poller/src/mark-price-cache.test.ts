@@ -3,7 +3,12 @@ import { CHANNELS, KEYS, createBus, createLogger, type MarkPriceRecord } from '@
 import { MarkPriceCache } from './mark-price-cache.js';
 
 const logger = createLogger({ name: 'mark-cache-unit', level: 'silent' });
-const rec = (symbol: string, markPrice: number, updatedAt: number, fundingRate: number | null = 0.0001): MarkPriceRecord => ({ symbol, markPrice, indexPrice: null, fundingRate, nextFundingTime: null, updatedAt });
+const rec = (
+  symbol: string,
+  markPrice: number,
+  updatedAt: number,
+  fundingRate: number | null = 0.0001,
+): MarkPriceRecord => ({ symbol, markPrice, indexPrice: null, fundingRate, nextFundingTime: null, updatedAt });
 
 describe('MarkPriceCache', () => {
   it('loads KEYS.markPrices at start and applies CHANNELS.markPrices updates', async () => {
@@ -14,7 +19,10 @@ describe('MarkPriceCache', () => {
     await cache.start();
     expect(cache.get('BTCUSDT', now)).toEqual({ markPrice: 60_000, fundingRate: 0.0001 });
 
-    await bus.publish(CHANNELS.markPrices, { updatedAt: now + 1000, prices: [rec('BTCUSDT', 61_000, now + 1000, -0.0002)] });
+    await bus.publish(CHANNELS.markPrices, {
+      updatedAt: now + 1000,
+      prices: [rec('BTCUSDT', 61_000, now + 1000, -0.0002)],
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(cache.get('BTCUSDT', now + 1000)).toEqual({ markPrice: 61_000, fundingRate: -0.0002 });
     expect(cache.get('ETHUSDT', now + 1000).markPrice).toBe(3000);

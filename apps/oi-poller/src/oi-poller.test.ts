@@ -47,7 +47,13 @@ describe('OiPoller scheduler', () => {
     source = new FakeSource();
     samples = [];
     paused = null;
-    poller = new OiPoller({ source, budget: { pausedUntil: () => paused }, logger, onSample: (s) => samples.push(s), random: () => 1 });
+    poller = new OiPoller({
+      source,
+      budget: { pausedUntil: () => paused },
+      logger,
+      onSample: (s) => samples.push(s),
+      random: () => 1,
+    });
   });
 
   afterEach(async () => {
@@ -61,7 +67,8 @@ describe('OiPoller scheduler', () => {
     await vi.advanceTimersByTimeAsync(20_000);
     const t0 = 1_700_000_000_000;
     const perSecond = new Map<number, number>();
-    for (const c of source.calls) perSecond.set(Math.floor((c.at - t0) / 1000), (perSecond.get(Math.floor((c.at - t0) / 1000)) ?? 0) + 1);
+    for (const c of source.calls)
+      perSecond.set(Math.floor((c.at - t0) / 1000), (perSecond.get(Math.floor((c.at - t0) / 1000)) ?? 0) + 1);
     const counts = [...Array(20).keys()].map((s) => perSecond.get(s) ?? 0);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(19);
     expect(Math.max(...counts)).toBeLessThanOrEqual(21);
@@ -99,7 +106,14 @@ describe('OiPoller scheduler', () => {
   });
 
   it('caps the backoff', async () => {
-    const capped = new OiPoller({ source, budget: { pausedUntil: () => null }, logger, onSample: () => undefined, maxBackoffMs: 15_000, random: () => 1 });
+    const capped = new OiPoller({
+      source,
+      budget: { pausedUntil: () => null },
+      logger,
+      onSample: () => undefined,
+      maxBackoffMs: 15_000,
+      random: () => 1,
+    });
     source.failing.add('S0USDT');
     capped.setPlan(plan(['S0USDT'], 5000));
     capped.start();
@@ -129,7 +143,10 @@ describe('OiPoller scheduler', () => {
     poller.setPlan(plan([...syms(10).slice(2), 'NEWUSDT'], 2000));
     const mark = source.calls.length;
     await vi.advanceTimersByTimeAsync(10_000);
-    const fast = source.calls.slice(mark).filter((c) => c.symbol === 'NEWUSDT').map((c) => c.at);
+    const fast = source.calls
+      .slice(mark)
+      .filter((c) => c.symbol === 'NEWUSDT')
+      .map((c) => c.at);
     expect(fast.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < fast.length; i++) expect((fast[i] as number) - (fast[i - 1] as number)).toBe(2000);
   });
@@ -143,7 +160,10 @@ describe('OiPoller scheduler', () => {
     for (const e of poller.entriesView()) if (e.symbol !== 'NEWUSDT') expect(e.nextDueAt).toBe(before.get(e.symbol));
     const mark = Date.now();
     await vi.advanceTimersByTimeAsync(10_000);
-    const times = source.calls.filter((c) => c.at >= mark && c.at < mark + 5000).map((c) => c.at).sort((a, b) => a - b);
+    const times = source.calls
+      .filter((c) => c.at >= mark && c.at < mark + 5000)
+      .map((c) => c.at)
+      .sort((a, b) => a - b);
     expect(times).toHaveLength(21);
     // evenly spaced before (250 ms); the newcomer sits in the middle of a gap, so no two requests are closer than 125 ms
     const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
@@ -183,7 +203,13 @@ describe('OiPoller scheduler', () => {
 
   it('bounds the requests in flight', async () => {
     const slow = new FakeSource(10_000);
-    const bounded = new OiPoller({ source: slow, budget: { pausedUntil: () => null }, logger, onSample: () => undefined, maxInFlight: 5 });
+    const bounded = new OiPoller({
+      source: slow,
+      budget: { pausedUntil: () => null },
+      logger,
+      onSample: () => undefined,
+      maxInFlight: 5,
+    });
     bounded.setPlan(plan(syms(50), 5000));
     bounded.start();
     await vi.advanceTimersByTimeAsync(4000);

@@ -43,7 +43,8 @@ export interface PollEntryView {
   addedAt: number;
 }
 
-const byHash = (a: { symbol: string }, b: { symbol: string }): number => symbolHash(a.symbol) - symbolHash(b.symbol) || (a.symbol < b.symbol ? -1 : 1);
+const byHash = (a: { symbol: string }, b: { symbol: string }): number =>
+  symbolHash(a.symbol) - symbolHash(b.symbol) || (a.symbol < b.symbol ? -1 : 1);
 
 /** Middle of the largest gap between sorted phases on a circle of length `period`. */
 export function largestGapMiddle(sorted: readonly number[], period: number): number {
@@ -138,7 +139,15 @@ export class OiPoller {
     for (const [symbol, intervalMs] of perSymbol) {
       const e = this.entries.get(symbol);
       if (!e) {
-        const entry: Entry = { symbol, intervalMs, nextDueAt: now, failures: 0, inFlight: false, lastSampleAt: null, addedAt: now };
+        const entry: Entry = {
+          symbol,
+          intervalMs,
+          nextDueAt: now,
+          failures: 0,
+          inFlight: false,
+          lastSampleAt: null,
+          addedAt: now,
+        };
         this.entries.set(symbol, entry);
         placing.push(entry);
         added.push(symbol);
@@ -162,7 +171,8 @@ export class OiPoller {
       newcomers.sort(byHash);
       const phases: number[] = [];
       for (const e of this.entries.values()) {
-        if (e.intervalMs === intervalMs && !moving.has(e)) phases.push((((e.nextDueAt - now) % intervalMs) + intervalMs) % intervalMs);
+        if (e.intervalMs === intervalMs && !moving.has(e))
+          phases.push((((e.nextDueAt - now) % intervalMs) + intervalMs) % intervalMs);
       }
       phases.sort((a, b) => a - b);
       if (phases.length === 0) {
@@ -212,7 +222,11 @@ export class OiPoller {
     const now = this.now();
     const paused = this.opts.budget.pausedUntil();
     if (paused !== null && paused > now) {
-      if (this.pausedSeen === null) this.log.warn({ until: new Date(paused).toISOString() }, 'weight budget paused: OI polling stopped until it ends');
+      if (this.pausedSeen === null)
+        this.log.warn(
+          { until: new Date(paused).toISOString() },
+          'weight budget paused: OI polling stopped until it ends',
+        );
       this.pausedSeen = paused;
       this.arm(paused - now + 20 + Math.floor((this.opts.random ?? Math.random)() * 200));
       return;
@@ -220,7 +234,10 @@ export class OiPoller {
     if (this.pausedSeen !== null) {
       this.pausedSeen = null;
       this.respread(now);
-      this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed, phases spread again');
+      this.log.info(
+        { symbols: this.entries.size },
+        'weight budget pause over: OI polling resumed, phases spread again',
+      );
     }
     let next = Infinity;
     for (const e of this.entries.values()) {
@@ -277,15 +294,29 @@ export class OiPoller {
       return;
     }
     e.failures++;
-    const delay = backoffDelay(e.failures - 1, { baseMs: e.intervalMs, maxMs: this.maxBackoffMs, random: this.opts.random });
+    const delay = backoffDelay(e.failures - 1, {
+      baseMs: e.intervalMs,
+      maxMs: this.maxBackoffMs,
+      random: this.opts.random,
+    });
     e.nextDueAt = now + delay;
     if (e.failures === 1 || e.failures % 10 === 0) {
-      this.log.debug({ symbol: e.symbol, failures: e.failures, retryInMs: delay, err }, 'OI fetch failed; symbol backs off');
+      this.log.debug(
+        { symbol: e.symbol, failures: e.failures, retryInMs: delay, err },
+        'OI fetch failed; symbol backs off',
+      );
     }
   }
 
   entriesView(): PollEntryView[] {
-    return [...this.entries.values()].map((e) => ({ symbol: e.symbol, intervalMs: e.intervalMs, nextDueAt: e.nextDueAt, failures: e.failures, lastSampleAt: e.lastSampleAt, addedAt: e.addedAt }));
+    return [...this.entries.values()].map((e) => ({
+      symbol: e.symbol,
+      intervalMs: e.intervalMs,
+      nextDueAt: e.nextDueAt,
+      failures: e.failures,
+      lastSampleAt: e.lastSampleAt,
+      addedAt: e.addedAt,
+    }));
   }
 
   size(): number {

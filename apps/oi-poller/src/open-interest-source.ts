@@ -27,6 +27,11 @@ export class OpenInterestSource implements OiSource {
 
   /** `/futures/data/openInterestHist` period 5m; the caller paces it (own limit 1000 req / 5 min). */
   history(symbol: string, limit: number, endTime?: number): Promise<OpenInterestHistPoint[]> {
-    return this.backfill.openInterestHist({ symbol, period: '5m', limit: Math.max(1, Math.min(36, limit)), ...(endTime !== undefined ? { endTime } : {}) });
+    return this.backfill.openInterestHist({
+      symbol,
+      period: '5m',
+      limit: Math.max(1, Math.min(36, limit)),
+      ...(endTime !== undefined ? { endTime } : {}),
+    });
   }
 }

@@ -3,7 +3,13 @@ import { CHANNELS, createLogger, type OiSampleMessage } from '@volspike/runtime'
 import { chunkBatch, ingestBody, SamplePublisher } from './sample-publisher.js';
 
 const logger = createLogger({ name: 'publisher-unit', level: 'silent' });
-const sample = (symbol: string, ts: number, mark: number | null = 2): OiSampleMessage => ({ symbol, openInterest: 100, openInterestUsd: mark === null ? null : 100 * mark, markPrice: mark, ts });
+const sample = (symbol: string, ts: number, mark: number | null = 2): OiSampleMessage => ({
+  symbol,
+  openInterest: 100,
+  openInterestUsd: mark === null ? null : 100 * mark,
+  markPrice: mark,
+  ts,
+});
 
 function fakes() {
   const enqueued: { url: string; headers?: Record<string, string>; body: unknown; idempotencyKey?: string }[] = [];
@@ -22,7 +28,14 @@ describe('SamplePublisher', () => {
   it('every interval sends what arrived since the last publish as one realtime batch with per-item times', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 10, 0, 0) });
     const f = fakes();
-    const pub = new SamplePublisher({ outbox: f.outbox, bus: f.bus, logger, apiUrl: 'http://api', apiKey: 'k', intervalMs: 2000 });
+    const pub = new SamplePublisher({
+      outbox: f.outbox,
+      bus: f.bus,
+      logger,
+      apiUrl: 'http://api',
+      apiKey: 'k',
+      intervalMs: 2000,
+    });
     pub.start();
     pub.add(sample('BTCUSDT', Date.UTC(2026, 0, 1, 10, 0, 0, 500)));
     pub.add(sample('ETHUSDT', Date.UTC(2026, 0, 1, 10, 0, 1, 250), null));
@@ -36,13 +49,29 @@ describe('SamplePublisher', () => {
     expect(m?.body).toEqual({
       data: [
         { symbol: 'BTCUSDT', openInterest: 100, openInterestUsd: 200, markPrice: 2, ts: '2026-01-01T10:00:00.500Z' },
-        { symbol: 'ETHUSDT', openInterest: 100, openInterestUsd: null, markPrice: null, ts: '2026-01-01T10:00:01.250Z' },
+        {
+          symbol: 'ETHUSDT',
+          openInterest: 100,
+          openInterestUsd: null,
+          markPrice: null,
+          ts: '2026-01-01T10:00:01.250Z',
+        },
       ],
       timestamp: '2026-01-01T10:00:01.250Z',
       totalSymbols: 2,
       source: 'realtime',
     });
-    expect(f.published).toEqual([{ channel: CHANNELS.oiSamples, message: { samples: [sample('BTCUSDT', Date.UTC(2026, 0, 1, 10, 0, 0, 500)), sample('ETHUSDT', Date.UTC(2026, 0, 1, 10, 0, 1, 250), null)] } }]);
+    expect(f.published).toEqual([
+      {
+        channel: CHANNELS.oiSamples,
+        message: {
+          samples: [
+            sample('BTCUSDT', Date.UTC(2026, 0, 1, 10, 0, 0, 500)),
+            sample('ETHUSDT', Date.UTC(2026, 0, 1, 10, 0, 1, 250), null),
+          ],
+        },
+      },
+    ]);
 
     // nothing new → nothing sent; new samples → a new batch with its own idempotency key
     await vi.advanceTimersByTimeAsync(2000);
@@ -56,7 +85,14 @@ describe('SamplePublisher', () => {
 
   it('splits large batches into chunks of ≤ 500 and publishes the rest on stop', async () => {
     const f = fakes();
-    const pub = new SamplePublisher({ outbox: f.outbox, bus: f.bus, logger, apiUrl: 'http://api', apiKey: undefined, intervalMs: 60_000 });
+    const pub = new SamplePublisher({
+      outbox: f.outbox,
+      bus: f.bus,
+      logger,
+      apiUrl: 'http://api',
+      apiKey: undefined,
+      intervalMs: 60_000,
+    });
     pub.start();
     for (let i = 0; i < 1201; i++) pub.add(sample(`S${i}USDT`, 1000 + i));
     await pub.stop();
@@ -69,6 +105,8 @@ describe('SamplePublisher', () => {
   it('puts a second sample of one symbol into another chunk (the backend stores one time per chunk)', () => {
     const chunks = chunkBatch([sample('A', 1), sample('B', 2), sample('A', 3), sample('C', 4)], 500);
     expect(chunks.map((c) => c.map((s) => `${s.symbol}@${s.ts}`))).toEqual([['A@1', 'B@2', 'C@4'], ['A@3']]);
-    expect((ingestBody(chunks[1] as OiSampleMessage[]) as { timestamp: string }).timestamp).toBe(new Date(3).toISOString());
+    expect((ingestBody(chunks[1] as OiSampleMessage[]) as { timestamp: string }).timestamp).toBe(
+      new Date(3).toISOString(),
+    );
   });
 });

@@ -17,7 +17,13 @@ export interface SamplePublisherOptions {
 export function ingestBody(chunk: readonly OiSampleMessage[]): Record<string, unknown> {
   const newest = chunk.reduce((m, s) => Math.max(m, s.ts), 0);
   return {
-    data: chunk.map((s) => ({ symbol: s.symbol, openInterest: s.openInterest, openInterestUsd: s.openInterestUsd, markPrice: s.markPrice, ts: new Date(s.ts).toISOString() })),
+    data: chunk.map((s) => ({
+      symbol: s.symbol,
+      openInterest: s.openInterest,
+      openInterestUsd: s.openInterestUsd,
+      markPrice: s.markPrice,
+      ts: new Date(s.ts).toISOString(),
+    })),
     // One time for the whole batch in the legacy contract; the newest sample's time is the closest to every row.
     timestamp: new Date(newest).toISOString(),
     totalSymbols: chunk.length,
@@ -109,13 +115,20 @@ export class SamplePublisher {
     for (const chunk of chunkBatch(batch, size)) {
       const key = `oi-samples|${this.bootId}|${++this.seq}`;
       try {
-        await this.opts.outbox.enqueue({ url: `${this.opts.apiUrl}/api/market/open-interest/ingest`, headers, body: ingestBody(chunk), idempotencyKey: key });
+        await this.opts.outbox.enqueue({
+          url: `${this.opts.apiUrl}/api/market/open-interest/ingest`,
+          headers,
+          body: ingestBody(chunk),
+          idempotencyKey: key,
+        });
         chunks++;
       } catch (err) {
         this.log.error({ err, samples: chunk.length }, 'could not queue OI samples for the backend');
       }
     }
-    await this.opts.bus.publish(CHANNELS.oiSamples, { samples: batch }).catch((err: unknown) => this.log.warn({ err }, 'could not publish OI samples on the bus'));
+    await this.opts.bus
+      .publish(CHANNELS.oiSamples, { samples: batch })
+      .catch((err: unknown) => this.log.warn({ err }, 'could not publish OI samples on the bus'));
     this.opts.onPublished?.(batch.length, chunks);
   }
 }

@@ -12,7 +12,8 @@ export function parseShard(value: string | undefined): Shard {
   if (!m) throw new OiPollerError('OI_SHARD_INVALID', `"${value}" must look like i/n, e.g. 0/2`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!(count >= 1) || !(index < count)) throw new OiPollerError('OI_SHARD_INVALID', `"${value}": need 0 ≤ i < n and n ≥ 1`);
+  if (!(count >= 1) || !(index < count))
+    throw new OiPollerError('OI_SHARD_INVALID', `"${value}": need 0 ≤ i < n and n ≥ 1`);
   return { index, count };
 }
 

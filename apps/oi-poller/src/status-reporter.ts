@@ -31,7 +31,13 @@ export interface StatusReporterOptions {
 
 /** The part of the status whose change is worth one log line (never per tick). */
 function stateKey(s: PollerStatus): string {
-  return JSON.stringify({ status: s.status, reasons: s.reasons, universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, erroring: s.errorsPerMin > 0 });
+  return JSON.stringify({
+    status: s.status,
+    reasons: s.reasons,
+    universeSize: s.universeSize,
+    pollIntervalMs: s.pollIntervalMs,
+    erroring: s.errorsPerMin > 0,
+  });
 }
 
 /**
@@ -61,7 +67,16 @@ export class StatusReporter {
       report: () => {
         const s = this.opts.status();
         if (this.running) this.logIfChanged(s);
-        const details = { universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, pollsPerMin: s.pollsPerMin, errorsPerMin: s.errorsPerMin, alertsPerMin: s.alertsPerMin, maxSampleAgeMs: s.maxSampleAgeMs, outboxDepth: s.outboxDepth, reasons: s.reasons };
+        const details = {
+          universeSize: s.universeSize,
+          pollIntervalMs: s.pollIntervalMs,
+          pollsPerMin: s.pollsPerMin,
+          errorsPerMin: s.errorsPerMin,
+          alertsPerMin: s.alertsPerMin,
+          maxSampleAgeMs: s.maxSampleAgeMs,
+          outboxDepth: s.outboxDepth,
+          reasons: s.reasons,
+        };
         return { status: s.status, details };
       },
       logger: this.log,
@@ -116,7 +131,16 @@ export class StatusReporter {
     const key = stateKey(s);
     if (key === this.lastState) return;
     this.lastState = key;
-    const fields = { status: s.status, reasons: s.reasons, universeSize: s.universeSize, pollIntervalMs: s.pollIntervalMs, pollsPerMin: s.pollsPerMin, errorsPerMin: s.errorsPerMin, alertsPerMin: s.alertsPerMin, outboxDepth: s.outboxDepth };
+    const fields = {
+      status: s.status,
+      reasons: s.reasons,
+      universeSize: s.universeSize,
+      pollIntervalMs: s.pollIntervalMs,
+      pollsPerMin: s.pollsPerMin,
+      errorsPerMin: s.errorsPerMin,
+      alertsPerMin: s.alertsPerMin,
+      outboxDepth: s.outboxDepth,
+    };
     if (s.status === 'degraded') this.log.warn(fields, 'oi-poller state changed');
     else this.log.info(fields, 'oi-poller state changed');
   }

@@ -3,7 +3,12 @@ import { CHANNELS, KEYS, createBus, createLogger } from '@volspike/runtime';
 import { UniverseFollower, type UniverseSymbol } from './universe-follower.js';
 
 const logger = createLogger({ name: 'universe-unit', level: 'silent' });
-const universe = (...symbols: string[]) => ({ updatedAt: new Date().toISOString(), enterThreshold: 4e6, exitThreshold: 2e6, symbols: symbols.map((symbol, i) => ({ symbol, quoteVolume24h: 1e9 - i, enteredAt: '', lastSeenAt: '' })) });
+const universe = (...symbols: string[]) => ({
+  updatedAt: new Date().toISOString(),
+  enterThreshold: 4e6,
+  exitThreshold: 2e6,
+  symbols: symbols.map((symbol, i) => ({ symbol, quoteVolume24h: 1e9 - i, enteredAt: '', lastSeenAt: '' })),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function jsonResponse(body: unknown, status = 200): Response {
@@ -15,7 +20,15 @@ describe('UniverseFollower', () => {
     const bus = createBus({ logger });
     await bus.setJson(KEYS.universe, universe('BTCUSDT', 'ETHUSDT'));
     const seen: UniverseSymbol[][] = [];
-    const f = new UniverseFollower({ bus, apiUrl: 'http://api', shard: { index: 0, count: 1 }, logger, refreshMs: 60_000, onChange: (s) => seen.push(s), fetchImpl: () => Promise.reject(new Error('must not be called')) });
+    const f = new UniverseFollower({
+      bus,
+      apiUrl: 'http://api',
+      shard: { index: 0, count: 1 },
+      logger,
+      refreshMs: 60_000,
+      onChange: (s) => seen.push(s),
+      fetchImpl: () => Promise.reject(new Error('must not be called')),
+    });
     await f.start();
     expect(seen.at(-1)?.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     await bus.publish(CHANNELS.universe, universe('BTCUSDT', 'SOLUSDT', 'XRPUSDT'));
@@ -69,7 +82,14 @@ describe('UniverseFollower', () => {
     await bus.setJson(KEYS.universe, universe(...all));
     const parts = await Promise.all(
       [0, 1].map(async (index) => {
-        const f = new UniverseFollower({ bus, apiUrl: 'http://api', shard: { index, count: 2 }, logger, refreshMs: 60_000, onChange: () => undefined });
+        const f = new UniverseFollower({
+          bus,
+          apiUrl: 'http://api',
+          shard: { index, count: 2 },
+          logger,
+          refreshMs: 60_000,
+          onChange: () => undefined,
+        });
         await f.start();
         const s = f.symbols().map((x) => x.symbol);
         await f.stop();

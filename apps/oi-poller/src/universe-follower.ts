@@ -89,13 +89,18 @@ export class UniverseFollower {
       return false;
     }
     if (source === 'bus') this.lastBusAt = this.now();
-    const all = parsed.data.symbols.map((s) => ({ symbol: s.symbol, quoteVolume24h: typeof s.quoteVolume24h === 'number' ? s.quoteVolume24h : null }));
+    const all = parsed.data.symbols.map((s) => ({
+      symbol: s.symbol,
+      quoteVolume24h: typeof s.quoteVolume24h === 'number' ? s.quoteVolume24h : null,
+    }));
     if (all.length === 0) {
       this.log.warn({ source, kept: this.current.length }, 'ignoring an empty universe; keeping the current one');
       return false;
     }
     const mine = all.filter((s) => inShard(s.symbol, this.opts.shard));
-    const changed = mine.length !== this.current.length || mine.some((s, i) => s.symbol !== this.current[i]?.symbol || s.quoteVolume24h !== this.current[i]?.quoteVolume24h);
+    const changed =
+      mine.length !== this.current.length ||
+      mine.some((s, i) => s.symbol !== this.current[i]?.symbol || s.quoteVolume24h !== this.current[i]?.quoteVolume24h);
     this.lastSource = source;
     if (!changed) return false;
     this.current = mine;
@@ -140,7 +145,11 @@ export class UniverseFollower {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       this.lastError = `universe unavailable: ${(err as Error).message}${cause ? ` (${cause.code ?? cause.message ?? 'unknown'})` : ''}`;
       const delay = Math.min(this.opts.refreshMs, backoffDelay(this.failures - 1, { baseMs: 1000, maxMs: 30_000 }));
-      if (this.failures === 1) this.log.warn({ err, retryInMs: delay, known: this.current.length }, 'universe unavailable from the backend; retrying with backoff');
+      if (this.failures === 1)
+        this.log.warn(
+          { err, retryInMs: delay, known: this.current.length },
+          'universe unavailable from the backend; retrying with backoff',
+        );
       this.schedule(this.current.length === 0 ? delay : this.opts.refreshMs);
     }
   }

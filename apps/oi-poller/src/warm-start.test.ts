@@ -8,7 +8,10 @@ const logger = createLogger({ name: 'warm-start-unit', level: 'silent' });
 const MIN = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function setup(stored: Record<string, { ts: number; oi: number; mark: number | null }[]>, opts: { spacingMs?: number; backendDown?: boolean } = {}) {
+function setup(
+  stored: Record<string, { ts: number; oi: number; mark: number | null }[]>,
+  opts: { spacingMs?: number; backendDown?: boolean } = {},
+) {
   const now = Date.now();
   const history = new HistoryStore(180);
   const histCalls: { symbol: string; limit: number; at: number }[] = [];
@@ -16,7 +19,13 @@ function setup(stored: Record<string, { ts: number; oi: number; mark: number | n
     history: async (symbol: string, limit: number): Promise<OpenInterestHistPoint[]> => {
       histCalls.push({ symbol, limit, at: Date.now() });
       const end = Math.floor(now / (5 * MIN)) * 5 * MIN;
-      return Array.from({ length: limit }, (_, i) => ({ symbol, sumOpenInterest: 500 + i, sumOpenInterestValue: (500 + i) * 2, cmcCirculatingSupply: null, timestamp: end - (limit - 1 - i) * 5 * MIN }));
+      return Array.from({ length: limit }, (_, i) => ({
+        symbol,
+        sumOpenInterest: 500 + i,
+        sumOpenInterestValue: (500 + i) * 2,
+        cmcCirculatingSupply: null,
+        timestamp: end - (limit - 1 - i) * 5 * MIN,
+      }));
     },
   };
   const backendUrls: string[] = [];
@@ -33,21 +42,33 @@ function setup(stored: Record<string, { ts: number; oi: number; mark: number | n
       backendUrls.push(String(url));
       if (opts.backendDown) throw new Error('ECONNREFUSED');
       const symbol = new URL(String(url)).searchParams.get('symbol') as string;
-      const samples = (stored[symbol] ?? []).map((s) => ({ ts: new Date(s.ts).toISOString(), openInterest: s.oi, openInterestUsd: null, markPrice: s.mark, source: 'realtime' }));
-      return new Response(JSON.stringify({ symbol, samples, count: samples.length }), { headers: { 'content-type': 'application/json' } });
+      const samples = (stored[symbol] ?? []).map((s) => ({
+        ts: new Date(s.ts).toISOString(),
+        openInterest: s.oi,
+        openInterestUsd: null,
+        markPrice: s.mark,
+        source: 'realtime',
+      }));
+      return new Response(JSON.stringify({ symbol, samples, count: samples.length }), {
+        headers: { 'content-type': 'application/json' },
+      });
     },
   });
   return { now, history, histCalls, backendUrls, warm };
 }
 
 async function until(fn: () => boolean, ms = 3000): Promise<void> {
-  for (const end = Date.now() + ms; !fn() && Date.now() < end; ) await sleep(10);
+  for (const end = Date.now() + ms; !fn() && Date.now() < end;) await sleep(10);
 }
 
 describe('WarmStarter', () => {
   it('uses the backend’s stored samples when they cover the span the rules need (no Binance call)', async () => {
     const now = Date.now();
-    const dense = Array.from({ length: 13 * 6 }, (_, i) => ({ ts: now - 65 * MIN + i * 50_000, oi: 1000 + i, mark: i % 2 ? 2 : null }));
+    const dense = Array.from({ length: 13 * 6 }, (_, i) => ({
+      ts: now - 65 * MIN + i * 50_000,
+      oi: 1000 + i,
+      mark: i % 2 ? 2 : null,
+    }));
     const t = setup({ AUSDT: dense });
     t.warm.start();
     t.warm.enqueue(['AUSDT']);
@@ -69,7 +90,8 @@ describe('WarmStarter', () => {
     await until(() => t.warm.pendingCount() === 0);
     expect(t.histCalls.map((c) => c.symbol).sort()).toEqual(['AUSDT', 'BUSDT', 'CUSDT']);
     expect(t.histCalls.every((c) => c.limit <= 36 && c.limit >= 13)).toBe(true);
-    for (let i = 1; i < t.histCalls.length; i++) expect((t.histCalls[i]?.at ?? 0) - (t.histCalls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(140);
+    for (let i = 1; i < t.histCalls.length; i++)
+      expect((t.histCalls[i]?.at ?? 0) - (t.histCalls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(140);
     const a = t.history.get('AUSDT')?.toArray() ?? [];
     expect(a.length).toBeGreaterThan(20);
     expect(a.some((s) => s.oi === 2000)).toBe(true); // stored samples kept

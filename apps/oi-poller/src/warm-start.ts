@@ -142,7 +142,10 @@ export class WarmStarter {
     const url = `${this.opts.apiUrl}/api/market/open-interest/samples?symbol=${encodeURIComponent(symbol)}&since=${encodeURIComponent(since)}&limit=10000`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
-    const res = await this.fetchImpl(url, { headers, signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]) });
+    const res = await this.fetchImpl(url, {
+      headers,
+      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]),
+    });
     if (!res.ok) throw new Error(`GET samples ${res.status}`);
     const body = (await res.json()) as { samples?: unknown };
     if (!Array.isArray(body.samples)) throw new Error('GET samples: no samples array');
@@ -150,7 +153,11 @@ export class WarmStarter {
     for (const raw of body.samples as StoredSample[]) {
       const ts = Date.parse(raw.ts);
       if (!Number.isFinite(ts) || typeof raw.openInterest !== 'number' || !(raw.openInterest > 0)) continue;
-      samples.push({ ts, oi: raw.openInterest, mark: typeof raw.markPrice === 'number' && raw.markPrice > 0 ? raw.markPrice : null });
+      samples.push({
+        ts,
+        oi: raw.openInterest,
+        mark: typeof raw.markPrice === 'number' && raw.markPrice > 0 ? raw.markPrice : null,
+      });
     }
     const interval = this.opts.intervalFor(symbol);
     if (interval === null) return 0;
@@ -195,7 +202,8 @@ export class WarmStarter {
           const samples: OiSample[] = points.map((p) => ({
             ts: p.timestamp,
             oi: p.sumOpenInterest,
-            mark: p.sumOpenInterest > 0 && p.sumOpenInterestValue > 0 ? p.sumOpenInterestValue / p.sumOpenInterest : null,
+            mark:
+              p.sumOpenInterest > 0 && p.sumOpenInterestValue > 0 ? p.sumOpenInterestValue / p.sumOpenInterest : null,
           }));
           this.counters.histPoints += mergeSamples(this.opts.history.ensure(symbol, interval), samples);
         } catch (err) {

@@ -10,8 +10,14 @@ const busAlerts: OiAlertDecision[] = [];
 
 // 3 s and 8 s lookbacks are crossed by +8 % over 10 s (0.8 %/s: 2.4 % per 3 s ≥ 2 %, 6.4 % per 8 s ≥ 5 %);
 // the 20 s one at 20 % is not, even with both moves (8 % each). Cooldowns outlast the test.
-const TIMEFRAMES = '3s:2%:300s:tol=1s:min=100:label=3s,8s:5%:300s:tol=2s:min=100:label=8s,20s:20%:300s:tol=3s:min=100:label=20s';
-const POLLER_ENV = { OI_ALERT_TIMEFRAMES: TIMEFRAMES, OI_POLL_MIN_INTERVAL_MS: '1000', OI_POLL_MAX_INTERVAL_MS: '1000', OI_PUBLISH_INTERVAL_MS: '500' };
+const TIMEFRAMES =
+  '3s:2%:300s:tol=1s:min=100:label=3s,8s:5%:300s:tol=2s:min=100:label=8s,20s:20%:300s:tol=3s:min=100:label=20s';
+const POLLER_ENV = {
+  OI_ALERT_TIMEFRAMES: TIMEFRAMES,
+  OI_POLL_MIN_INTERVAL_MS: '1000',
+  OI_POLL_MAX_INTERVAL_MS: '1000',
+  OI_PUBLISH_INTERVAL_MS: '500',
+};
 
 beforeAll(async () => {
   h = await createHarness({ symbols: 40, seed: 11 });
@@ -27,7 +33,11 @@ async function storedAlerts(symbol: string) {
 }
 
 async function moveOi(symbol: string, changePct: number, rampSec: number): Promise<void> {
-  const res = await fetch(`${h.sim.url}/__sim/oi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol, changePct, rampSec }) });
+  const res = await fetch(`${h.sim.url}/__sim/oi`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ symbol, changePct, rampSec }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -39,7 +49,11 @@ describe('OI alerts', () => {
     await waitFor('3 s of history', () => (p1.history.get(a)?.size ?? 0) >= 4, 8000);
 
     await moveOi(a, 8, 10);
-    await waitFor('two alerts for the moved symbol in the backend', async () => (await storedAlerts(a)).length >= 2, 12_000);
+    await waitFor(
+      'two alerts for the moved symbol in the backend',
+      async () => (await storedAlerts(a)).length >= 2,
+      12_000,
+    );
     await sleep(1500);
     const first = await storedAlerts(a);
     expect(first.map((r) => [r.timeframe, r.direction]).sort()).toEqual([
@@ -51,7 +65,12 @@ describe('OI alerts', () => {
     expect(detail?.source).toBe('oi_realtime_poller');
     expect(detail?.details).toMatchObject({ method: 'lookback-closest', thresholdPct: 5, lookbackSec: 8 });
     expect((await storedAlerts(b)).length + (await storedAlerts(c)).length).toBe(0);
-    expect(busAlerts.filter((d) => d.symbol === a).map((d) => d.timeframe).sort()).toEqual(['3s', '8s']);
+    expect(
+      busAlerts
+        .filter((d) => d.symbol === a)
+        .map((d) => d.timeframe)
+        .sort(),
+    ).toEqual(['3s', '8s']);
     const stateBefore = p1.alerts.stateOf(a);
     expect(stateBefore?.['3s']?.UP.lastAlertAt).toBeTypeOf('number');
 
@@ -68,7 +87,9 @@ describe('OI alerts', () => {
     await waitFor('the control symbol alerts', async () => (await storedAlerts(b)).length >= 2, 12_000);
     await sleep(2500);
     expect((await storedAlerts(b)).map((r) => r.timeframe).sort()).toEqual(['3s', '8s']);
-    expect((await storedAlerts(a)).map((r) => `${r.timeframe}:${r.id}`).sort()).toEqual(first.map((r) => `${r.timeframe}:${r.id}`).sort());
+    expect((await storedAlerts(a)).map((r) => `${r.timeframe}:${r.id}`).sort()).toEqual(
+      first.map((r) => `${r.timeframe}:${r.id}`).sort(),
+    );
     expect(busAlerts.filter((d) => d.symbol === a)).toHaveLength(2);
     expect(p2.alerts.stateOf(a)?.['8s']?.UP.state).toBe('OUTSIDE');
     await p2.stop();

@@ -37,7 +37,11 @@ describe('backend outage', () => {
     const published = () => h.busSamples.reduce((n, m) => n + m.samples.length, 0);
     const atOutage = published();
     // An OI jump during the outage: +8 % over 4 s crosses the 3 s / 2 % rule.
-    const res = await fetch(`${h.sim.url}/__sim/oi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: moved, changePct: 8, rampSec: 4 }) });
+    const res = await fetch(`${h.sim.url}/__sim/oi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol: moved, changePct: 8, rampSec: 4 }),
+    });
     expect(res.status).toBe(200);
     await waitFor('the alert raised during the outage', () => busAlerts.length === 1, 8000);
     await sleep(5000); // 10 symbols at 1 s: ≈ 60 samples in ≈ 12 batches wait in the outbox

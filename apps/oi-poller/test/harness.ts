@@ -7,7 +7,16 @@ import * as backendApp from '@volspike/backend';
 import { DEFAULT_COMPONENT_SHARES, WeightBudget } from '@volspike/binance-client';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase } from '@volspike/db/testing';
-import { CHANNELS, KEYS, createBus, createLogger, createMetrics, type Bus, type OiSamplesMessage, type UniverseMessage } from '@volspike/runtime';
+import {
+  CHANNELS,
+  KEYS,
+  createBus,
+  createLogger,
+  createMetrics,
+  type Bus,
+  type OiSamplesMessage,
+  type UniverseMessage,
+} from '@volspike/runtime';
 import { loadAppEnv, start, type OiPollerHandle } from '../src/index.js';
 
 export const INGEST_KEY = 'oi-poller-test-key';
@@ -76,7 +85,12 @@ export async function createHarness(opts: { symbols: number; seed?: number }): P
         updatedAt: now,
         enterThreshold: 4_000_000,
         exitThreshold: 2_000_000,
-        symbols: symbols.map((symbol) => ({ symbol, quoteVolume24h: sim.market.quoteVolume24h(symbol), enteredAt: now, lastSeenAt: now })),
+        symbols: symbols.map((symbol) => ({
+          symbol,
+          quoteVolume24h: sim.market.quoteVolume24h(symbol),
+          enteredAt: now,
+          lastSeenAt: now,
+        })),
       };
       await bus.setJson(KEYS.universe, msg);
       await bus.publish(CHANNELS.universe, msg);
@@ -109,7 +123,12 @@ export async function createHarness(opts: { symbols: number; seed?: number }): P
   return h;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs: number, everyMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -26,7 +26,11 @@ describe('oi-poller against the sim', () => {
     expect([...(plan?.perSymbol.values() ?? [])].every((ms) => ms === 5000)).toBe(true);
 
     // First round: every symbol sampled within one interval of start (phases spread over it).
-    await waitFor('a first sample for every symbol', () => app.poller.entriesView().every((e) => e.lastSampleAt !== null), 7000);
+    await waitFor(
+      'a first sample for every symbol',
+      () => app.poller.entriesView().every((e) => e.lastSampleAt !== null),
+      7000,
+    );
     const worst: number[] = [];
     for (let i = 0; i < 16; i++) {
       await sleep(500);
@@ -46,15 +50,27 @@ describe('oi-poller against the sim', () => {
     const seen = new Set(h.busSamples.flatMap((m) => m.samples.map((s) => s.symbol)));
     expect(seen.size).toBe(100);
     for (const m of h.busSamples) for (const s of m.samples) expect(s.openInterest).toBeGreaterThan(0);
-    await waitFor('rows in the backend', async () => (await h.db.prisma.openInterestSnapshot.count({ where: { source: 'realtime' } })) >= 200, 5000);
-    const latest = await (await fetch(`${h.apiUrl}/api/market/open-interest/latest`)).json() as { data: { symbol: string }[] };
+    await waitFor(
+      'rows in the backend',
+      async () => (await h.db.prisma.openInterestSnapshot.count({ where: { source: 'realtime' } })) >= 200,
+      5000,
+    );
+    const latest = (await (await fetch(`${h.apiUrl}/api/market/open-interest/latest`)).json()) as {
+      data: { symbol: string }[];
+    };
     expect(latest.data.length).toBe(100);
 
     // Heartbeat to the backend and the budget snapshot for /debug/rate-limit.
-    const hb = await waitFor('a heartbeat', () => h.db.prisma.componentHeartbeat.findUnique({ where: { component: 'oi-poller' } }), 5000);
+    const hb = await waitFor(
+      'a heartbeat',
+      () => h.db.prisma.componentHeartbeat.findUnique({ where: { component: 'oi-poller' } }),
+      5000,
+    );
     expect(hb.status).toBe('ok');
     expect(hb.details).toMatchObject({ universeSize: 100, pollIntervalMs: 5000 });
-    const snap = await h.bus.getJson<{ byComponent: Record<string, { usedLastMinute: number }> }>('weight-budget:latest');
+    const snap = await h.bus.getJson<{ byComponent: Record<string, { usedLastMinute: number }> }>(
+      'weight-budget:latest',
+    );
     expect(snap?.byComponent['oi-poller']?.usedLastMinute).toBeGreaterThan(100);
 
     const health = await app.health();

@@ -160,7 +160,11 @@ export async function startStack(opts: {
     running.push({ name: 'database', stop: () => db.stop() });
     if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
 
-    const bus = createBus({ redisUrl: env.REDIS_URL, stateFile: join(dataDir, 'bus-state.json'), logger: logger.child({ component: 'bus' }) });
+    const bus = createBus({
+      redisUrl: env.REDIS_URL,
+      stateFile: join(dataDir, 'bus-state.json'),
+      logger: logger.child({ component: 'bus' }),
+    });
     running.push({ name: 'bus', stop: () => bus.close() });
     const budget = new WeightBudget({
       limitPerMin: env.BINANCE_WEIGHT_LIMIT_PER_MIN,

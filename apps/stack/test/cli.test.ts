@@ -76,13 +76,21 @@ describe('stack CLI', () => {
 
   it.each([
     ['a non-numeric port', { PORT: 'not-a-port' }, /PORT/],
-    ['the exit threshold above the enter threshold', { OI_LIQUID_ENTER_QUOTE_24H: '2000000', OI_LIQUID_EXIT_QUOTE_24H: '3000000' }, /OI_LIQUID_EXIT_QUOTE_24H/],
-  ])('refuses %s at start with one line naming the variable', async (_what, bad, pattern) => {
-    const run = runCli(['demo'], { DATA_DIR: dataDir, DATABASE_URL: db.url, ...bad });
-    const { code } = await run.exited;
-    expect(code).not.toBe(0);
-    const lines = run.err().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(pattern);
-  }, 60_000);
+    [
+      'the exit threshold above the enter threshold',
+      { OI_LIQUID_ENTER_QUOTE_24H: '2000000', OI_LIQUID_EXIT_QUOTE_24H: '3000000' },
+      /OI_LIQUID_EXIT_QUOTE_24H/,
+    ],
+  ])(
+    'refuses %s at start with one line naming the variable',
+    async (_what, bad, pattern) => {
+      const run = runCli(['demo'], { DATA_DIR: dataDir, DATABASE_URL: db.url, ...bad });
+      const { code } = await run.exited;
+      expect(code).not.toBe(0);
+      const lines = run.err().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+    },
+    60_000,
+  );
 });

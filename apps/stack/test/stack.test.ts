@@ -93,7 +93,8 @@ describe('all-in-one stack against the simulated exchange', () => {
         const l = await json<{ data: { symbol: string; openInterestUsd: number | null; source: string }[] }>(
           api(`/api/market/open-interest/latest?symbols=${liquid.join(',')}`),
         );
-        return l.data.length === liquid.length && l.data.every((d) => d.openInterestUsd !== null && d.source === 'realtime')
+        return l.data.length === liquid.length &&
+          l.data.every((d) => d.openInterestUsd !== null && d.source === 'realtime')
           ? l
           : null;
       },
@@ -112,7 +113,11 @@ describe('all-in-one stack against the simulated exchange', () => {
     const perps = await json<{ count: number }>(`http://127.0.0.1:${ports.proxy}/api/binance/futures/usdt-perpetuals`);
     expect(perps.count).toBeGreaterThanOrEqual(liquid.length);
 
-    const health = await waitFor('a healthy /health', async () => ((await fetch(api('/health'))).status === 200 ? true : null), 30_000);
+    const health = await waitFor(
+      'a healthy /health',
+      async () => ((await fetch(api('/health'))).status === 200 ? true : null),
+      30_000,
+    );
     expect(health).toBe(true);
     expect(sim.stats().rejected429).toBe(0);
     expect(sim.stats().banned418).toBe(0);

@@ -64,16 +64,14 @@ class FakeBot {
       }
       const fault = this.faults.shift();
       if (fault) {
-        res
-          .writeHead(429)
-          .end(
-            JSON.stringify({
-              ok: false,
-              error_code: 429,
-              description: `Too Many Requests: retry after ${fault.retryAfter}`,
-              parameters: { retry_after: fault.retryAfter },
-            }),
-          );
+        res.writeHead(429).end(
+          JSON.stringify({
+            ok: false,
+            error_code: 429,
+            description: `Too Many Requests: retry after ${fault.retryAfter}`,
+            parameters: { retry_after: fault.retryAfter },
+          }),
+        );
         return;
       }
       const pending = () => this.updates.filter((u) => u.update_id >= (body.offset ?? 0)).slice(0, 100);

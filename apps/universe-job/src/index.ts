@@ -46,7 +46,11 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<Univ
     maxRetries: 1,
   });
   const feed = env.UNIVERSE_USE_TICKER_WS
-    ? new TickerVolumeFeed({ wsUrl: env.BINANCE_WS_URL, warmupMs: env.UNIVERSE_WS_WARMUP_SEC * 1000, logger: logger.child({ component: 'ticker-ws' }) })
+    ? new TickerVolumeFeed({
+        wsUrl: env.BINANCE_WS_URL,
+        warmupMs: env.UNIVERSE_WS_WARMUP_SEC * 1000,
+        logger: logger.child({ component: 'ticker-ws' }),
+      })
     : null;
   const outbox = new Outbox({
     name: 'universe-job',
@@ -87,7 +91,8 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<Univ
     report: () => job.heartbeat(),
     logger: logger.child({ component: 'heartbeat' }),
   });
-  if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend will reject universe updates and heartbeats');
+  if (!env.VOLSPIKE_API_KEY)
+    logger.warn('VOLSPIKE_API_KEY is not set: the backend will reject universe updates and heartbeats');
 
   feed?.start();
   job.start();
@@ -112,7 +117,10 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>): Promise<Univ
     status: () => job.status(),
     async health() {
       const s = job.status();
-      return { ok: s.status !== 'degraded', body: { service: 'universe-job', ...s, outbox: outbox.stats(), tickerSymbols: feed?.size() ?? null } };
+      return {
+        ok: s.status !== 'degraded',
+        body: { service: 'universe-job', ...s, outbox: outbox.stats(), tickerSymbols: feed?.size() ?? null },
+      };
     },
     stop() {
       stopping ??= (async () => {

@@ -12,7 +12,15 @@ export interface UniverseMetrics {
 export function universeMetrics(registry: Registry): UniverseMetrics {
   const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
   return {
-    universeSize: get('universe_job_universe_size', () => new Gauge({ name: 'universe_job_universe_size', help: 'Symbols in the published liquid universe', registers: [registry] })),
+    universeSize: get(
+      'universe_job_universe_size',
+      () =>
+        new Gauge({
+          name: 'universe_job_universe_size',
+          help: 'Symbols in the published liquid universe',
+          registers: [registry],
+        }),
+    ),
     refreshDuration: get(
       'universe_job_refresh_duration_seconds',
       () =>
@@ -25,11 +33,23 @@ export function universeMetrics(registry: Registry): UniverseMetrics {
     ),
     refreshes: get(
       'universe_job_refreshes_total',
-      () => new Counter({ name: 'universe_job_refreshes_total', help: 'Successful refreshes by 24h volume source', labelNames: ['source'], registers: [registry] }),
+      () =>
+        new Counter({
+          name: 'universe_job_refreshes_total',
+          help: 'Successful refreshes by 24h volume source',
+          labelNames: ['source'],
+          registers: [registry],
+        }),
     ),
     errors: get(
       'universe_job_refresh_errors_total',
-      () => new Counter({ name: 'universe_job_refresh_errors_total', help: 'Failed refreshes by stage', labelNames: ['stage'], registers: [registry] }),
+      () =>
+        new Counter({
+          name: 'universe_job_refresh_errors_total',
+          help: 'Failed refreshes by stage',
+          labelNames: ['stage'],
+          registers: [registry],
+        }),
     ),
   };
 }

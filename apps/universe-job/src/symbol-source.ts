@@ -49,7 +49,8 @@ export class SymbolSource {
         this.proxyDown = false;
         return { symbols, via: 'proxy' };
       } catch (err) {
-        if (!this.proxyDown) this.opts.logger.warn({ err }, 'binance-proxy unavailable; reading exchangeInfo from Binance directly');
+        if (!this.proxyDown)
+          this.opts.logger.warn({ err }, 'binance-proxy unavailable; reading exchangeInfo from Binance directly');
         this.proxyDown = true;
       }
     }
@@ -67,7 +68,10 @@ export class SymbolSource {
   private async fromProxy(proxyUrl: string): Promise<string[]> {
     const fetchImpl = this.opts.fetchImpl ?? fetch;
     const url = new URL('/api/binance/futures/usdt-perpetuals', proxyUrl);
-    const res = await fetchImpl(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000), headers: { accept: 'application/json' } });
+    const res = await fetchImpl(url, {
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      headers: { accept: 'application/json' },
+    });
     if (!res.ok) {
       await res.body?.cancel();
       throw new SymbolListError(`binance-proxy answered ${res.status}`);

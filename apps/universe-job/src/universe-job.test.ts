@@ -19,12 +19,20 @@ function harness(opts: { prior?: UniverseMessage | null } = {}) {
     level: 'info',
     destination: new Writable({
       write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string });
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean))
+          lines.push(JSON.parse(l) as { level: number; msg: string });
         cb();
       },
     }),
   });
-  const inputs = { symbols: ['AUSDT', 'BUSDT', 'CUSDT'] as string[] | Error, volumes: new Map<string, number>([['AUSDT', 5e6], ['BUSDT', 3e6], ['CUSDT', 1e6]]) as Map<string, number> | Error };
+  const inputs = {
+    symbols: ['AUSDT', 'BUSDT', 'CUSDT'] as string[] | Error,
+    volumes: new Map<string, number>([
+      ['AUSDT', 5e6],
+      ['BUSDT', 3e6],
+      ['CUSDT', 1e6],
+    ]) as Map<string, number> | Error,
+  };
   const saved: UniverseMessage[] = [];
   const enqueued: unknown[] = [];
   let now = Date.parse('2026-01-01T00:00:00Z');
@@ -70,7 +78,12 @@ describe('UniverseJob', () => {
     const h = harness();
     expect(await h.job.refreshNow()).toBe(true);
     expect(h.job.universe()!.symbols.map((s) => s.symbol)).toEqual(['AUSDT']);
-    const post = h.enqueued[0] as { url: string; headers: Record<string, string>; body: { symbols: { enteredAt: string }[] }; idempotencyKey: string };
+    const post = h.enqueued[0] as {
+      url: string;
+      headers: Record<string, string>;
+      body: { symbols: { enteredAt: string }[] };
+      idempotencyKey: string;
+    };
     expect(post.url).toBe('http://backend.test/api/market/open-interest/liquid-universe/update');
     expect(post.headers['x-api-key']).toBe('k');
     expect(post.body.symbols.every((s) => typeof s.enteredAt === 'string')).toBe(true);
@@ -109,7 +122,14 @@ describe('UniverseJob', () => {
       updatedAt: '2025-12-31T23:59:00.000Z',
       enterThreshold: ENTER,
       exitThreshold: EXIT,
-      symbols: [{ symbol: 'BUSDT', quoteVolume24h: 4.5e6, enteredAt: '2025-12-01T00:00:00.000Z', lastSeenAt: '2025-12-31T23:59:00.000Z' }],
+      symbols: [
+        {
+          symbol: 'BUSDT',
+          quoteVolume24h: 4.5e6,
+          enteredAt: '2025-12-01T00:00:00.000Z',
+          lastSeenAt: '2025-12-31T23:59:00.000Z',
+        },
+      ],
     };
     const h = harness({ prior });
     await h.job.refreshNow();
@@ -121,6 +141,10 @@ describe('UniverseJob', () => {
   it('reports the estimated OI poll interval for the universe size in its heartbeat', async () => {
     const h = harness();
     await h.job.refreshNow();
-    expect(h.job.heartbeat()).toMatchObject({ component: 'universe-job', status: 'ok', details: { universeSize: 1, source: 'rest', estimatedPollIntervalSec: 5 } });
+    expect(h.job.heartbeat()).toMatchObject({
+      component: 'universe-job',
+      status: 'ok',
+      details: { universeSize: 1, source: 'rest', estimatedPollIntervalSec: 5 },
+    });
   });
 });

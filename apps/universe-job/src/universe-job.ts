@@ -170,9 +170,15 @@ export class UniverseJob {
       this.current = prior.universe;
       this.priorLoadedFrom = prior.from;
       this.opts.metrics.universeSize.set(prior.universe.symbols.length);
-      this.opts.logger.info({ from: prior.from, size: prior.universe.symbols.length, unreadable: prior.errors }, 'continuing from the stored universe');
+      this.opts.logger.info(
+        { from: prior.from, size: prior.universe.symbols.length, unreadable: prior.errors },
+        'continuing from the stored universe',
+      );
     } else if (prior.errors.length > 0) {
-      this.opts.logger.warn({ unreadable: prior.errors }, 'could not read any stored universe; starting from an empty universe (hysteresis history lost)');
+      this.opts.logger.warn(
+        { unreadable: prior.errors },
+        'could not read any stored universe; starting from an empty universe (hysteresis history lost)',
+      );
     } else {
       this.opts.logger.info('no stored universe anywhere; starting from an empty universe');
     }
@@ -245,13 +251,23 @@ export class UniverseJob {
     }
   }
 
-  private succeed(at: number, via: 'proxy' | 'binance', source: VolumeOrigin, entered: string[], exited: string[]): void {
+  private succeed(
+    at: number,
+    via: 'proxy' | 'binance',
+    source: VolumeOrigin,
+    entered: string[],
+    exited: string[],
+  ): void {
     const size = this.current?.symbols.length ?? 0;
     if (this.outage) {
-      this.opts.logger.info({ since: new Date(this.outage.since).toISOString(), failures: this.failures }, 'universe refresh recovered');
+      this.opts.logger.info(
+        { since: new Date(this.outage.since).toISOString(), failures: this.failures },
+        'universe refresh recovered',
+      );
     }
     if (entered.length || exited.length || this.lastSuccessAt === null) {
-      const sample = (list: string[]): string[] => (list.length > 20 ? [...list.slice(0, 20), `…+${list.length - 20}`] : list);
+      const sample = (list: string[]): string[] =>
+        list.length > 20 ? [...list.slice(0, 20), `…+${list.length - 20}`] : list;
       this.opts.logger.info(
         {
           size,

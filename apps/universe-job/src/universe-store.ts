@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { CHANNELS, KEYS } from '@volspike/runtime';
 import type { Bus, Logger, UniverseMessage } from '@volspike/runtime';
 
-const volume = z.union([z.number(), z.string().transform((s) => Number(s))]).refine((n) => Number.isFinite(n), 'quoteVolume24h must be a number');
+const volume = z
+  .union([z.number(), z.string().transform((s) => Number(s))])
+  .refine((n) => Number.isFinite(n), 'quoteVolume24h must be a number');
 const isoOrNull = z.string().nullable().optional();
 
 const memberSchema = z
@@ -103,7 +105,8 @@ export class UniverseStore {
       if (this.fileFailing) this.opts.logger.info({ file: this.opts.stateFile }, 'universe state file writable again');
       this.fileFailing = false;
     } catch (err) {
-      if (!this.fileFailing) this.opts.logger.error({ err, file: this.opts.stateFile }, 'could not write the universe state file');
+      if (!this.fileFailing)
+        this.opts.logger.error({ err, file: this.opts.stateFile }, 'could not write the universe state file');
       this.fileFailing = true;
     }
     await this.opts.bus.setJson(KEYS.universe, universe);

@@ -19,11 +19,22 @@ class FakeStream extends EventEmitter implements TickerStream {
     this.emit('open');
   }
   push(rows: [string, number][]): void {
-    this.emit('ticker', rows.map(([symbol, quoteVolume]) => ({ symbol, quoteVolume, lastPrice: 1, volume: 1, eventTime: 0 })));
+    this.emit(
+      'ticker',
+      rows.map(([symbol, quoteVolume]) => ({ symbol, quoteVolume, lastPrice: 1, volume: 1, eventTime: 0 })),
+    );
   }
 }
 
-const row = (symbol: string, quoteVolume: number): Ticker24h => ({ symbol, quoteVolume, lastPrice: 1, volume: 1, priceChangePercent: 0, openTime: 0, closeTime: 0 });
+const row = (symbol: string, quoteVolume: number): Ticker24h => ({
+  symbol,
+  quoteVolume,
+  lastPrice: 1,
+  volume: 1,
+  priceChangePercent: 0,
+  openTime: 0,
+  closeTime: 0,
+});
 
 function fakeRest(all: Ticker24h[] | Error) {
   const ticker24hr = vi.fn(async (symbol?: string) => {
@@ -39,7 +50,13 @@ function fakeRest(all: Ticker24h[] | Error) {
 function setup(opts: { warmupMs?: number; all?: Ticker24h[] | Error } = {}) {
   let now = 1_000_000;
   const stream = new FakeStream();
-  const feed = new TickerVolumeFeed({ wsUrl: 'ws://unused', warmupMs: opts.warmupMs ?? 10_000, logger, now: () => now, createStream: () => stream });
+  const feed = new TickerVolumeFeed({
+    wsUrl: 'ws://unused',
+    warmupMs: opts.warmupMs ?? 10_000,
+    logger,
+    now: () => now,
+    createStream: () => stream,
+  });
   feed.start();
   const { rest, ticker24hr } = fakeRest(opts.all ?? [row('AUSDT', 5e6), row('BUSDT', 3e6), row('CUSDT', 1e6)]);
   const source = new VolumeSource({ rest, feed, logger, maxGapFill: 1 });
@@ -50,7 +67,11 @@ describe('VolumeSource', () => {
   it('uses REST (all symbols, weight 40) until the stream has been connected for the warm-up time', async () => {
     const { stream, source, ticker24hr, advance } = setup();
     stream.open();
-    stream.push([['AUSDT', 9e6], ['BUSDT', 9e6], ['CUSDT', 9e6]]);
+    stream.push([
+      ['AUSDT', 9e6],
+      ['BUSDT', 9e6],
+      ['CUSDT', 9e6],
+    ]);
     advance(5_000);
     const r = await source.read(['AUSDT', 'BUSDT', 'CUSDT']);
     expect(r.source).toBe('rest');
@@ -61,8 +82,14 @@ describe('VolumeSource', () => {
   it('uses the merged stream once warmed up and every symbol has been seen', async () => {
     const { stream, source, ticker24hr, advance } = setup();
     stream.open();
-    stream.push([['AUSDT', 9e6], ['BUSDT', 8e6]]);
-    stream.push([['CUSDT', 7e6], ['AUSDT', 9.5e6]]);
+    stream.push([
+      ['AUSDT', 9e6],
+      ['BUSDT', 8e6],
+    ]);
+    stream.push([
+      ['CUSDT', 7e6],
+      ['AUSDT', 9.5e6],
+    ]);
     advance(10_000);
     const r = await source.read(['AUSDT', 'BUSDT', 'CUSDT']);
     expect(r.source).toBe('ws');
@@ -88,7 +115,11 @@ describe('VolumeSource', () => {
   it('falls back to REST after a disconnect and restarts the warm-up on reconnect', async () => {
     const { stream, source, advance } = setup();
     stream.open();
-    stream.push([['AUSDT', 9e6], ['BUSDT', 8e6], ['CUSDT', 7e6]]);
+    stream.push([
+      ['AUSDT', 9e6],
+      ['BUSDT', 8e6],
+      ['CUSDT', 7e6],
+    ]);
     advance(10_000);
     expect((await source.read(['AUSDT'])).source).toBe('ws');
     stream.isConnected = false;

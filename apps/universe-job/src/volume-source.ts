@@ -52,7 +52,12 @@ export class TickerVolumeFeed {
     const now = this.opts.now ?? Date.now;
     const stream =
       this.opts.createStream?.() ??
-      (new BinanceWsClient({ baseUrl: this.opts.wsUrl, route: 'market', streams: ['!ticker@arr'], logger: this.opts.logger }) as unknown as TickerStream);
+      (new BinanceWsClient({
+        baseUrl: this.opts.wsUrl,
+        route: 'market',
+        streams: ['!ticker@arr'],
+        logger: this.opts.logger,
+      }) as unknown as TickerStream);
     stream.on('ticker', (updates: TickerUpdate[]) => {
       for (const u of updates) {
         if (Number.isFinite(u.quoteVolume)) this.latest.set(u.symbol, u.quoteVolume);
@@ -78,7 +83,12 @@ export class TickerVolumeFeed {
   /** True when connected without a break for at least the warm-up time. */
   warmedUp(): boolean {
     const now = (this.opts.now ?? Date.now)();
-    return this.stream !== null && this.stream.connected() && this.openedAt !== null && now - this.openedAt >= this.opts.warmupMs;
+    return (
+      this.stream !== null &&
+      this.stream.connected() &&
+      this.openedAt !== null &&
+      now - this.openedAt >= this.opts.warmupMs
+    );
   }
 
   /** Volumes for the given symbols and the ones the stream has not carried yet; null while not warmed up. */
@@ -134,7 +144,11 @@ export class VolumeSource {
       reading = { volumes: ws.volumes, source: 'ws' };
       reason = ws.missing.length ? `ticker stream, ${ws.missing.length} gap(s) filled over REST` : 'ticker stream';
     } else {
-      reason = !this.opts.feed ? 'ticker stream disabled' : ws ? `ticker stream has not carried ${ws.missing.length} symbols yet` : 'ticker stream not connected or warming up';
+      reason = !this.opts.feed
+        ? 'ticker stream disabled'
+        : ws
+          ? `ticker stream has not carried ${ws.missing.length} symbols yet`
+          : 'ticker stream not connected or warming up';
       let rows;
       try {
         rows = await this.opts.rest.ticker24hr();

@@ -22,7 +22,13 @@ interface LiquidUniverse {
   updatedAt: string;
   enterThreshold: number;
   exitThreshold: number;
-  symbols: { symbol: string; quoteVolume24h: number; enteredAt: string; lastSeenAt: string; estimatedPollIntervalSec: number }[];
+  symbols: {
+    symbol: string;
+    quoteVolume24h: number;
+    enteredAt: string;
+    lastSeenAt: string;
+    estimatedPollIntervalSec: number;
+  }[];
   totalSymbols: number;
 }
 
@@ -93,7 +99,9 @@ describe('universe-job with the real backend', () => {
       expect(body?.totalSymbols).toBe(universe.symbols.length);
       const n = universe.symbols.length;
       expect(body!.symbols.map((s) => s.symbol).sort()).toEqual(universe.symbols.map((s) => s.symbol).sort());
-      expect(new Set(body!.symbols.map((s) => s.estimatedPollIntervalSec))).toEqual(new Set([estimatedPollIntervalSec(n, 2000)]));
+      expect(new Set(body!.symbols.map((s) => s.estimatedPollIntervalSec))).toEqual(
+        new Set([estimatedPollIntervalSec(n, 2000)]),
+      );
       const entered = new Map(universe.symbols.map((s) => [s.symbol, s.enteredAt]));
       for (const s of body!.symbols) expect(s.enteredAt).toBe(entered.get(s.symbol));
       expect(job.outbox.stats().deadLettered).toBe(0);

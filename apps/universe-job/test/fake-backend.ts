@@ -67,7 +67,9 @@ export async function startFakeBackend() {
       failures.set(path, [...(failures.get(path) ?? []), ...statuses]);
     },
     updates(): RecordedRequest[] {
-      return requests.filter((r) => r.path === '/api/market/open-interest/liquid-universe/update' && r.method === 'POST');
+      return requests.filter(
+        (r) => r.path === '/api/market/open-interest/liquid-universe/update' && r.method === 'POST',
+      );
     },
     close(): Promise<void> {
       return new Promise((resolve) => {

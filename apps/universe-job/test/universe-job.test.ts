@@ -27,12 +27,19 @@ let dataDir: string;
 const jobs: UniverseJobHandle[] = [];
 
 async function simPost(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await res.text();
   expect(res.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(300);
 }
 
-async function until<T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -42,7 +49,10 @@ async function until<T>(check: () => T | null | undefined | false | Promise<T | 
   }
 }
 
-async function startJob(over: Record<string, string> = {}, deps: { bus?: Bus; dataDir?: string } = {}): Promise<UniverseJobHandle> {
+async function startJob(
+  over: Record<string, string> = {},
+  deps: { bus?: Bus; dataDir?: string } = {},
+): Promise<UniverseJobHandle> {
   const env = loadAppEnv({
     VOLSPIKE_API_URL: backend.url,
     VOLSPIKE_API_KEY: 'test-ingest-key',
@@ -54,7 +64,13 @@ async function startJob(over: Record<string, string> = {}, deps: { bus?: Bus; da
     UNIVERSE_HEARTBEAT_SEC: '0.2',
     ...over,
   });
-  const job = await start(env, { logger, bus: deps.bus ?? bus, budget, dataDir: deps.dataDir ?? dataDir, metrics: createMetrics() });
+  const job = await start(env, {
+    logger,
+    bus: deps.bus ?? bus,
+    budget,
+    dataDir: deps.dataDir ?? dataDir,
+    metrics: createMetrics(),
+  });
   jobs.push(job);
   return job;
 }
@@ -78,7 +94,12 @@ beforeAll(async () => {
   sim = await startSim({ port: 0, symbols: 80, seed: 11 });
   budget = new WeightBudget({ logger });
   proxy = await proxyApp.start(
-    proxyApp.loadAppEnv({ BINANCE_REST_URL: sim.url, BINANCE_PROXY_PORT: '0', BINANCE_PROXY_HOST: '127.0.0.1', EXCHANGE_INFO_REFRESH_MS: '300' }),
+    proxyApp.loadAppEnv({
+      BINANCE_REST_URL: sim.url,
+      BINANCE_PROXY_PORT: '0',
+      BINANCE_PROXY_HOST: '127.0.0.1',
+      EXCHANGE_INFO_REFRESH_MS: '300',
+    }),
     { logger, bus: createBus({ logger }), budget, dataDir: tmpdir(), metrics: createMetrics() },
   );
 });
@@ -113,7 +134,12 @@ describe('universe-job against the simulated exchange', () => {
     const { must, ambiguous } = expectedLiquid(ENTER);
     expect(must.length).toBeGreaterThan(5);
     expect(symbolsOf(universe).filter((s) => !ambiguous.has(s))).toEqual(must);
-    const filteredOut = new Set(sim.market.symbols().filter((s) => !s.usdtPerpetual).map((s) => s.symbol));
+    const filteredOut = new Set(
+      sim.market
+        .symbols()
+        .filter((s) => !s.usdtPerpetual)
+        .map((s) => s.symbol),
+    );
     expect(symbolsOf(universe).some((s) => filteredOut.has(s))).toBe(false);
     expect(universe).toMatchObject({ enterThreshold: ENTER, exitThreshold: EXIT });
     // Published on the channel and stored under the key the OI poller reads at start.
@@ -125,7 +151,9 @@ describe('universe-job against the simulated exchange', () => {
   it('on the next refresh drops a member pushed below exit, keeps one between exit and enter, adds one above enter', async () => {
     const job = await startJob({ OI_UNIVERSE_REFRESH_SEC: '0.2' });
     const first = await until(() => job.universe());
-    const nonMembers = sim.market.symbols().filter((s) => s.usdtPerpetual && !first.symbols.some((m) => m.symbol === s.symbol));
+    const nonMembers = sim.market
+      .symbols()
+      .filter((s) => s.usdtPerpetual && !first.symbols.some((m) => m.symbol === s.symbol));
     const [leaving, staying] = first.symbols.slice(-2);
     const [hovering, joining] = nonMembers;
     expect(leaving && staying && hovering && joining).toBeTruthy();
@@ -149,7 +177,11 @@ describe('universe-job against the simulated exchange', () => {
   });
 
   it('switches to the !ticker@arr stream once it is warmed up and follows volume changes through it', async () => {
-    const job = await startJob({ UNIVERSE_USE_TICKER_WS: 'true', UNIVERSE_WS_WARMUP_SEC: '0.3', OI_UNIVERSE_REFRESH_SEC: '0.2' });
+    const job = await startJob({
+      UNIVERSE_USE_TICKER_WS: 'true',
+      UNIVERSE_WS_WARMUP_SEC: '0.3',
+      OI_UNIVERSE_REFRESH_SEC: '0.2',
+    });
     await until(() => job.status().source === 'ws', 15_000);
     const { must, ambiguous } = expectedLiquid(ENTER);
     expect(symbolsOf(job.universe()).filter((s) => !ambiguous.has(s))).toEqual(must);
@@ -173,7 +205,10 @@ describe('universe-job against the simulated exchange', () => {
     await cached.text();
 
     // Without a proxy, exchangeInfo fails outright: the last universe stays, nothing empty is published.
-    const direct = await startJob({ BINANCE_PROXY_URL: 'http://127.0.0.1:9' }, { bus, dataDir: join(dataDir, 'direct') });
+    const direct = await startJob(
+      { BINANCE_PROXY_URL: 'http://127.0.0.1:9' },
+      { bus, dataDir: join(dataDir, 'direct') },
+    );
     const published: UniverseMessage[] = [];
     await bus.subscribe(CHANNELS.universe, (m) => published.push(m as UniverseMessage));
     expect(await direct.refreshNow()).toBe(false);
@@ -207,18 +242,31 @@ describe('universe-job against the simulated exchange', () => {
       const u = backend.updates();
       return u.length >= 2 ? u : null;
     }).catch((err: unknown) => {
-      throw new Error(`status=${JSON.stringify(job.status())} outbox=${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`, { cause: err });
+      throw new Error(
+        `status=${JSON.stringify(job.status())} outbox=${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`,
+        { cause: err },
+      );
     });
     const last = updates.at(-1)!;
     expect(last.headers['x-api-key']).toBe('test-ingest-key');
     expect(updates[0]!.headers['idempotency-key']).toBe(updates[1]!.headers['idempotency-key']);
     await until(() => job.outbox.depth() === 0).catch((err: unknown) => {
-      throw new Error(`outbox not drained: ${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`, { cause: err });
+      throw new Error(
+        `outbox not drained: ${JSON.stringify(job.outbox.stats())} requests=${JSON.stringify(backend.requests.map((r) => r.path))}`,
+        { cause: err },
+      );
     });
-    const delivered = backend.updates().find((r) => (r.body as { updatedAt: string }).updatedAt === universe.updatedAt)!;
-    const body = delivered.body as { symbols: { symbol: string; enteredAt: string | null; quoteVolume24h: number }[]; updatedAt: string };
+    const delivered = backend
+      .updates()
+      .find((r) => (r.body as { updatedAt: string }).updatedAt === universe.updatedAt)!;
+    const body = delivered.body as {
+      symbols: { symbol: string; enteredAt: string | null; quoteVolume24h: number }[];
+      updatedAt: string;
+    };
     expect(body.symbols.map((s) => s.symbol).sort()).toEqual(symbolsOf(universe));
-    expect(body.symbols.every((s) => typeof s.enteredAt === 'string' && !Number.isNaN(Date.parse(s.enteredAt)))).toBe(true);
+    expect(body.symbols.every((s) => typeof s.enteredAt === 'string' && !Number.isNaN(Date.parse(s.enteredAt)))).toBe(
+      true,
+    );
   });
 
   it('keeps enteredAt and hysteresis across a restart (state file, with an empty bus and no backend copy)', async () => {
@@ -252,7 +300,15 @@ describe('universe-job against the simulated exchange', () => {
       updatedAt: '2025-03-01T10:10:00.000Z',
       enterThreshold: ENTER,
       exitThreshold: EXIT,
-      symbols: [{ symbol: between.symbol, quoteVolume24h: 3e6, enteredAt, lastSeenAt: '2025-03-01T10:10:00.000Z', estimatedPollIntervalSec: 5 }],
+      symbols: [
+        {
+          symbol: between.symbol,
+          quoteVolume24h: 3e6,
+          enteredAt,
+          lastSeenAt: '2025-03-01T10:10:00.000Z',
+          estimatedPollIntervalSec: 5,
+        },
+      ],
       totalSymbols: 1,
     };
     const job = await startJob();
@@ -277,11 +333,19 @@ describe('universe-job against the simulated exchange', () => {
       OI_UNIVERSE_REFRESH_SEC: '300',
       UNIVERSE_USE_TICKER_WS: 'false',
     });
-    const job = await start(env, { logger: createLogger({ name: 'uj', level: 'info', destination: sink }), bus, budget, dataDir, metrics: createMetrics() });
+    const job = await start(env, {
+      logger: createLogger({ name: 'uj', level: 'info', destination: sink }),
+      bus,
+      budget,
+      dataDir,
+      metrics: createMetrics(),
+    });
     jobs.push(job);
     await job.refreshNow();
     expect(job.status().priorLoadedFrom).toBeNull();
-    const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string; unreadable?: { source: string }[] }).find((l) => /could not read any stored universe/.test(l.msg));
+    const warned = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; unreadable?: { source: string }[] })
+      .find((l) => /could not read any stored universe/.test(l.msg));
     expect(warned?.level).toBe(40);
     expect(warned?.unreadable?.map((u) => u.source)).toContain('backend');
   });
@@ -312,9 +376,17 @@ describe('universe-job against the simulated exchange', () => {
     await job.refreshNow();
     const size = job.universe()!.symbols.length;
     const hb = await until(() =>
-      backend.requests.find((r) => r.path === '/api/heartbeats' && (r.body as { details?: { universeSize?: number } }).details?.universeSize === size),
+      backend.requests.find(
+        (r) =>
+          r.path === '/api/heartbeats' &&
+          (r.body as { details?: { universeSize?: number } }).details?.universeSize === size,
+      ),
     );
-    expect(hb.body).toMatchObject({ component: 'universe-job', status: 'ok', details: { universeSize: size, source: 'rest' } });
+    expect(hb.body).toMatchObject({
+      component: 'universe-job',
+      status: 'ok',
+      details: { universeSize: size, source: 'rest' },
+    });
     expect(hb.headers['x-api-key']).toBe('test-ingest-key');
     // A clean shutdown tells the backend to stop expecting heartbeats.
     await job.stop();

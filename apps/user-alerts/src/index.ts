@@ -122,7 +122,13 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
       const s = checker.stats();
       return {
         status: s.lastError ? 'degraded' : 'ok',
-        details: { iterations: s.iterations, lastIterationAt: s.lastIterationAt, triggered: s.triggered, lastError: s.lastError, ...live.stats() },
+        details: {
+          iterations: s.iterations,
+          lastIterationAt: s.lastIterationAt,
+          triggered: s.triggered,
+          lastError: s.lastError,
+          ...live.stats(),
+        },
       };
     },
   });

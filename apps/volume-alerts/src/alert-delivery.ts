@@ -25,7 +25,8 @@ export class AlertDelivery {
 
   async volumeAlert(payload: VolumeAlertPayload): Promise<void> {
     const alertKey = { symbol: payload.symbol, alertType: payload.alertType, hourTimestamp: payload.hourTimestamp };
-    if (this.opts.telegram) await this.opts.telegram.enqueue(volumeAlertKey({ target: 'telegram', ...alertKey }), payload.message);
+    if (this.opts.telegram)
+      await this.opts.telegram.enqueue(volumeAlertKey({ target: 'telegram', ...alertKey }), payload.message);
     for (const t of this.opts.targets) {
       await t.outbox.enqueue({
         url: new URL('/api/volume-alerts/ingest', t.url).toString(),
@@ -53,7 +54,10 @@ export class AlertDelivery {
 
   /** Waits (each queue up to timeoutMs, in parallel) for everything queued to be delivered. */
   async flush(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.opts.targets.map((t) => t.outbox.flush(timeoutMs)), this.opts.telegram?.flush(timeoutMs)]);
+    await Promise.all([
+      ...this.opts.targets.map((t) => t.outbox.flush(timeoutMs)),
+      this.opts.telegram?.flush(timeoutMs),
+    ]);
   }
 
   pending(): number {

@@ -22,7 +22,13 @@ export interface CandleProvider {
 export type KlineStream = Pick<BinanceWsClient, 'on' | 'start' | 'stop' | 'subscribe' | 'unsubscribe' | 'connected'>;
 
 /** Legacy REST pair: `limit=3` at hh:00 (last two closed), else `limit=2` (last closed, open). */
-async function restPair(rest: BinanceRestClient, symbol: string, cycleTime: number, onKlines?: (ks: Kline[], requestedAt: number) => void, now: () => number = Date.now): Promise<{ prev: Kline; curr: Kline } | null> {
+async function restPair(
+  rest: BinanceRestClient,
+  symbol: string,
+  cycleTime: number,
+  onKlines?: (ks: Kline[], requestedAt: number) => void,
+  now: () => number = Date.now,
+): Promise<{ prev: Kline; curr: Kline } | null> {
   const top = isTopOfHour(cycleTime);
   const requestedAt = now();
   const klines = await rest.klines({ symbol, interval: '1h', limit: top ? 3 : 2 });
@@ -92,12 +98,18 @@ export class CandleSource implements CandleProvider {
   }
 
   private createStream(streams: string[]): KlineStream {
-    const s = this.opts.streamFactory?.(streams) ?? new BinanceWsClient({ baseUrl: this.opts.wsUrl as string, streams, logger: this.log });
+    const s =
+      this.opts.streamFactory?.(streams) ??
+      new BinanceWsClient({ baseUrl: this.opts.wsUrl as string, streams, logger: this.log });
     s.on('open', () => {
       this.lastOpenAt = this.now();
     });
     s.on('close', (c) => {
-      if (this.wasConnected) this.log.warn({ code: c.code, reason: c.reason }, 'kline stream closed; REST klines cover the cycles until it is back');
+      if (this.wasConnected)
+        this.log.warn(
+          { code: c.code, reason: c.reason },
+          'kline stream closed; REST klines cover the cycles until it is back',
+        );
       this.wasConnected = false;
     });
     s.on('error', (err) => this.log.debug({ err }, 'kline stream error'));
@@ -165,7 +177,13 @@ export class CandleSource implements CandleProvider {
     let failed = 0;
     await mapLimit(missing, this.opts.restConcurrency ?? 8, async (s) => {
       try {
-        const p = await restPair(this.opts.rest, s, cycleTime, (ks, at) => this.putRest(s, ks, at), () => this.now());
+        const p = await restPair(
+          this.opts.rest,
+          s,
+          cycleTime,
+          (ks, at) => this.putRest(s, ks, at),
+          () => this.now(),
+        );
         out.set(s, p ? { ...p, source: 'rest' } : null);
       } catch (err) {
         failed++;
@@ -174,7 +192,11 @@ export class CandleSource implements CandleProvider {
       }
     });
     this.lastSources = { ws: symbols.length - missing.length, rest: missing.length - failed, failed };
-    if (failed > 0) this.log.warn({ failed, of: symbols.length }, 'klines failed for some symbols; skipped this cycle (legacy behaviour)');
+    if (failed > 0)
+      this.log.warn(
+        { failed, of: symbols.length },
+        'klines failed for some symbols; skipped this cycle (legacy behaviour)',
+      );
     return new Map(symbols.map((s) => [s, out.get(s) ?? null]));
   }
 
@@ -189,8 +211,18 @@ export class CandleSource implements CandleProvider {
     return out;
   }
 
-  stats(): { connected: boolean; lastOpenAt: number | null; lastCycle: { ws: number; rest: number; failed: number }; backfillPending: number } {
-    return { connected: this.stream?.connected() ?? false, lastOpenAt: this.lastOpenAt, lastCycle: this.lastSources, backfillPending: this.backfillQueue.length };
+  stats(): {
+    connected: boolean;
+    lastOpenAt: number | null;
+    lastCycle: { ws: number; rest: number; failed: number };
+    backfillPending: number;
+  } {
+    return {
+      connected: this.stream?.connected() ?? false,
+      lastOpenAt: this.lastOpenAt,
+      lastCycle: this.lastSources,
+      backfillPending: this.backfillQueue.length,
+    };
   }
 
   /** Resolves when the queued history fetches are done (tests, start-up logs). */
@@ -228,7 +260,13 @@ export class AsOfCandleSource implements CandleProvider {
         }
         let curr = sel.curr;
         if (!top && curr.closeTime >= cycleTime) {
-          const minutes = await this.opts.rest.klines({ symbol, interval: '1m', startTime: curr.openTime, endTime: cycleTime - 1, limit: 60 });
+          const minutes = await this.opts.rest.klines({
+            symbol,
+            interval: '1m',
+            startTime: curr.openTime,
+            endTime: cycleTime - 1,
+            limit: 60,
+          });
           curr = candleAsOf(curr, minutes, cycleTime) ?? curr;
         }
         out.set(symbol, { prev: sel.prev, curr, source: 'rest' });

@@ -25,12 +25,28 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = loadAppEnv(process.env);
   const logger = createLogger({ name: 'volume-alerts-replay', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-  const budget = new WeightBudget({ redisUrl: env.REDIS_URL, shares: DEFAULT_COMPONENT_SHARES, logger: logger.child({ component: 'weight-budget' }) });
+  const budget = new WeightBudget({
+    redisUrl: env.REDIS_URL,
+    shares: DEFAULT_COMPONENT_SHARES,
+    logger: logger.child({ component: 'weight-budget' }),
+  });
   try {
-    const { cycles, undelivered } = await runReplay({ env, times: args.times, logger, budget, dataDir: resolve(env.DATA_DIR), flushTimeoutMs: args.flushTimeoutMs });
-    for (const c of cycles) console.log(`${new Date(c.cycleTime).toISOString()}  symbols ${c.symbols.length - c.skipped}/${c.symbols.length}  alerts ${c.alerts.length}`);
+    const { cycles, undelivered } = await runReplay({
+      env,
+      times: args.times,
+      logger,
+      budget,
+      dataDir: resolve(env.DATA_DIR),
+      flushTimeoutMs: args.flushTimeoutMs,
+    });
+    for (const c of cycles)
+      console.log(
+        `${new Date(c.cycleTime).toISOString()}  symbols ${c.symbols.length - c.skipped}/${c.symbols.length}  alerts ${c.alerts.length}`,
+      );
     if (undelivered > 0) {
-      console.error(`${undelivered} deliveries still queued (kept in the replay outbox; the next replay run resumes them)`);
+      console.error(
+        `${undelivered} deliveries still queued (kept in the replay outbox; the next replay run resumes them)`,
+      );
       return 1;
     }
     return 0;

@@ -18,13 +18,22 @@ describe('planNextCycle', () => {
     ['restart 40 s after hh:00', '11:00:40.000', '10:55:00.000', '11:00:00.000', 0, 0],
     ['process stalled 17 minutes', '10:22:00.000', '10:05:00.000', '10:20:00.000', 0, 2],
   ])('%s', (_name, now, last, slot, delayMs, skipped) => {
-    expect(planNextCycle({ now: T(now), lastSlot: last === null ? null : T(last) })).toEqual({ slot: T(slot), delayMs, skipped });
+    expect(planNextCycle({ now: T(now), lastSlot: last === null ? null : T(last) })).toEqual({
+      slot: T(slot),
+      delayMs,
+      skipped,
+    });
   });
 });
 
 describe('legacyPerpetualSymbols', () => {
   it('keeps PERPETUAL + USDT quote + TRADING in exchangeInfo order, whatever the margin asset', () => {
-    const s = (symbol: string, contractType = 'PERPETUAL', quoteAsset = 'USDT', status = 'TRADING') => ({ symbol, contractType, quoteAsset, status });
+    const s = (symbol: string, contractType = 'PERPETUAL', quoteAsset = 'USDT', status = 'TRADING') => ({
+      symbol,
+      contractType,
+      quoteAsset,
+      status,
+    });
     expect(
       legacyPerpetualSymbols([
         s('ZEUSDT'),
@@ -40,12 +49,45 @@ describe('legacyPerpetualSymbols', () => {
 });
 
 describe('candleAsOf', () => {
-  const hour = { openTime: T('10:00:00.000'), open: 10, high: 12, low: 9, close: 11, volume: 600, closeTime: T('10:59:59.999'), quoteVolume: 6600, trades: 60 };
-  const minute = (m: number, o: number, c: number, q: number) => ({ openTime: T(`10:${String(m).padStart(2, '0')}:00.000`), open: o, high: Math.max(o, c), low: Math.min(o, c), close: c, volume: q / 10, closeTime: T(`10:${String(m).padStart(2, '0')}:59.999`), quoteVolume: q, trades: 1 });
+  const hour = {
+    openTime: T('10:00:00.000'),
+    open: 10,
+    high: 12,
+    low: 9,
+    close: 11,
+    volume: 600,
+    closeTime: T('10:59:59.999'),
+    quoteVolume: 6600,
+    trades: 60,
+  };
+  const minute = (m: number, o: number, c: number, q: number) => ({
+    openTime: T(`10:${String(m).padStart(2, '0')}:00.000`),
+    open: o,
+    high: Math.max(o, c),
+    low: Math.min(o, c),
+    close: c,
+    volume: q / 10,
+    closeTime: T(`10:${String(m).padStart(2, '0')}:59.999`),
+    quoteVolume: q,
+    trades: 1,
+  });
 
   it('rebuilds the hour as it stood at the cycle time from the minutes that opened before it', () => {
-    const minutes = [minute(0, 10, 10.5, 100.1), minute(1, 10.5, 9.5, 200.2), minute(2, 9.5, 10.2, 0.3), minute(3, 10.2, 12, 999)];
-    expect(candleAsOf(hour, minutes, T('10:03:00.000'))).toEqual({ ...hour, close: 10.2, high: 10.5, low: 9.5, volume: 30.06, quoteVolume: 300.6, trades: 3 });
+    const minutes = [
+      minute(0, 10, 10.5, 100.1),
+      minute(1, 10.5, 9.5, 200.2),
+      minute(2, 9.5, 10.2, 0.3),
+      minute(3, 10.2, 12, 999),
+    ];
+    expect(candleAsOf(hour, minutes, T('10:03:00.000'))).toEqual({
+      ...hour,
+      close: 10.2,
+      high: 10.5,
+      low: 9.5,
+      volume: 30.06,
+      quoteVolume: 300.6,
+      trades: 3,
+    });
   });
 
   it('returns null without minutes (the caller keeps the hourly candle)', () => {
@@ -76,7 +118,8 @@ describe('oiSnapshotBody', () => {
 
 describe('volumeAlertKey', () => {
   it('is the same for a re-run of the same alert and differs per target and kind', () => {
-    const k = (target: string, alertType: 'SPIKE' | 'HALF_UPDATE') => volumeAlertKey({ target, symbol: 'FOOUSDT', alertType, hourTimestamp: '2025-03-01T10:00:00Z' });
+    const k = (target: string, alertType: 'SPIKE' | 'HALF_UPDATE') =>
+      volumeAlertKey({ target, symbol: 'FOOUSDT', alertType, hourTimestamp: '2025-03-01T10:00:00Z' });
     expect(k('prod', 'SPIKE')).toBe(k('prod', 'SPIKE'));
     expect(new Set([k('prod', 'SPIKE'), k('dev', 'SPIKE'), k('prod', 'HALF_UPDATE')]).size).toBe(3);
   });

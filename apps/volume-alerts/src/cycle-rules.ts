@@ -23,7 +23,12 @@ export function planNextCycle(p: { now: number; lastSlot: number | null; periodM
   const period = p.periodMs ?? FIVE_MINUTES_MS;
   const latest = floorToPeriod(p.now, period);
   if (p.lastSlot === null || latest <= p.lastSlot) {
-    const slot = p.lastSlot === null ? (p.now === latest ? latest : latest + period) : Math.max(p.lastSlot + period, latest + period);
+    const slot =
+      p.lastSlot === null
+        ? p.now === latest
+          ? latest
+          : latest + period
+        : Math.max(p.lastSlot + period, latest + period);
     return { slot, delayMs: slot - p.now, skipped: 0 };
   }
   return { slot: latest, delayMs: 0, skipped: Math.max(0, Math.round((latest - p.lastSlot) / period) - 1) };
@@ -38,7 +43,9 @@ export interface LegacySymbolInfo {
 
 /** Legacy universe: contractType PERPETUAL, quoteAsset USDT, status TRADING — in exchangeInfo order. */
 export function legacyPerpetualSymbols(symbols: readonly LegacySymbolInfo[]): string[] {
-  return symbols.filter((s) => s.contractType === 'PERPETUAL' && s.quoteAsset === 'USDT' && s.status === 'TRADING').map((s) => s.symbol);
+  return symbols
+    .filter((s) => s.contractType === 'PERPETUAL' && s.quoteAsset === 'USDT' && s.status === 'TRADING')
+    .map((s) => s.symbol);
 }
 
 export interface CandleLike {
@@ -66,7 +73,9 @@ function decimalSum(values: readonly number[]): number {
  * data exists (the caller keeps the hourly candle).
  */
 export function candleAsOf<K extends CandleLike>(hour: K, minutes: readonly CandleLike[], asOf: number): K | null {
-  const inside = minutes.filter((m) => m.openTime >= hour.openTime && m.openTime < asOf && m.openTime <= hour.closeTime).sort((a, b) => a.openTime - b.openTime);
+  const inside = minutes
+    .filter((m) => m.openTime >= hour.openTime && m.openTime < asOf && m.openTime <= hour.closeTime)
+    .sort((a, b) => a.openTime - b.openTime);
   const last = inside[inside.length - 1];
   if (!last) return null;
   return {
@@ -81,7 +90,12 @@ export function candleAsOf<K extends CandleLike>(hour: K, minutes: readonly Cand
 }
 
 /** One alert = (symbol, kind, compared hour): at most one of each per hour by the legacy rules. */
-export function volumeAlertKey(p: { target: string; symbol: string; alertType: VolumeAlertKind; hourTimestamp: string }): string {
+export function volumeAlertKey(p: {
+  target: string;
+  symbol: string;
+  alertType: VolumeAlertKind;
+  hourTimestamp: string;
+}): string {
   return `volume-alerts:${p.target}:${p.symbol}:${p.alertType}:${p.hourTimestamp}`;
 }
 
@@ -107,12 +121,21 @@ export interface OiSnapshotBody {
  * A missing or non-positive mark price is null and so is the USD value (never 0, defect §6.6).
  * Null when there is nothing to post (legacy posts nothing).
  */
-export function oiSnapshotBody(p: { cycleTime: number; items: readonly { symbol: string; openInterest: number; markPrice: number | null | undefined }[] }): OiSnapshotBody | null {
+export function oiSnapshotBody(p: {
+  cycleTime: number;
+  items: readonly { symbol: string; openInterest: number; markPrice: number | null | undefined }[];
+}): OiSnapshotBody | null {
   const data: OiSnapshotItem[] = [];
   for (const it of p.items) {
     if (!Number.isFinite(it.openInterest)) continue;
-    const mark = typeof it.markPrice === 'number' && Number.isFinite(it.markPrice) && it.markPrice > 0 ? it.markPrice : null;
-    data.push({ symbol: it.symbol, openInterest: it.openInterest, openInterestUsd: mark === null ? null : it.openInterest * mark, markPrice: mark });
+    const mark =
+      typeof it.markPrice === 'number' && Number.isFinite(it.markPrice) && it.markPrice > 0 ? it.markPrice : null;
+    data.push({
+      symbol: it.symbol,
+      openInterest: it.openInterest,
+      openInterestUsd: mark === null ? null : it.openInterest * mark,
+      markPrice: mark,
+    });
   }
   if (data.length === 0) return null;
   return { data, timestamp: isoSeconds(p.cycleTime), totalSymbols: data.length };

@@ -48,8 +48,16 @@ export class CycleScheduler {
 
   private scheduleNext(): void {
     if (!this.running) return;
-    const plan = planNextCycle({ now: this.now(), lastSlot: this.lastSlot, ...(this.opts.periodMs ? { periodMs: this.opts.periodMs } : {}) });
-    if (plan.skipped > 0) this.opts.logger.warn({ skipped: plan.skipped, slot: new Date(plan.slot).toISOString() }, 'cycle boundaries passed without a cycle; running the newest one now');
+    const plan = planNextCycle({
+      now: this.now(),
+      lastSlot: this.lastSlot,
+      ...(this.opts.periodMs ? { periodMs: this.opts.periodMs } : {}),
+    });
+    if (plan.skipped > 0)
+      this.opts.logger.warn(
+        { skipped: plan.skipped, slot: new Date(plan.slot).toISOString() },
+        'cycle boundaries passed without a cycle; running the newest one now',
+      );
     this.nextSlot = plan.slot;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -59,7 +67,9 @@ export class CycleScheduler {
       this.lastSlot = plan.slot;
       this.inflight = this.opts
         .runCycle(cycleTime)
-        .catch((err: unknown) => this.opts.logger.error({ err, cycleTime: new Date(cycleTime).toISOString() }, 'volume cycle failed'))
+        .catch((err: unknown) =>
+          this.opts.logger.error({ err, cycleTime: new Date(cycleTime).toISOString() }, 'volume cycle failed'),
+        )
         .finally(() => {
           this.inflight = null;
           this.scheduleNext();

@@ -21,7 +21,15 @@ describe('volume-alerts env', () => {
   it.each([
     [{ VOLSPIKE_API_URL: 'http://p', VOLSPIKE_API_KEY: 'k' }, ['prod']],
     [{ VOLSPIKE_API_URL: 'http://p', VOLSPIKE_API_KEY: 'k', VOLSPIKE_API_URL_DEV: 'http://d' }, ['prod']],
-    [{ VOLSPIKE_API_URL: 'http://p', VOLSPIKE_API_KEY: 'k', VOLSPIKE_API_URL_DEV: 'http://d', VOLSPIKE_API_KEY_DEV: 'dk' }, ['prod', 'dev']],
+    [
+      {
+        VOLSPIKE_API_URL: 'http://p',
+        VOLSPIKE_API_KEY: 'k',
+        VOLSPIKE_API_URL_DEV: 'http://d',
+        VOLSPIKE_API_KEY_DEV: 'dk',
+      },
+      ['prod', 'dev'],
+    ],
     [{ VOLSPIKE_API_URL: 'http://p' }, []],
   ])('targets for %j: %j (DEV only when both DEV variables are set)', (source, names) => {
     expect(backendTargets(loadAppEnv(source)).map((t) => t.name)).toEqual(names);

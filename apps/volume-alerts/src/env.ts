@@ -54,7 +54,9 @@ export interface BackendTarget {
 /** PROD when URL and key are set; DEV only when both DEV variables are set (legacy rule). */
 export function backendTargets(e: Env): BackendTarget[] {
   const out: BackendTarget[] = [];
-  if (e.VOLSPIKE_API_URL && e.VOLSPIKE_API_KEY) out.push({ name: 'prod', url: e.VOLSPIKE_API_URL, apiKey: e.VOLSPIKE_API_KEY });
-  if (e.VOLSPIKE_API_URL_DEV && e.VOLSPIKE_API_KEY_DEV) out.push({ name: 'dev', url: e.VOLSPIKE_API_URL_DEV, apiKey: e.VOLSPIKE_API_KEY_DEV });
+  if (e.VOLSPIKE_API_URL && e.VOLSPIKE_API_KEY)
+    out.push({ name: 'prod', url: e.VOLSPIKE_API_URL, apiKey: e.VOLSPIKE_API_KEY });
+  if (e.VOLSPIKE_API_URL_DEV && e.VOLSPIKE_API_KEY_DEV)
+    out.push({ name: 'dev', url: e.VOLSPIKE_API_URL_DEV, apiKey: e.VOLSPIKE_API_KEY_DEV });
   return out;
 }

@@ -22,7 +22,9 @@ export class FundingLookup {
     if (!this.opts.baseUrl) return null;
     const url = `${this.opts.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(symbol)}`;
     try {
-      const res = await (this.opts.fetchImpl ?? fetch)(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 1000) });
+      const res = await (this.opts.fetchImpl ?? fetch)(url, {
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 1000),
+      });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`funding API answered ${res.status}`);
       const body = JSON.parse(text) as { fundingRate?: unknown };
@@ -35,7 +37,10 @@ export class FundingLookup {
     } catch (err) {
       if (!this.failing) {
         this.failing = true;
-        this.opts.logger.warn({ err, symbol }, 'funding API lookup failed; volume alerts carry fundingRate 0.0 (legacy) until it answers');
+        this.opts.logger.warn(
+          { err, symbol },
+          'funding API lookup failed; volume alerts carry fundingRate 0.0 (legacy) until it answers',
+        );
       }
       return null;
     }

@@ -68,12 +68,24 @@ export interface VolumeAlertsHandle {
 }
 
 /** Starts the volume-alert daemon: candles (streams + REST), the 5-minute cycle, delivery queues, heartbeat. */
-export async function start(env: Env, deps: AppDeps<WeightBudget>, options: StartOptions = {}): Promise<VolumeAlertsHandle> {
+export async function start(
+  env: Env,
+  deps: AppDeps<WeightBudget>,
+  options: StartOptions = {},
+): Promise<VolumeAlertsHandle> {
   const mode = options.mode ?? 'live';
   const now = options.now ?? Date.now;
   const logger = deps.logger;
-  const dir = mode === 'replay' ? (options.replayDir ?? join(deps.dataDir, 'volume-alerts-replay')) : join(deps.dataDir, 'volume-alerts');
-  const rest = new BinanceRestClient({ baseUrl: env.BINANCE_REST_URL, budget: deps.budget, component: 'volume-alerts', logger: logger.child({ component: 'binance-rest' }) });
+  const dir =
+    mode === 'replay'
+      ? (options.replayDir ?? join(deps.dataDir, 'volume-alerts-replay'))
+      : join(deps.dataDir, 'volume-alerts');
+  const rest = new BinanceRestClient({
+    baseUrl: env.BINANCE_REST_URL,
+    budget: deps.budget,
+    component: 'volume-alerts',
+    logger: logger.child({ component: 'binance-rest' }),
+  });
   const targets = backendTargets(env);
   const prod = targets.find((t) => t.name === 'prod') ?? null;
 
@@ -84,7 +96,9 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>, options: Star
       store: options.memoryOutboxes ? new MemoryOutboxStore() : new FileOutboxStore(join(dir, 'outbox'), t.name),
       logger: logger.child({ component: `outbox-${t.name}` }),
       timeoutMs: 10_000,
-      ...(options.outboxBaseDelayMs !== undefined ? { baseDelayMs: options.outboxBaseDelayMs, maxDelayMs: options.outboxBaseDelayMs * 8 } : {}),
+      ...(options.outboxBaseDelayMs !== undefined
+        ? { baseDelayMs: options.outboxBaseDelayMs, maxDelayMs: options.outboxBaseDelayMs * 8 }
+        : {}),
     });
     await outbox.start();
     outboxes.push({ ...t, outbox });
@@ -97,15 +111,23 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>, options: Star
           chatId: env.CHAT_ID,
           file: options.memoryOutboxes ? null : join(dir, 'telegram-queue.json'),
           logger: logger.child({ component: 'telegram' }),
-          ...(options.outboxBaseDelayMs !== undefined ? { baseDelayMs: options.outboxBaseDelayMs, maxDelayMs: options.outboxBaseDelayMs * 8 } : {}),
+          ...(options.outboxBaseDelayMs !== undefined
+            ? { baseDelayMs: options.outboxBaseDelayMs, maxDelayMs: options.outboxBaseDelayMs * 8 }
+            : {}),
         })
       : null;
   await telegram?.start();
-  if (!prod) logger.warn('VOLSPIKE_API_URL / VOLSPIKE_API_KEY not set: alerts go to the console and Telegram only, no OI snapshot');
+  if (!prod)
+    logger.warn(
+      'VOLSPIKE_API_URL / VOLSPIKE_API_KEY not set: alerts go to the console and Telegram only, no OI snapshot',
+    );
   if (!telegram) logger.warn('TELEGRAM_TOKEN / CHAT_ID not set: no Telegram messages');
   const delivery = new AlertDelivery({ targets: outboxes, telegram, logger: logger.child({ component: 'delivery' }) });
 
-  const state = new VolumeStateStore({ path: mode === 'replay' ? null : (env.VOLUME_STATE_FILE ?? join(dir, 'state.json')), logger: logger.child({ component: 'state' }) });
+  const state = new VolumeStateStore({
+    path: mode === 'replay' ? null : (env.VOLUME_STATE_FILE ?? join(dir, 'state.json')),
+    logger: logger.child({ component: 'state' }),
+  });
   const persisted = await state.load();
 
   const live =
@@ -121,12 +143,21 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>, options: Star
           ...(options.streamFactory ? { streamFactory: options.streamFactory } : {}),
         })
       : null;
-  const candles: CandleProvider = live ?? new AsOfCandleSource({ rest, logger: logger.child({ component: 'candles' }), concurrency: env.VOLUME_REST_CONCURRENCY });
+  const candles: CandleProvider =
+    live ??
+    new AsOfCandleSource({
+      rest,
+      logger: logger.child({ component: 'candles' }),
+      concurrency: env.VOLUME_REST_CONCURRENCY,
+    });
   const symbols: SymbolLister = new ExchangeInfoSymbols({ rest, logger: logger.child({ component: 'symbols' }) });
   const cycle = new VolumeCycle({
     symbols,
     candles,
-    funding: new FundingLookup({ baseUrl: env.WS_FUNDING_ENABLED ? env.FUNDING_API_URL : null, logger: logger.child({ component: 'funding' }) }),
+    funding: new FundingLookup({
+      baseUrl: env.WS_FUNDING_ENABLED ? env.FUNDING_API_URL : null,
+      logger: logger.child({ component: 'funding' }),
+    }),
     oiChange: new OiChangeLookup({ prod, rest, logger: logger.child({ component: 'oi-change' }), now }),
     delivery,
     state,
@@ -217,7 +248,17 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>, options: Star
   }
   scheduler?.start();
   heartbeat.start();
-  logger.info({ mode, prod: Boolean(prod), dev: targets.some((t) => t.name === 'dev'), telegram: Boolean(telegram), klineStreams: Boolean(live && env.VOLUME_USE_KLINE_WS), oiSnapshot: Boolean(snapshot) }, 'volume-alerts started');
+  logger.info(
+    {
+      mode,
+      prod: Boolean(prod),
+      dev: targets.some((t) => t.name === 'dev'),
+      telegram: Boolean(telegram),
+      klineStreams: Boolean(live && env.VOLUME_USE_KLINE_WS),
+      oiSnapshot: Boolean(snapshot),
+    },
+    'volume-alerts started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -235,7 +276,16 @@ export async function start(env: Env, deps: AppDeps<WeightBudget>, options: Star
           service: 'volume-alerts',
           mode,
           lastCycleAt: last ? new Date(last.volume.cycleTime).toISOString() : null,
-          lastCycle: last ? { symbols: last.volume.symbols.length, alerts: last.volume.alerts.length, skipped: last.volume.skipped, fromStream: last.volume.fromStream, fromRest: last.volume.fromRest, durationMs: last.volume.durationMs } : null,
+          lastCycle: last
+            ? {
+                symbols: last.volume.symbols.length,
+                alerts: last.volume.alerts.length,
+                skipped: last.volume.skipped,
+                fromStream: last.volume.fromStream,
+                fromRest: last.volume.fromRest,
+                durationMs: last.volume.durationMs,
+              }
+            : null,
           lastSnapshot: last?.snapshot ?? null,
           lastError,
           nextCycleAt: scheduler?.nextSlot ? new Date(scheduler.nextSlot).toISOString() : null,

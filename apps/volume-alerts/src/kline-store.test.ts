@@ -4,7 +4,17 @@ import { KlineStore } from './kline-store.js';
 
 const H = 3_600_000;
 const h10 = Date.UTC(2025, 2, 1, 10);
-const k = (openTime: number, quoteVolume: number, trades: number): Kline => ({ openTime, open: 1, high: 1, low: 1, close: 1, volume: 1, closeTime: openTime + H - 1, quoteVolume, trades });
+const k = (openTime: number, quoteVolume: number, trades: number): Kline => ({
+  openTime,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+  closeTime: openTime + H - 1,
+  quoteVolume,
+  trades,
+});
 
 describe('KlineStore', () => {
   it('never lets an older REST answer roll an open candle back, nor a non-final replace a final one', () => {
@@ -19,7 +29,12 @@ describe('KlineStore', () => {
 
   it.each([
     ['hh:00 needs the two closed hours, both final', h10 + 2 * H, true, 'pair'],
-    ['mid-hour needs the last closed hour and the open one seen since the (re)connect', h10 + H + 5 * 60_000, false, 'pair'],
+    [
+      'mid-hour needs the last closed hour and the open one seen since the (re)connect',
+      h10 + H + 5 * 60_000,
+      false,
+      'pair',
+    ],
   ])('%s', (_n, t, top) => {
     const s = new KlineStore();
     s.put('A', k(h10, 100, 1), true, 5, false);

@@ -60,7 +60,10 @@ export class OiChangeLookup {
     const delays = this.opts.retryDelaysMs ?? [250, 500, 1000];
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await (this.opts.fetchImpl ?? fetch)(url, { headers: { 'X-API-Key': prod.apiKey }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3000) });
+        const res = await (this.opts.fetchImpl ?? fetch)(url, {
+          headers: { 'X-API-Key': prod.apiKey },
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3000),
+        });
         const text = await res.text();
         if ((res.status === 429 || res.status >= 500) && attempt < delays.length) {
           await sleep(delays[attempt] ?? 1000);
@@ -69,7 +72,8 @@ export class OiChangeLookup {
         if (res.status !== 200) throw new Error(`snapshot lookup answered ${res.status}`);
         const body = JSON.parse(text) as Partial<SnapshotFound> & { found?: unknown };
         this.recovered();
-        if (body.found !== true || typeof body.openInterest !== 'number' || !Number.isFinite(body.openInterest)) return null;
+        if (body.found !== true || typeof body.openInterest !== 'number' || !Number.isFinite(body.openInterest))
+          return null;
         return body.openInterest;
       } catch (err) {
         const transient = !(err instanceof Error && err.message.startsWith('snapshot lookup answered'));

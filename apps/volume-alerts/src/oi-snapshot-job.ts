@@ -56,7 +56,8 @@ export class OiSnapshotJob {
         await bus.subscribe(CHANNELS.oiSamples, (m) => {
           for (const s of (m as OiSamplesMessage | null)?.samples ?? []) {
             const prev = this.samples.get(s.symbol);
-            if (!prev || s.ts >= prev.ts) this.samples.set(s.symbol, { openInterest: s.openInterest, markPrice: s.markPrice, ts: s.ts });
+            if (!prev || s.ts >= prev.ts)
+              this.samples.set(s.symbol, { openInterest: s.openInterest, markPrice: s.markPrice, ts: s.ts });
           }
         }),
       );
@@ -65,7 +66,10 @@ export class OiSnapshotJob {
       const all = await bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices);
       for (const r of Object.values(all ?? {})) if (!this.marks.has(r.symbol)) this.marks.set(r.symbol, r);
     } catch (err) {
-      this.opts.logger.warn({ err }, 'mark prices not readable from the bus; snapshot mark prices stay null until published');
+      this.opts.logger.warn(
+        { err },
+        'mark prices not readable from the bus; snapshot mark prices stay null until published',
+      );
     }
   }
 
@@ -103,7 +107,14 @@ export class OiSnapshotJob {
     const body = oiSnapshotBody({ cycleTime, items: kept });
     const fetched = symbols.length - reused - failed;
     if (body) await this.opts.delivery.oiSnapshot(body, cycleTime);
-    const result = { posted: body !== null, items: body?.data.length ?? 0, reused, fetched, failed, weight: fetched + failed };
+    const result = {
+      posted: body !== null,
+      items: body?.data.length ?? 0,
+      reused,
+      fetched,
+      failed,
+      weight: fetched + failed,
+    };
     this.opts.logger.info(result, 'OI snapshot');
     return result;
   }

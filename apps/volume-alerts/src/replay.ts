@@ -24,13 +24,16 @@ export function parseReplayArgs(argv: readonly string[]): { times: number[]; flu
     if (a === '--at') {
       if (v === undefined) throw new ReplayArgsError('--at needs an ISO time, e.g. --at 2025-03-01T10:30:00Z');
       const t = Date.parse(v);
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(t)) throw new ReplayArgsError(`--at ${v}: not an ISO-8601 time with a zone (e.g. 2025-03-01T10:30:00Z)`);
-      if (t % FIVE_MINUTES_MS !== 0) throw new ReplayArgsError(`--at ${v}: cycles run on 5-minute UTC boundaries (:00, :05 …)`);
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(t))
+        throw new ReplayArgsError(`--at ${v}: not an ISO-8601 time with a zone (e.g. 2025-03-01T10:30:00Z)`);
+      if (t % FIVE_MINUTES_MS !== 0)
+        throw new ReplayArgsError(`--at ${v}: cycles run on 5-minute UTC boundaries (:00, :05 …)`);
       times.push(t);
       i++;
     } else if (a === '--flush-timeout-ms') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new ReplayArgsError(`--flush-timeout-ms ${v ?? ''}: not a non-negative integer`);
+      if (!Number.isInteger(n) || n < 0)
+        throw new ReplayArgsError(`--flush-timeout-ms ${v ?? ''}: not a non-negative integer`);
       flushTimeoutMs = n;
       i++;
     } else throw new ReplayArgsError(`unknown argument ${a ?? ''}`);
@@ -44,9 +47,27 @@ export function parseReplayArgs(argv: readonly string[]): { times: number[]; flu
  * candles are REST klines with endTime = the cycle time, and a cycle's deliveries are flushed before the
  * next cycle's candles are fetched. Returns the cycles and how many deliveries are still queued.
  */
-export async function runReplay(p: { env: Env; times: readonly number[]; logger: Logger; budget: WeightBudget; dataDir: string; replayDir?: string; flushTimeoutMs?: number; now?: () => number }): Promise<{ cycles: CycleResult[]; undelivered: number }> {
+export async function runReplay(p: {
+  env: Env;
+  times: readonly number[];
+  logger: Logger;
+  budget: WeightBudget;
+  dataDir: string;
+  replayDir?: string;
+  flushTimeoutMs?: number;
+  now?: () => number;
+}): Promise<{ cycles: CycleResult[]; undelivered: number }> {
   const bus = createBus({ logger: p.logger.child({ component: 'bus' }) });
-  const app = await start(p.env, { logger: p.logger, bus, budget: p.budget, dataDir: p.dataDir, metrics: createMetrics() }, { mode: 'replay', schedule: false, ...(p.replayDir ? { replayDir: p.replayDir } : {}), ...(p.now ? { now: p.now } : {}) });
+  const app = await start(
+    p.env,
+    { logger: p.logger, bus, budget: p.budget, dataDir: p.dataDir, metrics: createMetrics() },
+    {
+      mode: 'replay',
+      schedule: false,
+      ...(p.replayDir ? { replayDir: p.replayDir } : {}),
+      ...(p.now ? { now: p.now } : {}),
+    },
+  );
   const cycles: CycleResult[] = [];
   try {
     for (const t of p.times) {

@@ -37,9 +37,13 @@ export class VolumeStateStore {
         lastCycleAt: typeof parsed.lastCycleAt === 'number' ? parsed.lastCycleAt : null,
         symbols: parsed.symbols && typeof parsed.symbols === 'object' ? parsed.symbols : {},
       };
-      this.opts.logger.info({ path: this.opts.path, symbols: Object.keys(this.state.symbols).length, lastCycleAt: this.state.lastCycleAt }, 'volume state loaded');
+      this.opts.logger.info(
+        { path: this.opts.path, symbols: Object.keys(this.state.symbols).length, lastCycleAt: this.state.lastCycleAt },
+        'volume state loaded',
+      );
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.error({ err, path: this.opts.path }, 'volume state unreadable; starting empty');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.opts.logger.error({ err, path: this.opts.path }, 'volume state unreadable; starting empty');
     }
     return this.state;
   }
@@ -59,7 +63,8 @@ export class VolumeStateStore {
   async commit(cycleTime: number, next: Record<string, VolumeSymbolState>): Promise<void> {
     const symbols = { ...this.state.symbols, ...next };
     const keepFrom = Math.floor(cycleTime / HOUR_MS) * HOUR_MS - 2 * HOUR_MS;
-    for (const [s, st] of Object.entries(symbols)) if (st.lastAlertHour === undefined || st.lastAlertHour < keepFrom) delete symbols[s];
+    for (const [s, st] of Object.entries(symbols))
+      if (st.lastAlertHour === undefined || st.lastAlertHour < keepFrom) delete symbols[s];
     this.state = { lastCycleAt: cycleTime, symbols };
     await this.save();
   }

@@ -33,10 +33,15 @@ export class ExchangeInfoSymbols implements SymbolLister {
       return symbols;
     } catch (err) {
       if (this.last) {
-        this.opts.logger.warn({ err, symbols: this.last.length }, 'exchangeInfo failed; scanning the last known symbol list');
+        this.opts.logger.warn(
+          { err, symbols: this.last.length },
+          'exchangeInfo failed; scanning the last known symbol list',
+        );
         return this.last;
       }
-      throw err instanceof SymbolListError ? err : new SymbolListError(`exchangeInfo failed: ${(err as Error).message}`, { cause: err });
+      throw err instanceof SymbolListError
+        ? err
+        : new SymbolListError(`exchangeInfo failed: ${(err as Error).message}`, { cause: err });
     }
   }
 }

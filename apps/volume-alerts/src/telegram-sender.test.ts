@@ -27,7 +27,10 @@ describe('TelegramSender', () => {
     await s.enqueue('b', 'second & last');
     await s.enqueue('a', 'HALF-UPDATE: duplicate');
     await waitFor(() => tg.messages.length === 2, 5000);
-    expect(tg.messages.map((m) => m.text)).toEqual(['HALF-UPDATE: FOO hourly volume 12.50M (4.03\u00d7 prev) \u2014 VOLUME SPIKE!', 'second & last']);
+    expect(tg.messages.map((m) => m.text)).toEqual([
+      'HALF-UPDATE: FOO hourly volume 12.50M (4.03\u00d7 prev) \u2014 VOLUME SPIKE!',
+      'second & last',
+    ]);
     expect(tg.messages[0]).toMatchObject({ token: '1:x', chatId: '-100', method: 'GET' });
     expect((tg.messages[0]?.at ?? 0) - t0).toBeGreaterThanOrEqual(950);
   });
@@ -35,7 +38,10 @@ describe('TelegramSender', () => {
   it('keeps undelivered messages across a restart and does not repeat delivered ones', async () => {
     const tg = await startFakeTelegram();
     const dir = await mkdtemp(join(tmpdir(), 'tg-'));
-    cleanup.push(() => tg.close(), () => rm(dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => tg.close(),
+      () => rm(dir, { recursive: true, force: true }),
+    );
     const file = join(dir, 'q.json');
     tg.state.down = true;
     const a = new TelegramSender({ apiUrl: tg.url, token: 't', chatId: 'c', file, logger, baseDelayMs: 10_000 });

@@ -45,13 +45,17 @@ export class TelegramSender {
   async start(): Promise<void> {
     if (this.opts.file) {
       try {
-        const saved = JSON.parse(await readFile(this.opts.file, 'utf8')) as { queue?: QueuedMessage[]; sent?: string[] };
+        const saved = JSON.parse(await readFile(this.opts.file, 'utf8')) as {
+          queue?: QueuedMessage[];
+          sent?: string[];
+        };
         const ids = new Set(this.queue.map((q) => q.id));
         this.queue = [...(saved.queue ?? []).filter((q) => !ids.has(q.id)), ...this.queue];
         this.sent = saved.sent ?? [];
         if (this.queue.length) this.opts.logger.info({ depth: this.queue.length }, 'telegram queue resumed');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.error({ err }, 'telegram queue file unreadable; starting empty');
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.opts.logger.error({ err }, 'telegram queue file unreadable; starting empty');
       }
     }
     this.running = true;
@@ -78,7 +82,10 @@ export class TelegramSender {
   async flush(timeoutMs: number): Promise<void> {
     if (this.queue.length === 0 || !this.running) return;
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((r) => this.waiters.push(r)), new Promise<void>((r) => (t = setTimeout(r, timeoutMs)))]);
+    await Promise.race([
+      new Promise<void>((r) => this.waiters.push(r)),
+      new Promise<void>((r) => (t = setTimeout(r, timeoutMs))),
+    ]);
     clearTimeout(t);
   }
 
@@ -150,11 +157,17 @@ export class TelegramSender {
     }
     this.counters.failedAttempts++;
     m.attempts++;
-    const delay = Math.max(backoffDelay(m.attempts - 1, { baseMs: this.opts.baseDelayMs ?? 1000, maxMs: this.opts.maxDelayMs ?? 60_000 }), retryAfterMs ?? 0);
+    const delay = Math.max(
+      backoffDelay(m.attempts - 1, { baseMs: this.opts.baseDelayMs ?? 1000, maxMs: this.opts.maxDelayMs ?? 60_000 }),
+      retryAfterMs ?? 0,
+    );
     this.nextAt = Date.now() + delay;
     if (!this.failing) {
       this.failing = true;
-      this.opts.logger.warn({ status, error, retryInMs: delay, depth: this.queue.length }, 'telegram delivery failing; retrying (backend delivery is not affected)');
+      this.opts.logger.warn(
+        { status, error, retryInMs: delay, depth: this.queue.length },
+        'telegram delivery failing; retrying (backend delivery is not affected)',
+      );
     }
   }
 
@@ -171,11 +184,13 @@ export class TelegramSender {
     const file = this.opts.file;
     if (!file) return Promise.resolve();
     const snapshot = JSON.stringify({ queue: this.queue, sent: this.sent });
-    this.saving = this.saving.catch(() => undefined).then(async () => {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(`${file}.tmp`, snapshot);
-      await rename(`${file}.tmp`, file);
-    });
+    this.saving = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(`${file}.tmp`, snapshot);
+        await rename(`${file}.tmp`, file);
+      });
     return this.saving;
   }
 }

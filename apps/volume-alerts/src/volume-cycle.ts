@@ -72,7 +72,13 @@ export class VolumeCycle {
       }
       if (pair.source === 'ws') fromStream++;
       else fromRest++;
-      const e = evaluateVolumeSymbol({ symbol, prev: pair.prev, curr: pair.curr, now: cycleTime, state: this.opts.state.symbol(symbol) });
+      const e = evaluateVolumeSymbol({
+        symbol,
+        prev: pair.prev,
+        curr: pair.curr,
+        now: cycleTime,
+        state: this.opts.state.symbol(symbol),
+      });
       next[symbol] = e.nextState;
       if (e.kind) {
         log.info({ symbol, alertType: e.kind, ratio: e.ratio, currentVolume: e.currVol }, e.consoleLine);
@@ -82,13 +88,21 @@ export class VolumeCycle {
 
     // lookups may run side by side; delivery keeps the legacy per-alert order
     const extras = await mapLimit(evaluations, this.opts.lookupConcurrency ?? 8, async (e) => {
-      const [fundingRate, oiChange] = await Promise.all([this.opts.funding.fundingRate(e.symbol), this.opts.oiChange.oiChange(e.symbol, e.hourTimestamp, cycleTime)]);
+      const [fundingRate, oiChange] = await Promise.all([
+        this.opts.funding.fundingRate(e.symbol),
+        this.opts.oiChange.oiChange(e.symbol, e.hourTimestamp, cycleTime),
+      ]);
       return { fundingRate, oiChange };
     });
     const alerts: VolumeAlertPayload[] = [];
     for (const [i, e] of evaluations.entries()) {
       const x = extras[i] ?? { fundingRate: null, oiChange: undefined };
-      const payload = volumeAlertPayload({ evaluation: e, now: cycleTime, fundingRate: x.fundingRate, oiChange: x.oiChange });
+      const payload = volumeAlertPayload({
+        evaluation: e,
+        now: cycleTime,
+        fundingRate: x.fundingRate,
+        oiChange: x.oiChange,
+      });
       if (!payload) continue;
       await this.opts.delivery.volumeAlert(payload);
       alerts.push(payload);
@@ -107,7 +121,15 @@ export class VolumeCycle {
       durationMs: this.now() - startedAt,
     };
     log.info(
-      { cycleTime: new Date(cycleTime).toISOString(), symbols: symbols.length, skipped, alerts: alerts.length, fromStream, fromRest, durationMs: result.durationMs },
+      {
+        cycleTime: new Date(cycleTime).toISOString(),
+        symbols: symbols.length,
+        skipped,
+        alerts: alerts.length,
+        fromStream,
+        fromRest,
+        durationMs: result.durationMs,
+      },
       `Scanned ${symbols.length - skipped} symbols, ${alerts.length} alert(s)`,
     );
     return result;

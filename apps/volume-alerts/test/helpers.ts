@@ -14,7 +14,9 @@ export interface Recorded {
   at: number;
 }
 
-async function serve(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+async function serve(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -52,17 +54,36 @@ export async function startFakeBackend() {
       send(res, 503, { error: 'down' });
       return;
     }
-    requests.push({ method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body, at: Date.now() });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: u.searchParams,
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    });
     if (req.method === 'GET' && u.pathname === '/api/market/open-interest/snapshot') {
       const symbol = u.searchParams.get('symbol') ?? '';
       const oi = state.snapshots.get(symbol);
       if (oi === undefined) send(res, 200, { found: false, symbol, requestedTs: u.searchParams.get('ts') });
-      else send(res, 200, { found: true, symbol, openInterest: oi, openInterestUsd: null, markPrice: null, ts: u.searchParams.get('ts'), source: 'realtime' });
+      else
+        send(res, 200, {
+          found: true,
+          symbol,
+          openInterest: oi,
+          openInterestUsd: null,
+          markPrice: null,
+          ts: u.searchParams.get('ts'),
+          source: 'realtime',
+        });
       return;
     }
-    if (req.method === 'POST' && u.pathname === '/api/volume-alerts/ingest') return send(res, 200, { success: true, alertId: `a${requests.length}` });
-    if (req.method === 'POST' && u.pathname === '/api/market/open-interest/ingest') return send(res, 200, { success: true, inserted: 1, cached: 1 });
-    if (req.method === 'POST' && u.pathname === '/api/heartbeats') return send(res, 200, { success: true, lastSeenAt: new Date().toISOString() });
+    if (req.method === 'POST' && u.pathname === '/api/volume-alerts/ingest')
+      return send(res, 200, { success: true, alertId: `a${requests.length}` });
+    if (req.method === 'POST' && u.pathname === '/api/market/open-interest/ingest')
+      return send(res, 200, { success: true, inserted: 1, cached: 1 });
+    if (req.method === 'POST' && u.pathname === '/api/heartbeats')
+      return send(res, 200, { success: true, lastSeenAt: new Date().toISOString() });
     send(res, 404, { error: 'Not found' });
   });
   return {
@@ -86,9 +107,20 @@ export async function startFakeTelegram() {
     if (state.down) return send(res, 502, { ok: false });
     if (state.rateLimitNext > 0) {
       state.rateLimitNext--;
-      return send(res, 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: state.retryAfterSec } });
+      return send(res, 429, {
+        ok: false,
+        error_code: 429,
+        description: 'Too Many Requests: retry after 1',
+        parameters: { retry_after: state.retryAfterSec },
+      });
     }
-    messages.push({ token: m[1] ?? '', chatId: u.searchParams.get('chat_id'), text: u.searchParams.get('text'), method: req.method ?? '', at: Date.now() });
+    messages.push({
+      token: m[1] ?? '',
+      chatId: u.searchParams.get('chat_id'),
+      text: u.searchParams.get('text'),
+      method: req.method ?? '',
+      at: Date.now(),
+    });
     send(res, 200, { ok: true, result: { message_id: messages.length } });
   });
   return { ...s, messages, state };
@@ -103,9 +135,18 @@ export async function startFakeFunding() {
     const u = new URL(req.url ?? '/', 'http://x');
     const symbol = u.pathname.replace(/^\/funding\//, '');
     calls.push(symbol);
-    if (stale.has(symbol)) return send(res, 503, { detail: { error: 'Data stale', symbol, ageSeconds: 999, maxAgeSeconds: 180 } });
+    if (stale.has(symbol))
+      return send(res, 503, { detail: { error: 'Data stale', symbol, ageSeconds: 999, maxAgeSeconds: 180 } });
     if (!rates.has(symbol)) return send(res, 404, { detail: { error: 'Symbol not found', symbol } });
-    send(res, 200, { symbol, markPrice: 1, fundingRate: rates.get(symbol), nextFundingTime: 0, indexPrice: 1, updatedAt: 0, ageSeconds: 1 });
+    send(res, 200, {
+      symbol,
+      markPrice: 1,
+      fundingRate: rates.get(symbol),
+      nextFundingTime: 0,
+      indexPrice: 1,
+      updatedAt: 0,
+      ageSeconds: 1,
+    });
   });
   return { ...s, url: `${s.url}/funding`, rates, stale, calls };
 }
@@ -115,7 +156,8 @@ export function captureLogger(level = 'info'): { logger: Logger; lines: Record<s
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString('utf8').split('\n'))
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });

@@ -14,7 +14,17 @@ import { captureLogger, startFakeBackend, startFakeFunding, startFakeTelegram } 
 
 const at = (hh: number, mm: number): number => Date.UTC(2026, 10, 23, hh, mm, 0);
 type RawKline = [number, string, string, string, string, string, number, string, number, ...unknown[]];
-const toKline = (k: RawKline): Kline => ({ openTime: k[0], open: Number(k[1]), high: Number(k[2]), low: Number(k[3]), close: Number(k[4]), volume: Number(k[5]), closeTime: k[6], quoteVolume: Number(k[7]), trades: k[8] });
+const toKline = (k: RawKline): Kline => ({
+  openTime: k[0],
+  open: Number(k[1]),
+  high: Number(k[2]),
+  low: Number(k[3]),
+  close: Number(k[4]),
+  volume: Number(k[5]),
+  closeTime: k[6],
+  quoteVolume: Number(k[7]),
+  trades: k[8],
+});
 
 describe('replay', () => {
   let sim: Sim;
@@ -50,14 +60,20 @@ describe('replay', () => {
   }
 
   const spike = (symbol: string, ratio: number): Promise<Response> =>
-    fetch(`${sim.url}/__sim/volume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol, ratio }) });
+    fetch(`${sim.url}/__sim/volume`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol, ratio }),
+    });
 
   beforeAll(async () => {
     // the market only moves when the test ticks it (no background ticks: tickMs is huge)
     sim = await startSim({ port: 0, symbols: 30, clock: () => simNow, tickMs: 1e9 });
     [prod, tg, funding] = await Promise.all([startFakeBackend(), startFakeTelegram(), startFakeFunding()]);
     dataDir = await mkdtemp(join(tmpdir(), 'volume-replay-'));
-    const info = (await (await fetch(`${sim.url}/fapi/v1/exchangeInfo`)).json()) as { symbols: { symbol: string; contractType: string; quoteAsset: string; status: string }[] };
+    const info = (await (await fetch(`${sim.url}/fapi/v1/exchangeInfo`)).json()) as {
+      symbols: { symbol: string; contractType: string; quoteAsset: string; status: string }[];
+    };
     symbols = legacyPerpetualSymbols(info.symbols);
   });
 
@@ -90,7 +106,18 @@ describe('replay', () => {
       expected.push(...(await legacyCycle(step.t)));
     }
     const kinds = expected.map((p) => `${p.symbol}:${p.alertType}`);
-    expect(kinds).toEqual(expect.arrayContaining([`${a}:SPIKE`, `${b}:SPIKE`, `${c}:SPIKE`, `${a}:HALF_UPDATE`, `${b}:HALF_UPDATE`, `${a}:FULL_UPDATE`, `${b}:FULL_UPDATE`, `${c}:FULL_UPDATE`]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        `${a}:SPIKE`,
+        `${b}:SPIKE`,
+        `${c}:SPIKE`,
+        `${a}:HALF_UPDATE`,
+        `${b}:HALF_UPDATE`,
+        `${a}:FULL_UPDATE`,
+        `${b}:FULL_UPDATE`,
+        `${c}:FULL_UPDATE`,
+      ]),
+    );
     expect(kinds).not.toContain(`${c}:HALF_UPDATE`); // spiked at :25, initial minute > 20
 
     advanceMarket(at(11, 20));
@@ -106,7 +133,15 @@ describe('replay', () => {
     const budget = new WeightBudget({ logger: cap.logger });
     try {
       const { times } = parseReplayArgs(script.flatMap((s) => ['--at', new Date(s.t).toISOString()]));
-      const r = await runReplay({ env, times, logger: cap.logger, budget, dataDir, flushTimeoutMs: 5000, now: () => simNow });
+      const r = await runReplay({
+        env,
+        times,
+        logger: cap.logger,
+        budget,
+        dataDir,
+        flushTimeoutMs: 5000,
+        now: () => simNow,
+      });
       expect(r.undelivered).toBe(0);
       expect(r.cycles.map((x) => x.cycleTime)).toEqual(script.map((s) => s.t));
     } finally {
@@ -119,7 +154,8 @@ describe('replay', () => {
       for (const [k, v] of Object.entries(p)) {
         // the open candle is rebuilt from 1-minute candles whose decimals the sim rounds (5 dp),
         // so their sum can differ from the hourly value in the 11th significant digit
-        if (typeof v === 'number') expect(Math.abs((got[k] as number) - v), `${i}.${k}`).toBeLessThanOrEqual(Math.abs(v) * 1e-9);
+        if (typeof v === 'number')
+          expect(Math.abs((got[k] as number) - v), `${i}.${k}`).toBeLessThanOrEqual(Math.abs(v) * 1e-9);
         else expect(got[k], `${i}.${k}`).toEqual(v);
       }
     }

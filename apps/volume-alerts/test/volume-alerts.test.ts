@@ -6,7 +6,13 @@ import { WeightBudget } from '@volspike/binance-client';
 import type { Kline } from '@volspike/binance-client';
 import { startSim } from '@volspike/binance-sim';
 import type { Sim } from '@volspike/binance-sim';
-import { evaluateVolumeSymbol, isTopOfHour, selectCandles, volumeAlertPayload, volumeOiChange } from '@volspike/oi-core';
+import {
+  evaluateVolumeSymbol,
+  isTopOfHour,
+  selectCandles,
+  volumeAlertPayload,
+  volumeOiChange,
+} from '@volspike/oi-core';
 import type { VolumeAlertPayload, VolumeSymbolState } from '@volspike/oi-core';
 import { CHANNELS, KEYS, createBus, createMetrics } from '@volspike/runtime';
 import type { Bus } from '@volspike/runtime';
@@ -19,7 +25,17 @@ const T0 = Date.UTC(2026, 10, 23, 10, 3, 0);
 const at = (hh: number, mm: number): number => Date.UTC(2026, 10, 23, hh, mm, 0);
 
 type RawKline = [number, string, string, string, string, string, number, string, number, ...unknown[]];
-const toKline = (k: RawKline): Kline => ({ openTime: k[0], open: Number(k[1]), high: Number(k[2]), low: Number(k[3]), close: Number(k[4]), volume: Number(k[5]), closeTime: k[6], quoteVolume: Number(k[7]), trades: k[8] });
+const toKline = (k: RawKline): Kline => ({
+  openTime: k[0],
+  open: Number(k[1]),
+  high: Number(k[2]),
+  low: Number(k[3]),
+  close: Number(k[4]),
+  volume: Number(k[5]),
+  closeTime: k[6],
+  quoteVolume: Number(k[7]),
+  trades: k[8],
+});
 
 describe('volume-alerts against the simulated exchange', () => {
   let sim: Sim;
@@ -54,7 +70,11 @@ describe('volume-alerts against the simulated exchange', () => {
     VOLUME_CLOSE_GRACE_MS: '300',
   });
   const startApp = (): Promise<VolumeAlertsHandle> =>
-    start(loadAppEnv(envSource()), { logger: cap.logger, bus, budget, dataDir, metrics: createMetrics() }, { now: () => appNow, schedule: false, outboxBaseDelayMs: 50 });
+    start(
+      loadAppEnv(envSource()),
+      { logger: cap.logger, bus, budget, dataDir, metrics: createMetrics() },
+      { now: () => appNow, schedule: false, outboxBaseDelayMs: 50 },
+    );
 
   /** Steps the market in 10 s ticks (so volume lands in the right minutes) up to `to`. */
   function advanceMarket(to: number): void {
@@ -85,7 +105,12 @@ describe('volume-alerts against the simulated exchange', () => {
       if (!e.kind) continue;
       const start = snapshots.get(symbol);
       const oiChange = start === undefined ? undefined : volumeOiChange(start, await restOi(symbol));
-      const payload = volumeAlertPayload({ evaluation: e, now: t, fundingRate: funding.rates.get(symbol) ?? 0.0, oiChange });
+      const payload = volumeAlertPayload({
+        evaluation: e,
+        now: t,
+        fundingRate: funding.rates.get(symbol) ?? 0.0,
+        oiChange,
+      });
       if (payload) out.push(payload);
     }
     return out;
@@ -94,26 +119,43 @@ describe('volume-alerts against the simulated exchange', () => {
   async function streamSettled(t: number): Promise<void> {
     const live = app.candles as CandleSource;
     await live.backfillDone();
-    await waitFor(async () => {
-      const stream = live.streamPairs(symbols, t);
-      if (stream.size !== symbols.length) return false;
-      for (const s of symbols) {
-        const top = isTopOfHour(t);
-        const rest = selectCandles({ klines: await restKlines(s, top ? 3 : 2), now: t, atTopOfHour: top });
-        const st = stream.get(s);
-        if (!rest || !st || st.curr.quoteVolume !== rest.curr.quoteVolume || st.prev.quoteVolume !== rest.prev.quoteVolume) return false;
-      }
-      return true;
-    }, 10_000, 50);
+    await waitFor(
+      async () => {
+        const stream = live.streamPairs(symbols, t);
+        if (stream.size !== symbols.length) return false;
+        for (const s of symbols) {
+          const top = isTopOfHour(t);
+          const rest = selectCandles({ klines: await restKlines(s, top ? 3 : 2), now: t, atTopOfHour: top });
+          const st = stream.get(s);
+          if (
+            !rest ||
+            !st ||
+            st.curr.quoteVolume !== rest.curr.quoteVolume ||
+            st.prev.quoteVolume !== rest.prev.quoteVolume
+          )
+            return false;
+        }
+        return true;
+      },
+      10_000,
+      50,
+    );
   }
 
   beforeAll(async () => {
     sim = await startSim({ port: 0, symbols: 30, clock: () => simNow, tickMs: 20 });
-    [prod, dev, tg, funding] = await Promise.all([startFakeBackend(), startFakeBackend(), startFakeTelegram(), startFakeFunding()]);
+    [prod, dev, tg, funding] = await Promise.all([
+      startFakeBackend(),
+      startFakeBackend(),
+      startFakeTelegram(),
+      startFakeFunding(),
+    ]);
     dataDir = await mkdtemp(join(tmpdir(), 'volume-alerts-'));
     bus = createBus({ logger: cap.logger });
     budget = new WeightBudget({ logger: cap.logger });
-    const info = (await (await fetch(`${sim.url}/fapi/v1/exchangeInfo`)).json()) as { symbols: { symbol: string; contractType: string; quoteAsset: string; status: string }[] };
+    const info = (await (await fetch(`${sim.url}/fapi/v1/exchangeInfo`)).json()) as {
+      symbols: { symbol: string; contractType: string; quoteAsset: string; status: string }[];
+    };
     symbols = legacyPerpetualSymbols(info.symbols);
     const liquid = sim.market.liquid(4e6).filter((s) => (sim.market.hourVolumes(s).previous ?? 0) * 4 >= 3_000_000);
     spiky = liquid[0] as string;
@@ -140,8 +182,16 @@ describe('volume-alerts against the simulated exchange', () => {
   it('sends the SPIKE at the next cycle: PROD and Telegram get the legacy payload and text while DEV is down', async () => {
     dev.state.down = true;
     prod.state.snapshots.set(spiky, sim.market.openInterest(spiky) * 0.9);
-    await fetch(`${sim.url}/__sim/volume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: spiky, ratio: 4 }) });
-    await fetch(`${sim.url}/__sim/volume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: staleFunding, ratio: 5 }) });
+    await fetch(`${sim.url}/__sim/volume`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol: spiky, ratio: 4 }),
+    });
+    await fetch(`${sim.url}/__sim/volume`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol: staleFunding, ratio: 5 }),
+    });
     const t = at(10, 5);
     advanceMarket(t - 1);
     appNow = t;
@@ -155,10 +205,21 @@ describe('volume-alerts against the simulated exchange', () => {
     await waitFor(() => prod.volumeAlerts().length === expected.length && tg.messages.length === expected.length, 3000);
 
     const spike = expected.find((p) => p.symbol === spiky);
-    expect(spike).toMatchObject({ alertType: 'SPIKE', isUpdate: false, fundingRate: 0.000125, timestamp: '2026-11-23T10:05:00Z', detectionTime: '2026-11-23T10:05:00Z', hourTimestamp: '2026-11-23T10:00:00Z' });
+    expect(spike).toMatchObject({
+      alertType: 'SPIKE',
+      isUpdate: false,
+      fundingRate: 0.000125,
+      timestamp: '2026-11-23T10:05:00Z',
+      detectionTime: '2026-11-23T10:05:00Z',
+      hourTimestamp: '2026-11-23T10:00:00Z',
+    });
     const start = prod.state.snapshots.get(spiky) as number;
     expect(spike?.oiChange).toBe(((await restOi(spiky)) - start) / start);
-    expect(spike?.message).toMatch(new RegExp(`^${spiky.replace(/USDT/g, '')} hourly volume [\\d,]+\\.\\d\\d[MB] \\(4\\.00\u00d7 prev\\) \u2014 VOLUME SPIKE!$`));
+    expect(spike?.message).toMatch(
+      new RegExp(
+        `^${spiky.replace(/USDT/g, '')} hourly volume [\\d,]+\\.\\d\\d[MB] \\(4\\.00\u00d7 prev\\) \u2014 VOLUME SPIKE!$`,
+      ),
+    );
     expect(expected.find((p) => p.symbol === staleFunding)).toMatchObject({ alertType: 'SPIKE', fundingRate: 0 });
 
     // bytes on the wire: legacy key order, unrounded numbers
@@ -176,7 +237,11 @@ describe('volume-alerts against the simulated exchange', () => {
   });
 
   it('posts the 5-minute OI snapshot without source, mark price from the bus (null when unknown), reusing fresh realtime samples', async () => {
-    const snap = prod.snapshots().at(-1)?.body as { data: { symbol: string; openInterest: number; openInterestUsd: number | null; markPrice: number | null }[]; timestamp: string; totalSymbols: number };
+    const snap = prod.snapshots().at(-1)?.body as {
+      data: { symbol: string; openInterest: number; openInterestUsd: number | null; markPrice: number | null }[];
+      timestamp: string;
+      totalSymbols: number;
+    };
     expect(Object.keys(snap)).toEqual(['data', 'timestamp', 'totalSymbols']);
     expect(snap.timestamp).toBe('2026-11-23T10:05:00Z');
     expect(snap.totalSymbols).toBe(30);
@@ -184,8 +249,22 @@ describe('volume-alerts against the simulated exchange', () => {
 
     const [a, b] = symbols as [string, string];
     await bus.setJson(KEYS.markPrices, {});
-    await bus.publish(CHANNELS.markPrices, { updatedAt: appNow, prices: [{ symbol: a, markPrice: 2.5, indexPrice: null, fundingRate: null, nextFundingTime: null, updatedAt: at(10, 10) }] });
-    await bus.publish(CHANNELS.oiSamples, { samples: [{ symbol: b, openInterest: 12345, openInterestUsd: null, markPrice: null, ts: at(10, 10) - 5000 }] });
+    await bus.publish(CHANNELS.markPrices, {
+      updatedAt: appNow,
+      prices: [
+        {
+          symbol: a,
+          markPrice: 2.5,
+          indexPrice: null,
+          fundingRate: null,
+          nextFundingTime: null,
+          updatedAt: at(10, 10),
+        },
+      ],
+    });
+    await bus.publish(CHANNELS.oiSamples, {
+      samples: [{ symbol: b, openInterest: 12345, openInterestUsd: null, markPrice: null, ts: at(10, 10) - 5000 }],
+    });
     await new Promise((r) => setTimeout(r, 50));
     const before = sim.stats().requests['/fapi/v1/openInterest'] ?? 0;
     const t = at(10, 10);
@@ -200,8 +279,18 @@ describe('volume-alerts against the simulated exchange', () => {
     await waitFor(() => prod.snapshots().length === 2);
     const body = prod.snapshots()[1]?.body as typeof snap;
     const oiA = await restOi(a);
-    expect(body.data.find((d) => d.symbol === a)).toEqual({ symbol: a, openInterest: oiA, openInterestUsd: oiA * 2.5, markPrice: 2.5 });
-    expect(body.data.find((d) => d.symbol === b)).toEqual({ symbol: b, openInterest: 12345, openInterestUsd: null, markPrice: null });
+    expect(body.data.find((d) => d.symbol === a)).toEqual({
+      symbol: a,
+      openInterest: oiA,
+      openInterestUsd: oiA * 2.5,
+      markPrice: 2.5,
+    });
+    expect(body.data.find((d) => d.symbol === b)).toEqual({
+      symbol: b,
+      openInterest: 12345,
+      openInterestUsd: null,
+      markPrice: null,
+    });
     expect(r.volume.alerts.filter((p) => p.symbol === spiky)).toHaveLength(0);
   });
 
@@ -239,26 +328,54 @@ describe('volume-alerts against the simulated exchange', () => {
     expect(r.volume.fromStream).toBe(30);
     expect(r.volume.alerts.map((p) => JSON.stringify(p))).toEqual(expected.map((p) => JSON.stringify(p)));
     const full = expected.find((p) => p.symbol === spiky);
-    expect(full).toMatchObject({ alertType: 'FULL_UPDATE', isUpdate: true, hourTimestamp: '2026-11-23T10:00:00Z', timestamp: '2026-11-23T11:00:00Z' });
+    expect(full).toMatchObject({
+      alertType: 'FULL_UPDATE',
+      isUpdate: true,
+      hourTimestamp: '2026-11-23T10:00:00Z',
+      timestamp: '2026-11-23T11:00:00Z',
+    });
     expect(full?.message.startsWith('UPDATE: ')).toBe(true);
-    await waitFor(() => prod.volumeAlerts().length === expectedProd.length && tg.messages.length === expectedProd.length);
+    await waitFor(
+      () => prod.volumeAlerts().length === expectedProd.length && tg.messages.length === expectedProd.length,
+    );
     expect(prod.volumeAlerts().map((q) => JSON.stringify(q.body))).toEqual(expectedProd.map((p) => JSON.stringify(p)));
-    await waitFor(() => prod.heartbeats().some((h) => (h.body as { details: { lastCycleAt?: string } }).details.lastCycleAt === '2026-11-23T11:00:00.000Z'));
-    expect(prod.heartbeats().at(-1)?.body).toMatchObject({ component: 'volume-alerts', status: 'ok', details: { lastCycleAt: '2026-11-23T11:00:00.000Z', symbols: 30, alerts: expected.length, source: 'ws' } });
+    await waitFor(() =>
+      prod
+        .heartbeats()
+        .some(
+          (h) => (h.body as { details: { lastCycleAt?: string } }).details.lastCycleAt === '2026-11-23T11:00:00.000Z',
+        ),
+    );
+    expect(prod.heartbeats().at(-1)?.body).toMatchObject({
+      component: 'volume-alerts',
+      status: 'ok',
+      details: { lastCycleAt: '2026-11-23T11:00:00.000Z', symbols: 30, alerts: expected.length, source: 'ws' },
+    });
   });
 
   it('delivers everything to DEV once it is back, in order, exactly once', async () => {
     expect(dev.volumeAlerts()).toHaveLength(0);
     dev.state.down = false;
-    await waitFor(() => dev.volumeAlerts().length === expectedProd.length && dev.snapshots().length === prod.snapshots().length, 10_000);
+    await waitFor(
+      () => dev.volumeAlerts().length === expectedProd.length && dev.snapshots().length === prod.snapshots().length,
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(dev.volumeAlerts().map((q) => JSON.stringify(q.body))).toEqual(expectedProd.map((p) => JSON.stringify(p)));
     expect(dev.volumeAlerts()[0]?.headers['x-api-key']).toBe('dev-key');
   });
 
   it('answers from REST when the kline stream is down, with the same result', async () => {
-    await fetch(`${sim.url}/__sim/ws/silence`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2000 }) });
-    await fetch(`${sim.url}/__sim/ws/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await fetch(`${sim.url}/__sim/ws/silence`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ms: 2000 }),
+    });
+    await fetch(`${sim.url}/__sim/ws/drop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     const t = at(11, 5);
     advanceMarket(t - 1);
     appNow = t;

@@ -48,8 +48,16 @@ end
 redis.call('set', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', math.max(1, untilMs - tonumber(ARGV[3])))
 return 1`;
 
-export interface SharedPause { until: number; reason: '429' | '418' }
-export interface UsageEntry { id: string; component: string; weight: number; at: number }
+export interface SharedPause {
+  until: number;
+  reason: '429' | '418';
+}
+export interface UsageEntry {
+  id: string;
+  component: string;
+  weight: number;
+  at: number;
+}
 export interface SharedState {
   pause: SharedPause | null;
   usage: UsageEntry[];
@@ -85,13 +93,31 @@ export class BudgetRedisState {
   }
 
   /** serverUsed < 0: the response carried no header (only calibrates a start-up reservoir). */
-  async reconcile(k: number, usable: number, serverUsed: number, at: number, probe: number): Promise<{ before: number; after: number }> {
-    const r = (await this.redis.eval(RECONCILE, 2, this.win, this.settings, k, usable, serverUsed, at, probe)) as [number, number];
+  async reconcile(
+    k: number,
+    usable: number,
+    serverUsed: number,
+    at: number,
+    probe: number,
+  ): Promise<{ before: number; after: number }> {
+    const r = (await this.redis.eval(RECONCILE, 2, this.win, this.settings, k, usable, serverUsed, at, probe)) as [
+      number,
+      number,
+    ];
     return { before: Number(r[0]), after: Number(r[1]) };
   }
 
   async pause(until: number, reason: '429' | '418', now: number): Promise<void> {
-    await this.redis.eval(PAUSE, 2, this.pauseKey, this.counters, until, reason, now, reason === '429' ? 'rejected429' : 'banned418');
+    await this.redis.eval(
+      PAUSE,
+      2,
+      this.pauseKey,
+      this.counters,
+      until,
+      reason,
+      now,
+      reason === '429' ? 'rejected429' : 'banned418',
+    );
   }
 
   async readPause(): Promise<SharedPause | null> {

@@ -37,7 +37,10 @@ export const DEFAULT_COMPONENT_SHARES: Record<string, BudgetShare> = {
 export const DEFAULT_PRIORITY = 5;
 export const BACKFILL_PRIORITY = 8;
 
-export function resolveShare(shares: Record<string, BudgetShare>, component: string): Required<Pick<BudgetShare, 'reservePerMin' | 'priority'>> & { maxPerMin: number | null } {
+export function resolveShare(
+  shares: Record<string, BudgetShare>,
+  component: string,
+): Required<Pick<BudgetShare, 'reservePerMin' | 'priority'>> & { maxPerMin: number | null } {
   const own = shares[component];
   const backfill = own === undefined && component.endsWith(':backfill');
   const priority = clampPriority(own?.priority ?? (backfill ? BACKFILL_PRIORITY : DEFAULT_PRIORITY));

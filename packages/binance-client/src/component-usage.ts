@@ -2,7 +2,11 @@
 // when clustered, everyone's from Redis), and the per-component gate that enforces shares.
 import type { UsageEntry } from './budget-redis.js';
 
-interface Waiter { w: number; resolve: () => void; reject: (e: unknown) => void }
+interface Waiter {
+  w: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
 export class ComponentUsage {
   private local: UsageEntry[] = [];

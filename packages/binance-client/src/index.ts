@@ -19,5 +19,10 @@ export {
   type Ticker24h,
   type TickerPrice,
 } from './schemas.js';
-export { BinanceWsClient, type BinanceWsClientOptions, type BinanceWsClientEvents, type BinanceWsStats } from './ws-client.js';
+export {
+  BinanceWsClient,
+  type BinanceWsClientOptions,
+  type BinanceWsClientEvents,
+  type BinanceWsStats,
+} from './ws-client.js';
 export { parseStreamFrame, type KlineUpdate, type MarkPriceUpdate, type TickerUpdate } from './ws-messages.js';

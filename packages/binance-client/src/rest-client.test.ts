@@ -18,7 +18,15 @@ afterAll(async () => {
 
 function makeClient(): void {
   budget = new WeightBudget({ logger: silentLogger(), shares: {} });
-  client = new BinanceRestClient({ baseUrl: fake.url, budget, component: 'test', logger: silentLogger(), retryBaseMs: 10, retryMaxMs: 50, timeoutMs: 2000 });
+  client = new BinanceRestClient({
+    baseUrl: fake.url,
+    budget,
+    component: 'test',
+    logger: silentLogger(),
+    retryBaseMs: 10,
+    retryMaxMs: 50,
+    timeoutMs: 2000,
+  });
 }
 
 afterEach(async () => {
@@ -36,18 +44,37 @@ describe('BinanceRestClient endpoints', () => {
     expect(filterUsdtPerpetuals(info, { includeTradFi: true }).map((s) => s.symbol)).toContain('XAUUSDT');
     const all = await client.ticker24hr();
     expect(all).toHaveLength(3);
-    expect(all[0]).toMatchObject({ symbol: 'BTCUSDT', quoteVolume: 50380012.55, lastPrice: 0.515, priceChangePercent: 2.45 });
+    expect(all[0]).toMatchObject({
+      symbol: 'BTCUSDT',
+      quoteVolume: 50380012.55,
+      lastPrice: 0.515,
+      priceChangePercent: 2.45,
+    });
     expect((await client.ticker24hr('ETHUSDT')).symbol).toBe('ETHUSDT');
     expect(await client.openInterest('BTCUSDT')).toMatchObject({ symbol: 'BTCUSDT', openInterest: 10659.509 });
     const kl = await client.klines({ symbol: 'BTCUSDT', interval: '1h', limit: 3 });
-    expect(kl[0]).toEqual({ openTime: 1767222000000, open: 0.51, high: 0.518, low: 0.509, close: 0.515, volume: 1834500, closeTime: 1767225599999, quoteVolume: 943822.17, trades: 8123 });
+    expect(kl[0]).toEqual({
+      openTime: 1767222000000,
+      open: 0.51,
+      high: 0.518,
+      low: 0.509,
+      close: 0.515,
+      volume: 1834500,
+      closeTime: 1767225599999,
+      quoteVolume: 943822.17,
+      trades: 8123,
+    });
     const prem = await client.premiumIndex();
     expect(prem.at(-1)).toMatchObject({ symbol: 'BTCUSDT_261225', lastFundingRate: null, nextFundingTime: null });
     expect((await client.premiumIndex('BTCUSDT')).lastFundingRate).toBe(0.0001);
     expect((await client.tickerPrice('BTCUSDT')).price).toBe(0.515);
     expect(await client.tickerPrice()).toHaveLength(3);
     const hist = await client.openInterestHist({ symbol: 'BTCUSDT', period: '5m', limit: 12 });
-    expect(hist[0]).toMatchObject({ sumOpenInterest: 10650.123, sumOpenInterestValue: 5484312.772, timestamp: 1767225300000 });
+    expect(hist[0]).toMatchObject({
+      sumOpenInterest: 10650.123,
+      sumOpenInterestValue: 5484312.772,
+      timestamp: 1767225300000,
+    });
     const raw = await client.exchangeInfoRaw();
     expect(JSON.parse(raw.body)).toEqual(raw.json);
   });
@@ -82,14 +109,24 @@ describe('BinanceRestClient error policy', () => {
 
   it('gives up after maxRetries with the last error', async () => {
     makeClient();
-    fake.faults.set('/fapi/v1/openInterest', Array.from({ length: 5 }, () => ({ status: 500 })));
+    fake.faults.set(
+      '/fapi/v1/openInterest',
+      Array.from({ length: 5 }, () => ({ status: 500 })),
+    );
     await expect(client.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_SERVER_ERROR', status: 500 });
     expect(fake.hits.get('/fapi/v1/openInterest')).toBe(4); // 1 + maxRetries (3)
   });
 
   it('a response slower than timeoutMs is a BINANCE_TIMEOUT', async () => {
     budget = new WeightBudget({ logger: silentLogger(), shares: {} });
-    client = new BinanceRestClient({ baseUrl: fake.url, budget, component: 't', logger: silentLogger(), timeoutMs: 100, maxRetries: 0 });
+    client = new BinanceRestClient({
+      baseUrl: fake.url,
+      budget,
+      component: 't',
+      logger: silentLogger(),
+      timeoutMs: 100,
+      maxRetries: 0,
+    });
     fake.faults.set('/fapi/v1/openInterest', [{ delayMs: 400 }]);
     await expect(client.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_TIMEOUT' });
   });
@@ -104,7 +141,12 @@ describe('BinanceRestClient error policy', () => {
   ])('%s → BINANCE_INVALID_RESPONSE, never an empty list or zero', async (_name, path, body) => {
     makeClient();
     fake.bodies.set(path, body);
-    const call = path === '/fapi/v1/openInterest' ? client.openInterest('BTCUSDT') : path === '/fapi/v1/premiumIndex' ? client.premiumIndex() : client.ticker24hr();
+    const call =
+      path === '/fapi/v1/openInterest'
+        ? client.openInterest('BTCUSDT')
+        : path === '/fapi/v1/premiumIndex'
+          ? client.premiumIndex()
+          : client.ticker24hr();
     await expect(call).rejects.toMatchObject({ code: 'BINANCE_INVALID_RESPONSE' });
   });
 });

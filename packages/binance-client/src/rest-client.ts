@@ -58,7 +58,9 @@ const BAN_FALLBACK_MS = 120_000;
 const MAX_BAN_MS = 3 * 24 * 3600 * 1000;
 
 export class BinanceRestClient {
-  private readonly opts: Required<Omit<BinanceRestClientOptions, 'logger' | 'budget' | 'dispatcher' | 'maxConnections'>> & { budget: WeightBudget; dispatcher: Dispatcher };
+  private readonly opts: Required<
+    Omit<BinanceRestClientOptions, 'logger' | 'budget' | 'dispatcher' | 'maxConnections'>
+  > & { budget: WeightBudget; dispatcher: Dispatcher };
   private readonly ownsDispatcher: boolean;
   private readonly log: Logger;
   private readonly rootLog: Logger;
@@ -109,36 +111,92 @@ export class BinanceRestClient {
   ticker24hr(): Promise<Ticker24h[]>;
   ticker24hr(symbol: string): Promise<Ticker24h>;
   async ticker24hr(symbol?: string): Promise<Ticker24h | Ticker24h[]> {
-    if (symbol === undefined) return this.get({ path: '/fapi/v1/ticker/24hr', weight: ENDPOINT_WEIGHTS.ticker24hrAll }, ticker24hSchema.array());
-    return this.get({ path: '/fapi/v1/ticker/24hr', query: { symbol }, weight: ENDPOINT_WEIGHTS.ticker24hrSymbol }, ticker24hSchema);
+    if (symbol === undefined)
+      return this.get(
+        { path: '/fapi/v1/ticker/24hr', weight: ENDPOINT_WEIGHTS.ticker24hrAll },
+        ticker24hSchema.array(),
+      );
+    return this.get(
+      { path: '/fapi/v1/ticker/24hr', query: { symbol }, weight: ENDPOINT_WEIGHTS.ticker24hrSymbol },
+      ticker24hSchema,
+    );
   }
 
-  async klines(p: { symbol: string; interval: KlineInterval; limit?: number; startTime?: number; endTime?: number }): Promise<Kline[]> {
-    const query: Query = { symbol: p.symbol, interval: p.interval, limit: p.limit, startTime: p.startTime, endTime: p.endTime };
+  async klines(p: {
+    symbol: string;
+    interval: KlineInterval;
+    limit?: number;
+    startTime?: number;
+    endTime?: number;
+  }): Promise<Kline[]> {
+    const query: Query = {
+      symbol: p.symbol,
+      interval: p.interval,
+      limit: p.limit,
+      startTime: p.startTime,
+      endTime: p.endTime,
+    };
     return this.get({ path: '/fapi/v1/klines', query, weight: klinesWeight(p.limit) }, klineSchema.array());
   }
 
   async openInterest(symbol: string): Promise<OpenInterest> {
-    return this.get({ path: '/fapi/v1/openInterest', query: { symbol }, weight: ENDPOINT_WEIGHTS.openInterest }, openInterestSchema);
+    return this.get(
+      { path: '/fapi/v1/openInterest', query: { symbol }, weight: ENDPOINT_WEIGHTS.openInterest },
+      openInterestSchema,
+    );
   }
 
   premiumIndex(): Promise<PremiumIndex[]>;
   premiumIndex(symbol: string): Promise<PremiumIndex>;
   async premiumIndex(symbol?: string): Promise<PremiumIndex | PremiumIndex[]> {
-    if (symbol === undefined) return this.get({ path: '/fapi/v1/premiumIndex', weight: ENDPOINT_WEIGHTS.premiumIndexAll }, premiumIndexSchema.array());
-    return this.get({ path: '/fapi/v1/premiumIndex', query: { symbol }, weight: ENDPOINT_WEIGHTS.premiumIndexSymbol }, premiumIndexSchema);
+    if (symbol === undefined)
+      return this.get(
+        { path: '/fapi/v1/premiumIndex', weight: ENDPOINT_WEIGHTS.premiumIndexAll },
+        premiumIndexSchema.array(),
+      );
+    return this.get(
+      { path: '/fapi/v1/premiumIndex', query: { symbol }, weight: ENDPOINT_WEIGHTS.premiumIndexSymbol },
+      premiumIndexSchema,
+    );
   }
 
   tickerPrice(): Promise<TickerPrice[]>;
   tickerPrice(symbol: string): Promise<TickerPrice>;
   async tickerPrice(symbol?: string): Promise<TickerPrice | TickerPrice[]> {
-    if (symbol === undefined) return this.get({ path: '/fapi/v2/ticker/price', weight: ENDPOINT_WEIGHTS.tickerPriceAll, skipReconcile: true }, tickerPriceSchema.array());
-    return this.get({ path: '/fapi/v2/ticker/price', query: { symbol }, weight: ENDPOINT_WEIGHTS.tickerPriceSymbol, skipReconcile: true }, tickerPriceSchema);
+    if (symbol === undefined)
+      return this.get(
+        { path: '/fapi/v2/ticker/price', weight: ENDPOINT_WEIGHTS.tickerPriceAll, skipReconcile: true },
+        tickerPriceSchema.array(),
+      );
+    return this.get(
+      {
+        path: '/fapi/v2/ticker/price',
+        query: { symbol },
+        weight: ENDPOINT_WEIGHTS.tickerPriceSymbol,
+        skipReconcile: true,
+      },
+      tickerPriceSchema,
+    );
   }
 
-  async openInterestHist(p: { symbol: string; period: OpenInterestHistPeriod; limit?: number; startTime?: number; endTime?: number }): Promise<OpenInterestHistPoint[]> {
-    const query: Query = { symbol: p.symbol, period: p.period, limit: p.limit, startTime: p.startTime, endTime: p.endTime };
-    return this.get({ path: '/futures/data/openInterestHist', query, weight: ENDPOINT_WEIGHTS.openInterestHist }, openInterestHistPointSchema.array());
+  async openInterestHist(p: {
+    symbol: string;
+    period: OpenInterestHistPeriod;
+    limit?: number;
+    startTime?: number;
+    endTime?: number;
+  }): Promise<OpenInterestHistPoint[]> {
+    const query: Query = {
+      symbol: p.symbol,
+      period: p.period,
+      limit: p.limit,
+      startTime: p.startTime,
+      endTime: p.endTime,
+    };
+    return this.get(
+      { path: '/futures/data/openInterestHist', query, weight: ENDPOINT_WEIGHTS.openInterestHist },
+      openInterestHistPointSchema.array(),
+    );
   }
 
   // --- transport -------------------------------------------------------------------------------
@@ -161,7 +219,10 @@ export class BinanceRestClient {
       try {
         return await this.opts.budget.schedule(this.opts.component, spec.weight, attemptFn);
       } catch (err) {
-        const e = err instanceof BinanceError ? err : new BinanceError('BINANCE_NETWORK', errMessage(err), { cause: err, path: spec.path });
+        const e =
+          err instanceof BinanceError
+            ? err
+            : new BinanceError('BINANCE_NETWORK', errMessage(err), { cause: err, path: spec.path });
         if (!retriable(e) || attempt >= this.opts.maxRetries) {
           this.log.debug({ err: e, path: spec.path, attempt }, 'binance request failed');
           throw e;
@@ -170,9 +231,16 @@ export class BinanceRestClient {
         if (e.code === 'BINANCE_RATE_LIMITED') {
           // The budget is paused for everyone; this request goes again once the pause is over.
           const until = this.opts.budget.pausedUntil();
-          delay = Math.max(until !== null ? until - Date.now() + 5 + Math.floor(Math.random() * 50) : 0, e.retryAfterMs ?? 0, 0);
+          delay = Math.max(
+            until !== null ? until - Date.now() + 5 + Math.floor(Math.random() * 50) : 0,
+            e.retryAfterMs ?? 0,
+            0,
+          );
         }
-        this.log.debug({ path: spec.path, code: e.code, status: e.status, attempt, delayMs: delay }, 'retrying binance request');
+        this.log.debug(
+          { path: spec.path, code: e.code, status: e.status, attempt, delayMs: delay },
+          'retrying binance request',
+        );
         await sleep(delay);
       }
     }
@@ -207,14 +275,20 @@ export class BinanceRestClient {
     throw this.statusError(status, headers, body, spec.path);
   }
 
-  private statusError(status: number, headers: Record<string, string | string[] | undefined>, body: string, path: string): BinanceError {
+  private statusError(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+    path: string,
+  ): BinanceError {
     const parsed = parseErrorBody(body);
     const msg = parsed?.msg ?? body.slice(0, 200);
     const base = { status, path, ...(parsed ? { binanceCode: parsed.code } : {}) };
     const retryAfterSec = headerNumber(headers['retry-after']);
     if (status === 418) {
       const now = Date.now();
-      const until = retryAfterSec !== null ? now + retryAfterSec * 1000 : (bannedUntil(msg, now) ?? now + BAN_FALLBACK_MS);
+      const until =
+        retryAfterSec !== null ? now + retryAfterSec * 1000 : (bannedUntil(msg, now) ?? now + BAN_FALLBACK_MS);
       const clamped = Math.min(until, now + MAX_BAN_MS);
       this.opts.budget.pause(clamped, '418');
       this.log.error({ path, until: new Date(clamped).toISOString(), msg }, 'Binance banned this IP (418)');
@@ -225,17 +299,30 @@ export class BinanceRestClient {
       const windowMs = 60_000;
       const until = retryAfterSec !== null ? now + retryAfterSec * 1000 : now + (windowMs - (now % windowMs));
       this.opts.budget.pause(until, '429');
-      return new BinanceError('BINANCE_RATE_LIMITED', `rate limited (429): ${msg}`, { ...base, retryAfterMs: until - now });
+      return new BinanceError('BINANCE_RATE_LIMITED', `rate limited (429): ${msg}`, {
+        ...base,
+        retryAfterMs: until - now,
+      });
     }
     if (status === 403) this.log.error({ path, msg }, 'Binance WAF refused the request (403); not retried');
     if (status === 408) return new BinanceError('BINANCE_TIMEOUT', `Binance timed out (408): ${msg}`, base);
-    if (status >= 500) return new BinanceError('BINANCE_SERVER_ERROR', `Binance server error (${status}): ${msg}`, base);
-    return new BinanceError('BINANCE_BAD_REQUEST', `Binance rejected ${path} (${status}${parsed ? ` ${parsed.code}` : ''}): ${msg}`, base);
+    if (status >= 500)
+      return new BinanceError('BINANCE_SERVER_ERROR', `Binance server error (${status}): ${msg}`, base);
+    return new BinanceError(
+      'BINANCE_BAD_REQUEST',
+      `Binance rejected ${path} (${status}${parsed ? ` ${parsed.code}` : ''}): ${msg}`,
+      base,
+    );
   }
 }
 
 function retriable(e: BinanceError): boolean {
-  return e.code === 'BINANCE_RATE_LIMITED' || e.code === 'BINANCE_SERVER_ERROR' || e.code === 'BINANCE_NETWORK' || e.code === 'BINANCE_TIMEOUT';
+  return (
+    e.code === 'BINANCE_RATE_LIMITED' ||
+    e.code === 'BINANCE_SERVER_ERROR' ||
+    e.code === 'BINANCE_NETWORK' ||
+    e.code === 'BINANCE_TIMEOUT'
+  );
 }
 
 function queryString(q: Query | undefined): string {
@@ -273,7 +360,11 @@ function parseJson(body: string, path: string): unknown {
   try {
     return JSON.parse(body);
   } catch (err) {
-    throw new BinanceError('BINANCE_INVALID_RESPONSE', `invalid JSON from ${path}: ${JSON.stringify(body.slice(0, 80))}`, { cause: err, path, status: 200 });
+    throw new BinanceError(
+      'BINANCE_INVALID_RESPONSE',
+      `invalid JSON from ${path}: ${JSON.stringify(body.slice(0, 80))}`,
+      { cause: err, path, status: 200 },
+    );
   }
 }
 
@@ -282,19 +373,31 @@ function validate<S extends z.ZodType>(schema: S, json: unknown, path: string): 
   if (r.success) return r.data;
   const first = r.error.issues[0];
   const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-  throw new BinanceError('BINANCE_INVALID_RESPONSE', `unexpected response from ${path} at ${where}`, { cause: r.error, path, status: 200 });
+  throw new BinanceError('BINANCE_INVALID_RESPONSE', `unexpected response from ${path} at ${where}`, {
+    cause: r.error,
+    path,
+    status: 200,
+  });
 }
 
 function transportError(err: unknown, path: string): BinanceError {
   const e = err as { name?: string; code?: string } | null;
   const name = e?.name ?? '';
   const code = e?.code ?? '';
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return new BinanceError('BINANCE_TIMEOUT', `request to ${path} timed out`, { cause: err, path });
   }
   return new BinanceError('BINANCE_NETWORK', `request to ${path} failed: ${errMessage(err)}`, { cause: err, path });
 }
 
 function errMessage(err: unknown): string {
-  return err instanceof Error ? `${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}` : String(err);
+  return err instanceof Error
+    ? `${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`
+    : String(err);
 }

@@ -21,7 +21,10 @@ export interface BudgetSnapshot {
   pauseReason: string | null;
   rejected429: number;
   banned418: number;
-  byComponent: Record<string, { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }>;
+  byComponent: Record<
+    string,
+    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
+  >;
 }
 
 export interface WeightBudgetOptions {
@@ -151,23 +154,31 @@ export class WeightBudget {
     try {
       admitted = await this.usage.admit(component, w, cap, cap() >= this.usable);
       const priority = resolveShare(this.shares, component).priority;
-      return await this.limiter.schedule({ priority, weight: w, expiration: this.jobExpirationMs, id: `${component}-${randomUUID()}` }, async () => {
-        started = true;
-        this.bump(this.queuedBy, component, -1);
-        const pause = await this.currentPause();
-        if (pause) {
-          this.giveBack(w);
+      return await this.limiter.schedule(
+        { priority, weight: w, expiration: this.jobExpirationMs, id: `${component}-${randomUUID()}` },
+        async () => {
+          started = true;
+          this.bump(this.queuedBy, component, -1);
+          const pause = await this.currentPause();
+          if (pause) {
+            this.giveBack(w);
+            if (admitted) this.usage.release(component, w, cap);
+            this.throwIfPaused(pause);
+          }
+          // record before releasing the admission, in the same tick, so the gate never sees a gap
+          this.recordUsage(component, w);
           if (admitted) this.usage.release(component, w, cap);
-          this.throwIfPaused(pause);
-        }
-        // record before releasing the admission, in the same tick, so the gate never sees a gap
-        this.recordUsage(component, w);
-        if (admitted) this.usage.release(component, w, cap);
-        return fn();
-      });
+          return fn();
+        },
+      );
     } catch (err) {
       if (err instanceof Bottleneck.BottleneckError) {
-        if (/timed out/i.test(err.message)) throw new BinanceError('BINANCE_TIMEOUT', `request still running after ${this.jobExpirationMs} ms; its weight was released`, { cause: err });
+        if (/timed out/i.test(err.message))
+          throw new BinanceError(
+            'BINANCE_TIMEOUT',
+            `request still running after ${this.jobExpirationMs} ms; its weight was released`,
+            { cause: err },
+          );
         throw stoppedError(err);
       }
       if (this.stopped && !(err instanceof BinanceError)) throw stoppedError(err);
@@ -211,14 +222,16 @@ export class WeightBudget {
       const { before, after } = await this.shared.reconcile(k, this.usable, used, at, this.probe);
       if (after >= 0) this.calibrated = true;
       if (after > before) await this.limiter.incrementReservoir(0); // wake every process's queue
-      if (after >= 0 && after < before) this.log.debug({ before, after, serverUsed: used }, 'weight budget shrunk by server header');
+      if (after >= 0 && after < before)
+        this.log.debug({ before, after, serverUsed: used }, 'weight budget shrunk by server header');
       return;
     }
     if (k !== this.windowIndex) return; // a response from another window says nothing about this one
     const res = (await this.limiter.currentReservoir()) ?? 0;
     let next = res;
     if (!this.calibrated) {
-      next = used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - (await this.limiter.running()));
+      next =
+        used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - (await this.limiter.running()));
       this.calibrated = true;
     } else if (used >= 0) {
       const ours = this.usable - res;
@@ -235,7 +248,10 @@ export class WeightBudget {
     if (!this.pauseState || until > this.pauseState.until || this.pauseState.until <= now) {
       this.pauseState = { until, reason };
     }
-    this.log.warn({ until: new Date(until).toISOString(), reason }, reason === '418' ? 'IP banned: all REST stopped until the ban ends' : 'rate limited: all REST paused');
+    this.log.warn(
+      { until: new Date(until).toISOString(), reason },
+      reason === '418' ? 'IP banned: all REST stopped until the ban ends' : 'rate limited: all REST paused',
+    );
     if (this.shared) {
       this.shared.pause(until, reason, now).catch((err: unknown) => this.log.warn({ err }, 'could not share pause'));
     }
@@ -245,9 +261,18 @@ export class WeightBudget {
     const now = this.now();
     const usage = this.usage.window(now);
     const byComponent: BudgetSnapshot['byComponent'] = {};
-    const names = new Set<string>([...Object.keys(this.shares), ...this.queuedBy.keys(), ...usage.map((u) => u.component)]);
+    const names = new Set<string>([
+      ...Object.keys(this.shares),
+      ...this.queuedBy.keys(),
+      ...usage.map((u) => u.component),
+    ]);
     for (const name of names) {
-      byComponent[name] = { usedLastMinute: 0, requestsLastMinute: 0, reservePerMin: resolveShare(this.shares, name).reservePerMin, queued: this.queuedBy.get(name) ?? 0 };
+      byComponent[name] = {
+        usedLastMinute: 0,
+        requestsLastMinute: 0,
+        reservePerMin: resolveShare(this.shares, name).reservePerMin,
+        queued: this.queuedBy.get(name) ?? 0,
+      };
     }
     let used = 0;
     for (const u of usage) {
@@ -302,7 +327,8 @@ export class WeightBudget {
       const mode = await this.shared.roll(k, this.usable, this.probe);
       if (mode !== 'same') this.calibrated = mode === 'fresh';
       if (mode !== 'same') await this.limiter.incrementReservoir(0); // publish the new capacity
-      if (first) this.log.info({ mode, usable: this.usable, windowMs: this.windowMs }, 'weight budget joined shared state');
+      if (first)
+        this.log.info({ mode, usable: this.usable, windowMs: this.windowMs }, 'weight budget joined shared state');
       return;
     }
     this.calibrated = !first;
@@ -354,18 +380,31 @@ export class WeightBudget {
     const now = this.now();
     if (!p || p.until <= now) return;
     const retryAfterMs = p.until - now;
-    if (p.reason === '418') throw new BinanceError('BINANCE_IP_BANNED', `IP banned by Binance until ${new Date(p.until).toISOString()}; no request sent`, { retryAfterMs, status: 418 });
-    throw new BinanceError('BINANCE_PAUSED', `weight budget paused after a 429 until ${new Date(p.until).toISOString()}; no request sent`, { retryAfterMs, status: 429 });
+    if (p.reason === '418')
+      throw new BinanceError(
+        'BINANCE_IP_BANNED',
+        `IP banned by Binance until ${new Date(p.until).toISOString()}; no request sent`,
+        { retryAfterMs, status: 418 },
+      );
+    throw new BinanceError(
+      'BINANCE_PAUSED',
+      `weight budget paused after a 429 until ${new Date(p.until).toISOString()}; no request sent`,
+      { retryAfterMs, status: 429 },
+    );
   }
 
   private giveBack(w: number): void {
-    if (w > 0) this.limiter.incrementReservoir(w).catch((err: unknown) => this.log.warn({ err }, 'weight budget give-back failed'));
+    if (w > 0)
+      this.limiter
+        .incrementReservoir(w)
+        .catch((err: unknown) => this.log.warn({ err }, 'weight budget give-back failed'));
   }
 
   private recordUsage(component: string, weight: number): void {
     const e: UsageEntry = { id: randomUUID(), component, weight, at: this.now() };
     this.usage.add(e);
-    if (this.shared) this.shared.recordUsage(e).catch((err: unknown) => this.log.warn({ err }, 'weight budget usage write failed'));
+    if (this.shared)
+      this.shared.recordUsage(e).catch((err: unknown) => this.log.warn({ err }, 'weight budget usage write failed'));
   }
 
   private bump(map: Map<string, number>, key: string, by: number): void {
@@ -376,5 +415,9 @@ export class WeightBudget {
 }
 
 function stoppedError(cause?: unknown): BinanceError {
-  return new BinanceError('BINANCE_PAUSED', 'weight budget stopped; no request sent', cause === undefined ? {} : { cause });
+  return new BinanceError(
+    'BINANCE_PAUSED',
+    'weight budget stopped; no request sent',
+    cause === undefined ? {} : { cause },
+  );
 }

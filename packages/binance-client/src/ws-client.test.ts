@@ -12,9 +12,18 @@ afterEach(async () => {
   client = server = null;
 });
 
-async function setup(opts: Partial<ConstructorParameters<typeof BinanceWsClient>[0]> = {}): Promise<{ s: FakeWsServer; c: BinanceWsClient }> {
+async function setup(
+  opts: Partial<ConstructorParameters<typeof BinanceWsClient>[0]> = {},
+): Promise<{ s: FakeWsServer; c: BinanceWsClient }> {
   server = await startFakeWs();
-  client = new BinanceWsClient({ baseUrl: server.url, streams: ['!markPrice@arr@1s'], logger: silentLogger(), reconnectBaseMs: 50, reconnectMaxMs: 200, ...opts });
+  client = new BinanceWsClient({
+    baseUrl: server.url,
+    streams: ['!markPrice@arr@1s'],
+    logger: silentLogger(),
+    reconnectBaseMs: 50,
+    reconnectMaxMs: 200,
+    ...opts,
+  });
   return { s: server, c: client };
 }
 
@@ -32,12 +41,31 @@ describe('BinanceWsClient', () => {
     expect(s.conns[0]?.path).toBe('/market/stream');
     expect([...(s.conns[0]?.streams ?? [])]).toEqual(['!markPrice@arr@1s', '!ticker@arr', 'btcusdt@kline_1h']);
     expect(marks[0]).toEqual([
-      { symbol: 'BTCUSDT', markPrice: 65000.1, indexPrice: 64990, fundingRate: 0.0001, nextFundingTime: expect.any(Number), eventTime: expect.any(Number) },
-      { symbol: 'ETHUSDT', markPrice: 3000.5, indexPrice: null, fundingRate: null, nextFundingTime: null, eventTime: expect.any(Number) },
+      {
+        symbol: 'BTCUSDT',
+        markPrice: 65000.1,
+        indexPrice: 64990,
+        fundingRate: 0.0001,
+        nextFundingTime: expect.any(Number),
+        eventTime: expect.any(Number),
+      },
+      {
+        symbol: 'ETHUSDT',
+        markPrice: 3000.5,
+        indexPrice: null,
+        fundingRate: null,
+        nextFundingTime: null,
+        eventTime: expect.any(Number),
+      },
     ]);
     expect(tickers[0]!.map((t) => t.symbol)).toEqual(['BTCUSDT']);
     expect(tickers[0]![0]).toMatchObject({ lastPrice: 65000.1, quoteVolume: 65000000.5, volume: 1000 });
-    expect(klines[0]).toMatchObject({ symbol: 'BTCUSDT', interval: '1h', closed: false, kline: { quoteVolume: 110.5, trades: 12, openTime: 1767222000000 } });
+    expect(klines[0]).toMatchObject({
+      symbol: 'BTCUSDT',
+      interval: '1h',
+      closed: false,
+      kline: { quoteVolume: 110.5, trades: 12, openTime: 1767222000000 },
+    });
     expect(c.stats()).toMatchObject({ connected: true, connections: 1 });
     expect(c.stats().coinMFiltered).toBeGreaterThan(0);
   });
@@ -135,6 +163,11 @@ describe('BinanceWsClient', () => {
     const { s, c } = await setup({ streams: ['a@kline_1h', 'b@kline_1h', 'c@kline_1h'], maxStreamsPerConnection: 2 });
     c.start();
     await expect.poll(() => s.open().length).toBe(2);
-    expect(s.open().map((x) => x.streams.size).sort()).toEqual([1, 2]);
+    expect(
+      s
+        .open()
+        .map((x) => x.streams.size)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 });

@@ -25,7 +25,15 @@ export interface BinanceWsClientOptions {
   now?: () => number;
 }
 
-export interface BinanceWsStats { connected: boolean; messages: number; reconnects: number; lastMessageAt: number | null; connections: number; invalidItems: number; coinMFiltered: number }
+export interface BinanceWsStats {
+  connected: boolean;
+  messages: number;
+  reconnects: number;
+  lastMessageAt: number | null;
+  connections: number;
+  invalidItems: number;
+  coinMFiltered: number;
+}
 
 export interface BinanceWsClientEvents {
   markPrice: [MarkPriceUpdate[]];
@@ -44,7 +52,13 @@ export class BinanceWsClient extends EventEmitter<BinanceWsClientEvents> {
   private readonly log: Logger;
   private readonly groups: StreamConnection[] = [];
   private started = false;
-  private counters = { messages: 0, reconnects: 0, lastMessageAt: null as number | null, invalidItems: 0, coinMFiltered: 0 };
+  private counters = {
+    messages: 0,
+    reconnects: 0,
+    lastMessageAt: null as number | null,
+    invalidItems: 0,
+    coinMFiltered: 0,
+  };
   private invalidLogged = false;
 
   constructor(private readonly opts: BinanceWsClientOptions) {
@@ -128,7 +142,14 @@ export class BinanceWsClient extends EventEmitter<BinanceWsClientEvents> {
         close: (code, reason) => this.emit('close', { code, reason }),
         reconnect: () => this.counters.reconnects++,
         reply: (msg) => {
-          if (msg.error) this.emitError(new BinanceError('BINANCE_BAD_REQUEST', `ws request ${String(msg.id)} rejected: ${msg.error.msg ?? ''}`, msg.error.code !== undefined ? { binanceCode: msg.error.code } : {}));
+          if (msg.error)
+            this.emitError(
+              new BinanceError(
+                'BINANCE_BAD_REQUEST',
+                `ws request ${String(msg.id)} rejected: ${msg.error.msg ?? ''}`,
+                msg.error.code !== undefined ? { binanceCode: msg.error.code } : {},
+              ),
+            );
         },
       });
       const take = rest.slice(0, this.maxPerConn);

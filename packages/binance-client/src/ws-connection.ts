@@ -71,7 +71,8 @@ export class StreamConnection {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.reconnectTimer, this.rotateTimer, this.watchdogTimer, this.sendTimer, this.candidateTimer]) if (t) clearTimeout(t);
+    for (const t of [this.reconnectTimer, this.rotateTimer, this.watchdogTimer, this.sendTimer, this.candidateTimer])
+      if (t) clearTimeout(t);
     this.reconnectTimer = this.rotateTimer = this.watchdogTimer = this.sendTimer = this.candidateTimer = null;
     this.outbox = [];
     const sockets = [this.ws, this.candidate].filter((w): w is WebSocket => w !== null);
@@ -196,7 +197,10 @@ export class StreamConnection {
       this.watchdogTimer = null;
       const ws = this.ws;
       if (ws && ws.readyState === WebSocket.OPEN && this.opts.now() - this.lastActivity > this.opts.silenceTimeoutMs) {
-        this.opts.logger.warn({ silentMs: this.opts.now() - this.lastActivity }, 'binance ws silent; replacing the connection');
+        this.opts.logger.warn(
+          { silentMs: this.opts.now() - this.lastActivity },
+          'binance ws silent; replacing the connection',
+        );
         ws.terminate();
       }
       this.scheduleWatchdog();

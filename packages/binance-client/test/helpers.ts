@@ -13,9 +13,7 @@ export function silentLogger(): Logger {
 }
 
 export type Fault =
-  | { status: number; headers?: Record<string, string>; body?: string }
-  | { drop: true }
-  | { delayMs: number };
+  { status: number; headers?: Record<string, string>; body?: string } | { drop: true } | { delayMs: number };
 
 export interface FakeBinance {
   url: string;
@@ -50,8 +48,25 @@ export const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'FOOUSDT'];
 function bodyFor(path: string, q: URLSearchParams): unknown {
   const now = Date.now();
   const symbol = q.get('symbol');
-  const ticker = (s: string) => ({ symbol: s, priceChangePercent: '2.450', lastPrice: '0.5150', volume: '98765432', quoteVolume: '50380012.55', openTime: now - 86_400_000, closeTime: now });
-  const premium = (s: string) => ({ symbol: s, markPrice: '0.51493210', indexPrice: '0.51477302', estimatedSettlePrice: '0.5', lastFundingRate: '0.00010000', interestRate: '0.0001', nextFundingTime: now + 3_600_000, time: now });
+  const ticker = (s: string) => ({
+    symbol: s,
+    priceChangePercent: '2.450',
+    lastPrice: '0.5150',
+    volume: '98765432',
+    quoteVolume: '50380012.55',
+    openTime: now - 86_400_000,
+    closeTime: now,
+  });
+  const premium = (s: string) => ({
+    symbol: s,
+    markPrice: '0.51493210',
+    indexPrice: '0.51477302',
+    estimatedSettlePrice: '0.5',
+    lastFundingRate: '0.00010000',
+    interestRate: '0.0001',
+    nextFundingTime: now + 3_600_000,
+    time: now,
+  });
   switch (path) {
     case '/fapi/v1/exchangeInfo':
       return {
@@ -59,12 +74,62 @@ function bodyFor(path: string, q: URLSearchParams): unknown {
         serverTime: now,
         rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400 }],
         symbols: [
-          ...SYMBOLS.map((s) => ({ symbol: s, pair: s, contractType: 'PERPETUAL', status: 'TRADING', baseAsset: s.replace('USDT', ''), quoteAsset: 'USDT', marginAsset: 'USDT', onboardDate: 1700000000000, filters: [] })),
-          { symbol: 'BTCUSDT_261225', pair: 'BTCUSDT', contractType: 'CURRENT_QUARTER', status: 'TRADING', baseAsset: 'BTC', quoteAsset: 'USDT', marginAsset: 'USDT' },
-          { symbol: 'XAUUSDT', pair: 'XAUUSDT', contractType: 'TRADIFI_PERPETUAL', status: 'TRADING', baseAsset: 'XAU', quoteAsset: 'USDT', marginAsset: 'USDT' },
-          { symbol: 'BTCUSDC', pair: 'BTCUSDC', contractType: 'PERPETUAL', status: 'TRADING', baseAsset: 'BTC', quoteAsset: 'USDC', marginAsset: 'USDC' },
-          { symbol: 'OLDUSDT', pair: 'OLDUSDT', contractType: 'PERPETUAL', status: 'SETTLING', baseAsset: 'OLD', quoteAsset: 'USDT', marginAsset: 'USDT' },
-          { symbol: 'NEWUSDT', pair: 'NEWUSDT', contractType: 'SOMETHING_NEW', status: 'TRADING', baseAsset: 'NEW', quoteAsset: 'USDT', marginAsset: 'USDT' },
+          ...SYMBOLS.map((s) => ({
+            symbol: s,
+            pair: s,
+            contractType: 'PERPETUAL',
+            status: 'TRADING',
+            baseAsset: s.replace('USDT', ''),
+            quoteAsset: 'USDT',
+            marginAsset: 'USDT',
+            onboardDate: 1700000000000,
+            filters: [],
+          })),
+          {
+            symbol: 'BTCUSDT_261225',
+            pair: 'BTCUSDT',
+            contractType: 'CURRENT_QUARTER',
+            status: 'TRADING',
+            baseAsset: 'BTC',
+            quoteAsset: 'USDT',
+            marginAsset: 'USDT',
+          },
+          {
+            symbol: 'XAUUSDT',
+            pair: 'XAUUSDT',
+            contractType: 'TRADIFI_PERPETUAL',
+            status: 'TRADING',
+            baseAsset: 'XAU',
+            quoteAsset: 'USDT',
+            marginAsset: 'USDT',
+          },
+          {
+            symbol: 'BTCUSDC',
+            pair: 'BTCUSDC',
+            contractType: 'PERPETUAL',
+            status: 'TRADING',
+            baseAsset: 'BTC',
+            quoteAsset: 'USDC',
+            marginAsset: 'USDC',
+          },
+          {
+            symbol: 'OLDUSDT',
+            pair: 'OLDUSDT',
+            contractType: 'PERPETUAL',
+            status: 'SETTLING',
+            baseAsset: 'OLD',
+            quoteAsset: 'USDT',
+            marginAsset: 'USDT',
+          },
+          {
+            symbol: 'NEWUSDT',
+            pair: 'NEWUSDT',
+            contractType: 'SOMETHING_NEW',
+            status: 'TRADING',
+            baseAsset: 'NEW',
+            quoteAsset: 'USDT',
+            marginAsset: 'USDT',
+          },
         ],
       };
     case '/fapi/v1/ticker/24hr':
@@ -72,25 +137,52 @@ function bodyFor(path: string, q: URLSearchParams): unknown {
     case '/fapi/v1/openInterest':
       return { openInterest: '10659.509', symbol, time: now };
     case '/fapi/v1/premiumIndex':
-      return symbol ? premium(symbol) : [...SYMBOLS.map(premium), { ...premium('BTCUSDT_261225'), lastFundingRate: '', nextFundingTime: 0 }];
+      return symbol
+        ? premium(symbol)
+        : [...SYMBOLS.map(premium), { ...premium('BTCUSDT_261225'), lastFundingRate: '', nextFundingTime: 0 }];
     case '/fapi/v2/ticker/price':
-      return symbol ? { symbol, price: '0.5150', time: now } : SYMBOLS.map((s) => ({ symbol: s, price: '1.5', time: now }));
+      return symbol
+        ? { symbol, price: '0.5150', time: now }
+        : SYMBOLS.map((s) => ({ symbol: s, price: '1.5', time: now }));
     case '/fapi/v1/klines': {
       const limit = Number(q.get('limit') ?? 3);
       return Array.from({ length: Math.min(limit, 5) }, (_, i) => {
         const t = 1767222000000 + i * 3_600_000;
-        return [t, '0.5100', '0.5180', '0.5090', '0.5150', '1834500', t + 3_599_999, '943822.17', 8123, '901200', '463511.40', '0'];
+        return [
+          t,
+          '0.5100',
+          '0.5180',
+          '0.5090',
+          '0.5150',
+          '1834500',
+          t + 3_599_999,
+          '943822.17',
+          8123,
+          '901200',
+          '463511.40',
+          '0',
+        ];
       });
     }
     case '/futures/data/openInterestHist':
-      return [{ symbol, sumOpenInterest: '10650.12300000', sumOpenInterestValue: '5484312.77200000', CMCCirculatingSupply: '1500000000', timestamp: 1767225300000 }];
+      return [
+        {
+          symbol,
+          sumOpenInterest: '10650.12300000',
+          sumOpenInterestValue: '5484312.77200000',
+          CMCCirculatingSupply: '1500000000',
+          timestamp: 1767225300000,
+        },
+      ];
     default:
       return null;
   }
 }
 
 /** A Binance-like server: fixed weight windows of `windowMs`, 429 over `limit`, scripted faults per path. */
-export async function startFakeBinance(opts: { limit?: number; windowMs?: number; usedWeightHeader?: boolean } = {}): Promise<FakeBinance> {
+export async function startFakeBinance(
+  opts: { limit?: number; windowMs?: number; usedWeightHeader?: boolean } = {},
+): Promise<FakeBinance> {
   const limit = opts.limit ?? 2400;
   const windowMs = opts.windowMs ?? 60_000;
   let window = -1;
@@ -142,7 +234,14 @@ export async function startFakeBinance(opts: { limit?: number; windowMs?: number
     }
     if (used > limit) {
       state.rejected429++;
-      send(429, JSON.stringify({ code: -1003, msg: `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE.` }), { 'retry-after': String(Math.ceil((windowMs - (now % windowMs)) / 1000)) });
+      send(
+        429,
+        JSON.stringify({
+          code: -1003,
+          msg: `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE.`,
+        }),
+        { 'retry-after': String(Math.ceil((windowMs - (now % windowMs)) / 1000)) },
+      );
       return;
     }
     if (!weightFn) {

@@ -21,19 +21,34 @@ afterAll(async () => {
   await r.quit();
 });
 
-async function setup(opts: Partial<ConstructorParameters<typeof WeightBudget>[0]> = {}): Promise<{ s: FakeBinance; b: WeightBudget; c: BinanceRestClient }> {
+async function setup(
+  opts: Partial<ConstructorParameters<typeof WeightBudget>[0]> = {},
+): Promise<{ s: FakeBinance; b: WeightBudget; c: BinanceRestClient }> {
   const s = await startFakeBinance();
   servers.push(s);
   const b = new WeightBudget({ logger: silentLogger(), shares: {}, ...opts });
   budgets.push(b);
-  const c = new BinanceRestClient({ baseUrl: s.url, budget: b, component: 'oi-poller', logger: silentLogger(), retryBaseMs: 10, retryMaxMs: 50 });
+  const c = new BinanceRestClient({
+    baseUrl: s.url,
+    budget: b,
+    component: 'oi-poller',
+    logger: silentLogger(),
+    retryBaseMs: 10,
+    retryMaxMs: 50,
+  });
   return { s, b, c };
 }
 
 describe('429', () => {
   it('pauses the whole budget for Retry-After, then the request succeeds', async () => {
     const { s, b, c } = await setup();
-    s.faults.set('/fapi/v1/openInterest', [{ status: 429, headers: { 'retry-after': '1' }, body: JSON.stringify({ code: -1003, msg: 'Too much request weight used' }) }]);
+    s.faults.set('/fapi/v1/openInterest', [
+      {
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: JSON.stringify({ code: -1003, msg: 'Too much request weight used' }),
+      },
+    ]);
     const t0 = Date.now();
     const pending = c.openInterest('BTCUSDT');
     await expect.poll(() => b.pausedUntil()).not.toBeNull();
@@ -50,7 +65,13 @@ describe('429', () => {
   it('without Retry-After pauses until the next minute boundary', async () => {
     const { s, b, c } = await setup({ windowMs: 60_000 });
     s.faults.set('/fapi/v1/openInterest', [{ status: 429 }]);
-    const c0 = new BinanceRestClient({ baseUrl: s.url, budget: b, component: 'x', logger: silentLogger(), maxRetries: 0 });
+    const c0 = new BinanceRestClient({
+      baseUrl: s.url,
+      budget: b,
+      component: 'x',
+      logger: silentLogger(),
+      maxRetries: 0,
+    });
     await expect(c0.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_RATE_LIMITED', status: 429 });
     const until = b.pausedUntil();
     expect(until).not.toBeNull();
@@ -62,7 +83,13 @@ describe('429', () => {
 describe('418', () => {
   it('is never retried and no request reaches the server until the ban ends', async () => {
     const { s, b, c } = await setup();
-    s.faults.set('/fapi/v1/openInterest', [{ status: 418, headers: { 'retry-after': '1' }, body: JSON.stringify({ code: -1003, msg: 'Way too much request weight used; IP banned until 1660090423228.' }) }]);
+    s.faults.set('/fapi/v1/openInterest', [
+      {
+        status: 418,
+        headers: { 'retry-after': '1' },
+        body: JSON.stringify({ code: -1003, msg: 'Way too much request weight used; IP banned until 1660090423228.' }),
+      },
+    ]);
     await expect(c.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_IP_BANNED', status: 418 });
     expect(s.total()).toBe(1);
     for (let i = 0; i < 5; i++) {
@@ -77,7 +104,15 @@ describe('418', () => {
   it('takes the ban end from the body when Retry-After is absent', async () => {
     const { s, b, c } = await setup();
     const end = Date.now() + 90_000;
-    s.faults.set('/fapi/v1/openInterest', [{ status: 418, body: JSON.stringify({ code: -1003, msg: `Way too much request weight used; IP banned until ${end}. Please use WebSocket Streams.` }) }]);
+    s.faults.set('/fapi/v1/openInterest', [
+      {
+        status: 418,
+        body: JSON.stringify({
+          code: -1003,
+          msg: `Way too much request weight used; IP banned until ${end}. Please use WebSocket Streams.`,
+        }),
+      },
+    ]);
     await expect(c.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_IP_BANNED' });
     expect(b.pausedUntil()).toBe(end);
   });

@@ -5,7 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BinanceRestClient, BinanceWsClient, WeightBudget, filterUsdtPerpetuals, type MarkPriceUpdate } from '../src/index.js';
+import {
+  BinanceRestClient,
+  BinanceWsClient,
+  WeightBudget,
+  filterUsdtPerpetuals,
+  type MarkPriceUpdate,
+} from '../src/index.js';
 import { silentLogger } from './helpers.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,13 +46,30 @@ function budget(opts: Partial<ConstructorParameters<typeof WeightBudget>[0]> = {
   cleanups.push(() => b.stop());
   return b;
 }
-function rest(s: Sim, b: WeightBudget, component = 'oi-poller', opts: Partial<ConstructorParameters<typeof BinanceRestClient>[0]> = {}): BinanceRestClient {
-  const c = new BinanceRestClient({ baseUrl: s.url, budget: b, component, logger: silentLogger(), retryBaseMs: 20, retryMaxMs: 200, ...opts });
+function rest(
+  s: Sim,
+  b: WeightBudget,
+  component = 'oi-poller',
+  opts: Partial<ConstructorParameters<typeof BinanceRestClient>[0]> = {},
+): BinanceRestClient {
+  const c = new BinanceRestClient({
+    baseUrl: s.url,
+    budget: b,
+    component,
+    logger: silentLogger(),
+    retryBaseMs: 20,
+    retryMaxMs: 200,
+    ...opts,
+  });
   cleanups.push(() => c.close());
   return c;
 }
 async function control(s: Sim, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${s.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 async function symbols(c: BinanceRestClient): Promise<string[]> {
@@ -112,7 +135,11 @@ describe('error policy against the sim', () => {
     await control(s, '/__sim/faults', { path: '/fapi/v1/openInterest', status: 418, banMs: 1500 });
     await expect(c.openInterest('BTCUSDT')).rejects.toMatchObject({ code: 'BINANCE_IP_BANNED', status: 418 });
     const seen = s.stats().requests;
-    for (const call of [() => c.openInterest('ETHUSDT'), () => c.ticker24hr(), () => c.withComponent('funding').premiumIndex()]) {
+    for (const call of [
+      () => c.openInterest('ETHUSDT'),
+      () => c.ticker24hr(),
+      () => c.withComponent('funding').premiumIndex(),
+    ]) {
       await expect(call()).rejects.toMatchObject({ code: 'BINANCE_IP_BANNED' });
     }
     expect(s.stats().requests).toEqual(seen);
@@ -134,21 +161,38 @@ describe('error policy against the sim', () => {
   it('400 bad symbol → typed error, no retry', async () => {
     const s = await sim();
     const c = rest(s, budget());
-    await expect(c.openInterest('NOSUCHUSDT')).rejects.toMatchObject({ code: 'BINANCE_BAD_REQUEST', status: 400, binanceCode: -1121 });
+    await expect(c.openInterest('NOSUCHUSDT')).rejects.toMatchObject({
+      code: 'BINANCE_BAD_REQUEST',
+      status: 400,
+      binanceCode: -1121,
+    });
     expect(s.stats().requests['/fapi/v1/openInterest']).toBe(1);
   });
 
-  it.each(['truncated', 'html', 'missing-fields'])('malformed response (%s) → BINANCE_INVALID_RESPONSE', async (kind) => {
-    const s = await sim();
-    const c = rest(s, budget());
-    await control(s, '/__sim/faults', { path: '/fapi/v1/ticker/24hr', status: 200, body: kind });
-    await expect(c.ticker24hr()).rejects.toMatchObject({ code: 'BINANCE_INVALID_RESPONSE' });
-  });
+  it.each(['truncated', 'html', 'missing-fields'])(
+    'malformed response (%s) → BINANCE_INVALID_RESPONSE',
+    async (kind) => {
+      const s = await sim();
+      const c = rest(s, budget());
+      await control(s, '/__sim/faults', { path: '/fapi/v1/ticker/24hr', status: 200, body: kind });
+      await expect(c.ticker24hr()).rejects.toMatchObject({ code: 'BINANCE_INVALID_RESPONSE' });
+    },
+  );
 });
 
 describe('WebSocket against the sim', () => {
-  async function ws(s: Sim, opts: Partial<ConstructorParameters<typeof BinanceWsClient>[0]> = {}): Promise<{ c: BinanceWsClient; got: () => number }> {
-    const c = new BinanceWsClient({ baseUrl: s.wsUrl, streams: ['!markPrice@arr@1s'], logger: silentLogger(), reconnectBaseMs: 50, reconnectMaxMs: 300, ...opts });
+  async function ws(
+    s: Sim,
+    opts: Partial<ConstructorParameters<typeof BinanceWsClient>[0]> = {},
+  ): Promise<{ c: BinanceWsClient; got: () => number }> {
+    const c = new BinanceWsClient({
+      baseUrl: s.wsUrl,
+      streams: ['!markPrice@arr@1s'],
+      logger: silentLogger(),
+      reconnectBaseMs: 50,
+      reconnectMaxMs: 300,
+      ...opts,
+    });
     cleanups.push(() => c.stop());
     let n = 0;
     c.on('markPrice', (items: MarkPriceUpdate[]) => (n += items.length > 0 ? 1 : 0));

@@ -41,7 +41,14 @@ async function server(opts: Parameters<typeof startFakeBinance>[0] = {}): Promis
   return s;
 }
 function client(s: FakeBinance, b: WeightBudget, component = 'test'): BinanceRestClient {
-  return new BinanceRestClient({ baseUrl: s.url, budget: b, component, logger: silentLogger(), retryBaseMs: 10, retryMaxMs: 100 });
+  return new BinanceRestClient({
+    baseUrl: s.url,
+    budget: b,
+    component,
+    logger: silentLogger(),
+    retryBaseMs: 10,
+    retryMaxMs: 100,
+  });
 }
 
 // The 5,000-weight and two-process acceptance tests run against the sim: test/sim-acceptance.test.ts.
@@ -105,7 +112,14 @@ describe('WeightBudget restarts', () => {
 
 describe('WeightBudget shares', () => {
   it('the OI poller may plan on what the others leave', () => {
-    const b = budget({ limitPerMin: 2400, shares: { 'oi-poller': { priority: 1 }, 'universe-job': { reservePerMin: 60 }, 'volume-alerts': { reservePerMin: 100 } } });
+    const b = budget({
+      limitPerMin: 2400,
+      shares: {
+        'oi-poller': { priority: 1 },
+        'universe-job': { reservePerMin: 60 },
+        'volume-alerts': { reservePerMin: 100 },
+      },
+    });
     expect(b.usablePerMin()).toBe(2160);
     expect(b.availableFor('oi-poller')).toBe(2000);
     expect(b.availableFor('universe-job')).toBe(2060);

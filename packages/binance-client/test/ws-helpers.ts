@@ -3,7 +3,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-export interface FakeConn { ws: WebSocket; path: string; streams: Set<string>; received: { at: number; msg: unknown }[]; silent: boolean; pongs: number; openedAt: number; closedCode: number | null; closedAt: number | null; firstSentAt: number | null }
+export interface FakeConn {
+  ws: WebSocket;
+  path: string;
+  streams: Set<string>;
+  received: { at: number; msg: unknown }[];
+  silent: boolean;
+  pongs: number;
+  openedAt: number;
+  closedCode: number | null;
+  closedAt: number | null;
+  firstSentAt: number | null;
+}
 
 export interface FakeWsServer {
   url: string;
@@ -17,7 +28,17 @@ export interface FakeWsServer {
 
 function markPriceArr(now: number): unknown[] {
   return [
-    { e: 'markPriceUpdate', E: now, s: 'BTCUSDT', p: '65000.10', i: '64990.00', P: '65001', r: '0.00010000', T: now + 3_600_000, st: 1 },
+    {
+      e: 'markPriceUpdate',
+      E: now,
+      s: 'BTCUSDT',
+      p: '65000.10',
+      i: '64990.00',
+      P: '65001',
+      r: '0.00010000',
+      T: now + 3_600_000,
+      st: 1,
+    },
     { e: 'markPriceUpdate', E: now, s: 'ETHUSDT', p: '3000.5', i: '', r: '', T: 0 },
     { e: 'markPriceUpdate', E: now, s: 'BTCUSD_PERP', p: '65000', i: '64990', r: '0.0001', T: now + 3_600_000, st: 2 },
   ];
@@ -29,7 +50,25 @@ function tickerArr(now: number): unknown[] {
   ];
 }
 function kline(now: number, symbol: string): unknown {
-  return { e: 'kline', E: now, s: symbol.toUpperCase(), k: { t: 1767222000000, T: 1767225599999, s: symbol.toUpperCase(), i: '1h', o: '1.0', c: '1.1', h: '1.2', l: '0.9', v: '100', n: 12, x: false, q: '110.5' } };
+  return {
+    e: 'kline',
+    E: now,
+    s: symbol.toUpperCase(),
+    k: {
+      t: 1767222000000,
+      T: 1767225599999,
+      s: symbol.toUpperCase(),
+      i: '1h',
+      o: '1.0',
+      c: '1.1',
+      h: '1.2',
+      l: '0.9',
+      v: '100',
+      n: 12,
+      x: false,
+      q: '110.5',
+    },
+  };
 }
 
 /** Pushes a frame for every subscribed stream every `tickMs` to every non-silent connection. */
@@ -40,7 +79,18 @@ export async function startFakeWs(opts: { tickMs?: number } = {}): Promise<FakeW
   wss.on('connection', (ws, req) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const streams = new Set((u.searchParams.get('streams') ?? '').split('/').filter(Boolean));
-    const c: FakeConn = { ws, path: u.pathname, streams, received: [], silent: false, pongs: 0, openedAt: Date.now(), closedCode: null, closedAt: null, firstSentAt: null };
+    const c: FakeConn = {
+      ws,
+      path: u.pathname,
+      streams,
+      received: [],
+      silent: false,
+      pongs: 0,
+      openedAt: Date.now(),
+      closedCode: null,
+      closedAt: null,
+      firstSentAt: null,
+    };
     conns.push(c);
     ws.on('pong', () => c.pongs++);
     ws.on('close', (code) => {

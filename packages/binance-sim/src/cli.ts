@@ -22,7 +22,9 @@ const sim = await startSim({
   weightLimitPerMin: intEnv('SIM_WEIGHT_LIMIT', 2400, 1),
   lively,
 });
-console.log(`binance-sim listening on ${sim.url} (ws ${sim.wsUrl}/market/stream?streams=...) symbols=${sim.market.liquid(0).length} seed=${process.env.SIM_SEED || 42} lively=${lively}`);
+console.log(
+  `binance-sim listening on ${sim.url} (ws ${sim.wsUrl}/market/stream?streams=...) symbols=${sim.market.liquid(0).length} seed=${process.env.SIM_SEED || 42} lively=${lively}`,
+);
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -51,7 +51,12 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return r.data;
 }
 
-export async function handleControl(ctx: SimContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleControl(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
   const m = ctx.market;
   try {
@@ -85,7 +90,13 @@ export async function handleControl(ctx: SimContext, req: IncomingMessage, res: 
         const b = parse(OiBody, await readJson(req));
         m.moveOpenInterest(b.symbol, b.changePct, b.rampSec);
         const st = m.state(b.symbol);
-        return send(res, 200, { ok: true, symbol: b.symbol, openInterest: st.oi, target: st.ramp?.to ?? st.oi, rampEndsAt: st.ramp?.t1 ?? null });
+        return send(res, 200, {
+          ok: true,
+          symbol: b.symbol,
+          openInterest: st.oi,
+          target: st.ramp?.to ?? st.oi,
+          rampEndsAt: st.ramp?.t1 ?? null,
+        });
       }
       case 'POST /__sim/volume': {
         const b = parse(VolumeBody, await readJson(req));

@@ -5,7 +5,17 @@ import { z } from 'zod';
 export const FaultSchema = z
   .object({
     path: z.string().min(1),
-    status: z.union([z.literal(0), z.literal(200), z.literal(418), z.literal(429), z.literal(500), z.literal(502), z.literal(503)]).optional(),
+    status: z
+      .union([
+        z.literal(0),
+        z.literal(200),
+        z.literal(418),
+        z.literal(429),
+        z.literal(500),
+        z.literal(502),
+        z.literal(503),
+      ])
+      .optional(),
     body: z.enum(['truncated', 'html', 'missing-fields']).optional(),
     count: z.number().int().min(1).max(1_000_000).default(1),
     /** Retry-After for an injected 429 (default: seconds to the next minute) */
@@ -13,7 +23,9 @@ export const FaultSchema = z
     /** ban length for an injected 418 (default: the sim's banMs) */
     banMs: z.number().int().min(0).optional(),
   })
-  .refine((f) => f.status !== undefined || f.body !== undefined, { message: 'give status (0, 418, 429, 500, 503) or body (truncated, html, missing-fields)' })
+  .refine((f) => f.status !== undefined || f.body !== undefined, {
+    message: 'give status (0, 418, 429, 500, 503) or body (truncated, html, missing-fields)',
+  })
   .refine((f) => f.body !== undefined || f.status !== 200, { message: 'status 200 needs a body fault' });
 
 export type Fault = z.infer<typeof FaultSchema>;

@@ -19,9 +19,19 @@ describe('Market (seeded universe)', () => {
   it('adds symbols a client must filter out, none of which count as liquid', () => {
     const others = m.symbols().filter((s) => !s.usdtPerpetual);
     expect(others.map((s) => s.symbol)).toEqual(
-      expect.arrayContaining(['BTCUSDC', 'BTCBUSD', 'BTCUSDT_261225', 'XAUUSDT', 'TSLAUSDT', 'OLDCOINUSDT', 'NEWCOINUSDT']),
+      expect.arrayContaining([
+        'BTCUSDC',
+        'BTCBUSD',
+        'BTCUSDT_261225',
+        'XAUUSDT',
+        'TSLAUSDT',
+        'OLDCOINUSDT',
+        'NEWCOINUSDT',
+      ]),
     );
-    expect(new Set(others.map((s) => s.contractType))).toEqual(new Set(['PERPETUAL', 'CURRENT_QUARTER', 'NEXT_QUARTER', 'TRADIFI_PERPETUAL']));
+    expect(new Set(others.map((s) => s.contractType))).toEqual(
+      new Set(['PERPETUAL', 'CURRENT_QUARTER', 'NEXT_QUARTER', 'TRADIFI_PERPETUAL']),
+    );
     const liquid = new Set(m.liquid(0));
     for (const s of others) expect(liquid.has(s.symbol)).toBe(false);
     // high enough volume that a missing filter shows up

@@ -115,7 +115,8 @@ export class Market {
 
   // ---- control -----------------------------------------------------------------------------
   setQuoteVolume24h(symbol: string, v: number): void {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new SimError('INVALID_ARGUMENT', 'quoteVolume24h must be a finite number >= 0');
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new SimError('INVALID_ARGUMENT', 'quoteVolume24h must be a finite number >= 0');
     const st = this.state(symbol);
     st.setQuoteVolume24h(v, this.now);
     if (st.pin) st.pin.q = st.cur.q;
@@ -124,8 +125,10 @@ export class Market {
 
   /** Moves OI by changePct (e.g. -8 for a drop) linearly over rampSec (0 = at once). */
   moveOpenInterest(symbol: string, changePct: number, rampSec: number): void {
-    if (!Number.isFinite(changePct) || changePct <= -100) throw new SimError('INVALID_ARGUMENT', 'changePct must be a number > -100');
-    if (!Number.isFinite(rampSec) || rampSec < 0) throw new SimError('INVALID_ARGUMENT', 'rampSec must be a number >= 0');
+    if (!Number.isFinite(changePct) || changePct <= -100)
+      throw new SimError('INVALID_ARGUMENT', 'changePct must be a number > -100');
+    if (!Number.isFinite(rampSec) || rampSec < 0)
+      throw new SimError('INVALID_ARGUMENT', 'rampSec must be a number >= 0');
     const st = this.state(symbol);
     const to = st.oi * (1 + changePct / 100);
     if (rampSec === 0) {
@@ -293,7 +296,15 @@ export class Market {
   }
 
   /** The rolling 24h statistics of a symbol (for ticker/24hr and !ticker@arr). */
-  stats24h(st: SymbolState): { open: number; high: number; low: number; volume: number; quoteVolume: number; count: number; openTime: number } {
+  stats24h(st: SymbolState): {
+    open: number;
+    high: number;
+    low: number;
+    volume: number;
+    quoteVolume: number;
+    count: number;
+    openTime: number;
+  } {
     const now = this.now;
     const n = st.hist.q.length;
     const frac = Math.min(1, Math.max(0, (now - st.cur.t) / HOUR_MS));

@@ -61,7 +61,12 @@ export class RateLimiter {
 
   private banned(c: ClientState, now: number): Verdict | null {
     if (c.bannedUntil > now) {
-      return { kind: '418', used: c.used, retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000), until: c.bannedUntil };
+      return {
+        kind: '418',
+        used: c.used,
+        retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000),
+        until: c.bannedUntil,
+      };
     }
     return null;
   }
@@ -72,7 +77,12 @@ export class RateLimiter {
       c.bans++;
       c.bannedUntil = now + Math.min(MAX_BAN_MS, this.opts.banMs * 2 ** (c.bans - 1));
       c.strikes = 0;
-      return { kind: '418', used: c.used, retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000), until: c.bannedUntil };
+      return {
+        kind: '418',
+        used: c.used,
+        retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000),
+        until: c.bannedUntil,
+      };
     }
     return { kind: '429', used: c.used, retryAfterSec: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
   }

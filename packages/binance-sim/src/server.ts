@@ -115,7 +115,14 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const opts: Required<SimOptions> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (opts as Record<string, unknown>)[k] = v;
   const clock = opts.clock;
-  const newMarket = (): Market => new Market({ seed: opts.seed, symbols: opts.symbols, lively: opts.lively, historyHours: opts.historyHours, now: clock() });
+  const newMarket = (): Market =>
+    new Market({
+      seed: opts.seed,
+      symbols: opts.symbols,
+      lively: opts.lively,
+      historyHours: opts.historyHours,
+      now: clock(),
+    });
   const endpoints = createEndpoints(opts.weightLimitPerMin);
   const limiter = new RateLimiter({
     weightLimitPerMin: opts.weightLimitPerMin,
@@ -213,12 +220,29 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       }
       if (fault.status === 429) {
         rejected429++;
-        const retry = fault.retryAfterSec ?? Math.max(1, Math.ceil((Math.floor(now / 60_000) * 60_000 + 60_000 - now) / 1000));
-        json(res, 429, { code: -1003, msg: `Too much request weight used; current limit is ${opts.weightLimitPerMin} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.` }, { ...usedHeader(), 'Retry-After': retry });
+        const retry =
+          fault.retryAfterSec ?? Math.max(1, Math.ceil((Math.floor(now / 60_000) * 60_000 + 60_000 - now) / 1000));
+        json(
+          res,
+          429,
+          {
+            code: -1003,
+            msg: `Too much request weight used; current limit is ${opts.weightLimitPerMin} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`,
+          },
+          { ...usedHeader(), 'Retry-After': retry },
+        );
       } else if (fault.status === 418) {
         banned418++;
         const until = now + (fault.banMs ?? opts.banMs);
-        json(res, 418, { code: -1003, msg: `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.` }, { ...usedHeader(), 'Retry-After': Math.ceil((until - now) / 1000) });
+        json(
+          res,
+          418,
+          {
+            code: -1003,
+            msg: `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.`,
+          },
+          { ...usedHeader(), 'Retry-After': Math.ceil((until - now) / 1000) },
+        );
       } else if (fault.status === 500) {
         json(res, 500, { code: -1000, msg: 'An unknown error occured while processing the request.' }, usedHeader());
       } else {
@@ -248,7 +272,15 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     }
     if (verdict.kind === '418') {
       banned418++;
-      json(res, 418, { code: -1003, msg: `Way too much request weight used; IP banned until ${verdict.until}. Please use WebSocket Streams for live updates to avoid bans.` }, { ...headers, 'Retry-After': verdict.retryAfterSec });
+      json(
+        res,
+        418,
+        {
+          code: -1003,
+          msg: `Way too much request weight used; IP banned until ${verdict.until}. Please use WebSocket Streams for live updates to avoid bans.`,
+        },
+        { ...headers, 'Retry-After': verdict.retryAfterSec },
+      );
       return;
     }
     let body: unknown;
@@ -267,7 +299,11 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     } else if (fault?.body === 'truncated') {
       const text = JSON.stringify(body);
       const cut = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
-      res.writeHead(fault.status ?? 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(cut), ...headers });
+      res.writeHead(fault.status ?? 200, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(cut),
+        ...headers,
+      });
       res.end(cut);
     } else if (fault?.body === 'missing-fields') {
       json(res, fault.status ?? 200, stripFields(body), headers);

@@ -35,7 +35,13 @@ export class SymbolState {
   ramp: OiRamp | null = null;
   /** open time of hist[0] */
   readonly histStart: number;
-  readonly hist: { o: number[]; h: number[]; l: number[]; c: number[]; q: number[] } = { o: [], h: [], l: [], c: [], q: [] };
+  readonly hist: { o: number[]; h: number[]; l: number[]; c: number[]; q: number[] } = {
+    o: [],
+    h: [],
+    l: [],
+    c: [],
+    q: [],
+  };
   cur: Candle;
   curMin: Candle;
   /** completed live minutes, contiguous, oldest first */
@@ -268,7 +274,16 @@ export class SymbolState {
     const c = this.hist.c[k];
     const q = this.hist.q[k];
     if (o === undefined || h === undefined || l === undefined || c === undefined || q === undefined) return null;
-    return { t: this.histStart + k * HOUR_MS, o, h, l, c, q, v: q / ((h + l + c) / 3), n: Math.round(q / this.tradeSize) };
+    return {
+      t: this.histStart + k * HOUR_MS,
+      o,
+      h,
+      l,
+      c,
+      q,
+      v: q / ((h + l + c) / 3),
+      n: Math.round(q / this.tradeSize),
+    };
   }
 
   hourAt(t: number): Candle | null {

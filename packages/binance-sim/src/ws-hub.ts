@@ -110,12 +110,28 @@ export class WsHub {
     const route: Route = (m[1] as Route | undefined) ?? 'legacy';
     const combined = m[2] === 'stream';
     const names = combined ? (url.searchParams.get('streams') ?? '').split('/') : (m[3] ?? '').split('/');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, combined, names.filter((s) => s.length > 0)));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.accept(
+        ws,
+        route,
+        combined,
+        names.filter((s) => s.length > 0),
+      ),
+    );
     return true;
   }
 
   private accept(ws: WebSocket, route: Route, combined: boolean, names: string[]): void {
-    const conn: Conn = { ws, route, combined, subs: new Map(), second: 0, incoming: 0, pingTimer: null, lifeTimer: null };
+    const conn: Conn = {
+      ws,
+      route,
+      combined,
+      subs: new Map(),
+      second: 0,
+      incoming: 0,
+      pingTimer: null,
+      lifeTimer: null,
+    };
     for (const n of names.slice(0, this.opts.maxStreamsPerConnection)) conn.subs.set(n.toLowerCase(), sub(n));
     this.conns.add(conn);
     const schedulePing = (): void => {
@@ -176,13 +192,17 @@ export class WsHub {
     }
     const o = (msg && typeof msg === 'object' ? msg : {}) as { method?: unknown; params?: unknown; id?: unknown };
     const id = typeof o.id === 'number' || typeof o.id === 'string' ? o.id : null;
-    const params = Array.isArray(o.params) && o.params.every((p) => typeof p === 'string') ? (o.params as string[]) : null;
+    const params =
+      Array.isArray(o.params) && o.params.every((p) => typeof p === 'string') ? (o.params as string[]) : null;
     if (o.method === 'LIST_SUBSCRIPTIONS') {
       this.reply(conn, { result: [...conn.subs.values()].map((x) => x.name), id });
     } else if ((o.method === 'SUBSCRIBE' || o.method === 'UNSUBSCRIBE') && params) {
       if (o.method === 'SUBSCRIBE') {
         if (conn.subs.size + params.length > this.opts.maxStreamsPerConnection) {
-          this.reply(conn, { error: { code: 4, msg: `Too many streams: at most ${this.opts.maxStreamsPerConnection} per connection` }, id });
+          this.reply(conn, {
+            error: { code: 4, msg: `Too many streams: at most ${this.opts.maxStreamsPerConnection} per connection` },
+            id,
+          });
           return;
         }
         for (const p of params) if (!conn.subs.has(p.toLowerCase())) conn.subs.set(p.toLowerCase(), sub(p));
@@ -212,7 +232,13 @@ export class WsHub {
     if (mark1sDue) this.lastMark1s = now;
     let markAll: string | null = null;
     let tickerAll: string | null = null;
-    const markAllPayload = (): string => (markAll ??= JSON.stringify(market.all().filter((s) => s.ticking).map((s) => markUpdate(s, now))));
+    const markAllPayload = (): string =>
+      (markAll ??= JSON.stringify(
+        market
+          .all()
+          .filter((s) => s.ticking)
+          .map((s) => markUpdate(s, now)),
+      ));
     const tickerAllPayload = (): string => {
       if (tickerAll === null) {
         const changed = market.all().filter((s) => s.ticking && s.changed);
@@ -232,7 +258,8 @@ export class WsHub {
         } else if (p.kind === 'tickerAll') {
           if (tickerDue) this.send(conn, name, tickerAllPayload());
         } else if (p.kind === 'markOne') {
-          if ((p.fast ? mark1sDue : markDue) && market.has(p.symbol)) this.send(conn, name, JSON.stringify(markUpdate(market.state(p.symbol), now)));
+          if ((p.fast ? mark1sDue : markDue) && market.has(p.symbol))
+            this.send(conn, name, JSON.stringify(markUpdate(market.state(p.symbol), now)));
         } else if (p.kind === 'kline' && market.has(p.symbol)) {
           let frames = klineSent.get(key);
           if (frames === undefined) {
@@ -263,7 +290,14 @@ export class WsHub {
   }
 
   /** The kline frames due for one stream this tick ('\n'-joined): the closing update, then the open one. */
-  private klineFrames(market: Market, key: string, symbol: string, interval: string, ms: number, now: number): string | null {
+  private klineFrames(
+    market: Market,
+    key: string,
+    symbol: string,
+    interval: string,
+    ms: number,
+    now: number,
+  ): string | null {
     const st = market.state(symbol);
     const openT = Math.floor(st.curMin.t / ms) * ms;
     const last = this.klineOpen.get(key);
@@ -351,7 +385,14 @@ function tickerUpdate(st: SymbolState, market: Market, now: number): Record<stri
   };
 }
 
-function klineEvent(st: SymbolState, c: { t: number; o: number; h: number; l: number; c: number; v: number; q: number; n: number }, interval: string, ms: number, closed: boolean, now: number): Record<string, unknown> {
+function klineEvent(
+  st: SymbolState,
+  c: { t: number; o: number; h: number; l: number; c: number; v: number; q: number; n: number },
+  interval: string,
+  ms: number,
+  closed: boolean,
+  now: number,
+): Record<string, unknown> {
   const qd = st.info.quantityPrecision;
   return {
     e: 'kline',

@@ -32,11 +32,17 @@ describe('control API', () => {
     const m = await manualSim();
     sim = m.sim;
     const start = sim.market.openInterest('ETHUSDT');
-    const r = await post<{ ok: boolean; target: number }>(sim.url, '/__sim/oi', { symbol: 'ETHUSDT', changePct: 10, rampSec: 60 });
+    const r = await post<{ ok: boolean; target: number }>(sim.url, '/__sim/oi', {
+      symbol: 'ETHUSDT',
+      changePct: 10,
+      rampSec: 60,
+    });
     expect(r.status).toBe(200);
     expect(r.body.target).toBeCloseTo(start * 1.1, 3);
     m.advance(30_000);
-    const mid = Number((await get<{ openInterest: string }>(sim.url, '/fapi/v1/openInterest?symbol=ETHUSDT')).body.openInterest);
+    const mid = Number(
+      (await get<{ openInterest: string }>(sim.url, '/fapi/v1/openInterest?symbol=ETHUSDT')).body.openInterest,
+    );
     expect(mid / start).toBeCloseTo(1.05, 3);
     m.advance(31_000);
     expect(sim.market.openInterest('ETHUSDT') / start).toBeCloseTo(1.1, 3);
@@ -47,14 +53,20 @@ describe('control API', () => {
     expect(sim.market.openInterest('ETHUSDT') / start).toBeCloseTo(1.1 * 0.8, 2);
     // the 5m OI history follows the live value
     m.advance(300_000);
-    const hist = await get<{ sumOpenInterest: string }[]>(sim.url, '/futures/data/openInterestHist?symbol=ETHUSDT&period=5m&limit=3');
+    const hist = await get<{ sumOpenInterest: string }[]>(
+      sim.url,
+      '/futures/data/openInterestHist?symbol=ETHUSDT&period=5m&limit=3',
+    );
     expect(Number(hist.body[2]?.sumOpenInterest) / start).toBeCloseTo(0.88, 2);
   });
 
   it('POST /__sim/volume makes the live 1h candle ratio × the previous one for the rest of the hour', async () => {
     const m = await manualSim();
     sim = m.sim;
-    const r = await post<{ current: number; previous: number }>(sim.url, '/__sim/volume', { symbol: 'SOLUSDT', ratio: 5 });
+    const r = await post<{ current: number; previous: number }>(sim.url, '/__sim/volume', {
+      symbol: 'SOLUSDT',
+      ratio: 5,
+    });
     expect(r.status).toBe(200);
     expect(r.body.current / r.body.previous).toBeCloseTo(5, 6);
     m.advance(20 * 60_000);
@@ -109,7 +121,12 @@ describe('control API', () => {
     const before = sim.market.openInterest('BTCUSDT');
     await get(sim.url, '/fapi/v1/ticker/24hr');
     await post(sim.url, '/__sim/oi', { symbol: 'BTCUSDT', changePct: 50, rampSec: 0 });
-    const stats = (await get<{ weightUsed1m: number; requests: Record<string, number>; weightByPath: Record<string, number> }>(sim.url, '/__sim/stats')).body;
+    const stats = (
+      await get<{ weightUsed1m: number; requests: Record<string, number>; weightByPath: Record<string, number> }>(
+        sim.url,
+        '/__sim/stats',
+      )
+    ).body;
     expect(stats.weightUsed1m).toBe(40);
     expect(stats.requests).toEqual({ '/fapi/v1/ticker/24hr': 1 });
     expect(stats.weightByPath).toEqual({ '/fapi/v1/ticker/24hr': 40 });

@@ -20,7 +20,11 @@ export async function get<T = unknown>(base: string, path: string): Promise<Repl
 }
 
 export async function post<T = unknown>(base: string, path: string, body: unknown): Promise<Reply<T>> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: JSON.parse(text) as T, text };
 }

@@ -19,7 +19,14 @@ function frozenClock(): { now: () => number; advance(ms: number): void } {
 describe('per-IP weight limit', () => {
   it('answers 429 -1003 with Retry-After once over the limit, then 418 for a client that keeps going', async () => {
     const clock = frozenClock();
-    sim = await startSim({ port: 0, symbols: 20, weightLimitPerMin: 10, strikesBeforeBan: 3, banMs: 120_000, clock: clock.now });
+    sim = await startSim({
+      port: 0,
+      symbols: 20,
+      weightLimitPerMin: 10,
+      strikesBeforeBan: 3,
+      banMs: 120_000,
+      clock: clock.now,
+    });
     for (let i = 1; i <= 10; i++) {
       const r = await get(sim.url, '/fapi/v1/openInterest?symbol=BTCUSDT');
       expect(r.status).toBe(200);
@@ -63,8 +70,16 @@ describe('per-IP weight limit', () => {
 
   it('counts /futures/data/openInterestHist against its own requests-per-5-minutes limit, not weight', async () => {
     const clock = frozenClock();
-    sim = await startSim({ port: 0, symbols: 20, weightLimitPerMin: 5, dataLimitPer5m: 3, strikesBeforeBan: 10, clock: clock.now });
-    for (let i = 0; i < 3; i++) expect((await get(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=5m')).status).toBe(200);
+    sim = await startSim({
+      port: 0,
+      symbols: 20,
+      weightLimitPerMin: 5,
+      dataLimitPer5m: 3,
+      strikesBeforeBan: 10,
+      clock: clock.now,
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await get(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=5m')).status).toBe(200);
     const r = await get(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=5m');
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -109,7 +124,9 @@ describe('faults', () => {
       let data = '';
       s.on('data', (d) => (data += String(d)));
       s.on('close', () => resolve(data));
-      s.connect(sim?.port ?? 0, '127.0.0.1', () => s.end('GET /fapi/v1/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      s.connect(sim?.port ?? 0, '127.0.0.1', () =>
+        s.end('GET /fapi/v1/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
     });
     expect(raw).toMatch(/^HTTP\/1\.1 200/);
   });

@@ -23,7 +23,10 @@ describe('request log (GET /__sim/requests)', () => {
     await post(sim.url, '/__sim/faults', { path: '/fapi/v1/openInterest', body: 'html' });
     await get(sim.url, '/fapi/v1/openInterest?symbol=ETHUSDT'); // html body: not logged
 
-    const r = await get<{ path: string; requests: Record<string, number[]> }>(sim.url, '/__sim/requests?path=/fapi/v1/openInterest');
+    const r = await get<{ path: string; requests: Record<string, number[]> }>(
+      sim.url,
+      '/__sim/requests?path=/fapi/v1/openInterest',
+    );
     expect(r.status).toBe(200);
     expect(r.body.requests).toEqual({ BTCUSDT: [1_700_000_000_000, 1_700_000_005_000], ETHUSDT: [1_700_000_005_000] });
     expect(sim.requestLog('/fapi/v1/openInterest')).toEqual(r.body.requests);

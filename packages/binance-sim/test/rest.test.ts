@@ -17,13 +17,24 @@ type Row = [number, string, string, string, string, string, number, string, numb
 
 describe('REST shapes, weights and the used-weight header', () => {
   it('exchangeInfo lists the perpetuals plus symbols a client must filter out', async () => {
-    const r = await get<{ serverTime: number; rateLimits: unknown[]; symbols: Record<string, unknown>[] }>(sim.url, '/fapi/v1/exchangeInfo');
+    const r = await get<{ serverTime: number; rateLimits: unknown[]; symbols: Record<string, unknown>[] }>(
+      sim.url,
+      '/fapi/v1/exchangeInfo',
+    );
     expect(r.status).toBe(200);
     expect(Number(r.headers.get('x-mbx-used-weight-1m'))).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(r.body.serverTime)).toBe(true);
-    expect(r.body.rateLimits).toContainEqual({ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400 });
+    expect(r.body.rateLimits).toContainEqual({
+      rateLimitType: 'REQUEST_WEIGHT',
+      interval: 'MINUTE',
+      intervalNum: 1,
+      limit: 2400,
+    });
     const syms = r.body.symbols;
-    const kept = syms.filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT' && s.marginAsset === 'USDT');
+    const kept = syms.filter(
+      (s) =>
+        s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT' && s.marginAsset === 'USDT',
+    );
     expect(kept).toHaveLength(120);
     expect(syms.some((s) => s.quoteAsset === 'USDC')).toBe(true);
     expect(syms.some((s) => s.contractType === 'CURRENT_QUARTER' && /_\d{6}$/.test(String(s.symbol)))).toBe(true);
@@ -51,7 +62,9 @@ describe('REST shapes, weights and the used-weight header', () => {
     ];
     for (const [path, weight] of cases) {
       for (let attempt = 0; ; attempt++) {
-        const before = Number((await get(sim.url, '/fapi/v1/openInterest?symbol=ETHUSDT')).headers.get('x-mbx-used-weight-1m'));
+        const before = Number(
+          (await get(sim.url, '/fapi/v1/openInterest?symbol=ETHUSDT')).headers.get('x-mbx-used-weight-1m'),
+        );
         const r = await get(sim.url, path);
         const after = Number(r.headers.get('x-mbx-used-weight-1m'));
         if (after < before && attempt < 2) continue; // minute boundary passed
@@ -63,10 +76,22 @@ describe('REST shapes, weights and the used-weight header', () => {
 
   it('ticker/24hr has decimal strings and integer times, with and without symbol', async () => {
     const one = await get<Record<string, unknown>>(sim.url, '/fapi/v1/ticker/24hr?symbol=BTCUSDT');
-    for (const k of ['priceChange', 'priceChangePercent', 'weightedAvgPrice', 'lastPrice', 'lastQty', 'openPrice', 'highPrice', 'lowPrice', 'volume', 'quoteVolume']) {
+    for (const k of [
+      'priceChange',
+      'priceChangePercent',
+      'weightedAvgPrice',
+      'lastPrice',
+      'lastQty',
+      'openPrice',
+      'highPrice',
+      'lowPrice',
+      'volume',
+      'quoteVolume',
+    ]) {
       expect(one.body[k], k).toMatch(DEC);
     }
-    for (const k of ['openTime', 'closeTime', 'firstId', 'lastId', 'count']) expect(Number.isInteger(one.body[k]), k).toBe(true);
+    for (const k of ['openTime', 'closeTime', 'firstId', 'lastId', 'count'])
+      expect(Number.isInteger(one.body[k]), k).toBe(true);
     expect(Number(one.body.quoteVolume)).toBeGreaterThan(1e9);
     const all = await get<Record<string, unknown>[]>(sim.url, '/fapi/v1/ticker/24hr');
     expect(all.body.length).toBeGreaterThan(120);
@@ -75,8 +100,14 @@ describe('REST shapes, weights and the used-weight header', () => {
 
   it('premiumIndex, ticker/price and openInterest have Binance field names and types', async () => {
     const p = await get<Record<string, unknown>>(sim.url, '/fapi/v1/premiumIndex?symbol=ETHUSDT');
-    expect(p.body).toMatchObject({ symbol: 'ETHUSDT', markPrice: expect.stringMatching(DEC), indexPrice: expect.stringMatching(DEC), lastFundingRate: expect.stringMatching(DEC), interestRate: expect.stringMatching(DEC) });
-    expect(p.body.nextFundingTime as number % (8 * 3600_000)).toBe(0);
+    expect(p.body).toMatchObject({
+      symbol: 'ETHUSDT',
+      markPrice: expect.stringMatching(DEC),
+      indexPrice: expect.stringMatching(DEC),
+      lastFundingRate: expect.stringMatching(DEC),
+      interestRate: expect.stringMatching(DEC),
+    });
+    expect((p.body.nextFundingTime as number) % (8 * 3600_000)).toBe(0);
     const all = await get<unknown[]>(sim.url, '/fapi/v1/premiumIndex');
     expect(all.body.length).toBeGreaterThan(120);
     for (const path of ['/fapi/v1/ticker/price?symbol=ETHUSDT', '/fapi/v2/ticker/price?symbol=ETHUSDT']) {
@@ -149,7 +180,10 @@ describe('klines', () => {
   it('5m candles of a past hour add up to its 1h candle', async () => {
     const hours = await get<Row[]>(sim.url, '/fapi/v1/klines?symbol=ETHUSDT&interval=1h&limit=5');
     const h = hours.body[1] as Row;
-    const fives = await get<Row[]>(sim.url, `/fapi/v1/klines?symbol=ETHUSDT&interval=5m&startTime=${h[0]}&endTime=${h[6]}`);
+    const fives = await get<Row[]>(
+      sim.url,
+      `/fapi/v1/klines?symbol=ETHUSDT&interval=5m&startTime=${h[0]}&endTime=${h[6]}`,
+    );
     expect(fives.body).toHaveLength(12);
     const f = fives.body;
     expect((f[0] as Row)[1]).toBe(h[1]);
@@ -163,7 +197,10 @@ describe('klines', () => {
   it('honours startTime, endTime and limit like Binance', async () => {
     const all = await get<Row[]>(sim.url, '/fapi/v1/klines?symbol=BTCUSDT&interval=1h&limit=10');
     const start = (all.body[2] as Row)[0];
-    const fromStart = await get<Row[]>(sim.url, `/fapi/v1/klines?symbol=BTCUSDT&interval=1h&startTime=${start}&limit=3`);
+    const fromStart = await get<Row[]>(
+      sim.url,
+      `/fapi/v1/klines?symbol=BTCUSDT&interval=1h&startTime=${start}&limit=3`,
+    );
     expect(fromStart.body.map((x) => x[0])).toEqual(all.body.slice(2, 5).map((x) => x[0]));
     const toEnd = await get<Row[]>(sim.url, `/fapi/v1/klines?symbol=BTCUSDT&interval=1h&endTime=${start}&limit=2`);
     expect(toEnd.body.map((x) => x[0])).toEqual(all.body.slice(1, 3).map((x) => x[0]));
@@ -186,17 +223,32 @@ describe('klines', () => {
 
 describe('openInterestHist', () => {
   it('returns period-aligned points ending at the live OI, with its own request limit', async () => {
-    const r = await get<Record<string, unknown>[]>(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=5m&limit=12');
+    const r = await get<Record<string, unknown>[]>(
+      sim.url,
+      '/futures/data/openInterestHist?symbol=BTCUSDT&period=5m&limit=12',
+    );
     expect(r.body).toHaveLength(12);
     for (const p of r.body) {
-      expect(p).toEqual({ symbol: 'BTCUSDT', sumOpenInterest: expect.stringMatching(DEC), sumOpenInterestValue: expect.stringMatching(DEC), CMCCirculatingSupply: expect.stringMatching(DEC), timestamp: expect.any(Number) });
+      expect(p).toEqual({
+        symbol: 'BTCUSDT',
+        sumOpenInterest: expect.stringMatching(DEC),
+        sumOpenInterestValue: expect.stringMatching(DEC),
+        CMCCirculatingSupply: expect.stringMatching(DEC),
+        timestamp: expect.any(Number),
+      });
       expect((p.timestamp as number) % 300_000).toBe(0);
     }
     const last = r.body[11] as Record<string, unknown>;
     expect(Number(last.sumOpenInterest) / sim.market.openInterest('BTCUSDT')).toBeCloseTo(1, 2);
-    const daily = await get<Record<string, unknown>[]>(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=1d&limit=30');
+    const daily = await get<Record<string, unknown>[]>(
+      sim.url,
+      '/futures/data/openInterestHist?symbol=BTCUSDT&period=1d&limit=30',
+    );
     expect(daily.body.length).toBeGreaterThanOrEqual(29);
-    expect(((daily.body[1] as Record<string, number>).timestamp as number) - ((daily.body[0] as Record<string, number>).timestamp as number)).toBe(86_400_000);
+    expect(
+      ((daily.body[1] as Record<string, number>).timestamp as number) -
+        ((daily.body[0] as Record<string, number>).timestamp as number),
+    ).toBe(86_400_000);
     const def = await get<unknown[]>(sim.url, '/futures/data/openInterestHist?symbol=BTCUSDT&period=1h');
     expect(def.body).toHaveLength(30);
   });

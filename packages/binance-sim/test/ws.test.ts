@@ -3,7 +3,15 @@ import { startSim } from '../src/index.js';
 import type { Sim, SimOptions } from '../src/index.js';
 import { Recorder, post, sleep } from './helpers.js';
 
-const FAST: SimOptions = { port: 0, symbols: 40, seed: 5, tickMs: 50, markPriceIntervalMs: 150, markPrice1sIntervalMs: 60, tickerIntervalMs: 100 };
+const FAST: SimOptions = {
+  port: 0,
+  symbols: 40,
+  seed: 5,
+  tickMs: 50,
+  markPriceIntervalMs: 150,
+  markPrice1sIntervalMs: 60,
+  tickerIntervalMs: 100,
+};
 const DEC = /^-?\d+(\.\d+)?$/;
 
 let sim: Sim | null = null;
@@ -37,16 +45,31 @@ describe('WS market streams', () => {
     const mark = (await c.waitFor(isStream('!markPrice@arr'))) as Combined<Record<string, unknown>[]>;
     expect(mark.data.length).toBeGreaterThan(40);
     const btc = mark.data.find((x) => x.s === 'BTCUSDT');
-    expect(btc).toEqual({ e: 'markPriceUpdate', E: expect.any(Number), s: 'BTCUSDT', p: expect.stringMatching(DEC), i: expect.stringMatching(DEC), P: expect.stringMatching(DEC), r: expect.stringMatching(DEC), T: expect.any(Number) });
+    expect(btc).toEqual({
+      e: 'markPriceUpdate',
+      E: expect.any(Number),
+      s: 'BTCUSDT',
+      p: expect.stringMatching(DEC),
+      i: expect.stringMatching(DEC),
+      P: expect.stringMatching(DEC),
+      r: expect.stringMatching(DEC),
+      T: expect.any(Number),
+    });
     await c.waitFor(isStream('!markPrice@arr@1s'));
     const ticker = (await c.waitFor(isStream('!ticker@arr'))) as Combined<Record<string, unknown>[]>;
     const t = ticker.data[0] ?? {};
     for (const k of ['p', 'P', 'w', 'c', 'Q', 'o', 'h', 'l', 'v', 'q']) expect(t[k], k).toMatch(DEC);
     for (const k of ['E', 'O', 'C', 'F', 'L', 'n']) expect(Number.isInteger(t[k]), k).toBe(true);
     expect(t.e).toBe('24hrTicker');
-    const kline = (await c.waitFor(isStream('btcusdt@kline_1h'))) as Combined<{ e: string; s: string; k: Record<string, unknown> }>;
+    const kline = (await c.waitFor(isStream('btcusdt@kline_1h'))) as Combined<{
+      e: string;
+      s: string;
+      k: Record<string, unknown>;
+    }>;
     expect(kline.data.e).toBe('kline');
-    expect(Object.keys(kline.data.k).sort()).toEqual(['B', 'L', 'Q', 'T', 'V', 'c', 'f', 'h', 'i', 'l', 'n', 'o', 'q', 's', 't', 'v', 'x'].sort());
+    expect(Object.keys(kline.data.k).sort()).toEqual(
+      ['B', 'L', 'Q', 'T', 'V', 'c', 'f', 'h', 'i', 'l', 'n', 'o', 'q', 's', 't', 'v', 'x'].sort(),
+    );
     expect(kline.data.k).toMatchObject({ s: 'BTCUSDT', i: '1h', x: false, q: expect.stringMatching(DEC) });
     expect((kline.data.k.T as number) - (kline.data.k.t as number)).toBe(3600_000 - 1);
   });
@@ -57,8 +80,10 @@ describe('WS market streams', () => {
     sim = await startSim({ ...FAST, clock: () => base + (Date.now() - start) * 20 }); // a minute every 3 s
     const c = connect('/market/ws/btcusdt@kline_1m');
     await c.opened;
-    const isKline = (x: boolean) => (m: unknown): m is { k: { t: number; x: boolean; o: string; c: string } } =>
-      typeof m === 'object' && m !== null && (m as { k?: { x?: boolean } }).k?.x === x;
+    const isKline =
+      (x: boolean) =>
+      (m: unknown): m is { k: { t: number; x: boolean; o: string; c: string } } =>
+        typeof m === 'object' && m !== null && (m as { k?: { x?: boolean } }).k?.x === x;
     const closed = await c.waitFor(isKline(true), 8000);
     const idx = c.messages.indexOf(closed);
     await c.waitUntil(() => c.messages.length > idx + 1);
@@ -90,7 +115,8 @@ describe('WS market streams', () => {
     await c.waitFor(isStream('!markPrice@arr@1s'));
     await c.waitFor(isStream('ethusdt@kline_1h'));
     c.ws.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id: 2 }));
-    const list = (await c.waitFor((m): m is { result: string[]; id: number } => (m as { id?: number }).id === 2)).result;
+    const list = (await c.waitFor((m): m is { result: string[]; id: number } => (m as { id?: number }).id === 2))
+      .result;
     expect(list.sort()).toEqual(['!markPrice@arr@1s', 'ethusdt@kline_1h']);
     c.ws.send(JSON.stringify({ method: 'UNSUBSCRIBE', params: ['!markPrice@arr@1s'], id: 3 }));
     await c.waitFor((m): m is unknown => JSON.stringify(m) === '{"result":null,"id":3}');

@@ -39,13 +39,17 @@ async function runMigrate(env: Record<string, string | undefined>): Promise<void
   if (embeddedLockOwner(dataDir) !== null && existsSync(urlFile)) {
     const url = readFileSync(urlFile, 'utf8').trim();
     const r = await migrate(url, { logger: cliLogger });
-    console.log(`Migrated the running embedded database (${url}): ${r.applied.length} applied, ${r.skipped.length} already applied`);
+    console.log(
+      `Migrated the running embedded database (${url}): ${r.applied.length} applied, ${r.skipped.length} already applied`,
+    );
     return;
   }
   const pg = await startEmbeddedPostgres({ dataDir });
   try {
     const r = await migrate(pg.url, { logger: cliLogger });
-    console.log(`Migrated the embedded database in ${dataDir}: ${r.applied.length} applied, ${r.skipped.length} already applied`);
+    console.log(
+      `Migrated the embedded database in ${dataDir}: ${r.applied.length} applied, ${r.skipped.length} already applied`,
+    );
   } finally {
     await pg.stop();
   }

@@ -52,7 +52,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await db?.close().catch(() => undefined);
     releaseLock(lockFile);
     const reason = err instanceof Error ? err.message : String(err);
-    throw new DbError('EMBEDDED_START_FAILED', `Could not start embedded Postgres in ${dataDir}: ${reason}`, { cause: err });
+    throw new DbError('EMBEDDED_START_FAILED', `Could not start embedded Postgres in ${dataDir}: ${reason}`, {
+      cause: err,
+    });
   }
 
   const port = Number(server.getServerConn().split(':').pop());

@@ -85,7 +85,8 @@ async function migrateLocked(databaseUrl: string, opts: MigrateOptions): Promise
 
       const onDisk = new Set(migrations.map((m) => m.name));
       for (const name of byName.keys()) {
-        if (!onDisk.has(name)) log?.warn({ migration: name }, 'applied migration is missing from the migrations directory');
+        if (!onDisk.has(name))
+          log?.warn({ migration: name }, 'applied migration is missing from the migrations directory');
       }
 
       const result: MigrateResult = { applied: [], skipped: [] };

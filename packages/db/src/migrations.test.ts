@@ -38,7 +38,9 @@ describe('readMigrations', () => {
   });
 
   it('fails with MIGRATIONS_DIR_INVALID for a missing directory', () => {
-    expect(() => readMigrations(join(tmpdir(), 'volspike-no-such-dir'))).toThrow(expect.objectContaining({ code: 'MIGRATIONS_DIR_INVALID' }));
+    expect(() => readMigrations(join(tmpdir(), 'volspike-no-such-dir'))).toThrow(
+      expect.objectContaining({ code: 'MIGRATIONS_DIR_INVALID' }),
+    );
   });
 
   it('changes the fingerprint when any migration byte changes (new test template per schema)', () => {

@@ -26,11 +26,20 @@ export async function resolveDatabase(opts: {
     logger.info({ embedded: false, applied: result.applied.length, skipped: result.skipped.length }, 'database ready');
     return { url: opts.databaseUrl, embedded: false, stop: async () => {} };
   }
-  const pg = await startEmbeddedPostgres({ dataDir: opts.dataDir, ...(opts.port === undefined ? {} : { port: opts.port }) });
+  const pg = await startEmbeddedPostgres({
+    dataDir: opts.dataDir,
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+  });
   try {
     const result = await migrate(pg.url, { logger });
     logger.info(
-      { embedded: true, dataDir: opts.dataDir, port: pg.port, applied: result.applied.length, skipped: result.skipped.length },
+      {
+        embedded: true,
+        dataDir: opts.dataDir,
+        port: pg.port,
+        applied: result.applied.length,
+        skipped: result.skipped.length,
+      },
       'embedded database ready',
     );
   } catch (err) {

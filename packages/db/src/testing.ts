@@ -71,7 +71,9 @@ function processAlive(pid: number): boolean {
 /** Drops test databases left by crashed test processes of this machine (local server only). */
 async function dropOrphans(c: pg.Client, baseUrl: string): Promise<void> {
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(baseUrl).hostname)) return;
-  const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'volspike\\_test\\_%'`);
+  const { rows } = await c.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname LIKE 'volspike\\_test\\_%'`,
+  );
   for (const { datname } of rows) {
     const pid = Number(/^volspike_test_(\d+)_/.exec(datname)?.[1]);
     if (!Number.isInteger(pid) || processAlive(pid)) continue;
@@ -121,7 +123,11 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
     template = await ensureTemplate(baseUrl, opts.migrationsDir);
   } catch (err) {
     if (err instanceof DbError) throw err;
-    throw new DbError('TEST_DATABASE_FAILED', `Could not prepare the test template database: ${(err as Error).message}`, { cause: err });
+    throw new DbError(
+      'TEST_DATABASE_FAILED',
+      `Could not prepare the test template database: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   counter += 1;
   const name = `volspike_test_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`;
@@ -135,7 +141,11 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
       } catch (err) {
         const busy = (err as { code?: string }).code === '55006';
         if (!busy || attempt >= 20) {
-          throw new DbError('TEST_DATABASE_FAILED', `Could not create test database ${name}: ${(err as Error).message}`, { cause: err });
+          throw new DbError(
+            'TEST_DATABASE_FAILED',
+            `Could not create test database ${name}: ${(err as Error).message}`,
+            { cause: err },
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -152,7 +162,10 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
       dropping ??= (async () => {
         await prisma.$disconnect();
         await withAdmin(baseUrl, async (c) => {
-          await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+          await c.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [name],
+          );
           await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
         });
       })();

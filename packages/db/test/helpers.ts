@@ -9,9 +9,15 @@ import { DEFAULT_MIGRATIONS_DIR } from '../src/index.js';
 /** initdb of PGlite (WASM) can take a minute on a loaded 2-core machine; only the first run pays it. */
 export const PGLITE_START_TIMEOUT_MS = 180_000;
 
-const PGLITE_PACKAGE_JSON = fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url));
+const PGLITE_PACKAGE_JSON = fileURLToPath(
+  new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url),
+);
 
-export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -28,7 +34,10 @@ export async function catalogSnapshot(url: string): Promise<string> {
     `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, numeric_precision, numeric_scale, datetime_precision
      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
   );
-  const indexes = await query(url, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`);
+  const indexes = await query(
+    url,
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
+  );
   const constraints = await query(
     url,
     `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint

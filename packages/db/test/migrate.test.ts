@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, DEFAULT_MIGRATIONS_DIR, migrate, readMigrations, startEmbeddedPostgres } from '../src/index.js';
 import { DEFAULT_TEST_DATABASE_URL, withDatabase } from '../src/testing.js';
-import { addMigration, catalogSnapshot, copyMigrations, PGLITE_START_TIMEOUT_MS, pristinePgliteDir, query } from './helpers.js';
+import {
+  addMigration,
+  catalogSnapshot,
+  copyMigrations,
+  PGLITE_START_TIMEOUT_MS,
+  pristinePgliteDir,
+  query,
+} from './helpers.js';
 
 const BASE_URL = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
 const MIGRATION_NAMES = readMigrations().map((m) => m.name);
@@ -78,17 +85,47 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
     expect(columns).toEqual([
       { column_name: 'id', data_type: 'character varying', len: 36, is_nullable: 'NO', column_default: null },
       { column_name: 'checksum', data_type: 'character varying', len: 64, is_nullable: 'NO', column_default: null },
-      { column_name: 'finished_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'migration_name', data_type: 'character varying', len: 255, is_nullable: 'NO', column_default: null },
+      {
+        column_name: 'finished_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'migration_name',
+        data_type: 'character varying',
+        len: 255,
+        is_nullable: 'NO',
+        column_default: null,
+      },
       { column_name: 'logs', data_type: 'text', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'rolled_back_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'started_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'NO', column_default: 'now()' },
+      {
+        column_name: 'rolled_back_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'started_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'NO',
+        column_default: 'now()',
+      },
       { column_name: 'applied_steps_count', data_type: 'integer', len: null, is_nullable: 'NO', column_default: '0' },
     ]);
-    const rows = await query<{ id: string; checksum: string; migration_name: string; started_at: Date; finished_at: Date | null; logs: string | null; rolled_back_at: Date | null; applied_steps_count: number }>(
-      target.url,
-      'SELECT * FROM "_prisma_migrations" ORDER BY started_at',
-    );
+    const rows = await query<{
+      id: string;
+      checksum: string;
+      migration_name: string;
+      started_at: Date;
+      finished_at: Date | null;
+      logs: string | null;
+      rolled_back_at: Date | null;
+      applied_steps_count: number;
+    }>(target.url, 'SELECT * FROM "_prisma_migrations" ORDER BY started_at');
     expect(rows.map((r) => r.migration_name)).toEqual(MIGRATION_NAMES);
     for (const r of rows) {
       const file = readFileSync(join(DEFAULT_MIGRATIONS_DIR, r.migration_name, 'migration.sql'));
@@ -104,8 +141,13 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
     const dir = copyMigrations();
     tempDirs.push(dir);
     addMigration(dir, '29991231000000_extra', 'CREATE TABLE "extra_probe" ("id" TEXT NOT NULL);\n');
-    expect(await migrate(target.url, { migrationsDir: dir })).toEqual({ applied: ['29991231000000_extra'], skipped: MIGRATION_NAMES });
-    expect(await query(target.url, `SELECT to_regclass('public.extra_probe') IS NOT NULL AS present`)).toEqual([{ present: true }]);
+    expect(await migrate(target.url, { migrationsDir: dir })).toEqual({
+      applied: ['29991231000000_extra'],
+      skipped: MIGRATION_NAMES,
+    });
+    expect(await query(target.url, `SELECT to_regclass('public.extra_probe') IS NOT NULL AS present`)).toEqual([
+      { present: true },
+    ]);
   });
 
   it('refuses with MIGRATION_CHECKSUM_MISMATCH when an applied migration file was edited', async () => {
@@ -124,8 +166,13 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
     addMigration(dir, '29991231000001_broken', 'CREATE TABLE "half_done" ("id" TEXT);\nSELECT no_such_function();\n');
     const err = await migrate(target.url, { migrationsDir: dir }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'MIGRATION_FAILED', migration: '29991231000001_broken' });
-    expect(await query(target.url, `SELECT to_regclass('public.half_done') IS NULL AS absent`)).toEqual([{ absent: true }]);
-    const names = await query<{ migration_name: string }>(target.url, 'SELECT migration_name FROM "_prisma_migrations"');
+    expect(await query(target.url, `SELECT to_regclass('public.half_done') IS NULL AS absent`)).toEqual([
+      { absent: true },
+    ]);
+    const names = await query<{ migration_name: string }>(
+      target.url,
+      'SELECT migration_name FROM "_prisma_migrations"',
+    );
     expect(names.map((r) => r.migration_name)).not.toContain('29991231000001_broken');
   });
 
@@ -138,7 +185,10 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
       target.url,
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs) VALUES ('00000000-0000-4000-8000-000000000000', 'x', '29991231000002_crashed', 'crashed')`,
     );
-    await expect(migrate(target.url, { migrationsDir: dir })).rejects.toMatchObject({ code: 'MIGRATION_PREVIOUSLY_FAILED', migration: '29991231000002_crashed' });
+    await expect(migrate(target.url, { migrationsDir: dir })).rejects.toMatchObject({
+      code: 'MIGRATION_PREVIOUSLY_FAILED',
+      migration: '29991231000002_crashed',
+    });
   });
 });
 
@@ -152,7 +202,9 @@ describe('migrate() under concurrency', () => {
       const urls = [url, `${url}?application_name=a`, `${url}?application_name=b`];
       const results = await Promise.all(urls.map((u) => migrate(u)));
       expect(results.flatMap((r) => r.applied).sort()).toEqual(MIGRATION_NAMES);
-      expect(await query(url, 'SELECT count(*)::int AS n FROM "_prisma_migrations"')).toEqual([{ n: MIGRATION_NAMES.length }]);
+      expect(await query(url, 'SELECT count(*)::int AS n FROM "_prisma_migrations"')).toEqual([
+        { n: MIGRATION_NAMES.length },
+      ]);
     } finally {
       await query(BASE_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     }
@@ -165,7 +217,9 @@ it('readMigrations rejects a migration folder without migration.sql', () => {
     addMigration(dir, '29991231000000_extra', 'SELECT 1;');
     rmSync(join(dir, '29991231000000_extra', 'migration.sql'));
     expect(existsSync(join(dir, '29991231000000_extra'))).toBe(true);
-    expect(() => readMigrations(dir)).toThrow(expect.objectContaining({ code: 'MIGRATIONS_DIR_INVALID', migration: '29991231000000_extra' }));
+    expect(() => readMigrations(dir)).toThrow(
+      expect.objectContaining({ code: 'MIGRATIONS_DIR_INVALID', migration: '29991231000000_extra' }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -63,18 +63,40 @@ export const modelCases: ModelCase[] = [
     async run(prisma) {
       const a = await prisma.volumeAlert.create({
         data: {
-          symbol: 'BTCUSDT', asset: 'BTC', currentVolume: 1234.5, previousVolume: 400.25, volumeRatio: 3.0843,
-          price: 97000.1, fundingRate: 0.0001, message: 'BTC spike', hourTimestamp: T0, candleDirection: 'bullish',
-          detectionTime: T1, oiChange: 2.5, priceChange: -0.4, idempotencyKey: 'idem-1',
+          symbol: 'BTCUSDT',
+          asset: 'BTC',
+          currentVolume: 1234.5,
+          previousVolume: 400.25,
+          volumeRatio: 3.0843,
+          price: 97000.1,
+          fundingRate: 0.0001,
+          message: 'BTC spike',
+          hourTimestamp: T0,
+          candleDirection: 'bullish',
+          detectionTime: T1,
+          oiChange: 2.5,
+          priceChange: -0.4,
+          idempotencyKey: 'idem-1',
         },
       });
       expect(a).toMatchObject({ alertType: 'SPIKE', isUpdate: false, fundingRate: 0.0001, hourTimestamp: T0 });
       expect(a.timestamp).toBeInstanceOf(Date);
-      await prisma.volumeAlert.update({ where: { id: a.id }, data: { alertType: 'HALF_UPDATE', isUpdate: true, price: null } });
+      await prisma.volumeAlert.update({
+        where: { id: a.id },
+        data: { alertType: 'HALF_UPDATE', isUpdate: true, price: null },
+      });
       const read = await prisma.volumeAlert.findUniqueOrThrow({ where: { idempotencyKey: 'idem-1' } });
       expect(read).toMatchObject({ alertType: 'HALF_UPDATE', isUpdate: true, price: null, detectionTime: T1 });
       // Legacy rows have no key; many nulls are allowed, a repeated key is not.
-      const base = { symbol: 'ETHUSDT', asset: 'ETH', currentVolume: 1, previousVolume: 1, volumeRatio: 1, message: 'm', hourTimestamp: T0 };
+      const base = {
+        symbol: 'ETHUSDT',
+        asset: 'ETH',
+        currentVolume: 1,
+        previousVolume: 1,
+        volumeRatio: 1,
+        message: 'm',
+        hourTimestamp: T0,
+      };
       await prisma.volumeAlert.createMany({ data: [base, base] });
       await prisma.volumeAlert.update({ where: { id: a.id }, data: { alertType: 'FULL_UPDATE' } });
       await expectUniqueViolation(prisma.volumeAlert.create({ data: { ...base, idempotencyKey: 'idem-1' } }));
@@ -84,21 +106,40 @@ export const modelCases: ModelCase[] = [
     model: 'OpenInterestSnapshot',
     async run(prisma) {
       const s = await prisma.openInterestSnapshot.create({
-        data: { symbol: 'BTCUSDT', ts: T0, openInterest: dec('81234.12345678'), openInterestUsd: dec('7880000000.25'), markPrice: dec('97000.12345678') },
+        data: {
+          symbol: 'BTCUSDT',
+          ts: T0,
+          openInterest: dec('81234.12345678'),
+          openInterestUsd: dec('7880000000.25'),
+          markPrice: dec('97000.12345678'),
+        },
       });
       expect(s.source).toBe('snapshot');
       expect(s.openInterest.toString()).toBe('81234.12345678');
       expect(s.openInterestUsd?.toString()).toBe('7880000000.25');
       expect(s.markPrice?.toString()).toBe('97000.12345678');
-      await prisma.openInterestSnapshot.create({ data: { symbol: 'BTCUSDT', ts: T0, openInterest: dec('1'), source: 'realtime' } });
-      await expectUniqueViolation(prisma.openInterestSnapshot.create({ data: { symbol: 'BTCUSDT', ts: T0, openInterest: dec('2') } }));
+      await prisma.openInterestSnapshot.create({
+        data: { symbol: 'BTCUSDT', ts: T0, openInterest: dec('1'), source: 'realtime' },
+      });
+      await expectUniqueViolation(
+        prisma.openInterestSnapshot.create({ data: { symbol: 'BTCUSDT', ts: T0, openInterest: dec('2') } }),
+      );
       const dup = await prisma.openInterestSnapshot.createMany({
-        data: [{ symbol: 'BTCUSDT', ts: T0, openInterest: dec('3') }, { symbol: 'BTCUSDT', ts: T1, openInterest: dec('4') }],
+        data: [
+          { symbol: 'BTCUSDT', ts: T0, openInterest: dec('3') },
+          { symbol: 'BTCUSDT', ts: T1, openInterest: dec('4') },
+        ],
         skipDuplicates: true,
       });
       expect(dup.count).toBe(1);
-      await prisma.openInterestSnapshot.update({ where: { id: s.id }, data: { openInterestUsd: null, markPrice: null } });
-      const latest = await prisma.openInterestSnapshot.findFirstOrThrow({ where: { symbol: 'BTCUSDT' }, orderBy: { ts: 'desc' } });
+      await prisma.openInterestSnapshot.update({
+        where: { id: s.id },
+        data: { openInterestUsd: null, markPrice: null },
+      });
+      const latest = await prisma.openInterestSnapshot.findFirstOrThrow({
+        where: { symbol: 'BTCUSDT' },
+        orderBy: { ts: 'desc' },
+      });
       expect(latest.ts).toEqual(T1);
       const byKey = await prisma.openInterestSnapshot.findUniqueOrThrow({
         where: { symbol_ts_source: { symbol: 'BTCUSDT', ts: T0, source: 'snapshot' } },
@@ -111,18 +152,33 @@ export const modelCases: ModelCase[] = [
     async run(prisma) {
       const row = await prisma.openInterestLatest.upsert({
         where: { symbol: 'ETHUSDT' },
-        create: { symbol: 'ETHUSDT', openInterest: dec('1000.5'), openInterestUsd: null, markPrice: null, ts: T0, source: 'realtime' },
+        create: {
+          symbol: 'ETHUSDT',
+          openInterest: dec('1000.5'),
+          openInterestUsd: null,
+          markPrice: null,
+          ts: T0,
+          source: 'realtime',
+        },
         update: {},
       });
       expect(row.openInterestUsd).toBeNull();
       const updated = await prisma.openInterestLatest.upsert({
         where: { symbol: 'ETHUSDT' },
         create: { symbol: 'ETHUSDT', openInterest: dec('0'), ts: T0, source: 'realtime' },
-        update: { openInterest: dec('1001.00000001'), openInterestUsd: dec('3500000.99'), markPrice: dec('3498.25'), ts: T1 },
+        update: {
+          openInterest: dec('1001.00000001'),
+          openInterestUsd: dec('3500000.99'),
+          markPrice: dec('3498.25'),
+          ts: T1,
+        },
       });
       expect(updated.openInterest.toString()).toBe('1001.00000001');
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(row.updatedAt.getTime());
-      expect(await prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'ETHUSDT' } })).toMatchObject({ ts: T1, source: 'realtime' });
+      expect(await prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'ETHUSDT' } })).toMatchObject({
+        ts: T1,
+        source: 'realtime',
+      });
     },
   },
   {
@@ -131,8 +187,17 @@ export const modelCases: ModelCase[] = [
       const details = { thresholdPct: 3, samples: [{ ts: T0.toISOString(), oi: 1 }], note: 'ünïcode ✓' };
       const a = await prisma.openInterestAlert.create({
         data: {
-          symbol: 'SOLUSDT', direction: 'UP', baseline: dec('100.12345678'), current: dec('110.5'), pctChange: dec('10.365432'),
-          absChange: dec('10.37654322'), priceChange: dec('1.25'), fundingRate: dec('0.0001234567'), source: 'realtime', ts: T0, details,
+          symbol: 'SOLUSDT',
+          direction: 'UP',
+          baseline: dec('100.12345678'),
+          current: dec('110.5'),
+          pctChange: dec('10.365432'),
+          absChange: dec('10.37654322'),
+          priceChange: dec('1.25'),
+          fundingRate: dec('0.0001234567'),
+          source: 'realtime',
+          ts: T0,
+          details,
         },
       });
       expect(a.timeframe).toBe('5 min');
@@ -141,15 +206,37 @@ export const modelCases: ModelCase[] = [
       expect(a.details).toEqual(details);
       await expectUniqueViolation(
         prisma.openInterestAlert.create({
-          data: { symbol: 'SOLUSDT', direction: 'UP', baseline: dec('1'), current: dec('1'), pctChange: dec('1'), absChange: dec('1'), source: 'realtime', ts: T0 },
+          data: {
+            symbol: 'SOLUSDT',
+            direction: 'UP',
+            baseline: dec('1'),
+            current: dec('1'),
+            pctChange: dec('1'),
+            absChange: dec('1'),
+            source: 'realtime',
+            ts: T0,
+          },
         }),
       );
       const other = await prisma.openInterestAlert.create({
-        data: { symbol: 'SOLUSDT', direction: 'DOWN', baseline: dec('1'), current: dec('1'), pctChange: dec('-1'), absChange: dec('-1'), source: 'realtime', ts: T0, timeframe: '15 min' },
+        data: {
+          symbol: 'SOLUSDT',
+          direction: 'DOWN',
+          baseline: dec('1'),
+          current: dec('1'),
+          pctChange: dec('-1'),
+          absChange: dec('-1'),
+          source: 'realtime',
+          ts: T0,
+          timeframe: '15 min',
+        },
       });
       expect(other.details).toBeNull();
       expect(other.fundingRate).toBeNull();
-      await prisma.openInterestAlert.update({ where: { id: a.id }, data: { details: Prisma.DbNull, priceChange: null } });
+      await prisma.openInterestAlert.update({
+        where: { id: a.id },
+        data: { details: Prisma.DbNull, priceChange: null },
+      });
       const read = await prisma.openInterestAlert.findUniqueOrThrow({
         where: { symbol_direction_timeframe_ts: { symbol: 'SOLUSDT', direction: 'UP', timeframe: '5 min', ts: T0 } },
       });
@@ -163,8 +250,13 @@ export const modelCases: ModelCase[] = [
       const key = { symbol: 'XRPUSDT', timeframe: '5 min', direction: 'UP' };
       const s = await prisma.oiAlertState.create({ data: key });
       expect(s).toMatchObject({ state: 'INSIDE', lastAlertAt: null });
-      await prisma.oiAlertState.update({ where: { symbol_timeframe_direction: key }, data: { state: 'OUTSIDE', lastAlertAt: T1 } });
-      expect(await prisma.oiAlertState.findUniqueOrThrow({ where: { symbol_timeframe_direction: key } })).toMatchObject({ state: 'OUTSIDE', lastAlertAt: T1 });
+      await prisma.oiAlertState.update({
+        where: { symbol_timeframe_direction: key },
+        data: { state: 'OUTSIDE', lastAlertAt: T1 },
+      });
+      expect(await prisma.oiAlertState.findUniqueOrThrow({ where: { symbol_timeframe_direction: key } })).toMatchObject(
+        { state: 'OUTSIDE', lastAlertAt: T1 },
+      );
       await expectUniqueViolation(prisma.oiAlertState.create({ data: key }));
       await prisma.oiAlertState.create({ data: { ...key, direction: 'DOWN' } });
       expect(await prisma.oiAlertState.count({ where: { symbol: 'XRPUSDT' } })).toBe(2);
@@ -173,31 +265,69 @@ export const modelCases: ModelCase[] = [
   {
     model: 'OpenInterestLiquidSymbol',
     async run(prisma) {
-      await prisma.openInterestLiquidSymbol.create({ data: { symbol: 'DOGEUSDT', quoteVolume24h: dec('2500000.55'), enteredAt: T0, lastSeenAt: T0 } });
-      await prisma.openInterestLiquidSymbol.update({ where: { symbol: 'DOGEUSDT' }, data: { lastSeenAt: T1, quoteVolume24h: dec('123456789012.34') } });
+      await prisma.openInterestLiquidSymbol.create({
+        data: { symbol: 'DOGEUSDT', quoteVolume24h: dec('2500000.55'), enteredAt: T0, lastSeenAt: T0 },
+      });
+      await prisma.openInterestLiquidSymbol.update({
+        where: { symbol: 'DOGEUSDT' },
+        data: { lastSeenAt: T1, quoteVolume24h: dec('123456789012.34') },
+      });
       const r = await prisma.openInterestLiquidSymbol.findUniqueOrThrow({ where: { symbol: 'DOGEUSDT' } });
       expect(r.quoteVolume24h.toString()).toBe('123456789012.34');
       expect(r).toMatchObject({ enteredAt: T0, lastSeenAt: T1 });
-      await expectUniqueViolation(prisma.openInterestLiquidSymbol.create({ data: { symbol: 'DOGEUSDT', quoteVolume24h: dec('1'), enteredAt: T0, lastSeenAt: T0 } }));
+      await expectUniqueViolation(
+        prisma.openInterestLiquidSymbol.create({
+          data: { symbol: 'DOGEUSDT', quoteVolume24h: dec('1'), enteredAt: T0, lastSeenAt: T0 },
+        }),
+      );
     },
   },
   {
     model: 'UserCrossAlert',
     async run(prisma) {
       const u = await newUser(prisma, 'cross@example.com');
-      const a = await prisma.userCrossAlert.create({ data: { userId: u.id, symbol: 'BTCUSDT', alertType: 'FUNDING_CROSS', threshold: -0.0005 } });
-      expect(a).toMatchObject({ deliveryMethod: 'DASHBOARD', isActive: true, triggeredCount: 0, threshold: -0.0005, lastCheckedValue: null });
+      const a = await prisma.userCrossAlert.create({
+        data: { userId: u.id, symbol: 'BTCUSDT', alertType: 'FUNDING_CROSS', threshold: -0.0005 },
+      });
+      expect(a).toMatchObject({
+        deliveryMethod: 'DASHBOARD',
+        isActive: true,
+        triggeredCount: 0,
+        threshold: -0.0005,
+        lastCheckedValue: null,
+      });
       // Conditional update: only an active alert can be triggered (the legacy race, §6-29).
       const first = await prisma.userCrossAlert.updateMany({
         where: { id: a.id, isActive: true },
-        data: { isActive: false, triggeredAt: T1, triggeredValue: -0.0006, triggeredCount: { increment: 1 }, lastCheckedValue: -0.0006, lastCheckedAt: T1 },
+        data: {
+          isActive: false,
+          triggeredAt: T1,
+          triggeredValue: -0.0006,
+          triggeredCount: { increment: 1 },
+          lastCheckedValue: -0.0006,
+          lastCheckedAt: T1,
+        },
       });
-      const second = await prisma.userCrossAlert.updateMany({ where: { id: a.id, isActive: true }, data: { isActive: false } });
+      const second = await prisma.userCrossAlert.updateMany({
+        where: { id: a.id, isActive: true },
+        data: { isActive: false },
+      });
       expect([first.count, second.count]).toEqual([1, 0]);
-      await prisma.userCrossAlert.update({ where: { id: a.id }, data: { deliveryMethod: 'BOTH', alertType: 'OI_CROSS' } });
+      await prisma.userCrossAlert.update({
+        where: { id: a.id },
+        data: { deliveryMethod: 'BOTH', alertType: 'OI_CROSS' },
+      });
       const r = await prisma.userCrossAlert.findFirstOrThrow({ where: { userId: u.id, isActive: false } });
-      expect(r).toMatchObject({ triggeredCount: 1, triggeredValue: -0.0006, triggeredAt: T1, deliveryMethod: 'BOTH', alertType: 'OI_CROSS' });
-      await prisma.userCrossAlert.create({ data: { userId: u.id, symbol: 'ETHUSDT', alertType: 'PRICE_CROSS', threshold: 3000, deliveryMethod: 'EMAIL' } });
+      expect(r).toMatchObject({
+        triggeredCount: 1,
+        triggeredValue: -0.0006,
+        triggeredAt: T1,
+        deliveryMethod: 'BOTH',
+        alertType: 'OI_CROSS',
+      });
+      await prisma.userCrossAlert.create({
+        data: { userId: u.id, symbol: 'ETHUSDT', alertType: 'PRICE_CROSS', threshold: 3000, deliveryMethod: 'EMAIL' },
+      });
       await prisma.user.delete({ where: { id: u.id } });
       expect(await prisma.userCrossAlert.count({ where: { userId: u.id } })).toBe(0);
     },
@@ -210,7 +340,9 @@ export const modelCases: ModelCase[] = [
       expect(s.createdAt).toBeInstanceOf(Date);
       await expectUniqueViolation(prisma.alertSubscription.create({ data: { userId: u.id, symbol: 'BTCUSDT' } }));
       await prisma.alertSubscription.update({ where: { id: s.id }, data: { symbol: 'ETHUSDT' } });
-      const r = await prisma.alertSubscription.findUniqueOrThrow({ where: { userId_symbol: { userId: u.id, symbol: 'ETHUSDT' } } });
+      const r = await prisma.alertSubscription.findUniqueOrThrow({
+        where: { userId_symbol: { userId: u.id, symbol: 'ETHUSDT' } },
+      });
       expect(r.id).toBe(s.id);
       await prisma.user.delete({ where: { id: u.id } });
       expect(await prisma.alertSubscription.count()).toBe(0);
@@ -220,12 +352,32 @@ export const modelCases: ModelCase[] = [
     model: 'TelegramChannel',
     async run(prisma) {
       const big = -1001234567890123n; // beyond 2^32, negative like Telegram channel ids
-      const c = await prisma.telegramChannel.create({ data: { channelId: big, username: 'markets', title: 'Markets' } });
-      expect(c).toMatchObject({ channelId: big, category: 'general', enabled: true, errorCount: 0, lastFetchAt: null, lastError: null });
-      await prisma.telegramChannel.update({ where: { username: 'markets' }, data: { errorCount: { increment: 1 }, lastError: 'timeout', lastFetchAt: T0, enabled: false, category: 'news' } });
+      const c = await prisma.telegramChannel.create({
+        data: { channelId: big, username: 'markets', title: 'Markets' },
+      });
+      expect(c).toMatchObject({
+        channelId: big,
+        category: 'general',
+        enabled: true,
+        errorCount: 0,
+        lastFetchAt: null,
+        lastError: null,
+      });
+      await prisma.telegramChannel.update({
+        where: { username: 'markets' },
+        data: { errorCount: { increment: 1 }, lastError: 'timeout', lastFetchAt: T0, enabled: false, category: 'news' },
+      });
       const r = await prisma.telegramChannel.findUniqueOrThrow({ where: { channelId: big } });
-      expect(r).toMatchObject({ errorCount: 1, lastError: 'timeout', lastFetchAt: T0, enabled: false, category: 'news' });
-      await expectUniqueViolation(prisma.telegramChannel.create({ data: { channelId: 1n, username: 'markets', title: 'x' } }));
+      expect(r).toMatchObject({
+        errorCount: 1,
+        lastError: 'timeout',
+        lastFetchAt: T0,
+        enabled: false,
+        category: 'news',
+      });
+      await expectUniqueViolation(
+        prisma.telegramChannel.create({ data: { channelId: 1n, username: 'markets', title: 'x' } }),
+      );
     },
   },
   {
@@ -233,14 +385,40 @@ export const modelCases: ModelCase[] = [
     async run(prisma) {
       const c = await prisma.telegramChannel.create({ data: { channelId: 42n, username: 'alerts', title: 'Alerts' } });
       const m = await prisma.telegramMessage.create({
-        data: { channelId: c.id, messageId: 9007199254740993n, text: 'hello 👋', date: T0, senderName: 'bot', views: 10, forwards: 2, hasMedia: true, mediaType: 'photo', links: ['https://a.example', 'https://b.example'] },
+        data: {
+          channelId: c.id,
+          messageId: 9007199254740993n,
+          text: 'hello 👋',
+          date: T0,
+          senderName: 'bot',
+          views: 10,
+          forwards: 2,
+          hasMedia: true,
+          mediaType: 'photo',
+          links: ['https://a.example', 'https://b.example'],
+        },
       });
       expect(m.messageId).toBe(9007199254740993n);
       const bare = await prisma.telegramMessage.create({ data: { channelId: c.id, messageId: 2n, date: T1 } });
-      expect(bare).toMatchObject({ links: [], hasMedia: false, text: null, views: null, forwards: null, mediaType: null, senderName: null });
-      await expectUniqueViolation(prisma.telegramMessage.create({ data: { channelId: c.id, messageId: 2n, date: T1 } }));
-      await prisma.telegramMessage.update({ where: { id: m.id }, data: { views: 11, links: { push: 'https://c.example' } } });
-      const r = await prisma.telegramMessage.findUniqueOrThrow({ where: { channelId_messageId: { channelId: c.id, messageId: 9007199254740993n } } });
+      expect(bare).toMatchObject({
+        links: [],
+        hasMedia: false,
+        text: null,
+        views: null,
+        forwards: null,
+        mediaType: null,
+        senderName: null,
+      });
+      await expectUniqueViolation(
+        prisma.telegramMessage.create({ data: { channelId: c.id, messageId: 2n, date: T1 } }),
+      );
+      await prisma.telegramMessage.update({
+        where: { id: m.id },
+        data: { views: 11, links: { push: 'https://c.example' } },
+      });
+      const r = await prisma.telegramMessage.findUniqueOrThrow({
+        where: { channelId_messageId: { channelId: c.id, messageId: 9007199254740993n } },
+      });
       expect(r.views).toBe(11);
       expect(r.links).toEqual(['https://a.example', 'https://b.example', 'https://c.example']);
       const newest = await prisma.telegramMessage.findMany({ orderBy: { date: 'desc' }, take: 1 });
@@ -252,7 +430,9 @@ export const modelCases: ModelCase[] = [
   {
     model: 'ComponentHeartbeat',
     async run(prisma) {
-      const h = await prisma.componentHeartbeat.create({ data: { component: 'oi-poller', status: 'ok', lastSeenAt: T0 } });
+      const h = await prisma.componentHeartbeat.create({
+        data: { component: 'oi-poller', status: 'ok', lastSeenAt: T0 },
+      });
       expect(h.details).toEqual({});
       await prisma.componentHeartbeat.upsert({
         where: { component: 'oi-poller' },
@@ -260,18 +440,37 @@ export const modelCases: ModelCase[] = [
         update: { status: 'degraded', details: { lagMs: 1500, symbols: ['BTCUSDT'] }, lastSeenAt: T1 },
       });
       expect(await prisma.componentHeartbeat.findUniqueOrThrow({ where: { component: 'oi-poller' } })).toMatchObject({
-        status: 'degraded', details: { lagMs: 1500, symbols: ['BTCUSDT'] }, lastSeenAt: T1,
+        status: 'degraded',
+        details: { lagMs: 1500, symbols: ['BTCUSDT'] },
+        lastSeenAt: T1,
       });
     },
   },
   {
     model: 'IngestRequest',
     async run(prisma) {
-      const r = await prisma.ingestRequest.create({ data: { idempotencyKey: 'k-1', route: '/api/volume-alerts/ingest', statusCode: 200, responseBody: { success: true, alertId: 'a1' } } });
+      const r = await prisma.ingestRequest.create({
+        data: {
+          idempotencyKey: 'k-1',
+          route: '/api/volume-alerts/ingest',
+          statusCode: 200,
+          responseBody: { success: true, alertId: 'a1' },
+        },
+      });
       expect(r.createdAt).toBeInstanceOf(Date);
-      await expectUniqueViolation(prisma.ingestRequest.create({ data: { idempotencyKey: 'k-1', route: '/x', statusCode: 200, responseBody: {} } }));
-      await prisma.ingestRequest.update({ where: { idempotencyKey: 'k-1' }, data: { statusCode: 201, responseBody: [1, 'two', null] } });
-      expect(await prisma.ingestRequest.findUniqueOrThrow({ where: { idempotencyKey: 'k-1' } })).toMatchObject({ statusCode: 201, responseBody: [1, 'two', null] });
+      await expectUniqueViolation(
+        prisma.ingestRequest.create({
+          data: { idempotencyKey: 'k-1', route: '/x', statusCode: 200, responseBody: {} },
+        }),
+      );
+      await prisma.ingestRequest.update({
+        where: { idempotencyKey: 'k-1' },
+        data: { statusCode: 201, responseBody: [1, 'two', null] },
+      });
+      expect(await prisma.ingestRequest.findUniqueOrThrow({ where: { idempotencyKey: 'k-1' } })).toMatchObject({
+        statusCode: 201,
+        responseBody: [1, 'two', null],
+      });
     },
   },
 ];

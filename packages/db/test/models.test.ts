@@ -39,15 +39,21 @@ describe.each(backends)('every model through the generated client on $name', ({ 
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         db.prisma.$transaction(async (tx) => {
-          await tx.componentHeartbeat.create({ data: { component: `c-${i}`, status: 'ok', lastSeenAt: new Date(i * 1000) } });
-          return (await tx.componentHeartbeat.findUniqueOrThrow({ where: { component: `c-${i}` } })).lastSeenAt.getTime();
+          await tx.componentHeartbeat.create({
+            data: { component: `c-${i}`, status: 'ok', lastSeenAt: new Date(i * 1000) },
+          });
+          return (
+            await tx.componentHeartbeat.findUniqueOrThrow({ where: { component: `c-${i}` } })
+          ).lastSeenAt.getTime();
         }),
       ),
     );
     expect(results).toEqual(Array.from({ length: 30 }, (_, i) => i * 1000));
     await expect(
       db.prisma.$transaction(async (tx) => {
-        await tx.componentHeartbeat.create({ data: { component: 'rolled-back', status: 'ok', lastSeenAt: new Date() } });
+        await tx.componentHeartbeat.create({
+          data: { component: 'rolled-back', status: 'ok', lastSeenAt: new Date() },
+        });
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');

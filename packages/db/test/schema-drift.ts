@@ -108,16 +108,32 @@ function sqlDefault(f: Field, enums: Record<string, string[]>): string | null {
 export function expectedCatalog(schemaText: string = readFileSync(SCHEMA_PATH, 'utf8')): ExpectedCatalog {
   const { models, enums } = parse(schemaText);
   const byName = new Map(models.map((m) => [m.name, m]));
-  const out: ExpectedCatalog = { tables: models.map((m) => m.table).sort(), enums, columns: {}, indexes: {}, constraints: {} };
+  const out: ExpectedCatalog = {
+    tables: models.map((m) => m.table).sort(),
+    enums,
+    columns: {},
+    indexes: {},
+    constraints: {},
+  };
   for (const m of models) {
     const t = m.table;
     for (const f of m.fields) {
       if (byName.has(f.type)) {
-        const rel = /@relation\(fields:\s*\[(\w+)\],\s*references:\s*\[(\w+)\](?:,\s*onDelete:\s*(\w+))?\)/.exec(f.attrs);
+        const rel = /@relation\(fields:\s*\[(\w+)\],\s*references:\s*\[(\w+)\](?:,\s*onDelete:\s*(\w+))?\)/.exec(
+          f.attrs,
+        );
         if (!rel) continue; // back-relation list: no column
         const target = byName.get(f.type)!.table;
-        const onDelete = rel[3] === 'Cascade' ? ' ON DELETE CASCADE' : rel[3] === undefined ? ' ON DELETE RESTRICT' : (() => { throw new Error(`schema-drift: onDelete ${rel[3]}`); })();
-        out.constraints[`${t}_${rel[1]}_fkey`] = `FOREIGN KEY (${rel[1]}) REFERENCES ${target}(${rel[2]}) ON UPDATE CASCADE${onDelete}`;
+        const onDelete =
+          rel[3] === 'Cascade'
+            ? ' ON DELETE CASCADE'
+            : rel[3] === undefined
+              ? ' ON DELETE RESTRICT'
+              : (() => {
+                  throw new Error(`schema-drift: onDelete ${rel[3]}`);
+                })();
+        out.constraints[`${t}_${rel[1]}_fkey`] =
+          `FOREIGN KEY (${rel[1]}) REFERENCES ${target}(${rel[2]}) ON UPDATE CASCADE${onDelete}`;
         continue;
       }
       let type: string;
@@ -130,7 +146,8 @@ export function expectedCatalog(schemaText: string = readFileSync(SCHEMA_PATH, '
       if (f.list) type = `${type}[]`;
       out.columns[`${t}.${f.name}`] = { type, nullable: f.optional || f.list, default: sqlDefault(f, enums) };
       if (/@id\b/.test(f.attrs)) out.constraints[`${t}_pkey`] = `PRIMARY KEY (${f.name})`;
-      if (/@unique\b/.test(f.attrs)) out.indexes[`${t}_${f.name}_key`] = indexDef(true, `${t}_${f.name}_key`, t, [{ name: f.name, desc: false }]);
+      if (/@unique\b/.test(f.attrs))
+        out.indexes[`${t}_${f.name}_key`] = indexDef(true, `${t}_${f.name}_key`, t, [{ name: f.name, desc: false }]);
     }
     for (const a of m.blockAttrs) {
       const b = /^@@(id|unique|index)\(\[([^\]]+)\]\)$/.exec(a);
@@ -145,7 +162,10 @@ export function expectedCatalog(schemaText: string = readFileSync(SCHEMA_PATH, '
     }
     const pk = out.constraints[`${t}_pkey`];
     if (pk) {
-      const cols = /\((.*)\)/.exec(pk)![1]!.split(', ').map((name) => ({ name, desc: false }));
+      const cols = /\((.*)\)/
+        .exec(pk)![1]!
+        .split(', ')
+        .map((name) => ({ name, desc: false }));
       out.indexes[`${t}_pkey`] = indexDef(true, `${t}_pkey`, t, cols);
     }
   }
@@ -156,7 +176,10 @@ const unquote = (s: string | null): string | null => (s === null ? null : s.repl
 
 /** The same shape as expectedCatalog(), read from a database's catalog (public schema, minus Prisma's table). */
 export async function actualCatalog(url: string): Promise<ExpectedCatalog> {
-  const tables = await query<{ t: string }>(url, `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`);
+  const tables = await query<{ t: string }>(
+    url,
+    `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
+  );
   const enumRows = await query<{ typname: string; label: string }>(
     url,
     `SELECT t.typname, e.enumlabel AS label FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
@@ -170,7 +193,10 @@ export async function actualCatalog(url: string): Promise<ExpectedCatalog> {
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> '_prisma_migrations' AND a.attnum > 0 AND NOT a.attisdropped`,
   );
-  const idx = await query<{ name: string; def: string }>(url, `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
+  const idx = await query<{ name: string; def: string }>(
+    url,
+    `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+  );
   const cons = await query<{ name: string; def: string }>(
     url,
     `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint

@@ -11,7 +11,11 @@ export interface CrossResult {
  * prev null (first observation) only sets the baseline; prev exactly equal to the threshold never counts.
  * Non-finite values never cross.
  */
-export function detectCross(p: { previous: number | null | undefined; current: number; threshold: number }): CrossResult {
+export function detectCross(p: {
+  previous: number | null | undefined;
+  current: number;
+  threshold: number;
+}): CrossResult {
   const { previous, current, threshold } = p;
   if (previous === null || previous === undefined) return { crossed: false };
   if (!Number.isFinite(previous) || !Number.isFinite(current) || !Number.isFinite(threshold)) return { crossed: false };
@@ -27,16 +31,27 @@ export type CrossThresholdCheck = { ok: true } | { ok: false; code: 'CROSS_THRES
  * FUNDING_CROSS accepts any finite non-zero number (negative funding is real; legacy defect §6.30).
  * Also accepts the short names PRICE / OI / FUNDING.
  */
-export function validateCrossThreshold(alertType: CrossAlertType | 'PRICE' | 'FUNDING' | 'OI' | string, threshold: number): CrossThresholdCheck {
+export function validateCrossThreshold(
+  alertType: CrossAlertType | 'PRICE' | 'FUNDING' | 'OI' | string,
+  threshold: number,
+): CrossThresholdCheck {
   const type = alertType.toUpperCase().replace(/_CROSS$/, '');
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     return { ok: false, code: 'CROSS_THRESHOLD_INVALID', message: 'threshold must be a finite number' };
   }
   if (type === 'FUNDING') {
-    return threshold !== 0 ? { ok: true } : { ok: false, code: 'CROSS_THRESHOLD_INVALID', message: 'funding threshold must be non-zero' };
+    return threshold !== 0
+      ? { ok: true }
+      : { ok: false, code: 'CROSS_THRESHOLD_INVALID', message: 'funding threshold must be non-zero' };
   }
   if (type === 'PRICE' || type === 'OI') {
-    return threshold > 0 ? { ok: true } : { ok: false, code: 'CROSS_THRESHOLD_INVALID', message: `${type === 'OI' ? 'open interest' : 'price'} threshold must be greater than 0` };
+    return threshold > 0
+      ? { ok: true }
+      : {
+          ok: false,
+          code: 'CROSS_THRESHOLD_INVALID',
+          message: `${type === 'OI' ? 'open interest' : 'price'} threshold must be greater than 0`,
+        };
   }
   return { ok: false, code: 'CROSS_THRESHOLD_INVALID', message: `unknown alert type ${alertType}` };
 }

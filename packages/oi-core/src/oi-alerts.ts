@@ -116,7 +116,10 @@ function findBaseline(tf: OiTimeframe, history: OiHistory, t: number): Baseline 
   return { oi, mark, from: first.ts, to: last.ts, samples: samples.length };
 }
 
-const inside = (): OiTimeframeState => ({ UP: { state: 'INSIDE', lastAlertAt: null }, DOWN: { state: 'INSIDE', lastAlertAt: null } });
+const inside = (): OiTimeframeState => ({
+  UP: { state: 'INSIDE', lastAlertAt: null },
+  DOWN: { state: 'INSIDE', lastAlertAt: null },
+});
 
 /**
  * OI spike/dump rule for one new sample, every timeframe independently (CONTRACTS §4.4, issue 7).
@@ -139,10 +142,13 @@ export function evaluateOiAlert(input: EvaluateOiAlertInput): EvaluateOiAlertRes
   const alerts: OiAlertDecision[] = [];
   const skipped: OiAlertSkip[] = [];
   const excluded = input.excludedSymbols ?? DEFAULT_OI_EXCLUDED_SYMBOLS;
-  if (excluded.includes(input.symbol)) return { alerts, nextState, skipped: [{ timeframe: null, reason: 'excluded-symbol' }] };
+  if (excluded.includes(input.symbol))
+    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'excluded-symbol' }] };
   const { oi: cur, markPrice, ts: t } = input.current;
-  if (!Number.isFinite(cur) || cur <= 0 || !Number.isFinite(t)) return { alerts, nextState, skipped: [{ timeframe: null, reason: 'invalid-sample' }] };
-  if (Math.abs(input.now - t) > (input.maxSampleAgeMs ?? 120_000)) return { alerts, nextState, skipped: [{ timeframe: null, reason: 'stale-sample' }] };
+  if (!Number.isFinite(cur) || cur <= 0 || !Number.isFinite(t))
+    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'invalid-sample' }] };
+  if (Math.abs(input.now - t) > (input.maxSampleAgeMs ?? 120_000))
+    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'stale-sample' }] };
   const funding = input.fundingRate !== null && Number.isFinite(input.fundingRate) ? input.fundingRate : undefined;
 
   for (const tf of input.timeframes) {
@@ -159,7 +165,10 @@ export function evaluateOiAlert(input: EvaluateOiAlertInput): EvaluateOiAlertRes
     const pct = (cur - base) / base;
     const abs = cur - base;
     const thr = tf.thresholdPct / 100;
-    const priceChange = markPrice !== null && markPrice > 0 && baseline.mark !== null && baseline.mark > 0 ? (markPrice - baseline.mark) / baseline.mark : undefined;
+    const priceChange =
+      markPrice !== null && markPrice > 0 && baseline.mark !== null && baseline.mark > 0
+        ? (markPrice - baseline.mark) / baseline.mark
+        : undefined;
     const before = prevState[tf.label] ?? inside();
     const after: OiTimeframeState = { UP: { ...before.UP }, DOWN: { ...before.DOWN } };
 
@@ -243,7 +252,9 @@ export interface OiAlertStateRow {
 }
 
 export function oiStateToRows(symbol: string, state: OiSymbolAlertState): OiAlertStateRow[] {
-  return Object.entries(state).flatMap(([timeframe, s]) => OI_DIRECTIONS.map((direction) => ({ symbol, timeframe, direction, ...s[direction] })));
+  return Object.entries(state).flatMap(([timeframe, s]) =>
+    OI_DIRECTIONS.map((direction) => ({ symbol, timeframe, direction, ...s[direction] })),
+  );
 }
 
 /** Rows (any symbols) → per-symbol state. */

@@ -11,7 +11,17 @@ import {
 
 describe('DEFAULT_OI_TIMEFRAMES', () => {
   it('are 5 min 3 %, 15 min 5 %, 1 hour 10 % and the 60–30 min median at 5 %', () => {
-    expect(DEFAULT_OI_TIMEFRAMES.map((t) => [t.label, t.kind, t.lookbackSec, t.toleranceSec, t.thresholdPct, t.minAbsContracts, t.cooldownSec])).toEqual([
+    expect(
+      DEFAULT_OI_TIMEFRAMES.map((t) => [
+        t.label,
+        t.kind,
+        t.lookbackSec,
+        t.toleranceSec,
+        t.thresholdPct,
+        t.minAbsContracts,
+        t.cooldownSec,
+      ]),
+    ).toEqual([
       ['5 min', 'lookback', 300, 30, 3, 5000, 600],
       ['15 min', 'lookback', 900, 90, 5, 5000, 900],
       ['1 hour', 'lookback', 3600, 120, 10, 5000, 3600],
@@ -32,12 +42,50 @@ describe('DEFAULT_OI_TIMEFRAMES', () => {
 
 describe('parseOiTimeframes', () => {
   it.each([
-    { s: '5m:3%', out: { label: '5 min', lookbackSec: 300, toleranceSec: 30, thresholdPct: 3, cooldownSec: 300, minAbsContracts: 5000 } },
-    { s: '15m:7%:900s', out: { label: '15 min', lookbackSec: 900, toleranceSec: 90, thresholdPct: 7, cooldownSec: 900 } },
-    { s: '1h:12%:1h', out: { label: '1 hour', lookbackSec: 3600, toleranceSec: 120, thresholdPct: 12, cooldownSec: 3600 } },
-    { s: '90s:2.5%:5m:min=100:tol=10s', out: { label: '90 sec', lookbackSec: 90, toleranceSec: 10, thresholdPct: 2.5, cooldownSec: 300, minAbsContracts: 100 } },
+    {
+      s: '5m:3%',
+      out: {
+        label: '5 min',
+        lookbackSec: 300,
+        toleranceSec: 30,
+        thresholdPct: 3,
+        cooldownSec: 300,
+        minAbsContracts: 5000,
+      },
+    },
+    {
+      s: '15m:7%:900s',
+      out: { label: '15 min', lookbackSec: 900, toleranceSec: 90, thresholdPct: 7, cooldownSec: 900 },
+    },
+    {
+      s: '1h:12%:1h',
+      out: { label: '1 hour', lookbackSec: 3600, toleranceSec: 120, thresholdPct: 12, cooldownSec: 3600 },
+    },
+    {
+      s: '90s:2.5%:5m:min=100:tol=10s',
+      out: {
+        label: '90 sec',
+        lookbackSec: 90,
+        toleranceSec: 10,
+        thresholdPct: 2.5,
+        cooldownSec: 300,
+        minAbsContracts: 100,
+      },
+    },
     { s: '4h:20%:label=4h big', out: { label: '4h big', lookbackSec: 14400, toleranceSec: 120 } },
-    { s: 'w120-60:6%:2h:n=10:tol=60s', out: { label: '120-60 min median', kind: 'window-median', fromMin: 120, toMin: 60, lookbackSec: 7200, minSamples: 10, toleranceSec: 60, cooldownSec: 7200 } },
+    {
+      s: 'w120-60:6%:2h:n=10:tol=60s',
+      out: {
+        label: '120-60 min median',
+        kind: 'window-median',
+        fromMin: 120,
+        toMin: 60,
+        lookbackSec: 7200,
+        minSamples: 10,
+        toleranceSec: 60,
+        cooldownSec: 7200,
+      },
+    },
   ])('$s', ({ s, out }) => {
     const [tf] = parseOiTimeframes(s);
     expect(tf).toMatchObject(out);

@@ -48,7 +48,15 @@ export function windowLabel(fromMin: number, toMin: number): string {
 }
 
 function lookback(lookbackSec: number, thresholdPct: number, cooldownSec: number): OiTimeframe {
-  return { label: lookbackLabel(lookbackSec), kind: 'lookback', lookbackSec, toleranceSec: defaultToleranceSec(lookbackSec), thresholdPct, minAbsContracts: DEFAULT_OI_MIN_ABS_CONTRACTS, cooldownSec };
+  return {
+    label: lookbackLabel(lookbackSec),
+    kind: 'lookback',
+    lookbackSec,
+    toleranceSec: defaultToleranceSec(lookbackSec),
+    thresholdPct,
+    minAbsContracts: DEFAULT_OI_MIN_ABS_CONTRACTS,
+    cooldownSec,
+  };
 }
 
 function window(fromMin: number, toMin: number, thresholdPct: number, cooldownSec: number): OiTimeframe {
@@ -68,7 +76,9 @@ function window(fromMin: number, toMin: number, thresholdPct: number, cooldownSe
 
 /** 5 min 3 %, 15 min 5 %, 1 hour 10 % (the deployed system's documented values), plus the 60–30 min median window at 5 %. */
 export const DEFAULT_OI_TIMEFRAMES: readonly Readonly<OiTimeframe>[] = Object.freeze(
-  [lookback(300, 3, 600), lookback(900, 5, 900), lookback(3600, 10, 3600), window(60, 30, 5, 3600)].map((t) => Object.freeze(t)),
+  [lookback(300, 3, 600), lookback(900, 5, 900), lookback(3600, 10, 3600), window(60, 30, 5, 3600)].map((t) =>
+    Object.freeze(t),
+  ),
 );
 
 /** Canonical string of the defaults (`OI_ALERT_TIMEFRAMES` default). */
@@ -99,7 +109,8 @@ function parseEntry(entry: string): OiTimeframe {
   if (wm) {
     const fromMin = Number(wm[1]);
     const toMin = Number(wm[2]);
-    if (!(fromMin > toMin)) return fail(`"${entry}": window w${fromMin}-${toMin} must start further back than it ends (e.g. w60-30)`);
+    if (!(fromMin > toMin))
+      return fail(`"${entry}": window w${fromMin}-${toMin} must start further back than it ends (e.g. w60-30)`);
     tf = window(fromMin, toMin, thresholdPct, 3600);
   } else {
     const sec = parseDurationSec(span, `"${entry}": lookback`);
@@ -131,7 +142,8 @@ function parseEntry(entry: string): OiTimeframe {
       return fail(`"${entry}": unknown option "${key}" (options are min=, tol=, n= (windows), label=)`);
     }
   }
-  if (tf.kind === 'lookback' && tf.toleranceSec >= tf.lookbackSec) return fail(`"${entry}": tolerance must be shorter than the lookback`);
+  if (tf.kind === 'lookback' && tf.toleranceSec >= tf.lookbackSec)
+    return fail(`"${entry}": tolerance must be shorter than the lookback`);
   return tf;
 }
 
@@ -145,7 +157,10 @@ function parseEntry(entry: string): OiTimeframe {
  */
 export function parseOiTimeframes(value: string | undefined | null): OiTimeframe[] {
   if (value === undefined || value === null || value.trim() === '') return DEFAULT_OI_TIMEFRAMES.map((t) => ({ ...t }));
-  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   const out = entries.map(parseEntry);
   const seen = new Set<string>();
   for (const tf of out) {
@@ -164,8 +179,14 @@ export function formatOiTimeframes(timeframes: readonly OiTimeframe[]): string {
   return timeframes
     .map((tf) => {
       const isWindow = tf.kind === 'window-median';
-      const base = isWindow ? window(tf.fromMin ?? 0, tf.toMin ?? 0, tf.thresholdPct, 3600) : lookback(tf.lookbackSec, tf.thresholdPct, tf.lookbackSec);
-      const parts = [isWindow ? `w${tf.fromMin}-${tf.toMin}` : durationText(tf.lookbackSec), `${tf.thresholdPct}%`, `${tf.cooldownSec}s`];
+      const base = isWindow
+        ? window(tf.fromMin ?? 0, tf.toMin ?? 0, tf.thresholdPct, 3600)
+        : lookback(tf.lookbackSec, tf.thresholdPct, tf.lookbackSec);
+      const parts = [
+        isWindow ? `w${tf.fromMin}-${tf.toMin}` : durationText(tf.lookbackSec),
+        `${tf.thresholdPct}%`,
+        `${tf.cooldownSec}s`,
+      ];
       if (tf.minAbsContracts !== base.minAbsContracts) parts.push(`min=${tf.minAbsContracts}`);
       if (tf.toleranceSec !== base.toleranceSec) parts.push(`tol=${tf.toleranceSec}s`);
       if (isWindow && tf.minSamples !== base.minSamples) parts.push(`n=${tf.minSamples}`);

@@ -40,7 +40,10 @@ const EPS = 1e-9;
 function rankByVolume(symbols: readonly PollSymbol[]): string[] {
   const vol = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : -Infinity);
   return [...symbols]
-    .sort((a, b) => vol(b.quoteVolume24h) - vol(a.quoteVolume24h) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+    .sort(
+      (a, b) =>
+        vol(b.quoteVolume24h) - vol(a.quoteVolume24h) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
+    )
     .map((s) => s.symbol);
 }
 
@@ -58,10 +61,16 @@ export function planPollIntervals(input: PlanPollIntervalsInput): PollPlan {
   const maxMs = input.maxIntervalMs ?? 12000;
   const budget = input.budgetPerMin;
   if (!Number.isFinite(budget) || budget <= 0) {
-    throw new OiCoreError('POLL_BUDGET_INVALID', `OI poll budget must be a positive number of weight/min (got ${budget})`);
+    throw new OiCoreError(
+      'POLL_BUDGET_INVALID',
+      `OI poll budget must be a positive number of weight/min (got ${budget})`,
+    );
   }
   if (!Number.isFinite(minMs) || !Number.isFinite(maxMs) || minMs <= 0 || maxMs < minMs) {
-    throw new OiCoreError('POLL_INTERVALS_INVALID', `OI poll interval bounds invalid: min ${minMs} ms, max ${maxMs} ms (need 0 < min ≤ max)`);
+    throw new OiCoreError(
+      'POLL_INTERVALS_INVALID',
+      `OI poll interval bounds invalid: min ${minMs} ms, max ${maxMs} ms (need 0 < min ≤ max)`,
+    );
   }
   const ranked = rankByVolume(input.symbols);
   const n = ranked.length;
@@ -74,7 +83,13 @@ export function planPollIntervals(input: PlanPollIntervalsInput): PollPlan {
   if (floorMs <= maxMs) {
     const intervalMs = Math.min(maxMs, Math.max(minMs, Math.ceil(floorMs)));
     for (const s of ranked) perSymbol.set(s, intervalMs);
-    return { floorMs, tiers: [{ intervalMs, symbols: ranked }], perSymbol, weightPerMin: (n * 60_000 * OI_REQUEST_WEIGHT) / intervalMs, starved: false };
+    return {
+      floorMs,
+      tiers: [{ intervalMs, symbols: ranked }],
+      perSymbol,
+      weightPerMin: (n * 60_000 * OI_REQUEST_WEIGHT) / intervalMs,
+      starved: false,
+    };
   }
 
   let k = 1;
@@ -93,7 +108,9 @@ export function planPollIntervals(input: PlanPollIntervalsInput): PollPlan {
     list.push(s);
     tiers.set(level, list);
   });
-  const tierList = [...tiers.entries()].sort((a, b) => a[0] - b[0]).map(([intervalMs, symbols]) => ({ intervalMs, symbols }));
+  const tierList = [...tiers.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([intervalMs, symbols]) => ({ intervalMs, symbols }));
   const weightPerMin = tierList.reduce((a, t) => a + (t.symbols.length * 60_000 * OI_REQUEST_WEIGHT) / t.intervalMs, 0);
   return { floorMs, tiers: tierList, perSymbol, weightPerMin, starved: false };
 }

@@ -18,7 +18,8 @@ function decompose(x: number): { negative: boolean; mantissa: bigint; exponent: 
 
 /** `'{:.<digits>f}'.format(x)` exactly as CPython prints it (including '-0.00', 'nan', 'inf'). */
 export function pyFixed(x: number, digits: number): string {
-  if (!Number.isInteger(digits) || digits < 0 || digits > 100) throw new RangeError(`pyFixed digits must be an integer 0..100 (got ${digits})`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 100)
+    throw new RangeError(`pyFixed digits must be an integer 0..100 (got ${digits})`);
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
@@ -77,7 +78,10 @@ export function pyFloatRepr(x: number): string {
   let out: string;
   if (exp >= 0) {
     const intLen = exp + 1;
-    out = digits.length <= intLen ? `${digits.padEnd(intLen, '0')}.0` : `${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
+    out =
+      digits.length <= intLen
+        ? `${digits.padEnd(intLen, '0')}.0`
+        : `${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
   } else {
     out = `0.${'0'.repeat(-exp - 1)}${digits}`;
   }

@@ -111,7 +111,10 @@ describe('median / arrayHistory', () => {
   });
 
   it('sorts unsorted input', () => {
-    const h = arrayHistory([{ ts: 3, oi: 3, mark: null }, { ts: 1, oi: 1, mark: 2 }]);
+    const h = arrayHistory([
+      { ts: 3, oi: 3, mark: null },
+      { ts: 1, oi: 1, mark: 2 },
+    ]);
     expect(h.range(0, 10).map((s) => s.ts)).toEqual([1, 3]);
     expect(h.closestTo(2, 5)?.ts).toBe(1);
   });

@@ -37,7 +37,10 @@ export class OiRingBuffer implements OiHistory {
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new OiCoreError('RING_BUFFER_INVALID', `OiRingBuffer capacity must be a positive integer (got ${capacity})`);
+      throw new OiCoreError(
+        'RING_BUFFER_INVALID',
+        `OiRingBuffer capacity must be a positive integer (got ${capacity})`,
+      );
     }
     this.capacity = capacity;
     this.times = new Float64Array(capacity);
@@ -189,7 +192,12 @@ export class OiRingBuffer implements OiHistory {
     const first = samples[0];
     const last = samples[samples.length - 1];
     if (!first || !last) return null;
-    return { median: median(samples.map((s) => s.oi)) as number, count: samples.length, firstTs: first.ts, lastTs: last.ts };
+    return {
+      median: median(samples.map((s) => s.oi)) as number,
+      count: samples.length,
+      firstTs: first.ts,
+      lastTs: last.ts,
+    };
   }
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cycleTimeFor, delayToNextBoundary, isMiddleHour, isTopOfHour, legacyWaitSeconds, nextFiveMinuteBoundary } from './schedule.js';
+import {
+  cycleTimeFor,
+  delayToNextBoundary,
+  isMiddleHour,
+  isTopOfHour,
+  legacyWaitSeconds,
+  nextFiveMinuteBoundary,
+} from './schedule.js';
 
 const at = (hh: number, mm: number, ss = 0, ms = 0): number => Date.UTC(2025, 2, 1, hh, mm, ss, ms);
 

@@ -39,14 +39,21 @@ export interface ApplyHysteresisResult {
 
 export function validateHysteresisThresholds(enter: number, exit: number): void {
   if (!Number.isFinite(enter) || !Number.isFinite(exit) || exit < 0) {
-    throw new OiCoreError('UNIVERSE_THRESHOLDS_INVALID', `Universe thresholds must be finite and ≥ 0 (enter ${enter}, exit ${exit})`);
+    throw new OiCoreError(
+      'UNIVERSE_THRESHOLDS_INVALID',
+      `Universe thresholds must be finite and ≥ 0 (enter ${enter}, exit ${exit})`,
+    );
   }
   if (!(exit < enter)) {
-    throw new OiCoreError('UNIVERSE_THRESHOLDS_INVALID', `Universe exit threshold (${exit}) must be below the enter threshold (${enter})`);
+    throw new OiCoreError(
+      'UNIVERSE_THRESHOLDS_INVALID',
+      `Universe exit threshold (${exit}) must be below the enter threshold (${enter})`,
+    );
   }
 }
 
-const bySymbol = (a: UniverseMember, b: UniverseMember): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+const bySymbol = (a: UniverseMember, b: UniverseMember): number =>
+  a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
 
 /**
  * Liquid-universe hysteresis (CONTRACTS §4.3, issue 6), one run:
@@ -60,7 +67,8 @@ const bySymbol = (a: UniverseMember, b: UniverseMember): number => (a.symbol < b
  */
 export function applyHysteresis(input: ApplyHysteresisInput): ApplyHysteresisResult {
   validateHysteresisThresholds(input.enter, input.exit);
-  const current = input.current instanceof Map ? [...input.current.values()] : [...(input.current as readonly UniverseMember[])];
+  const current =
+    input.current instanceof Map ? [...input.current.values()] : [...(input.current as readonly UniverseMember[])];
   const currentBySymbol = new Map(current.map((m) => [m.symbol, m]));
   const listing = new Map(input.candidates.map((c) => [c.symbol, c]));
   const volumeOf = (s: string): number | undefined => {

@@ -27,10 +27,34 @@ describe('selectCandles', () => {
   it.each([
     // why: at hh:00 the newest kline is the one that just opened; compare the last two CLOSED ones
     { name: 'top of hour: last two closed', klines: [k8, k9, k10], now: at(10, 0, 3), top: true, expected: [k8, k9] },
-    { name: 'top of hour: fewer than two closed → skip', klines: [k9, k10], now: at(10, 0, 3), top: true, expected: null },
-    { name: 'top of hour: closeTime must be strictly before now', klines: [k8, k9], now: k9.closeTime, top: true, expected: null },
-    { name: 'otherwise: last closed vs the open candle', klines: [k9, k10], now: at(10, 25), top: false, expected: [k9, k10] },
-    { name: 'otherwise: longer history uses the last two', klines: [k8, k9, k10], now: at(10, 25), top: false, expected: [k9, k10] },
+    {
+      name: 'top of hour: fewer than two closed → skip',
+      klines: [k9, k10],
+      now: at(10, 0, 3),
+      top: true,
+      expected: null,
+    },
+    {
+      name: 'top of hour: closeTime must be strictly before now',
+      klines: [k8, k9],
+      now: k9.closeTime,
+      top: true,
+      expected: null,
+    },
+    {
+      name: 'otherwise: last closed vs the open candle',
+      klines: [k9, k10],
+      now: at(10, 25),
+      top: false,
+      expected: [k9, k10],
+    },
+    {
+      name: 'otherwise: longer history uses the last two',
+      klines: [k8, k9, k10],
+      now: at(10, 25),
+      top: false,
+      expected: [k9, k10],
+    },
     { name: 'otherwise: one kline → skip', klines: [k10], now: at(10, 25), top: false, expected: null },
   ])('$name', ({ klines, now, top, expected }) => {
     const r = selectCandles({ klines, now, atTopOfHour: top });
@@ -41,26 +65,141 @@ describe('selectCandles', () => {
 describe('evaluateVolumeSymbol: kinds', () => {
   const prev = kline(HOUR10 - H, 3_100_000);
   const spiky = kline(HOUR10, 12_500_000.5, 1.0, 1.05);
-  const alerted = (initialMinute?: number) => ({ lastAlertHour: HOUR10, ...(initialMinute === undefined ? {} : { initialMinute }) });
+  const alerted = (initialMinute?: number) => ({
+    lastAlertHour: HOUR10,
+    ...(initialMinute === undefined ? {} : { initialMinute }),
+  });
 
   it.each([
-    { name: 'ratio ≥ 3 and volume ≥ 3M, not yet alerted → SPIKE', curr: spiky, prevK: prev, now: at(10, 25), state: undefined, kind: 'SPIKE' },
-    { name: 'exactly 3× and exactly 3,000,000 → SPIKE', curr: kline(HOUR10, 3_000_000), prevK: kline(HOUR10 - H, 1_000_000), now: at(10, 5), state: {}, kind: 'SPIKE' },
-    { name: 'ratio just under 3 → nothing', curr: kline(HOUR10, 2_999_999), prevK: kline(HOUR10 - H, 1_000_000), now: at(10, 5), state: {}, kind: null },
-    { name: 'ratio hit but volume under 3M → nothing', curr: kline(HOUR10, 2_999_999.99), prevK: kline(HOUR10 - H, 100_000), now: at(10, 5), state: {}, kind: null },
-    { name: 'previous volume 0 → ratio 0 → nothing', curr: kline(HOUR10, 50_000_000), prevK: kline(HOUR10 - H, 0), now: at(10, 5), state: {}, kind: null },
-    { name: 'same hour already alerted → no second SPIKE', curr: spiky, prevK: prev, now: at(10, 35), state: alerted(5), kind: null },
-    { name: 'alert from an older hour does not block a new SPIKE', curr: spiky, prevK: prev, now: at(10, 35), state: { lastAlertHour: HOUR10 - H, initialMinute: 5 }, kind: 'SPIKE' },
-    { name: 'minute 30, initialMinute 20 → HALF_UPDATE', curr: spiky, prevK: prev, now: at(10, 30), state: alerted(20), kind: 'HALF_UPDATE' },
-    { name: 'minute 30, initialMinute 25 → nothing', curr: spiky, prevK: prev, now: at(10, 30), state: alerted(25), kind: null },
-    { name: 'minute 30, initialMinute missing counts as 0 → HALF_UPDATE', curr: spiky, prevK: prev, now: at(10, 30), state: alerted(), kind: 'HALF_UPDATE' },
-    { name: 'HALF_UPDATE fires whatever the current ratio', curr: kline(HOUR10, 1), prevK: prev, now: at(10, 30, 59), state: alerted(10), kind: 'HALF_UPDATE' },
-    { name: 'minute 31 (late scan) → no HALF_UPDATE', curr: spiky, prevK: prev, now: at(10, 31), state: alerted(10), kind: null },
+    {
+      name: 'ratio ≥ 3 and volume ≥ 3M, not yet alerted → SPIKE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 25),
+      state: undefined,
+      kind: 'SPIKE',
+    },
+    {
+      name: 'exactly 3× and exactly 3,000,000 → SPIKE',
+      curr: kline(HOUR10, 3_000_000),
+      prevK: kline(HOUR10 - H, 1_000_000),
+      now: at(10, 5),
+      state: {},
+      kind: 'SPIKE',
+    },
+    {
+      name: 'ratio just under 3 → nothing',
+      curr: kline(HOUR10, 2_999_999),
+      prevK: kline(HOUR10 - H, 1_000_000),
+      now: at(10, 5),
+      state: {},
+      kind: null,
+    },
+    {
+      name: 'ratio hit but volume under 3M → nothing',
+      curr: kline(HOUR10, 2_999_999.99),
+      prevK: kline(HOUR10 - H, 100_000),
+      now: at(10, 5),
+      state: {},
+      kind: null,
+    },
+    {
+      name: 'previous volume 0 → ratio 0 → nothing',
+      curr: kline(HOUR10, 50_000_000),
+      prevK: kline(HOUR10 - H, 0),
+      now: at(10, 5),
+      state: {},
+      kind: null,
+    },
+    {
+      name: 'same hour already alerted → no second SPIKE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 35),
+      state: alerted(5),
+      kind: null,
+    },
+    {
+      name: 'alert from an older hour does not block a new SPIKE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 35),
+      state: { lastAlertHour: HOUR10 - H, initialMinute: 5 },
+      kind: 'SPIKE',
+    },
+    {
+      name: 'minute 30, initialMinute 20 → HALF_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 30),
+      state: alerted(20),
+      kind: 'HALF_UPDATE',
+    },
+    {
+      name: 'minute 30, initialMinute 25 → nothing',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 30),
+      state: alerted(25),
+      kind: null,
+    },
+    {
+      name: 'minute 30, initialMinute missing counts as 0 → HALF_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 30),
+      state: alerted(),
+      kind: 'HALF_UPDATE',
+    },
+    {
+      name: 'HALF_UPDATE fires whatever the current ratio',
+      curr: kline(HOUR10, 1),
+      prevK: prev,
+      now: at(10, 30, 59),
+      state: alerted(10),
+      kind: 'HALF_UPDATE',
+    },
+    {
+      name: 'minute 31 (late scan) → no HALF_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(10, 31),
+      state: alerted(10),
+      kind: null,
+    },
     // at 11:00 curr is the 10:00 candle that just closed
-    { name: 'minute 0, initialMinute 50 → FULL_UPDATE', curr: spiky, prevK: prev, now: at(11, 0, 2), state: alerted(50), kind: 'FULL_UPDATE' },
-    { name: 'minute 0, initialMinute 55 → no FULL_UPDATE', curr: spiky, prevK: prev, now: at(11, 0, 2), state: alerted(55), kind: null },
-    { name: 'minute 0, initialMinute missing → FULL_UPDATE', curr: spiky, prevK: prev, now: at(11, 0), state: alerted(), kind: 'FULL_UPDATE' },
-    { name: 'minute 0 spike on the just-closed candle when not alerted', curr: spiky, prevK: prev, now: at(11, 0), state: {}, kind: 'SPIKE' },
+    {
+      name: 'minute 0, initialMinute 50 → FULL_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(11, 0, 2),
+      state: alerted(50),
+      kind: 'FULL_UPDATE',
+    },
+    {
+      name: 'minute 0, initialMinute 55 → no FULL_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(11, 0, 2),
+      state: alerted(55),
+      kind: null,
+    },
+    {
+      name: 'minute 0, initialMinute missing → FULL_UPDATE',
+      curr: spiky,
+      prevK: prev,
+      now: at(11, 0),
+      state: alerted(),
+      kind: 'FULL_UPDATE',
+    },
+    {
+      name: 'minute 0 spike on the just-closed candle when not alerted',
+      curr: spiky,
+      prevK: prev,
+      now: at(11, 0),
+      state: {},
+      kind: 'SPIKE',
+    },
   ])('$name', ({ curr, prevK, now, state, kind }) => {
     const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev: prevK, curr, now, state });
     expect(e.kind).toBe(kind);
@@ -72,7 +211,13 @@ describe('evaluateVolumeSymbol: kinds', () => {
     const u = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: spiky, now: at(10, 30), state: s.nextState });
     expect(u.kind).toBe('HALF_UPDATE');
     expect(u.nextState).toEqual(s.nextState);
-    const n = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: kline(HOUR10, 1), now: at(10, 40), state: undefined });
+    const n = evaluateVolumeSymbol({
+      symbol: 'FOOUSDT',
+      prev,
+      curr: kline(HOUR10, 1),
+      now: at(10, 40),
+      state: undefined,
+    });
     expect(n.nextState).toEqual({});
   });
 
@@ -82,14 +227,26 @@ describe('evaluateVolumeSymbol: kinds', () => {
     { open: 2, close: 1, dir: 'bearish', priceChange: -0.5 },
     { open: 0, close: 1, dir: 'bullish', priceChange: undefined }, // open ≤ 0 → priceChange omitted
   ])('open $open close $close → $dir', ({ open, close, dir, priceChange }) => {
-    const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: kline(HOUR10, 1e7, open, close), now: at(10, 5), state: {} });
+    const e = evaluateVolumeSymbol({
+      symbol: 'FOOUSDT',
+      prev,
+      curr: kline(HOUR10, 1e7, open, close),
+      now: at(10, 5),
+      state: {},
+    });
     expect(e.candleDirection).toBe(dir);
     if (priceChange === undefined) expect('priceChange' in e).toBe(false);
     else expect(e.priceChange).toBeCloseTo(priceChange, 12);
   });
 
   it('floors the hour from the compared candle open time', () => {
-    const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: kline(HOUR10 + 1234, 1), now: at(10, 5), state: {} });
+    const e = evaluateVolumeSymbol({
+      symbol: 'FOOUSDT',
+      prev,
+      curr: kline(HOUR10 + 1234, 1),
+      now: at(10, 5),
+      state: {},
+    });
     expect(e.hourTimestamp).toBe(HOUR10);
   });
 });
@@ -124,8 +281,18 @@ describe('formatting', () => {
 
   it.each([
     { kind: 'SPIKE', currVol: 12500000.5, ratio: 4.03, out: 'FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!' },
-    { kind: 'HALF_UPDATE', currVol: 12500000.5, ratio: 4.03, out: 'HALF-UPDATE: FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!' },
-    { kind: 'FULL_UPDATE', currVol: 1234567890123, ratio: 3.125, out: 'UPDATE: FOO hourly volume 1,234.57B (3.12× prev) — VOLUME SPIKE!' },
+    {
+      kind: 'HALF_UPDATE',
+      currVol: 12500000.5,
+      ratio: 4.03,
+      out: 'HALF-UPDATE: FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!',
+    },
+    {
+      kind: 'FULL_UPDATE',
+      currVol: 1234567890123,
+      ratio: 3.125,
+      out: 'UPDATE: FOO hourly volume 1,234.57B (3.12× prev) — VOLUME SPIKE!',
+    },
     { kind: 'SPIKE', currVol: 3125000, ratio: 0.125, out: 'FOO hourly volume 3.12M (0.12× prev) — VOLUME SPIKE!' },
   ] as const)('message $kind → $out', ({ kind, currVol, ratio, out }) => {
     expect(volumeAlertMessage({ kind, symbol: 'FOOUSDT', currVol, ratio })).toBe(out);
@@ -133,11 +300,31 @@ describe('formatting', () => {
   });
 
   it.each([
-    { name: 'plain line', p: { prevVol: 3100000, currVol: 4000000, ratio: 1.29, kind: null, candleDirection: 'bullish' }, out: 'FOOUSDT       prev:     3.10M  curr:     4.00M  ( 1.29×)' },
-    { name: 'ratio hit under the minimum', p: { prevVol: 500000, currVol: 2000000, ratio: 4, kind: null, candleDirection: 'bullish' }, out: 'FOOUSDT       prev:   500.00K  curr:     2.00M  ( 4.00×) (ratio hit, volume < min)' },
-    { name: 'spike, bullish', p: { prevVol: 3100000, currVol: 12500000.5, ratio: 4.032258225806451, kind: 'SPIKE', candleDirection: 'bullish' }, out: '\u001b[95;1mFOOUSDT       prev:     3.10M  curr:    12.50M  ( 4.03×)  ← VOLUME SPIKE! 🟢\u001b[0m' },
-    { name: 'half update, bearish', p: { prevVol: 3100000, currVol: 12500000.5, ratio: 4.03, kind: 'HALF_UPDATE', candleDirection: 'bearish' }, out: '\u001b[95;1mFOOUSDT       prev:     3.10M  curr:    12.50M  ( 4.03×)  ← HALF-UPDATE: VOLUME SPIKE! 🔴\u001b[0m' },
-    { name: 'wide values are not truncated', p: { prevVol: 1, currVol: 1234567890123, ratio: 123.456, kind: null, candleDirection: 'bearish' }, out: 'FOOUSDT       prev:         1  curr: 1,234.57B  (123.46×)' },
+    {
+      name: 'plain line',
+      p: { prevVol: 3100000, currVol: 4000000, ratio: 1.29, kind: null, candleDirection: 'bullish' },
+      out: 'FOOUSDT       prev:     3.10M  curr:     4.00M  ( 1.29×)',
+    },
+    {
+      name: 'ratio hit under the minimum',
+      p: { prevVol: 500000, currVol: 2000000, ratio: 4, kind: null, candleDirection: 'bullish' },
+      out: 'FOOUSDT       prev:   500.00K  curr:     2.00M  ( 4.00×) (ratio hit, volume < min)',
+    },
+    {
+      name: 'spike, bullish',
+      p: { prevVol: 3100000, currVol: 12500000.5, ratio: 4.032258225806451, kind: 'SPIKE', candleDirection: 'bullish' },
+      out: '\u001b[95;1mFOOUSDT       prev:     3.10M  curr:    12.50M  ( 4.03×)  ← VOLUME SPIKE! 🟢\u001b[0m',
+    },
+    {
+      name: 'half update, bearish',
+      p: { prevVol: 3100000, currVol: 12500000.5, ratio: 4.03, kind: 'HALF_UPDATE', candleDirection: 'bearish' },
+      out: '\u001b[95;1mFOOUSDT       prev:     3.10M  curr:    12.50M  ( 4.03×)  ← HALF-UPDATE: VOLUME SPIKE! 🔴\u001b[0m',
+    },
+    {
+      name: 'wide values are not truncated',
+      p: { prevVol: 1, currVol: 1234567890123, ratio: 123.456, kind: null, candleDirection: 'bearish' },
+      out: 'FOOUSDT       prev:         1  curr: 1,234.57B  (123.46×)',
+    },
   ] as const)('console line: $name', ({ p, out }) => {
     expect(volumeConsoleLine({ symbol: 'FOOUSDT', ...p })).toBe(out);
   });
@@ -152,14 +339,40 @@ describe('volumeAlertPayload', () => {
     const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr, now, state: {} });
     const body = volumeAlertPayload({ evaluation: e, now, fundingRate: 0.0001, oiChange: 0.021 });
     expect(Object.keys(body ?? {})).toEqual([
-      'symbol', 'asset', 'currentVolume', 'previousVolume', 'volumeRatio', 'price', 'fundingRate', 'candleDirection',
-      'message', 'timestamp', 'detectionTime', 'hourTimestamp', 'isUpdate', 'alertType', 'priceChange', 'oiChange',
+      'symbol',
+      'asset',
+      'currentVolume',
+      'previousVolume',
+      'volumeRatio',
+      'price',
+      'fundingRate',
+      'candleDirection',
+      'message',
+      'timestamp',
+      'detectionTime',
+      'hourTimestamp',
+      'isUpdate',
+      'alertType',
+      'priceChange',
+      'oiChange',
     ]);
     expect(body).toEqual({
-      symbol: 'FOOUSDT', asset: 'FOO', currentVolume: 12500000.5, previousVolume: 3100000, volumeRatio: 12500000.5 / 3100000,
-      price: 1.2345, fundingRate: 0.0001, candleDirection: 'bullish', message: 'FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!',
-      timestamp: '2025-03-01T10:25:07Z', detectionTime: '2025-03-01T10:25:00Z', hourTimestamp: '2025-03-01T10:00:00Z',
-      isUpdate: false, alertType: 'SPIKE', priceChange: (1.2345 - 1.2) / 1.2, oiChange: 0.021,
+      symbol: 'FOOUSDT',
+      asset: 'FOO',
+      currentVolume: 12500000.5,
+      previousVolume: 3100000,
+      volumeRatio: 12500000.5 / 3100000,
+      price: 1.2345,
+      fundingRate: 0.0001,
+      candleDirection: 'bullish',
+      message: 'FOO hourly volume 12.50M (4.03× prev) — VOLUME SPIKE!',
+      timestamp: '2025-03-01T10:25:07Z',
+      detectionTime: '2025-03-01T10:25:00Z',
+      hourTimestamp: '2025-03-01T10:00:00Z',
+      isUpdate: false,
+      alertType: 'SPIKE',
+      priceChange: (1.2345 - 1.2) / 1.2,
+      oiChange: 0.021,
     });
   });
 
@@ -174,9 +387,21 @@ describe('volumeAlertPayload', () => {
 
   it('marks a FULL_UPDATE at hh:00 with the previous hour and omits unknown optional fields', () => {
     const now = at(11, 0, 1);
-    const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: kline(HOUR10, 9e6, 0, 1), now, state: { lastAlertHour: HOUR10, initialMinute: 10 } });
+    const e = evaluateVolumeSymbol({
+      symbol: 'FOOUSDT',
+      prev,
+      curr: kline(HOUR10, 9e6, 0, 1),
+      now,
+      state: { lastAlertHour: HOUR10, initialMinute: 10 },
+    });
     const body = volumeAlertPayload({ evaluation: e, now, fundingRate: 0.0001 });
-    expect(body).toMatchObject({ isUpdate: true, alertType: 'FULL_UPDATE', hourTimestamp: '2025-03-01T10:00:00Z', detectionTime: '2025-03-01T11:00:00Z', timestamp: '2025-03-01T11:00:01Z' });
+    expect(body).toMatchObject({
+      isUpdate: true,
+      alertType: 'FULL_UPDATE',
+      hourTimestamp: '2025-03-01T10:00:00Z',
+      detectionTime: '2025-03-01T11:00:00Z',
+      timestamp: '2025-03-01T11:00:01Z',
+    });
     expect(body && 'priceChange' in body).toBe(false);
     expect(body && 'oiChange' in body).toBe(false);
     expect(body?.message.startsWith('UPDATE: FOO hourly volume 9.00M')).toBe(true);
@@ -189,7 +414,13 @@ describe('volumeAlertPayload', () => {
 
   it('serialises like Python json.dumps', () => {
     const now = at(10, 25, 7);
-    const e = evaluateVolumeSymbol({ symbol: 'FOOUSDT', prev, curr: kline(HOUR10, 12_500_000.5, 1, 1), now, state: {} });
+    const e = evaluateVolumeSymbol({
+      symbol: 'FOOUSDT',
+      prev,
+      curr: kline(HOUR10, 12_500_000.5, 1, 1),
+      now,
+      state: {},
+    });
     expect(pyJsonDumps(volumeAlertPayload({ evaluation: e, now, fundingRate: null }))).toBe(
       '{"symbol": "FOOUSDT", "asset": "FOO", "currentVolume": 12500000.5, "previousVolume": 3100000.0, "volumeRatio": 4.032258225806451, ' +
         '"price": 1.0, "fundingRate": 0.0, "candleDirection": "bearish", "message": "FOO hourly volume 12.50M (4.03\\u00d7 prev) \\u2014 VOLUME SPIKE!", ' +

@@ -26,14 +26,22 @@ export interface VolumeSymbolState {
   initialMinute?: number;
 }
 
-export const VOLUME_PREFIX: Record<VolumeAlertKind, string> = { SPIKE: '', HALF_UPDATE: 'HALF-UPDATE: ', FULL_UPDATE: 'UPDATE: ' };
+export const VOLUME_PREFIX: Record<VolumeAlertKind, string> = {
+  SPIKE: '',
+  HALF_UPDATE: 'HALF-UPDATE: ',
+  FULL_UPDATE: 'UPDATE: ',
+};
 
 /**
  * Which two candles to compare. `klines` ascending by openTime (as Binance returns them).
  * - at hh:00 (`atTopOfHour`): the last two CLOSED candles (closeTime < now); null when fewer than two;
  * - otherwise: the last two of the list (legacy `limit=2`: prev = last closed, curr = the open candle).
  */
-export function selectCandles<K extends VolumeKline>(p: { klines: readonly K[]; now: number; atTopOfHour: boolean }): { prev: K; curr: K } | null {
+export function selectCandles<K extends VolumeKline>(p: {
+  klines: readonly K[];
+  now: number;
+  atTopOfHour: boolean;
+}): { prev: K; curr: K } | null {
   const list = p.atTopOfHour ? p.klines.filter((k) => k.closeTime < p.now) : p.klines;
   if (list.length < 2) return null;
   return { prev: list[list.length - 2] as K, curr: list[list.length - 1] as K };
@@ -53,7 +61,12 @@ export function formatVolume(v: number): string {
 }
 
 /** Telegram/backend text: `<prefix><ASSET> hourly volume <fmt> (<ratio 2dp>× prev) — VOLUME SPIKE!` */
-export function volumeAlertMessage(p: { kind: VolumeAlertKind; symbol: string; currVol: number; ratio: number }): string {
+export function volumeAlertMessage(p: {
+  kind: VolumeAlertKind;
+  symbol: string;
+  currVol: number;
+  ratio: number;
+}): string {
   return `${VOLUME_PREFIX[p.kind]}${assetOf(p.symbol)} hourly volume ${formatVolume(p.currVol)} (${pyFixed(p.ratio, 2)}\u00d7 prev) \u2014 VOLUME SPIKE!`;
 }
 
@@ -61,7 +74,14 @@ const ANSI_ALERT = '\u001b[95;1m';
 const ANSI_RESET = '\u001b[0m';
 
 /** Legacy console line (one per symbol per scan). The ANSI wrap covers the whole alert line, emoji included. */
-export function volumeConsoleLine(p: { symbol: string; prevVol: number; currVol: number; ratio: number; kind: VolumeAlertKind | null; candleDirection: CandleDirection }): string {
+export function volumeConsoleLine(p: {
+  symbol: string;
+  prevVol: number;
+  currVol: number;
+  ratio: number;
+  kind: VolumeAlertKind | null;
+  candleDirection: CandleDirection;
+}): string {
   const base = `${p.symbol.padEnd(12)}  prev: ${formatVolume(p.prevVol).padStart(9)}  curr: ${formatVolume(p.currVol).padStart(9)}  (${pyFixed(p.ratio, 2).padStart(5)}\u00d7)`;
   if (p.kind) {
     const emoji = p.candleDirection === 'bullish' ? '\u{1F7E2}' : '\u{1F534}';
@@ -100,7 +120,13 @@ export interface VolumeEvaluation {
  * HALF_UPDATE: already alerted, minute == 30, initialMinute ≤ 20 (missing → 0).
  * FULL_UPDATE: already alerted, minute == 0, initialMinute ≠ 55 (missing → 0). Never both in one scan.
  */
-export function evaluateVolumeSymbol(p: { symbol: string; prev: VolumeKline; curr: VolumeKline; now: number; state: VolumeSymbolState | undefined }): VolumeEvaluation {
+export function evaluateVolumeSymbol(p: {
+  symbol: string;
+  prev: VolumeKline;
+  curr: VolumeKline;
+  now: number;
+  state: VolumeSymbolState | undefined;
+}): VolumeEvaluation {
   const state = p.state ?? {};
   const prevVol = p.prev.quoteVolume;
   const currVol = p.curr.quoteVolume;
@@ -143,9 +169,13 @@ export function evaluateVolumeSymbol(p: { symbol: string; prev: VolumeKline; cur
 }
 
 /** oiChange = (current − hourStart) ÷ hourStart when both are known and non-zero; otherwise undefined (omitted). */
-export function volumeOiChange(hourStartOi: number | null | undefined, currentOi: number | null | undefined): number | undefined {
+export function volumeOiChange(
+  hourStartOi: number | null | undefined,
+  currentOi: number | null | undefined,
+): number | undefined {
   if (typeof hourStartOi !== 'number' || typeof currentOi !== 'number') return undefined;
-  if (!Number.isFinite(hourStartOi) || !Number.isFinite(currentOi) || hourStartOi === 0 || currentOi === 0) return undefined;
+  if (!Number.isFinite(hourStartOi) || !Number.isFinite(currentOi) || hourStartOi === 0 || currentOi === 0)
+    return undefined;
   return (currentOi - hourStartOi) / hourStartOi;
 }
 
@@ -175,7 +205,12 @@ export interface VolumeAlertPayload {
  * timestamp = scan time to the second; detectionTime = scan time floored to 5 minutes; hourTimestamp = the
  * compared candle's hour. Numbers are unrounded. Returns null when the evaluation has no alert.
  */
-export function volumeAlertPayload(p: { evaluation: VolumeEvaluation; now: number; fundingRate: number | null | undefined; oiChange?: number | undefined }): VolumeAlertPayload | null {
+export function volumeAlertPayload(p: {
+  evaluation: VolumeEvaluation;
+  now: number;
+  fundingRate: number | null | undefined;
+  oiChange?: number | undefined;
+}): VolumeAlertPayload | null {
   const e = p.evaluation;
   if (!e.kind || e.message === null) return null;
   const fundingRate = typeof p.fundingRate === 'number' && Number.isFinite(p.fundingRate) ? p.fundingRate : 0.0;

@@ -15,6 +15,7 @@ export function toJson(value: unknown): string {
   } catch (err) {
     throw new BusError('BUS_NOT_SERIALISABLE', `value is not JSON-serialisable: ${(err as Error).message}`, err);
   }
-  if (text === undefined) throw new BusError('BUS_NOT_SERIALISABLE', 'value is not JSON-serialisable (undefined/function)');
+  if (text === undefined)
+    throw new BusError('BUS_NOT_SERIALISABLE', 'value is not JSON-serialisable (undefined/function)');
   return text;
 }

@@ -80,7 +80,19 @@ describe.each(impls)('%s bus', (kind, setup) => {
     const second = nextMessage(bus, CHANNELS.markPrices);
     await bus.subscribe(CHANNELS.oiSamples, (m) => other.push(m));
     await new Promise((r) => setTimeout(r, 20));
-    const payload = { updatedAt: 1, prices: [{ symbol: 'BTCUSDT', markPrice: 50_000.5, indexPrice: null, fundingRate: 0.0001, nextFundingTime: null, updatedAt: 1 }] };
+    const payload = {
+      updatedAt: 1,
+      prices: [
+        {
+          symbol: 'BTCUSDT',
+          markPrice: 50_000.5,
+          indexPrice: null,
+          fundingRate: 0.0001,
+          nextFundingTime: null,
+          updatedAt: 1,
+        },
+      ],
+    };
     await bus.publish(CHANNELS.markPrices, payload);
     const { message } = await second;
     expect(message).toEqual(payload);
@@ -213,11 +225,18 @@ describe('redis bus when Redis is unreachable', () => {
     const out = new PassThrough();
     const chunks: string[] = [];
     out.on('data', (c: Buffer) => chunks.push(c.toString()));
-    const bus = createBus({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: `${filePrefix}down:`, logger: pino({ level: 'warn' }, out) });
+    const bus = createBus({
+      redisUrl: 'redis://127.0.0.1:1',
+      keyPrefix: `${filePrefix}down:`,
+      logger: pino({ level: 'warn' }, out),
+    });
     expect(await bus.ping()).toBe(false);
     await new Promise((r) => setTimeout(r, 600)); // several reconnect attempts
     await bus.close();
-    const lost = chunks.join('').split('\n').filter((l) => l.includes('redis bus connection lost'));
+    const lost = chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('redis bus connection lost'));
     expect(lost).toHaveLength(2); // once per connection (commands, subscriber), not once per retry
   });
 });

@@ -28,7 +28,8 @@ export interface CreateBusOptions {
 }
 
 export function createBus(opts: CreateBusOptions): Bus {
-  if (opts.redisUrl) return new RedisBus({ redisUrl: opts.redisUrl, keyPrefix: opts.keyPrefix ?? 'volspike:', logger: opts.logger });
+  if (opts.redisUrl)
+    return new RedisBus({ redisUrl: opts.redisUrl, keyPrefix: opts.keyPrefix ?? 'volspike:', logger: opts.logger });
   return new MemoryBus({ stateFile: opts.stateFile, logger: opts.logger });
 }
 

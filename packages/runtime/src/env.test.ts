@@ -19,7 +19,11 @@ const Schema = z
   })
   .superRefine((v, ctx) => {
     if (v.OI_LIQUID_EXIT_QUOTE_24H >= v.OI_LIQUID_ENTER_QUOTE_24H) {
-      ctx.addIssue({ code: 'custom', path: ['OI_LIQUID_EXIT_QUOTE_24H'], message: `must be below OI_LIQUID_ENTER_QUOTE_24H (${v.OI_LIQUID_ENTER_QUOTE_24H})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OI_LIQUID_EXIT_QUOTE_24H'],
+        message: `must be below OI_LIQUID_ENTER_QUOTE_24H (${v.OI_LIQUID_ENTER_QUOTE_24H})`,
+      });
     }
   });
 
@@ -71,7 +75,15 @@ describe('loadEnv', () => {
       OI_LIQUID_ENTER_QUOTE_24H: '3000000',
       OI_LIQUID_EXIT_QUOTE_24H: '2500000',
     });
-    expect(e).toMatchObject({ PORT: 0, OI_POLL_MIN_INTERVAL_MS: 250, RATIO: 2.75, FEATURE_X: false, REDIS_URL: 'redis://127.0.0.1:6379', SYMBOLS: ['ETHUSDT', 'SOLUSDT'], LOG_LEVEL: 'warn' });
+    expect(e).toMatchObject({
+      PORT: 0,
+      OI_POLL_MIN_INTERVAL_MS: 250,
+      RATIO: 2.75,
+      FEATURE_X: false,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      SYMBOLS: ['ETHUSDT', 'SOLUSDT'],
+      LOG_LEVEL: 'warn',
+    });
   });
 
   it.each([
@@ -89,8 +101,16 @@ describe('loadEnv', () => {
     [{ PORT: 'abc' }, 'PORT', 'Invalid environment: PORT (abc) must be a port (0-65535)'],
     [{ PORT: '70000' }, 'PORT', 'Invalid environment: PORT (70000) must be an integer between 0 and 65535'],
     [{ PORT: '30.5' }, 'PORT', 'Invalid environment: PORT (30.5) must be a port (0-65535)'],
-    [{ OI_POLL_MIN_INTERVAL_MS: '5s' }, 'OI_POLL_MIN_INTERVAL_MS', 'Invalid environment: OI_POLL_MIN_INTERVAL_MS (5s) must be an integer'],
-    [{ OI_POLL_MIN_INTERVAL_MS: '50' }, 'OI_POLL_MIN_INTERVAL_MS', 'Invalid environment: OI_POLL_MIN_INTERVAL_MS (50) must be an integer between 100 and 60000'],
+    [
+      { OI_POLL_MIN_INTERVAL_MS: '5s' },
+      'OI_POLL_MIN_INTERVAL_MS',
+      'Invalid environment: OI_POLL_MIN_INTERVAL_MS (5s) must be an integer',
+    ],
+    [
+      { OI_POLL_MIN_INTERVAL_MS: '50' },
+      'OI_POLL_MIN_INTERVAL_MS',
+      'Invalid environment: OI_POLL_MIN_INTERVAL_MS (50) must be an integer between 100 and 60000',
+    ],
     [{ RATIO: 'lots' }, 'RATIO', 'Invalid environment: RATIO (lots) must be a number'],
     [{ RATIO: '-1' }, 'RATIO', 'Invalid environment: RATIO (-1) must be at least 0'],
     // "yes" is not accepted: z.coerce.boolean() would read "false" as true, so we are strict.

@@ -52,7 +52,14 @@ export function loadEnv<S extends z.ZodType>(schema: S, source: Source = process
   const first = issues[0];
   if (!first) throw new EnvError('Invalid environment', '', issues, result.error);
   const { variable, text } = describe(first, source);
-  const others = [...new Set(issues.slice(1).map((i) => i.path.map(String).join('.')).filter((v) => v && v !== variable))];
+  const others = [
+    ...new Set(
+      issues
+        .slice(1)
+        .map((i) => i.path.map(String).join('.'))
+        .filter((v) => v && v !== variable),
+    ),
+  ];
   const more = others.length > 0 ? ` (also invalid: ${others.join(', ')})` : '';
   throw new EnvError(`Invalid environment: ${text}${more}`, variable, issues, result.error);
 }
@@ -71,18 +78,34 @@ function required(ctx: z.core.$RefinementCtx<unknown>): never {
 function bounds(kind: 'an integer' | 'a number', opts: { min?: number; max?: number } | undefined) {
   return (n: number, ctx: z.core.$RefinementCtx<unknown>): number => {
     if (opts?.min !== undefined && n < opts.min) {
-      ctx.addIssue({ code: 'custom', message: opts.max !== undefined ? `must be ${kind} between ${opts.min} and ${opts.max}` : `must be at least ${opts.min}` });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          opts.max !== undefined
+            ? `must be ${kind} between ${opts.min} and ${opts.max}`
+            : `must be at least ${opts.min}`,
+      });
       return z.NEVER;
     }
     if (opts?.max !== undefined && n > opts.max) {
-      ctx.addIssue({ code: 'custom', message: opts.min !== undefined ? `must be ${kind} between ${opts.min} and ${opts.max}` : `must be at most ${opts.max}` });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          opts.min !== undefined
+            ? `must be ${kind} between ${opts.min} and ${opts.max}`
+            : `must be at most ${opts.max}`,
+      });
       return z.NEVER;
     }
     return n;
   };
 }
 
-function intSchema(def: number | undefined, opts?: { min?: number; max?: number }, what: 'an integer' | 'a port (0-65535)' = 'an integer'): z.ZodType<number> {
+function intSchema(
+  def: number | undefined,
+  opts?: { min?: number; max?: number },
+  what: 'an integer' | 'a port (0-65535)' = 'an integer',
+): z.ZodType<number> {
   const check = bounds('an integer', opts);
   return raw.transform((v, ctx) => {
     if (unset(v)) return def === undefined ? required(ctx) : def;
@@ -176,7 +199,16 @@ function enumOf<T extends string>(values: readonly T[], def: T): z.ZodType<T> {
  * zod schema builders for environment variables. Each accepts `undefined` (or an empty string) and
  * then yields its default; a builder without a default reports "is required".
  */
-export const env = { bool, int: (def: number | undefined, opts?: { min?: number; max?: number }) => intSchema(def, opts), num, port, url, str, list, enumOf };
+export const env = {
+  bool,
+  int: (def: number | undefined, opts?: { min?: number; max?: number }) => intSchema(def, opts),
+  num,
+  port,
+  url,
+  str,
+  list,
+  enumOf,
+};
 
 // Env fragments every app reads with the same names and defaults: spread them into an app's
 // `z.object({...})` where the variables stood (their order decides which bad variable is named first).

@@ -13,7 +13,12 @@ function fakeBackend() {
   const calls: Call[] = [];
   let statuses: number[] = [];
   const fetchImpl = (async (url: string | URL, init?: RequestInit) => {
-    calls.push({ at: Date.now(), url: String(url), headers: init?.headers as Record<string, string>, body: JSON.parse(String(init?.body)) as Call['body'] });
+    calls.push({
+      at: Date.now(),
+      url: String(url),
+      headers: init?.headers as Record<string, string>,
+      body: JSON.parse(String(init?.body)) as Call['body'],
+    });
     const status = statuses.shift() ?? 200;
     if (status === 0) throw new TypeError('fetch failed');
     return new Response('{}', { status });
@@ -61,7 +66,11 @@ describe('HeartbeatSender', () => {
     sender.start();
     await vi.advanceTimersByTimeAsync(3500);
     expect(backend.calls.map((c) => c.at - 1_000_000)).toEqual([0, 1000, 2000, 3000]);
-    expect(backend.calls[0]).toMatchObject({ url: 'http://backend.test:3001/api/heartbeats', headers: { 'X-API-Key': 'k3y', 'content-type': 'application/json' }, body: { component: 'demo', status: 'ok', details: { n: 1 } } });
+    expect(backend.calls[0]).toMatchObject({
+      url: 'http://backend.test:3001/api/heartbeats',
+      headers: { 'X-API-Key': 'k3y', 'content-type': 'application/json' },
+      body: { component: 'demo', status: 'ok', details: { n: 1 } },
+    });
     expect(backend.calls[3]?.body.details).toEqual({ n: 4 });
   });
 

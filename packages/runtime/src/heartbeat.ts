@@ -104,7 +104,12 @@ export class HeartbeatSender {
     if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     const body: HeartbeatBody = { component: this.opts.component, status: report.status, details: report.details };
     try {
-      const res = await (this.opts.fetchImpl ?? fetch)(this.endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      const res = await (this.opts.fetchImpl ?? fetch)(this.endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`backend answered ${res.status}`);
       if (this.failures > 0) this.opts.logger.info({ failures: this.failures }, 'heartbeats delivered again');
@@ -112,7 +117,12 @@ export class HeartbeatSender {
       return true;
     } catch (err) {
       if (this.failures === 0) {
-        this.opts.logger.warn({ err }, this.backoff() ? 'heartbeat failed; backing off' : 'heartbeat to the backend failed (logged once until it works again)');
+        this.opts.logger.warn(
+          { err },
+          this.backoff()
+            ? 'heartbeat failed; backing off'
+            : 'heartbeat to the backend failed (logged once until it works again)',
+        );
       }
       this.failures += 1;
       return false;
@@ -126,7 +136,11 @@ export class HeartbeatSender {
   private nextDelay(): number {
     const i = this.opts.intervalMs;
     if (this.failures === 0 || !this.backoff()) return i;
-    return backoffDelay(this.failures, { baseMs: i, maxMs: 8 * i, ...(this.opts.random ? { random: this.opts.random } : {}) });
+    return backoffDelay(this.failures, {
+      baseMs: i,
+      maxMs: 8 * i,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
   }
 
   private schedule(delayMs: number): void {

@@ -16,7 +16,13 @@ export {
 } from './bus.js';
 export { MemoryBus } from './memory-bus.js';
 export { RedisBus } from './redis-bus.js';
-export { createMetrics, startStatusServer, type HealthResult, type StatusServer, type StatusServerOptions } from './status-server.js';
+export {
+  createMetrics,
+  startStatusServer,
+  type HealthResult,
+  type StatusServer,
+  type StatusServerOptions,
+} from './status-server.js';
 export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
 export {
   FileOutboxStore,
@@ -39,4 +45,10 @@ export {
   type StandaloneOptions,
   type StandaloneProcess,
 } from './standalone.js';
-export { HeartbeatSender, type HeartbeatBody, type HeartbeatReport, type HeartbeatSenderOptions, type HeartbeatTimers } from './heartbeat.js';
+export {
+  HeartbeatSender,
+  type HeartbeatBody,
+  type HeartbeatReport,
+  type HeartbeatSenderOptions,
+  type HeartbeatTimers,
+} from './heartbeat.js';

@@ -104,7 +104,10 @@ describe('Lifecycle', () => {
     await tick();
     expect(stop).toHaveBeenCalledTimes(1);
     expect(onExit).toHaveBeenCalledWith(1);
-    expect(lines().find((l) => l.level === 60)).toMatchObject({ msg: 'unhandledRejection', err: { message: 'forgot to await' } });
+    expect(lines().find((l) => l.level === 60)).toMatchObject({
+      msg: 'unhandledRejection',
+      err: { message: 'forgot to await' },
+    });
   });
 
   it('a fatal error during a signal-started shutdown makes the exit code 1', async () => {

@@ -71,7 +71,10 @@ export class Lifecycle {
     if (outcome === 'deadline') {
       const idx = current === null ? pending.length : pending.findIndex((c) => c.name === current);
       const abandoned = pending.slice(Math.max(0, idx)).map((c) => c.name);
-      this.logger.error({ reason, deadlineMs: this.deadlineMs, stuck: current, abandoned }, 'shutdown deadline passed; abandoning remaining components');
+      this.logger.error(
+        { reason, deadlineMs: this.deadlineMs, stuck: current, abandoned },
+        'shutdown deadline passed; abandoning remaining components',
+      );
       return;
     }
     this.logger.info({ reason, ms: Date.now() - startedAt }, 'shutdown complete');

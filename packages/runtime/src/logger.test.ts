@@ -41,7 +41,8 @@ describe('createLogger', () => {
       'request',
     );
     const text = out.text();
-    for (const secret of ['top-level-key', 'k1', 't1', 'p1', 's1', 'Bearer abc', 'xyz', 'Bearer def', 'uvw']) expect(text).not.toContain(secret);
+    for (const secret of ['top-level-key', 'k1', 't1', 'p1', 's1', 'Bearer abc', 'xyz', 'Bearer def', 'uvw'])
+      expect(text).not.toContain(secret);
     const [line] = out.lines() as [{ config: Record<string, string>; req: { headers: Record<string, string> } }];
     expect(line.config.keep).toBe('visible');
     expect(line.config.token).toBe('[Redacted]');

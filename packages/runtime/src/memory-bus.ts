@@ -41,7 +41,8 @@ export class MemoryBus implements Bus {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err, file }, 'bus state file unreadable; starting empty');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn({ err, file }, 'bus state file unreadable; starting empty');
       return;
     }
     try {
@@ -49,7 +50,8 @@ export class MemoryBus implements Bus {
       const entries = parsed.entries;
       if (typeof entries !== 'object' || entries === null) throw new Error('missing "entries" object');
       for (const [key, e] of Object.entries(entries as Record<string, Entry>)) {
-        if (typeof e?.json === 'string') this.state.set(key, { json: e.json, expiresAt: typeof e.expiresAt === 'number' ? e.expiresAt : null });
+        if (typeof e?.json === 'string')
+          this.state.set(key, { json: e.json, expiresAt: typeof e.expiresAt === 'number' ? e.expiresAt : null });
       }
       this.logger.debug({ file, keys: this.state.size }, 'bus state loaded');
     } catch (err) {

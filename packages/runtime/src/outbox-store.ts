@@ -34,7 +34,14 @@ type JournalRecord = { op: 'put'; m: OutboxMessage } | { op: 'del'; id: string }
 
 function isMessage(v: unknown): v is OutboxMessage {
   const m = v as Partial<OutboxMessage> | null;
-  return typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.url === 'string' && typeof m.idempotencyKey === 'string' && typeof m.enqueuedAt === 'number';
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.id === 'string' &&
+    typeof m.url === 'string' &&
+    typeof m.idempotencyKey === 'string' &&
+    typeof m.enqueuedAt === 'number'
+  );
 }
 
 /**
@@ -219,7 +226,13 @@ export class RedisOutboxStore implements OutboxStore {
 
   async update(m: OutboxMessage): Promise<void> {
     // Only if still present: a late update must not resurrect a delivered message.
-    await this.client().eval("if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 0", 1, this.hashKey, m.id, JSON.stringify(m));
+    await this.client().eval(
+      "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 0",
+      1,
+      this.hashKey,
+      m.id,
+      JSON.stringify(m),
+    );
   }
 
   async remove(id: string): Promise<void> {

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FileOutboxStore, MemoryOutboxStore, Outbox, RedisOutboxStore, parseRetryAfter, type OutboxStore } from './outbox.js';
+import {
+  FileOutboxStore,
+  MemoryOutboxStore,
+  Outbox,
+  RedisOutboxStore,
+  parseRetryAfter,
+  type OutboxStore,
+} from './outbox.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = pino({ level: 'silent' });
@@ -82,7 +89,16 @@ async function receiver(up: boolean): Promise<Receiver> {
   return r;
 }
 function outbox(store: OutboxStore, extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}): Outbox {
-  const o = new Outbox({ name: 'test', store, logger, baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 2000, random: () => 0.5, ...extra });
+  const o = new Outbox({
+    name: 'test',
+    store,
+    logger,
+    baseDelayMs: 20,
+    maxDelayMs: 100,
+    timeoutMs: 2000,
+    random: () => 0.5,
+    ...extra,
+  });
   outboxes.push(o);
   return o;
 }
@@ -134,7 +150,14 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     expect(rx.requests[0]?.headers['x-api-key']).toBe('k');
     expect(rx.requests[0]?.headers['content-type']).toBe('application/json');
     expect(rx.requests[1]?.key).toMatch(/^[0-9a-f-]{36}$/);
-    expect(box.stats()).toMatchObject({ depth: 0, delivered: 3, failedAttempts: 0, dropped: 0, deadLettered: 0, oldestAgeMs: null });
+    expect(box.stats()).toMatchObject({
+      depth: 0,
+      delivered: 3,
+      failedAttempts: 0,
+      dropped: 0,
+      deadLettered: 0,
+      oldestAgeMs: null,
+    });
   });
 
   it('keeps everything while the receiver is down and delivers it all, in order, when it comes back', async () => {
@@ -142,7 +165,8 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     const box = outbox(makeStore()());
     await box.start();
     const keys: string[] = [];
-    for (let i = 0; i < 5; i++) keys.push(await box.enqueue({ url: rx.url, body: { i }, idempotencyKey: `k-${i}` }).then(() => `k-${i}`));
+    for (let i = 0; i < 5; i++)
+      keys.push(await box.enqueue({ url: rx.url, body: { i }, idempotencyKey: `k-${i}` }).then(() => `k-${i}`));
     await waitFor(() => box.stats().failedAttempts >= 3);
     expect(box.depth()).toBe(5);
     expect(box.stats().lastError).toMatch(/fetch failed|ECONNREFUSED/);
@@ -299,8 +323,17 @@ describe('Outbox backoff (fake timers)', () => {
 
   it('honours Retry-After on 429 even when the backoff is shorter', async () => {
     vi.useFakeTimers();
-    const { impl, calls } = fakeFetch([() => new Response('slow down', { status: 429, headers: { 'retry-after': '2' } })]);
-    const box = new Outbox({ name: 't', store: new MemoryOutboxStore(), logger, baseDelayMs: 10, fetchImpl: impl, random: () => 0 });
+    const { impl, calls } = fakeFetch([
+      () => new Response('slow down', { status: 429, headers: { 'retry-after': '2' } }),
+    ]);
+    const box = new Outbox({
+      name: 't',
+      store: new MemoryOutboxStore(),
+      logger,
+      baseDelayMs: 10,
+      fetchImpl: impl,
+      random: () => 0,
+    });
     await box.start();
     await box.enqueue({ url: 'http://receiver.invalid/x', body: {} });
     await vi.advanceTimersByTimeAsync(0);
@@ -317,7 +350,15 @@ describe('Outbox backoff (fake timers)', () => {
     vi.useFakeTimers();
     const fail = () => new Response('down', { status: 502 });
     const { impl, calls } = fakeFetch([fail, fail, fail, fail, fail, fail]);
-    const box = new Outbox({ name: 't', store: new MemoryOutboxStore(), logger, baseDelayMs: 100, maxDelayMs: 800, fetchImpl: impl, random: () => 1 });
+    const box = new Outbox({
+      name: 't',
+      store: new MemoryOutboxStore(),
+      logger,
+      baseDelayMs: 100,
+      maxDelayMs: 800,
+      fetchImpl: impl,
+      random: () => 1,
+    });
     await box.start();
     await box.enqueue({ url: 'http://receiver.invalid/x', body: {} });
     await vi.advanceTimersByTimeAsync(10_000);

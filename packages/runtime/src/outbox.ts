@@ -61,7 +61,11 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
 
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
-type Outcome = { kind: 'delivered' } | { kind: 'retry'; error: string; status: number | null; retryAfterMs: number | null } | { kind: 'dead'; error: string; status: number } | { kind: 'aborted' };
+type Outcome =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; error: string; status: number | null; retryAfterMs: number | null }
+  | { kind: 'dead'; error: string; status: number }
+  | { kind: 'aborted' };
 
 /**
  * Durable HTTP delivery: every enqueued message is persisted before `enqueue` resolves and removed
@@ -69,7 +73,10 @@ type Outcome = { kind: 'delivered' } | { kind: 'retry'; error: string; status: n
  * `Idempotency-Key` header, which stays the same across retries and restarts).
  */
 export class Outbox {
-  private readonly opts: Required<Omit<OutboxOptions, 'fetchImpl' | 'random'>> & { fetchImpl: typeof fetch; random: () => number };
+  private readonly opts: Required<Omit<OutboxOptions, 'fetchImpl' | 'random'>> & {
+    fetchImpl: typeof fetch;
+    random: () => number;
+  };
   private readonly logger: Logger;
   private queue: OutboxMessage[] = [];
   private readonly nextAt = new Map<string, number>();
@@ -111,13 +118,23 @@ export class Outbox {
     this.kick();
   }
 
-  async enqueue(m: { url: string; method?: 'POST' | 'PUT'; headers?: Record<string, string>; body: unknown; idempotencyKey?: string }): Promise<string> {
+  async enqueue(m: {
+    url: string;
+    method?: 'POST' | 'PUT';
+    headers?: Record<string, string>;
+    body: unknown;
+    idempotencyKey?: string;
+  }): Promise<string> {
     if (this.stopped) throw new OutboxError('OUTBOX_STOPPED', `outbox ${this.opts.name} is stopped`);
     let body: unknown;
     try {
       body = JSON.parse(JSON.stringify(m.body)) as unknown;
     } catch (err) {
-      throw new OutboxError('OUTBOX_NOT_SERIALISABLE', `outbox body is not JSON-serialisable: ${(err as Error).message}`, err);
+      throw new OutboxError(
+        'OUTBOX_NOT_SERIALISABLE',
+        `outbox body is not JSON-serialisable: ${(err as Error).message}`,
+        err,
+      );
     }
     const msg: OutboxMessage = {
       id: randomUUID(),
@@ -139,7 +156,10 @@ export class Outbox {
         this.counters.dropped++;
         if (!this.overflowing) {
           this.overflowing = true;
-          this.logger.warn({ maxItems: this.opts.maxItems, droppedId: victim.id, enqueuedAt: victim.enqueuedAt }, 'outbox full; dropping oldest messages');
+          this.logger.warn(
+            { maxItems: this.opts.maxItems, droppedId: victim.id, enqueuedAt: victim.enqueuedAt },
+            'outbox full; dropping oldest messages',
+          );
         }
       }
       await this.opts.store.append(msg);
@@ -155,7 +175,12 @@ export class Outbox {
 
   stats(): OutboxStats {
     const oldest = this.queue[0];
-    return { depth: this.queue.length, ...this.counters, lastError: this.lastError, oldestAgeMs: oldest ? Math.max(0, Date.now() - oldest.enqueuedAt) : null };
+    return {
+      depth: this.queue.length,
+      ...this.counters,
+      lastError: this.lastError,
+      oldestAgeMs: oldest ? Math.max(0, Date.now() - oldest.enqueuedAt) : null,
+    };
   }
 
   /** Retries everything now and waits up to `timeoutMs` for the queue to drain. Never throws. */
@@ -171,7 +196,11 @@ export class Outbox {
       }),
     ]);
     clearTimeout(timer);
-    if (this.queue.length > 0) this.logger.warn({ depth: this.queue.length, timeoutMs }, 'outbox not drained at flush; messages stay persisted for the next start');
+    if (this.queue.length > 0)
+      this.logger.warn(
+        { depth: this.queue.length, timeoutMs },
+        'outbox not drained at flush; messages stay persisted for the next start',
+      );
   }
 
   /** Stops delivery, aborts in-flight requests (they stay queued), waits for store writes, closes the store. */
@@ -233,7 +262,10 @@ export class Outbox {
       this.forget(m.id);
       this.persist('remove', () => this.opts.store.remove(m.id));
       if (this.failingSince !== null) {
-        this.logger.info({ downMs: Date.now() - this.failingSince, depth: this.queue.length }, 'outbox delivery recovered');
+        this.logger.info(
+          { downMs: Date.now() - this.failingSince, depth: this.queue.length },
+          'outbox delivery recovered',
+        );
         this.failingSince = null;
       }
       return;
@@ -243,21 +275,36 @@ export class Outbox {
       this.lastError = outcome.error;
       this.forget(m.id);
       this.persist('remove', () => this.opts.store.remove(m.id));
-      this.logger.error({ id: m.id, url: m.url, status: outcome.status, idempotencyKey: m.idempotencyKey, error: outcome.error }, 'outbox message rejected by receiver; dead-lettered');
+      this.logger.error(
+        { id: m.id, url: m.url, status: outcome.status, idempotencyKey: m.idempotencyKey, error: outcome.error },
+        'outbox message rejected by receiver; dead-lettered',
+      );
       return;
     }
     this.counters.failedAttempts++;
     this.lastError = outcome.error;
     m.attempts++;
-    const backoff = backoffDelay(m.attempts - 1, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs, random: this.opts.random });
-    const delay = outcome.retryAfterMs !== null ? Math.max(backoff, Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS)) : backoff;
+    const backoff = backoffDelay(m.attempts - 1, {
+      baseMs: this.opts.baseDelayMs,
+      maxMs: this.opts.maxDelayMs,
+      random: this.opts.random,
+    });
+    const delay =
+      outcome.retryAfterMs !== null ? Math.max(backoff, Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS)) : backoff;
     this.nextAt.set(m.id, Date.now() + delay);
     const snapshot = structuredClone(m);
     this.persist('update', () => this.opts.store.update(snapshot));
     if (this.failingSince === null) {
       this.failingSince = Date.now();
-      this.logger.warn({ url: m.url, status: outcome.status, error: outcome.error, retryInMs: delay, depth: this.queue.length }, 'outbox delivery failing; retrying with backoff');
-    } else this.logger.debug({ id: m.id, attempts: m.attempts, error: outcome.error, retryInMs: delay }, 'outbox retry scheduled');
+      this.logger.warn(
+        { url: m.url, status: outcome.status, error: outcome.error, retryInMs: delay, depth: this.queue.length },
+        'outbox delivery failing; retrying with backoff',
+      );
+    } else
+      this.logger.debug(
+        { id: m.id, attempts: m.attempts, error: outcome.error, retryInMs: delay },
+        'outbox retry scheduled',
+      );
   }
 
   private async send(m: OutboxMessage): Promise<Outcome> {
@@ -265,7 +312,10 @@ export class Outbox {
     const onStop = (): void => controller.abort(this.abort.signal.reason);
     if (this.abort.signal.aborted) return { kind: 'aborted' };
     this.abort.signal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)),
+      this.opts.timeoutMs,
+    );
     try {
       const res = await this.opts.fetchImpl(m.url, {
         method: m.method,
@@ -277,7 +327,12 @@ export class Outbox {
       if (res.ok) return { kind: 'delivered' };
       const error = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
       if (res.status === 408 || res.status === 429 || res.status >= 500) {
-        return { kind: 'retry', error, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()) };
+        return {
+          kind: 'retry',
+          error,
+          status: res.status,
+          retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+        };
       }
       return { kind: 'dead', error, status: res.status };
     } catch (err) {
@@ -293,7 +348,8 @@ export class Outbox {
 
 function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? `: ${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message}` : '';
+    const cause =
+      err.cause instanceof Error ? `: ${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message}` : '';
     return `${err.message}${cause}`;
   }
   return String(err);

@@ -115,7 +115,8 @@ export class RedisBus implements Bus {
   async setJson(key: string, value: unknown, ttlSec?: number): Promise<void> {
     this.assertOpen();
     const json = toJson(value);
-    if (ttlSec !== undefined && ttlSec > 0) await this.cmd.set(this.prefix + key, json, 'PX', Math.round(ttlSec * 1000));
+    if (ttlSec !== undefined && ttlSec > 0)
+      await this.cmd.set(this.prefix + key, json, 'PX', Math.round(ttlSec * 1000));
     else await this.cmd.set(this.prefix + key, json);
   }
 

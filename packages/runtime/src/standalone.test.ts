@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { env, loadEnv } from './env.js';
 import { runStandalone, type StandaloneProcess } from './standalone.js';
 
-const Schema = z.object({ PORT: env.port(0), DATA_DIR: env.str('.data'), LOG_LEVEL: env.str('info'), LOG_PRETTY: env.bool(false), REDIS_URL: env.url() });
+const Schema = z.object({
+  PORT: env.port(0),
+  DATA_DIR: env.str('.data'),
+  LOG_LEVEL: env.str('info'),
+  LOG_PRETTY: env.bool(false),
+  REDIS_URL: env.url(),
+});
 const loadAppEnv = (source: Record<string, string | undefined>) => loadEnv(Schema, source);
 
 const dirs: string[] = [];
@@ -40,7 +46,12 @@ describe('runStandalone', () => {
     const errors: string[] = [];
     const started = vi.fn();
     const listeners = process.listenerCount('SIGTERM');
-    const result = await runStandalone({ ...s.base, source: { PORT: 'abc', DATA_DIR: s.dataDir }, start: started, writeError: (l) => errors.push(l) });
+    const result = await runStandalone({
+      ...s.base,
+      source: { PORT: 'abc', DATA_DIR: s.dataDir },
+      start: started,
+      writeError: (l) => errors.push(l),
+    });
     expect(result).toBeNull();
     expect(errors).toEqual(['Invalid environment: PORT (abc) must be a port (0-65535)\n']);
     expect(s.exit).toHaveBeenCalledWith(1);
@@ -60,7 +71,10 @@ describe('runStandalone', () => {
         expect(deps.dataDir).toBe(s.dataDir);
         expect(deps.bus.kind).toBe('memory');
         await deps.bus.setJson('k', 1);
-        return { stop: async () => void order.push('app'), health: async () => ({ ok: true, body: { service: 'demo' } }) };
+        return {
+          stop: async () => void order.push('app'),
+          health: async () => ({ ok: true, body: { service: 'demo' } }),
+        };
       },
       statusServer: (e) => ({ port: e.PORT, host: '127.0.0.1' }),
     });
@@ -68,7 +82,9 @@ describe('runStandalone', () => {
     running.push(proc!);
     const health = await fetch(`http://127.0.0.1:${proc!.statusPort}/health`);
     expect(await health.json()).toEqual({ ok: true, service: 'demo' });
-    expect(await (await fetch(`http://127.0.0.1:${proc!.statusPort}/metrics`)).text()).toContain('process_cpu_user_seconds_total');
+    expect(await (await fetch(`http://127.0.0.1:${proc!.statusPort}/metrics`)).text()).toContain(
+      'process_cpu_user_seconds_total',
+    );
     await proc!.lifecycle.shutdown('test');
     // the app stops before the budget (both after the status server); the memory bus kept its state in <DATA_DIR>/<name>-bus.json
     expect(order).toEqual(['app', 'budget']);
@@ -101,7 +117,11 @@ describe('runStandalone', () => {
 
   it('refuses a status server for an app without health()', async () => {
     const s = setup();
-    const result = await runStandalone({ ...s.base, start: async () => ({ stop: async () => undefined }), statusServer: () => ({ port: 0 }) });
+    const result = await runStandalone({
+      ...s.base,
+      start: async () => ({ stop: async () => undefined }),
+      statusServer: () => ({ port: 0 }),
+    });
     expect(result).toBeNull();
     expect(s.exit).toHaveBeenCalledWith(1);
   });

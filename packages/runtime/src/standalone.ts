@@ -39,7 +39,11 @@ export interface StandaloneEnv {
 /** The deps runStandalone builds for `start()` (without the budget, see {@link StandaloneOptions.budget}). */
 export type StandaloneDeps = Omit<AppDeps, 'budget' | 'lifecycle'> & { lifecycle: Lifecycle };
 
-export interface StandaloneOptions<E extends StandaloneEnv, B extends { stop(): Promise<void> | void } | undefined, H extends AppHandle> {
+export interface StandaloneOptions<
+  E extends StandaloneEnv,
+  B extends { stop(): Promise<void> | void } | undefined,
+  H extends AppHandle,
+> {
   /** Logger name, bus state file `<DATA_DIR>/<name>-bus.json`, lifecycle component name. */
   name: string;
   /** The app's `loadAppEnv`; an EnvError is printed as its one line on stderr, then exit(1). */
@@ -80,9 +84,11 @@ export interface StandaloneProcess<H extends AppHandle> {
  * A failure to start is logged fatal, everything started is stopped, then exit(1).
  * Resolves to the running process, or null when it exited.
  */
-export async function runStandalone<E extends StandaloneEnv, B extends { stop(): Promise<void> | void } | undefined, H extends AppHandle>(
-  opts: StandaloneOptions<E, B, H>,
-): Promise<StandaloneProcess<H> | null> {
+export async function runStandalone<
+  E extends StandaloneEnv,
+  B extends { stop(): Promise<void> | void } | undefined,
+  H extends AppHandle,
+>(opts: StandaloneOptions<E, B, H>): Promise<StandaloneProcess<H> | null> {
   let env: E;
   try {
     env = opts.loadEnv(opts.source);
@@ -96,14 +102,23 @@ export async function runStandalone<E extends StandaloneEnv, B extends { stop():
   }
 
   const { name } = opts;
-  const logger = createLogger({ name, level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const logger = createLogger({
+    name,
+    level: env.LOG_LEVEL,
+    pretty: env.LOG_PRETTY,
+    ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+  });
   const lifecycle = new Lifecycle({ logger });
   lifecycle.installSignalHandlers(opts.exit);
   const dataDir = resolve(env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
   try {
-    const bus = createBus({ redisUrl: env.REDIS_URL, stateFile: join(dataDir, `${name}-bus.json`), logger: logger.child({ component: 'bus' }) });
+    const bus = createBus({
+      redisUrl: env.REDIS_URL,
+      stateFile: join(dataDir, `${name}-bus.json`),
+      logger: logger.child({ component: 'bus' }),
+    });
     lifecycle.add('bus', () => bus.close());
     const budget = opts.budget?.({ env, logger: logger.child({ component: 'weight-budget' }) });
     if (budget) lifecycle.add('weight-budget', () => budget.stop());

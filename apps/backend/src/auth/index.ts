@@ -32,7 +32,10 @@ export interface Auth {
   readonly legacyTokens: boolean;
 }
 
-const FAILURE_RESPONSES: Record<TokenFailure['code'], { status: number; body: (f: TokenFailure) => Record<string, unknown> }> = {
+const FAILURE_RESPONSES: Record<
+  TokenFailure['code'],
+  { status: number; body: (f: TokenFailure) => Record<string, unknown> }
+> = {
   INVALID_TOKEN: { status: 401, body: () => ({ error: 'Invalid token' }) },
   INVALID_PAYLOAD: { status: 401, body: () => ({ error: 'Invalid token payload' }) },
   SESSION_INVALID: {
@@ -70,7 +73,12 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
-export function createAuth(opts: { prisma: PrismaClient; jwtSecret: string; legacyTokens: boolean; logger: Logger }): Auth {
+export function createAuth(opts: {
+  prisma: PrismaClient;
+  jwtSecret: string;
+  legacyTokens: boolean;
+  logger: Logger;
+}): Auth {
   const tokens = new TokenService(opts.prisma, opts.jwtSecret);
   const log = opts.logger.child({ component: 'auth' });
 

@@ -29,7 +29,12 @@ export function parseUsersArgs(argv: string[]): UsersCommand {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { email: { type: 'string' }, tier: { type: 'string' }, admin: { type: 'boolean', default: false }, days: { type: 'string' } },
+      options: {
+        email: { type: 'string' },
+        tier: { type: 'string' },
+        admin: { type: 'boolean', default: false },
+        days: { type: 'string' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -37,20 +42,26 @@ export function parseUsersArgs(argv: string[]): UsersCommand {
   const { values, positionals } = parsed;
   const cmd = positionals[0];
   const days = values.days === undefined ? DEFAULT_TOKEN_TTL_SEC / 86400 : Number(values.days);
-  if (!Number.isFinite(days) || days <= 0) throw new UsageError(`--days must be a positive number of days, got "${values.days}"`);
+  if (!Number.isFinite(days) || days <= 0)
+    throw new UsageError(`--days must be a positive number of days, got "${values.days}"`);
   const ttlSec = Math.round(days * 86400);
   if (cmd === 'list') return { kind: 'list' };
   if (cmd !== 'add' && cmd !== 'token') throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
   const email = values.email?.trim().toLowerCase();
-  if (!email || !EMAIL_RE.test(email)) throw new UsageError(`--email must be an email address, got "${values.email ?? ''}"`);
+  if (!email || !EMAIL_RE.test(email))
+    throw new UsageError(`--email must be an email address, got "${values.email ?? ''}"`);
   if (cmd === 'token') return { kind: 'token', email, ttlSec };
   const tier = values.tier as (typeof TIERS)[number] | undefined;
-  if (!tier || !TIERS.includes(tier)) throw new UsageError(`--tier must be one of free, pro, elite, got "${values.tier ?? ''}"`);
+  if (!tier || !TIERS.includes(tier))
+    throw new UsageError(`--tier must be one of free, pro, elite, got "${values.tier ?? ''}"`);
   return { kind: 'add', email, tier, admin: values.admin ?? false, ttlSec };
 }
 
 /** Runs one command; every line of output goes through `out`. */
-export async function runUsersCommand(cmd: UsersCommand, deps: { prisma: PrismaClient; jwtSecret: string; out: (line: string) => void }): Promise<void> {
+export async function runUsersCommand(
+  cmd: UsersCommand,
+  deps: { prisma: PrismaClient; jwtSecret: string; out: (line: string) => void },
+): Promise<void> {
   const tokens = new TokenService(deps.prisma, deps.jwtSecret);
   const { prisma, out } = deps;
   if (cmd.kind === 'list') {
@@ -59,9 +70,22 @@ export async function runUsersCommand(cmd: UsersCommand, deps: { prisma: PrismaC
       out('no users');
       return;
     }
-    out(['id'.padEnd(26), 'email'.padEnd(32), 'tier'.padEnd(6), 'role'.padEnd(6), 'status'.padEnd(10), 'created'].join('  '));
+    out(
+      ['id'.padEnd(26), 'email'.padEnd(32), 'tier'.padEnd(6), 'role'.padEnd(6), 'status'.padEnd(10), 'created'].join(
+        '  ',
+      ),
+    );
     for (const u of users) {
-      out([u.id.padEnd(26), u.email.padEnd(32), u.tier.padEnd(6), u.role.padEnd(6), u.status.padEnd(10), u.createdAt.toISOString()].join('  '));
+      out(
+        [
+          u.id.padEnd(26),
+          u.email.padEnd(32),
+          u.tier.padEnd(6),
+          u.role.padEnd(6),
+          u.status.padEnd(10),
+          u.createdAt.toISOString(),
+        ].join('  '),
+      );
     }
     return;
   }
@@ -80,6 +104,8 @@ export async function runUsersCommand(cmd: UsersCommand, deps: { prisma: PrismaC
   });
   const token = await tokens.sign(user, { ttlSec: cmd.ttlSec });
   out(`${existing ? 'updated' : 'created'} user ${user.email} (id ${user.id}, tier ${user.tier}, role ${user.role})`);
-  out(`token (valid ${Math.round(cmd.ttlSec / 86400)} days; Socket.IO auth.token and "Authorization: Bearer <token>"):`);
+  out(
+    `token (valid ${Math.round(cmd.ttlSec / 86400)} days; Socket.IO auth.token and "Authorization: Bearer <token>"):`,
+  );
   out(token);
 }

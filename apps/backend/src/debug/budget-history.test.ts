@@ -13,7 +13,12 @@ const snap = (at: number, used: Record<string, number>) => ({
   pauseReason: null,
   rejected429: 0,
   banned418: 0,
-  byComponent: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, { usedLastMinute: v, requestsLastMinute: v, reservePerMin: 0, queued: 0 }])),
+  byComponent: Object.fromEntries(
+    Object.entries(used).map(([k, v]) => [
+      k,
+      { usedLastMinute: v, requestsLastMinute: v, reservePerMin: 0, queued: 0 },
+    ]),
+  ),
 });
 
 describe('BudgetHistory', () => {

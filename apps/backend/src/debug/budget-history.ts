@@ -13,7 +13,10 @@ export interface BudgetSnapshotLike {
   pauseReason: string | null;
   rejected429: number;
   banned418: number;
-  byComponent: Record<string, { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }>;
+  byComponent: Record<
+    string,
+    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
+  >;
 }
 
 export interface BudgetPoint {
@@ -55,7 +58,14 @@ export class BudgetHistory {
     this.latestSnapshot = v;
     const byComponent: Record<string, number> = {};
     for (const [name, c] of Object.entries(v.byComponent)) byComponent[name] = c.usedLastMinute;
-    this.points.push({ at: v.at, usedLastMinute: v.usedLastMinute, usablePerMin: v.usablePerMin, headroom: v.headroom, serverUsedWeight1m: v.serverUsedWeight1m ?? null, byComponent });
+    this.points.push({
+      at: v.at,
+      usedLastMinute: v.usedLastMinute,
+      usablePerMin: v.usablePerMin,
+      headroom: v.headroom,
+      serverUsedWeight1m: v.serverUsedWeight1m ?? null,
+      byComponent,
+    });
     const cutoff = v.at - this.maxAgeMs;
     while (this.points.length > this.maxPoints || (this.points[0] && this.points[0].at < cutoff)) this.points.shift();
     return true;

@@ -8,7 +8,10 @@ export function esc(v: unknown): string {
 
 /** JSON for a `<script>` block: `<` escaped so data can never close the tag. */
 export function inlineJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function fmtNum(v: number | null | undefined, digits = 2): string {
@@ -74,9 +77,20 @@ function enableSorting(root){(root||document).querySelectorAll('table.sortable')
 enableSorting();
 `;
 
-export function page(opts: { title: string; path: string; body: string; script?: string; head?: string; uplot?: boolean }): string {
-  const nav = NAV.map(([href, label]) => `<a href="${href}"${href === opts.path ? ' class="on"' : ''}>${esc(label)}</a>`).join('');
-  const uplot = opts.uplot ? '<link rel="stylesheet" href="/debug/vendor/uplot.min.css"><script src="/debug/vendor/uplot.iife.min.js"></script>' : '';
+export function page(opts: {
+  title: string;
+  path: string;
+  body: string;
+  script?: string;
+  head?: string;
+  uplot?: boolean;
+}): string {
+  const nav = NAV.map(
+    ([href, label]) => `<a href="${href}"${href === opts.path ? ' class="on"' : ''}>${esc(label)}</a>`,
+  ).join('');
+  const uplot = opts.uplot
+    ? '<link rel="stylesheet" href="/debug/vendor/uplot.min.css"><script src="/debug/vendor/uplot.iife.min.js"></script>'
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)} · VolSpike debug</title><link rel="icon" href="data:,"><style>${CSS}</style>${uplot}${opts.head ?? ''}</head>

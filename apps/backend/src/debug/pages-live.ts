@@ -2,7 +2,8 @@
 import type { PrismaClient } from '@volspike/db';
 import { card, esc, fmtNum, fmtTime, page, td } from './html.js';
 
-const num = (v: { toString(): string } | null | undefined): number | null => (v === null || v === undefined ? null : Number(v.toString()));
+const num = (v: { toString(): string } | null | undefined): number | null =>
+  v === null || v === undefined ? null : Number(v.toString());
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 
 export interface OiAlertView {
@@ -76,7 +77,13 @@ export async function renderAlerts(prisma: PrismaClient): Promise<string> {
 <h2>Volume alerts (latest 50)</h2>
 <table id="volume-alerts" class="sortable"><thead><tr><th>time</th><th>symbol</th><th>type</th><th>ratio</th><th>volume</th><th>price</th><th>candle</th><th>detected</th><th>message</th></tr></thead>
 <tbody>${volRows || '<tr><td colspan="9" class="muted">no volume alert yet</td></tr>'}</tbody></table>`;
-  return page({ title: 'Alerts', path: '/debug/alerts', body, head: '<script src="/socket.io/socket.io.js"></script>', script: ALERTS_SCRIPT });
+  return page({
+    title: 'Alerts',
+    path: '/debug/alerts',
+    body,
+    head: '<script src="/socket.io/socket.io.js"></script>',
+    script: ALERTS_SCRIPT,
+  });
 }
 
 const RATE_SCRIPT = `

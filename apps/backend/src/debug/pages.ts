@@ -3,7 +3,8 @@ import type { PrismaClient } from '@volspike/db';
 import { card, esc, fmtAge, fmtNum, fmtTime, inlineJson, page, td } from './html.js';
 import type { UniverseTracker } from './universe-tracker.js';
 
-const num = (v: { toString(): string } | null | undefined): number | null => (v === null || v === undefined ? null : Number(v.toString()));
+const num = (v: { toString(): string } | null | undefined): number | null =>
+  v === null || v === undefined ? null : Number(v.toString());
 
 export async function renderIndex(prisma: PrismaClient, now: number): Promise<string> {
   const [universe, oiCount, freshest, oiAlerts1h, volume24h, heartbeats] = await Promise.all([
@@ -71,7 +72,10 @@ export async function renderUniverse(
   const totals = tracker.totals();
   const changes = tracker
     .recentChanges()
-    .map((c) => `<tr>${td(esc(fmtTime(c.at)))}${td(String(c.entered.length), c.entered.length, 'up')}${td(String(c.left.length), c.left.length, 'down')}${td(String(c.size), c.size)}<td class="msg">${c.entered.map((s) => `+${esc(s)}`).join(' ')} ${c.left.map((s) => `−${esc(s)}`).join(' ')}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr>${td(esc(fmtTime(c.at)))}${td(String(c.entered.length), c.entered.length, 'up')}${td(String(c.left.length), c.left.length, 'down')}${td(String(c.size), c.size)}<td class="msg">${c.entered.map((s) => `+${esc(s)}`).join(' ')} ${c.left.map((s) => `−${esc(s)}`).join(' ')}</td></tr>`,
+    )
     .join('');
   const html = `
 <div class="cards">
@@ -113,7 +117,15 @@ if(state.symbol)selectSymbol(state.symbol);
 export async function renderOpenInterest(prisma: PrismaClient, now: number, selected: string | null): Promise<string> {
   const rows = await prisma.openInterestLatest.findMany();
   const items = rows
-    .map((r) => ({ symbol: r.symbol, oi: num(r.openInterest), usd: num(r.openInterestUsd), mark: num(r.markPrice), ts: r.ts, source: r.source, age: now - r.ts.getTime() }))
+    .map((r) => ({
+      symbol: r.symbol,
+      oi: num(r.openInterest),
+      usd: num(r.openInterestUsd),
+      mark: num(r.markPrice),
+      ts: r.ts,
+      source: r.source,
+      age: now - r.ts.getTime(),
+    }))
     .sort((a, b) => (b.usd ?? -1) - (a.usd ?? -1) || a.symbol.localeCompare(b.symbol));
   const ages = items.map((i) => i.age).sort((a, b) => a - b);
   const median = ages.length ? ages[Math.floor(ages.length / 2)]! : null;

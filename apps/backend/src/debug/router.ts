@@ -101,7 +101,10 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
       return;
     }
     const secure = req.secure ? '; Secure' : '';
-    res.setHeader('Set-Cookie', `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800${secure}`);
+    res.setHeader(
+      'Set-Cookie',
+      `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800${secure}`,
+    );
     const url = new URL(req.originalUrl, 'http://x');
     url.searchParams.delete('token');
     res.redirect(303, url.pathname + url.search);
@@ -146,7 +149,13 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
             alertsPerMin: pick(poller.details, 'alertsPerMin'),
           }
         : null,
-      heartbeats: heartbeats.map((h) => ({ component: h.component, status: h.status, lastSeenAt: h.lastSeenAt.toISOString(), ageMs: t - h.lastSeenAt.getTime(), details: h.details })),
+      heartbeats: heartbeats.map((h) => ({
+        component: h.component,
+        status: h.status,
+        lastSeenAt: h.lastSeenAt.toISOString(),
+        ageMs: t - h.lastSeenAt.getTime(),
+        details: h.details,
+      })),
     });
   });
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UniverseTracker } from './universe-tracker.js';
 
-const msg = (updatedAt: string, symbols: string[]) => ({ updatedAt, enterThreshold: 4e6, exitThreshold: 2e6, symbols: symbols.map((symbol) => ({ symbol })) });
+const msg = (updatedAt: string, symbols: string[]) => ({
+  updatedAt,
+  enterThreshold: 4e6,
+  exitThreshold: 2e6,
+  symbols: symbols.map((symbol) => ({ symbol })),
+});
 
 describe('UniverseTracker', () => {
   it('takes the first message as the baseline and records what entered and left afterwards', () => {

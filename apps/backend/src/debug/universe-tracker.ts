@@ -18,7 +18,12 @@ export interface UniverseMessageLike {
 export function isUniverseMessage(v: unknown): v is UniverseMessageLike {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
-  return typeof m.updatedAt === 'string' && Array.isArray(m.symbols) && typeof m.enterThreshold === 'number' && typeof m.exitThreshold === 'number';
+  return (
+    typeof m.updatedAt === 'string' &&
+    Array.isArray(m.symbols) &&
+    typeof m.enterThreshold === 'number' &&
+    typeof m.exitThreshold === 'number'
+  );
 }
 
 export class UniverseTracker {

@@ -37,7 +37,10 @@ export async function identify(
   let identity: SocketIdentity;
   if (looksLikeJwt(token)) {
     const result = await deps.auth.checkToken(token);
-    if (!result.ok) throw new HandshakeError(result.code === 'SESSION_INVALID' ? `Session invalid: ${result.reason}` : 'Invalid token');
+    if (!result.ok)
+      throw new HandshakeError(
+        result.code === 'SESSION_INVALID' ? `Session invalid: ${result.reason}` : 'Invalid token',
+      );
     identity = fromUser(result.user, 'jwt');
   } else if (deps.legacyTokenAuth) {
     const method = typeof handshake.query?.method === 'string' ? handshake.query.method : undefined;

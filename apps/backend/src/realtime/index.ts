@@ -81,7 +81,10 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   if (opts.redisUrl) {
     pub = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     sub = pub.duplicate();
-    for (const [name, client] of [['pub', pub], ['sub', sub]] as const) {
+    for (const [name, client] of [
+      ['pub', pub],
+      ['sub', sub],
+    ] as const) {
       let down = false;
       client.on('error', (err) => {
         if (!down) log.warn({ err, client: name }, 'socket.io redis adapter connection error');
@@ -171,8 +174,16 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
     return user?.role === 'ADMIN';
   }
 
-  const proQueue = new TierReleaseQueue<VolumeAlertEvent>(PRO_PERIOD_MS, (items) => releaseVolume('tier-pro', items), now);
-  const freeQueue = new TierReleaseQueue<VolumeAlertEvent>(FREE_PERIOD_MS, (items) => releaseVolume('tier-free', items), now);
+  const proQueue = new TierReleaseQueue<VolumeAlertEvent>(
+    PRO_PERIOD_MS,
+    (items) => releaseVolume('tier-pro', items),
+    now,
+  );
+  const freeQueue = new TierReleaseQueue<VolumeAlertEvent>(
+    FREE_PERIOD_MS,
+    (items) => releaseVolume('tier-free', items),
+    now,
+  );
 
   function releaseVolume(room: string, items: VolumeAlertEvent[]): void {
     for (const payload of items) io.to(room).emit('volume-alert', payload);
@@ -192,7 +203,11 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
       };
       // Batch subscribers get the array instead of one event per symbol.
       io.to(TIER_ROOMS).except(OI_BATCH_ROOM).emit('open-interest-update', update);
-      batch.push({ ...update, markPrice: s.markPrice !== null && Number.isFinite(s.markPrice) && s.markPrice > 0 ? s.markPrice : null, ts: s.ts.toISOString() });
+      batch.push({
+        ...update,
+        markPrice: s.markPrice !== null && Number.isFinite(s.markPrice) && s.markPrice > 0 ? s.markPrice : null,
+        ts: s.ts.toISOString(),
+      });
     }
     io.to(OI_BATCH_ROOM).emit('open-interest-updates', { updates: batch, timestamp } satisfies OiBatchWire);
   });

@@ -40,7 +40,11 @@ describe('TierReleaseQueue', () => {
   it('releases everything queued exactly at the next 15-minute boundary, not a millisecond before', () => {
     vi.setSystemTime(t('2026-01-01T10:07:13.000Z'));
     const released: { at: number; items: string[] }[] = [];
-    const q = new TierReleaseQueue<string>(FREE_PERIOD_MS, (items) => released.push({ at: Date.now(), items }), Date.now);
+    const q = new TierReleaseQueue<string>(
+      FREE_PERIOD_MS,
+      (items) => released.push({ at: Date.now(), items }),
+      Date.now,
+    );
     q.push('a');
     vi.advanceTimersByTime(60_000);
     q.push('b');
@@ -63,7 +67,10 @@ describe('TierReleaseQueue', () => {
     vi.advanceTimersByTime(2 * 60_000);
     q.push(2);
     vi.advanceTimersByTime(5 * 60_000);
-    expect(released.map((x) => new Date(x).toISOString())).toEqual(['2026-01-01T10:05:00.000Z', '2026-01-01T10:10:00.000Z']);
+    expect(released.map((x) => new Date(x).toISOString())).toEqual([
+      '2026-01-01T10:05:00.000Z',
+      '2026-01-01T10:10:00.000Z',
+    ]);
   });
 
   it('does not release early when the timer fires before the injected clock reaches the boundary', () => {
@@ -72,7 +79,11 @@ describe('TierReleaseQueue', () => {
     vi.setSystemTime(t('2026-01-01T10:03:00.000Z'));
     let skew = 0;
     const released: number[] = [];
-    const q = new TierReleaseQueue<number>(PRO_PERIOD_MS, () => released.push(Date.now() - skew), () => Date.now() - skew);
+    const q = new TierReleaseQueue<number>(
+      PRO_PERIOD_MS,
+      () => released.push(Date.now() - skew),
+      () => Date.now() - skew,
+    );
     q.push(1);
     skew = 500; // the wall clock as seen through `now` falls 500 ms behind the timers
     vi.advanceTimersByTime(2 * 60_000);

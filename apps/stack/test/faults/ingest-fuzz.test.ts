@@ -45,14 +45,29 @@ const routes = (): Route[] => [
     name: 'OI samples',
     path: '/api/market/open-interest/ingest',
     schema: OiIngestSchema,
-    valid: { data: [{ symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000, ts: now }], timestamp: now, totalSymbols: 1, source: 'realtime' },
+    valid: {
+      data: [{ symbol: 'BTCUSDT', openInterest: 81234.5, openInterestUsd: 5280242500, markPrice: 65000, ts: now }],
+      timestamp: now,
+      totalSymbols: 1,
+      source: 'realtime',
+    },
     rows: () => db.prisma.openInterestSnapshot.count(),
   },
   {
     name: 'OI alert',
     path: '/api/open-interest-alerts/ingest',
     schema: OiAlertIngestSchema,
-    valid: { symbol: 'FOOUSDT', direction: 'UP', baseline: 1_000_000, current: 1_042_000, pctChange: 0.042, absChange: 42_000, timestamp: now, source: 'faults', timeframe: '5 min' },
+    valid: {
+      symbol: 'FOOUSDT',
+      direction: 'UP',
+      baseline: 1_000_000,
+      current: 1_042_000,
+      pctChange: 0.042,
+      absChange: 42_000,
+      timestamp: now,
+      source: 'faults',
+      timeframe: '5 min',
+    },
     rows: () => db.prisma.openInterestAlert.count(),
   },
   {
@@ -84,7 +99,19 @@ const routes = (): Route[] => [
     schema: TelegramIngestSchema,
     valid: {
       channel: { id: -1001234567890, username: 'foo', title: 'Foo' },
-      messages: [{ id: 1, text: 'hi', date: now, sender_name: null, views: 1, forwards: 0, has_media: false, media_type: null, links: [] }],
+      messages: [
+        {
+          id: 1,
+          text: 'hi',
+          date: now,
+          sender_name: null,
+          views: 1,
+          forwards: 0,
+          has_media: false,
+          media_type: null,
+          links: [],
+        },
+      ],
     },
     rows: () => db.prisma.telegramMessage.count(),
   },
@@ -99,13 +126,24 @@ const routes = (): Route[] => [
     name: 'liquid universe',
     path: '/api/market/open-interest/liquid-universe/update',
     schema: LiquidUniverseUpdateSchema,
-    valid: { symbols: [{ symbol: 'FOOUSDT', quoteVolume24h: 5_123_456.7, enteredAt: now, lastSeenAt: now }], updatedAt: now },
+    valid: {
+      symbols: [{ symbol: 'FOOUSDT', quoteVolume24h: 5_123_456.7, enteredAt: now, lastSeenAt: now }],
+      updatedAt: now,
+    },
     rows: () => db.prisma.openInterestLiquidSymbol.count(),
   },
 ];
 
-async function post(path: string, body: string, headers: Record<string, string> = { 'X-API-Key': KEY }): Promise<number> {
-  const res = await fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+async function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = { 'X-API-Key': KEY },
+): Promise<number> {
+  const res = await fetch(api + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -164,7 +202,10 @@ describe('bad input to every ingest endpoint', () => {
         }
         // every numeric field negative, every string field empty, one at a time
         for (const [k, v] of Object.entries(r.valid)) {
-          const mutated = { ...r.valid, [k]: typeof v === 'number' ? -1 : typeof v === 'string' ? '' : Array.isArray(v) ? [] : 42 };
+          const mutated = {
+            ...r.valid,
+            [k]: typeof v === 'number' ? -1 : typeof v === 'string' ? '' : Array.isArray(v) ? [] : 42,
+          };
           if (r.schema.safeParse(mutated).success) continue;
           const status = await post(r.path, JSON.stringify(mutated));
           expect(status, `${r.name}: ${k} → ${JSON.stringify(mutated[k])}`).toBeGreaterThanOrEqual(400);
@@ -176,15 +217,37 @@ describe('bad input to every ingest endpoint', () => {
       const hugeStatus = await post('/api/market/open-interest/ingest', huge);
       expect(hugeStatus === 400 || hugeStatus === 413, `oversized → ${hugeStatus}`).toBe(true);
       const oiItem = { symbol: 'BTCUSDT', openInterest: 1, ts: now };
-      expect(await post('/api/market/open-interest/ingest', JSON.stringify({ data: Array.from({ length: 10_000 }, () => oiItem), source: 'realtime' }))).toBe(400);
+      expect(
+        await post(
+          '/api/market/open-interest/ingest',
+          JSON.stringify({ data: Array.from({ length: 10_000 }, () => oiItem), source: 'realtime' }),
+        ),
+      ).toBe(400);
       const uniItem = { symbol: 'FOOUSDT', quoteVolume24h: 5e6 };
-      expect(await post('/api/market/open-interest/liquid-universe/update', JSON.stringify({ symbols: Array.from({ length: 10_000 }, () => uniItem) }))).toBe(400);
+      expect(
+        await post(
+          '/api/market/open-interest/liquid-universe/update',
+          JSON.stringify({ symbols: Array.from({ length: 10_000 }, () => uniItem) }),
+        ),
+      ).toBe(400);
       const msg = { id: 1, text: 'x', date: now, sender_name: null, views: null, forwards: null, media_type: null };
-      expect(await post('/api/telegram/ingest', JSON.stringify({ channel: { id: 1, username: 'a', title: 'a' }, messages: Array.from({ length: 10_000 }, (_, i) => ({ ...msg, id: i })) }))).toBe(400);
+      expect(
+        await post(
+          '/api/telegram/ingest',
+          JSON.stringify({
+            channel: { id: 1, username: 'a', title: 'a' },
+            messages: Array.from({ length: 10_000 }, (_, i) => ({ ...msg, id: i })),
+          }),
+        ),
+      ).toBe(400);
       // unknown symbol formats
       for (const symbol of ['', 'X'.repeat(41)]) {
-        expect(await post('/api/market/open-interest/ingest', JSON.stringify({ data: [{ symbol, openInterest: 1 }] }))).toBe(400);
-        expect(await post('/api/open-interest-alerts/ingest', JSON.stringify({ ...routes()[1]!.valid, symbol }))).toBe(400);
+        expect(
+          await post('/api/market/open-interest/ingest', JSON.stringify({ data: [{ symbol, openInterest: 1 }] })),
+        ).toBe(400);
+        expect(await post('/api/open-interest-alerts/ingest', JSON.stringify({ ...routes()[1]!.valid, symbol }))).toBe(
+          400,
+        );
       }
       expect(await totalRows()).toBe(before);
       expect(await alive()).toBe(true);
@@ -209,8 +272,15 @@ describe('bad input to every ingest endpoint', () => {
       let accepted = 0;
       for (const r of routes()) {
         const keys = Object.keys(r.valid);
-        const nearValid = fc.record({ key: fc.constantFrom(...keys), value: badValue }).map(({ key, value }) => ({ ...r.valid, [key]: value }) as unknown);
-        const arbitrary = fc.oneof(fc.anything({ maxDepth: 3 }), fc.json().map((j) => JSON.parse(j) as unknown), nearValid, nearValid);
+        const nearValid = fc
+          .record({ key: fc.constantFrom(...keys), value: badValue })
+          .map(({ key, value }) => ({ ...r.valid, [key]: value }) as unknown);
+        const arbitrary = fc.oneof(
+          fc.anything({ maxDepth: 3 }),
+          fc.json().map((j) => JSON.parse(j) as unknown),
+          nearValid,
+          nearValid,
+        );
         await fc.assert(
           fc.asyncProperty(arbitrary, async (body) => {
             const text = JSON.stringify(body) ?? 'null';

@@ -15,7 +15,16 @@ import { DEFAULT_COMPONENT_SHARES, WeightBudget } from '@volspike/binance-client
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import * as oiPoller from '@volspike/oi-poller';
-import { CHANNELS, KEYS, createBus, createLogger, createMetrics, type Bus, type OiSamplesMessage, type UniverseMessage } from '@volspike/runtime';
+import {
+  CHANNELS,
+  KEYS,
+  createBus,
+  createLogger,
+  createMetrics,
+  type Bus,
+  type OiSamplesMessage,
+  type UniverseMessage,
+} from '@volspike/runtime';
 import { freePort, waitFor } from '../helpers.js';
 import { FaultSummary } from './summary.js';
 
@@ -69,34 +78,62 @@ async function startBackend(): Promise<void> {
 }
 
 async function startPoller(): Promise<void> {
-  poller = await oiPoller.start(oiPoller.loadAppEnv({ VOLSPIKE_API_URL: api(), VOLSPIKE_API_KEY: KEY, BINANCE_REST_URL: sim.url, DATA_DIR: dataDir, ...POLLER_ENV }), {
-    logger,
-    bus,
-    budget,
-    dataDir,
-    metrics: createMetrics(),
-  });
+  poller = await oiPoller.start(
+    oiPoller.loadAppEnv({
+      VOLSPIKE_API_URL: api(),
+      VOLSPIKE_API_KEY: KEY,
+      BINANCE_REST_URL: sim.url,
+      DATA_DIR: dataDir,
+      ...POLLER_ENV,
+    }),
+    {
+      logger,
+      bus,
+      budget,
+      dataDir,
+      metrics: createMetrics(),
+    },
+  );
 }
 
 async function moveOi(symbol: string, changePct: number, rampSec: number): Promise<void> {
-  const res = await fetch(`${sim.url}/__sim/oi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol, changePct, rampSec }) });
+  const res = await fetch(`${sim.url}/__sim/oi`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ symbol, changePct, rampSec }),
+  });
   expect(res.status).toBe(200);
 }
 
 async function fault(body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.url}/__sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
 async function tokenFor(email: string, tier: 'free' | 'pro' | 'elite'): Promise<string> {
   const user = await db.prisma.user.create({ data: { email, tier, role: 'USER', status: 'ACTIVE' } });
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user.id).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.id)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 /** Connects and resolves with the socket, or with the handshake error message. */
 function connect(token: string): Promise<{ socket: Socket; error: null } | { socket: null; error: string }> {
   return new Promise((resolve) => {
-    const s = io(api(), { transports: ['websocket'], auth: { token }, forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 500 });
+    const s = io(api(), {
+      transports: ['websocket'],
+      auth: { token },
+      forceNew: true,
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 500,
+    });
     s.once('connected', () => resolve({ socket: s, error: null }));
     s.once('connect_error', (err) => {
       s.close();
@@ -116,7 +153,17 @@ beforeAll(async () => {
   await startBackend();
   symbols = sim.market.liquid(0).slice(0, 10);
   const now = new Date().toISOString();
-  const universe: UniverseMessage = { updatedAt: now, enterThreshold: 4e6, exitThreshold: 2e6, symbols: symbols.map((symbol) => ({ symbol, quoteVolume24h: sim.market.quoteVolume24h(symbol), enteredAt: now, lastSeenAt: now })) };
+  const universe: UniverseMessage = {
+    updatedAt: now,
+    enterThreshold: 4e6,
+    exitThreshold: 2e6,
+    symbols: symbols.map((symbol) => ({
+      symbol,
+      quoteVolume24h: sim.market.quoteVolume24h(symbol),
+      enteredAt: now,
+      lastSeenAt: now,
+    })),
+  };
   await bus.setJson(KEYS.universe, universe);
   await bus.publish(CHANNELS.universe, universe);
   await startPoller();
@@ -140,7 +187,11 @@ beforeAll(async () => {
     });
     sockets[name] = entry;
   }
-  await waitFor('samples of every symbol stored', async () => (await db.prisma.openInterestLatest.count()) === symbols.length, 15_000);
+  await waitFor(
+    'samples of every symbol stored',
+    async () => (await db.prisma.openInterestLatest.count()) === symbols.length,
+    15_000,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -171,7 +222,9 @@ describe('faults across the pipeline', () => {
       // recovery without restart: every symbol gets a fresh stored sample after the faults
       await waitFor(
         'a fresh sample of every symbol',
-        async () => (await db.prisma.openInterestLatest.findMany()).filter((r) => r.ts.getTime() > cleared).length === symbols.length,
+        async () =>
+          (await db.prisma.openInterestLatest.findMany()).filter((r) => r.ts.getTime() > cleared).length ===
+          symbols.length,
         15_000,
       );
       const after = sim.stats();
@@ -193,7 +246,10 @@ describe('faults across the pipeline', () => {
       await sleep(1500);
       expect(sockets.pro!.alerts.map((x) => x.symbol)).toEqual([a]);
       for (const name of ['free', 'guest', 'email', 'mock']) expect(sockets[name]!.alerts, name).toHaveLength(0);
-      const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('someone').sign(new TextEncoder().encode('not-the-secret-but-long-enough-123'));
+      const forged = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('someone')
+        .sign(new TextEncoder().encode('not-the-secret-but-long-enough-123'));
       const bad = await connect(forged);
       expect(bad.error).toBe('Invalid token');
       expect(await db.prisma.openInterestAlert.count({ where: { symbol: a! } })).toBe(1);
@@ -216,13 +272,19 @@ describe('faults across the pipeline', () => {
       await waitFor('the outbox to drain', async () => poller!.status().outboxDepth === 0, 20_000);
       await sleep(1000);
       // Socket.IO is live-only: a client that was disconnected reads what it missed over REST
-      const rest = await fetch(`${api()}/api/open-interest-alerts?symbol=${b}`, { headers: { authorization: `Bearer ${proToken}` } });
+      const rest = await fetch(`${api()}/api/open-interest-alerts?symbol=${b}`, {
+        headers: { authorization: `Bearer ${proToken}` },
+      });
       expect(rest.status).toBe(200);
       const body = (await rest.json()) as { alerts?: { symbol: string }[] } | { symbol: string }[];
       const rows = Array.isArray(body) ? body : (body.alerts ?? []);
       expect(rows.filter((r) => r.symbol === b)).toHaveLength(1);
       // every published sample is stored exactly once: count rows against what the poller published
-      await waitFor('rows to catch up', async () => (await storedRealtime()) >= storedBefore + (publishedCount() - publishedBefore) - 20, 10_000);
+      await waitFor(
+        'rows to catch up',
+        async () => (await storedRealtime()) >= storedBefore + (publishedCount() - publishedBefore) - 20,
+        10_000,
+      );
       await poller!.stop();
       poller = null;
       const lost = publishedCount() - (await storedRealtime());

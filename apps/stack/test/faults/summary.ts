@@ -17,7 +17,12 @@ export class FaultSummary {
       const r = await body();
       this.rows.push({ name, passed: true, dataLost: r?.dataLost ?? 0, note: r?.note });
     } catch (err) {
-      this.rows.push({ name, passed: false, dataLost: -1, note: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+      this.rows.push({
+        name,
+        passed: false,
+        dataLost: -1,
+        note: err instanceof Error ? err.message.split('\n')[0] : String(err),
+      });
       throw err;
     }
   }
@@ -27,7 +32,10 @@ export class FaultSummary {
     const lost = this.rows.reduce((n, r) => n + Math.max(0, r.dataLost), 0);
     const lines = [
       `\n== faults: ${this.title} ==`,
-      ...this.rows.map((r) => `${r.passed ? 'PASS' : 'FAIL'}  ${r.name.padEnd(64)} data lost ${r.dataLost < 0 ? '?' : r.dataLost}${r.note ? `  (${r.note})` : ''}`),
+      ...this.rows.map(
+        (r) =>
+          `${r.passed ? 'PASS' : 'FAIL'}  ${r.name.padEnd(64)} data lost ${r.dataLost < 0 ? '?' : r.dataLost}${r.note ? `  (${r.note})` : ''}`,
+      ),
       `scenarios run ${this.rows.length}, passed ${passed}, data lost ${lost}`,
     ];
     console.log(lines.join('\n'));
