@@ -157,4 +157,34 @@ describe('all-in-one stack against the simulated exchange', () => {
       socket.close();
     }
   }, 60_000);
+
+  it('recovers from a dropped Binance WebSocket without a restart: mark prices flow again into OI USD values', async () => {
+    const symbol = liquid[0]!;
+    const dropped = Date.now();
+    const res = await fetch(`${sim.url}/__sim/ws/drop`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const funding = `http://127.0.0.1:${ports.funding}/funding/${symbol}`;
+    await waitFor(
+      'a mark price received after the drop',
+      async () => {
+        const r = await fetch(funding);
+        if (r.status !== 200) return null;
+        const body = (await r.json()) as { updatedAt: number };
+        return body.updatedAt * 1000 > dropped + 100;
+      },
+      20_000,
+    );
+    await waitFor(
+      'an OI sample with a USD value taken after the drop',
+      async () => {
+        const l = await json<{ data: { ts: string; openInterestUsd: number | null }[] }>(
+          api(`/api/market/open-interest/latest?symbols=${symbol}`),
+        );
+        const d = l.data[0];
+        return d && Date.parse(d.ts) > dropped + 1000 && d.openInterestUsd !== null;
+      },
+      20_000,
+    );
+    expect((await fetch(api('/health'))).status).toBe(200);
+  }, 60_000);
 });
