@@ -26,6 +26,19 @@ function inputsHash() {
   return h.digest('hex');
 }
 
+/** Registry hiccups are retried a few times with a pause; a real failure still fails after the last try. */
+function withRetries(what, fn, attempts = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      console.error(`[bootstrap] ${what} failed (attempt ${i} of ${attempts}); retrying in ${5 * i} s`);
+      execSync(`sleep ${5 * i}`);
+    }
+  }
+}
+
 const want = inputsHash();
 const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
 if (want !== have) {
@@ -33,10 +46,12 @@ if (want !== have) {
   // ("Cannot update packageManagerDependencies"), even with an up-to-date lockfile. The lockfile is
   // committed and a plain install resolves exactly what it records.
   console.error('[bootstrap] installing the workspace with pnpm 12.21.0');
-  execSync(`${PNPM} install`, { cwd: root, stdio: 'inherit' });
+  withRetries('pnpm install', () => execSync(`${PNPM} install`, { cwd: root, stdio: 'inherit' }));
   if (existsSync(join(root, 'prisma', 'schema.prisma'))) {
+    // Through npm, not `pnpm run`: pnpm 12 re-resolves its own packageManager pin on every run, and that
+    // registry lookup fails now and then (ERR_PNPM_BAD_CONFIG_DEP) although nothing needs installing.
     console.error('[bootstrap] generating the Prisma client');
-    execSync(`${PNPM} --filter @volspike/db run generate`, { cwd: root, stdio: 'inherit' });
+    execSync('npm run --silent generate', { cwd: join(root, 'packages', 'db'), stdio: 'inherit' });
   }
   writeFileSync(stampFile, inputsHash() + '\n');
 }
