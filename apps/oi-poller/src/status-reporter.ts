@@ -1,5 +1,5 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import { CHANNELS, HeartbeatSender, type Bus, type Logger } from '@volspike/runtime';
+import { CHANNELS, HeartbeatSender, KEYS, type Bus, type Logger } from '@volspike/runtime';
 
 export interface PollerStatus {
   status: 'ok' | 'degraded' | 'starting';
@@ -121,7 +121,7 @@ export class StatusReporter {
     const snap = this.opts.budget.snapshot();
     try {
       await this.opts.bus.publish(CHANNELS.budget, snap);
-      await this.opts.bus.setJson('weight-budget:latest', snap);
+      await this.opts.bus.setJson(KEYS.budgetLatest, snap);
     } catch (err) {
       this.log.debug({ err }, 'could not publish the weight-budget snapshot');
     }

@@ -3,29 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import type { Logger } from '@volspike/runtime';
+import type { BudgetSnapshot, Logger } from '@volspike/runtime';
 import { BudgetRedisState, type UsageEntry } from './budget-redis.js';
 import { capFor, DEFAULT_COMPONENT_SHARES, resolveShare, type BudgetShare } from './budget-shares.js';
 import { ComponentUsage } from './component-usage.js';
 import { BinanceError } from './errors.js';
 
-export interface BudgetSnapshot {
-  at: number;
-  limitPerMin: number;
-  usablePerMin: number;
-  usedLastMinute: number;
-  serverUsedWeight1m: number | null;
-  headroom: number;
-  queued: number;
-  pausedUntil: number | null;
-  pauseReason: string | null;
-  rejected429: number;
-  banned418: number;
-  byComponent: Record<
-    string,
-    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
-  >;
-}
+export type { BudgetSnapshot };
 
 export interface WeightBudgetOptions {
   limitPerMin?: number;

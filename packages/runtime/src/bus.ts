@@ -41,7 +41,7 @@ export const CHANNELS = {
   /** payload: OiSamplesMessage */
   oiSamples: 'oi-samples',
   oiAlerts: 'oi-alerts',
-  /** payload: BudgetSnapshot (from binance-client), each component ~every 5 s */
+  /** payload: BudgetSnapshot, each process with a WeightBudget ~every 5 s; also stored at KEYS.budgetLatest */
   budget: 'weight-budget',
 } as const satisfies Record<string, string>;
 
@@ -49,6 +49,8 @@ export const KEYS = {
   universe: 'universe:current',
   /** Record<symbol, MarkPriceRecord> */
   markPrices: 'mark-prices:all',
+  /** the newest BudgetSnapshot */
+  budgetLatest: 'weight-budget:latest',
 } as const satisfies Record<string, string>;
 
 export interface UniverseMessage {
@@ -66,6 +68,25 @@ export interface MarkPriceRecord {
   nextFundingTime: number | null;
   /** epoch ms */
   updatedAt: number;
+}
+
+/** The shared Binance weight budget as one process sees it (binance-client's WeightBudget.snapshot()). */
+export interface BudgetSnapshot {
+  at: number;
+  limitPerMin: number;
+  usablePerMin: number;
+  usedLastMinute: number;
+  serverUsedWeight1m: number | null;
+  headroom: number;
+  queued: number;
+  pausedUntil: number | null;
+  pauseReason: string | null;
+  rejected429: number;
+  banned418: number;
+  byComponent: Record<
+    string,
+    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
+  >;
 }
 
 export interface MarkPricesMessage {

@@ -7,6 +7,7 @@ export {
   KEYS,
   createBus,
   type Bus,
+  type BudgetSnapshot,
   type CreateBusOptions,
   type MarkPriceRecord,
   type MarkPricesMessage,

@@ -1,23 +1,9 @@
 // Short in-memory history of weight-budget snapshots for /debug/rate-limit.
 
-/** The part of binance-client's BudgetSnapshot the page uses (structural: the backend does not depend on it). */
-export interface BudgetSnapshotLike {
-  at: number;
-  limitPerMin: number;
-  usablePerMin: number;
-  usedLastMinute: number;
-  serverUsedWeight1m: number | null;
-  headroom: number;
-  queued: number;
-  pausedUntil: number | null;
-  pauseReason: string | null;
-  rejected429: number;
-  banned418: number;
-  byComponent: Record<
-    string,
-    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
-  >;
-}
+import type { BudgetSnapshot } from '@volspike/runtime';
+
+/** Kept as an alias: the pages only read what the bus message carries. */
+export type BudgetSnapshotLike = BudgetSnapshot;
 
 export interface BudgetPoint {
   at: number;

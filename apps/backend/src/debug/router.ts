@@ -17,7 +17,7 @@ import { renderAlerts, renderRateLimit } from './pages-live.js';
 import { UniverseTracker, isUniverseMessage } from './universe-tracker.js';
 
 /** Bus key holding the newest BudgetSnapshot (next to the `weight-budget` channel). */
-export const BUDGET_LATEST_KEY = 'weight-budget:latest';
+export const BUDGET_LATEST_KEY = KEYS.budgetLatest;
 const OI_POLLER_COMPONENT = 'oi-poller';
 
 export interface DebugRouter extends Router {
