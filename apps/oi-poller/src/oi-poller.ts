@@ -76,6 +76,9 @@ function insertSorted(a: number[], v: number): void {
 /** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
 const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
 
+/** A timer that fires later than this is treated as an event-loop stall (see `tick`). */
+const STALL_SHIFT_MS = 100;
+
 /**
  * Per-symbol OI scheduler. Every symbol has its own interval (from the plan) and its own next-due time;
  * the phases inside a tier are spread evenly over the interval, so requests leave at a steady rate with no
@@ -216,10 +219,18 @@ export class OiPoller {
   }
 
   private tick(): void {
+    const scheduledFor = this.armedFor;
     this.timer = null;
     this.armedFor = Infinity;
     if (!this.running) return;
     const now = this.now();
+    // A stalled event loop (GC, start-up work, a loaded machine) wakes us late with many symbols overdue at
+    // once. Firing them all now would be a burst; shifting every overdue phase by the stall keeps the even
+    // spacing (the earliest is due now, the rest follow at their usual distance).
+    const late = now - scheduledFor;
+    if (Number.isFinite(late) && late > STALL_SHIFT_MS) {
+      for (const e of this.entries.values()) if (!e.inFlight && e.nextDueAt <= now) e.nextDueAt += late;
+    }
     const paused = this.opts.budget.pausedUntil();
     if (paused !== null && paused > now) {
       if (this.pausedSeen === null)
