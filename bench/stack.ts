@@ -1,29 +1,125 @@
-// Starts the all-in-one stack for the bench exactly as `npm run demo` composes it (apps/stack `startStack`),
-// pointed by `source` at the bench's own simulated exchange.
+// Starts the all-in-one stack for the bench exactly as `npm run demo` runs it: the compiled bundle
+// dist/stack.mjs in its own process, with the node flags of the root package.json's `demo` script, pointed
+// by `source` at the bench's own simulated exchange. Its own process, so that its RSS is the stack's alone
+// (not the sim's or the bench's load generators') and so that the generators do not share its event loop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Logger } from '@volspike/runtime';
-import { loadStackEnv, startStack } from '@volspike/stack';
+import { enabledComponents, loadStackEnv, REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from '@volspike/stack';
+import { sleep, waitUntil } from './lib.js';
 
 export interface BenchStack {
-  runner: 'startStack';
+  runner: string;
+  pid: number;
   apiUrl: string;
   databaseUrl: string;
   ingestKey: string;
   jwtSecret: string;
   components: string[];
-  missing: string[];
+  /** RSS (MB) of the stack process and, separately, of its child processes (the embedded database). */
+  memory(): { rssMb: number | null; childrenRssMb: number | null };
   stop(): Promise<void>;
 }
 
+/** VmRSS of a process in MB from /proc (Linux), null when unknown. */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Pids whose parent is `pid` (from /proc/<n>/stat). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may contain spaces, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 export async function startBenchStack(source: Record<string, string | undefined>, logger: Logger): Promise<BenchStack> {
-  const h = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
+  const env = loadStackEnv(source);
+  const bundle = STACK_BUNDLE;
+  if (!existsSync(bundle)) throw new Error('dist/stack.mjs is missing: run `npm run build`');
+  const flags = stackNodeFlags('demo');
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...source })) if (v !== undefined) childEnv[k] = v;
+  const child: ChildProcess = spawn(process.execPath, [...flags, bundle, 'demo'], {
+    cwd: REPO_ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let stderrTail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString()).slice(-2000);
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((res) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      res();
+    }),
+  );
+  const apiUrl = `http://127.0.0.1:${env.PORT}`;
+  const up = await waitUntil(
+    async () => {
+      if (exitCode !== undefined) throw new Error('exited');
+      const res = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      return res.status === 200 || res.status === 503;
+    },
+    180_000,
+    500,
+  );
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error(
+      `the stack did not come up (exit ${String(exitCode)}): ${stderrTail.trim().split('\n').at(-1) ?? ''}`,
+    );
+  }
+  // The embedded database's URL is written by the stack into its data directory.
+  const databaseUrl = env.DATABASE_URL ?? readFileSync(join(resolve(env.DATA_DIR), 'pg', 'url'), 'utf8').trim();
+  const pid = child.pid!;
+  logger.info({ pid, flags }, 'bench stack started');
   return {
-    runner: 'startStack',
-    apiUrl: h.apiUrl,
-    databaseUrl: h.databaseUrl,
-    ingestKey: h.ingestKey,
-    jwtSecret: h.env.JWT_SECRET ?? '',
-    components: h.components,
-    missing: [],
-    stop: () => h.stop(),
+    runner: `node ${flags.join(' ')} dist/stack.mjs demo (own process)`,
+    pid,
+    apiUrl,
+    databaseUrl,
+    ingestKey: source.ALERT_INGEST_API_KEY ?? '',
+    jwtSecret: source.JWT_SECRET ?? '',
+    components: enabledComponents(env),
+    memory: () => {
+      const kids = childPids(pid)
+        .map(rssMb)
+        .filter((v): v is number => v !== null);
+      return { rssMb: rssMb(pid), childrenRssMb: kids.length ? Math.round(kids.reduce((a, b) => a + b, 0)) : null };
+    },
+    async stop() {
+      if (exitCode !== undefined) return;
+      child.kill('SIGINT');
+      await Promise.race([exited, sleep(15_000)]);
+      if (exitCode === undefined) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
   };
 }

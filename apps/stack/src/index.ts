@@ -1,2 +1,3 @@
-export { startStack, type StackHandle, type StackMode, type AppDeps } from './stack.js';
+export { enabledComponents, startStack, type StackHandle, type StackMode, type AppDeps } from './stack.js';
 export { StackEnvSchema, loadStackEnv, type StackEnv } from './env.js';
+export { REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from './launch.js';

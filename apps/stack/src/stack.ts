@@ -41,6 +41,11 @@ const COMPONENTS: { name: string; flag: keyof StackEnv; module: AppModule }[] = 
   { name: 'telegram-poller', flag: 'FEATURE_TELEGRAM_POLLER', module: telegramPoller as unknown as AppModule },
 ];
 
+/** Names of the components `env`'s feature flags enable, in start order. */
+export function enabledComponents(env: StackEnv): string[] {
+  return COMPONENTS.filter((c) => env[c.flag]).map((c) => c.name);
+}
+
 export interface StackHandle {
   sim: Sim | null;
   databaseUrl: string;

@@ -1,18 +1,21 @@
-// `npm run demo` as a user runs it: a real child process, /health answers, Ctrl-C (SIGINT) stops it quickly
-// and cleanly, and a bad env value stops it at start with one line naming the variable.
-import { spawn } from 'node:child_process';
+// `npm run demo` as a user runs it: the compiled bundle in a real child process with the flags of the
+// `demo` script, /health answers, Ctrl-C (SIGINT) stops it quickly and cleanly, and a bad env value stops it
+// at start with one line naming the variable.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
+import { REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from '../src/launch.js';
 import { freePort, waitFor } from './helpers.js';
 
-const root = resolve(import.meta.dirname, '../../..');
 let db: TestDatabase;
 let dataDir: string;
 
 beforeAll(async () => {
+  // What every npm script does first (scripts/bootstrap.mjs): rebuild dist/ when a source is newer.
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: REPO_ROOT, stdio: 'ignore' });
   db = await createTestDatabase();
   dataDir = mkdtempSync(join(tmpdir(), 'volspike-cli-'));
 });
@@ -22,8 +25,8 @@ afterAll(async () => {
 });
 
 function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/stack/src/cli.ts', ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, [...stackNodeFlags('demo'), STACK_BUNDLE, ...args], {
+    cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
