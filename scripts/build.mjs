@@ -13,7 +13,7 @@
 //
 //   node scripts/build.mjs             build everything
 //   node scripts/build.mjs --if-stale  build only when a source file is newer than the bundles
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +88,17 @@ const externalThirdParty = {
     });
   },
 };
+
+// Under systemd the checkout is read-only (ProtectSystem=strict): say what to do instead of an EROFS trace.
+try {
+  mkdirSync(distDir, { recursive: true });
+  accessSync(distDir, constants.W_OK);
+} catch {
+  console.error(
+    `[build] ${distDir} is older than the sources and not writable here: run \`npm run build\` in ${root} first`,
+  );
+  process.exit(1);
+}
 
 const started = Date.now();
 const all = entries();
