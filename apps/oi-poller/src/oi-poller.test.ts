@@ -11,14 +11,17 @@ class FakeSource implements OiSource {
   readonly calls: { symbol: string; at: number }[] = [];
   failing = new Set<string>();
   failWith: (symbol: string) => Error = () => new BinanceError('BINANCE_SERVER_ERROR', 'boom');
+  /** Requests started before this time all answer at this time (a stalled budget queue). */
+  holdUntil: number | null = null;
   constructor(private readonly latencyMs = 20) {}
   openInterest(symbol: string): Promise<OiReading> {
     this.calls.push({ symbol, at: Date.now() });
+    const held = this.holdUntil !== null && Date.now() < this.holdUntil ? this.holdUntil - Date.now() : 0;
     return new Promise((resolve, reject) =>
       setTimeout(() => {
         if (this.failing.has(symbol)) reject(this.failWith(symbol));
         else resolve({ symbol, openInterest: 1000, time: Date.now() });
-      }, this.latencyMs),
+      }, held || this.latencyMs),
     );
   }
 }
@@ -32,6 +35,12 @@ async function stopWithTimers(p: OiPoller): Promise<void> {
 
 function plan(symbols: string[], intervalMs: number): Map<string, number> {
   return new Map(symbols.map((s) => [s, intervalMs]));
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }
 
 const syms = (n: number, prefix = 'S') => Array.from({ length: n }, (_, i) => `${prefix}${i}USDT`);
@@ -199,6 +208,28 @@ describe('OiPoller scheduler', () => {
     await vi.advanceTimersByTimeAsync(16_000);
     expect(poller.failingCount()).toBe(0);
     expect(source.calls.length).toBe(4);
+  });
+
+  it('keeps the phases when requests waited longer than the interval (budget queue, Redis down): no synchronised rounds', async () => {
+    poller.setPlan(plan(syms(10), 1000));
+    poller.start();
+    await vi.advanceTimersByTimeAsync(3000);
+    const release = Date.now() + 5000;
+    source.holdUntil = release; // every request started now waits until `release`, then all answer at once
+    await vi.advanceTimersByTimeAsync(12_000);
+    const after = source.calls.filter((c) => c.at > release + 100);
+    // each symbol keeps its slot: once per interval, at its own distance from the others
+    for (const s of syms(10)) {
+      const times = after.filter((c) => c.symbol === s).map((c) => c.at);
+      for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBe(1000);
+    }
+    const bySecond = new Map<number, number[]>();
+    for (const c of after) pushTo(bySecond, Math.floor((c.at - release) / 1000), c.at);
+    for (const times of [...bySecond.values()].slice(1, -1)) {
+      times.sort((a, b) => a - b);
+      const closest = Math.min(...times.slice(1).map((t, i) => t - (times[i] as number)));
+      expect(closest).toBeGreaterThanOrEqual(50); // 10 symbols at 1 s: 100 ms apart, not all at one instant
+    }
   });
 
   it('bounds the requests in flight', async () => {

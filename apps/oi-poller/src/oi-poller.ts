@@ -285,7 +285,12 @@ export class OiPoller {
     const now = this.now();
     if (e.failures > 0) this.log.debug({ symbol: e.symbol, failures: e.failures }, 'OI fetch recovered');
     e.failures = 0;
-    e.nextDueAt = Math.max(due + e.intervalMs, now);
+    // A request that waited longer than its interval (queued in the budget, Redis down) must not be followed
+    // at once by the next one: every symbol that waited would then poll at the same instant, round after
+    // round. Keep the symbol's phase and skip the slots it missed.
+    let next = due + e.intervalMs;
+    if (next < now) next += Math.ceil((now - next) / e.intervalMs) * e.intervalMs;
+    e.nextDueAt = next;
     if (!Number.isFinite(oi) || oi < 0) return; // validated upstream; a bad value is a gap, never a zero
     e.lastSampleAt = now;
     if (this.entries.get(e.symbol) !== e || !this.running) return;

@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 
 const ROLL = `
+if redis.call('exists', KEYS[2]) == 0 then return 'missing' end
 local cur = redis.call('hget', KEYS[1], 'k')
 local k = tonumber(ARGV[1])
 local mode
@@ -85,11 +86,15 @@ export class BudgetRedisState {
     this.settings = `b_${bottleneckId}_settings`;
   }
 
-  /** 'fresh' = first process in a new window (full reservoir); 'probe' = no state known; 'same' = keep. */
-  async roll(k: number, usable: number, probe: number): Promise<'fresh' | 'probe' | 'same'> {
+  /**
+   * 'fresh' = first process in a new window (full reservoir); 'probe' = no state known; 'same' = keep;
+   * 'missing' = Bottleneck's settings hash is gone (Redis restarted empty): nothing written, because a
+   * hash holding only a reservoir would pass Bottleneck's key check and break every one of its scripts.
+   */
+  async roll(k: number, usable: number, probe: number): Promise<'fresh' | 'probe' | 'same' | 'missing'> {
     const ttl = Math.max(this.windowMs * 5, 60_000);
     const r = await this.redis.eval(ROLL, 2, this.win, this.settings, k, usable, probe, ttl);
-    return r as 'fresh' | 'probe' | 'same';
+    return r as 'fresh' | 'probe' | 'same' | 'missing';
   }
 
   /** serverUsed < 0: the response carried no header (only calibrates a start-up reservoir). */

@@ -84,8 +84,21 @@ export class WeightBudget {
 
     if (opts.redisUrl) {
       this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
-      this.redis.on('error', (err) => this.log.warn({ err }, 'weight budget redis error'));
+      let lost = false;
+      this.redis.on('error', (err) => {
+        if (!lost) this.log.warn({ err }, 'weight budget redis error');
+        lost = true;
+      });
+      this.redis.on('ready', () => {
+        if (!lost || this.stopped) return;
+        lost = false;
+        this.log.info('weight budget redis connection restored; rejoining the shared state');
+        this.rejoin().catch((err: unknown) =>
+          this.log.warn({ err }, 'weight budget could not rejoin the shared state'),
+        );
+      });
       this.connection = new Bottleneck.IORedisConnection({ Redis, client: this.redis });
+      recogniseBottleneckSentinels(this.connection);
       this.shared = new BudgetRedisState(this.redis, keyBase, bottleneckId, this.windowMs);
     }
     this.usage = new ComponentUsage(this.windowMs, this.now, this.redis !== null);
@@ -308,7 +321,7 @@ export class WeightBudget {
     const first = this.windowIndex === -1;
     this.windowIndex = k;
     if (this.shared) {
-      const mode = await this.shared.roll(k, this.usable, this.probe);
+      const mode = await this.sharedRoll(k);
       if (mode !== 'same') this.calibrated = mode === 'fresh';
       if (mode !== 'same') await this.limiter.incrementReservoir(0); // publish the new capacity
       if (first)
@@ -319,6 +332,34 @@ export class WeightBudget {
     // Requests still in flight from the last window may be counted by the server in this one.
     const running = first ? 0 : await this.limiter.running();
     this.limiter.updateSettings({ reservoir: first ? this.probe : Math.max(0, this.usable - running) });
+  }
+
+  /**
+   * After a Redis outage the server may have come back empty (no persistence): Bottleneck's settings and
+   * our window are gone. Let Bottleneck re-create its settings first (its next script does, see
+   * recogniseBottleneckSentinels), then roll the current window again: with no window state it restarts on
+   * the small probe reservoir until the next response's used-weight header calibrates it — no burst. A
+   * Redis that kept its data answers 'same' and nothing changes.
+   */
+  private async rejoin(): Promise<void> {
+    if (!this.shared) return;
+    await this.ready;
+    const mode = await this.sharedRoll(Math.floor(this.now() / this.windowMs));
+    if (mode === 'same') return;
+    this.calibrated = mode === 'fresh';
+    await this.limiter.incrementReservoir(0);
+    this.log.info({ mode }, 'weight budget rejoined shared state');
+  }
+
+  /** The shared window roll; when Redis lost Bottleneck's settings, Bottleneck re-creates them first. */
+  private async sharedRoll(k: number): Promise<'fresh' | 'probe' | 'same'> {
+    const shared = this.shared as BudgetRedisState;
+    let mode = await shared.roll(k, this.usable, this.probe);
+    if (mode === 'missing') {
+      await this.limiter.currentReservoir(); // any Bottleneck script re-runs its init on SETTINGS_KEY_NOT_FOUND
+      mode = await shared.roll(k, this.usable, this.probe);
+    }
+    return mode === 'missing' ? 'probe' : mode;
   }
 
   private scheduleRoll(): void {
@@ -396,6 +437,29 @@ export class WeightBudget {
     if (v <= 0) map.delete(key);
     else map.set(key, v);
   }
+}
+
+/**
+ * Redis 7 prefixes `ERR ` to a Lua `error_reply` that has no error code of its own, so Bottleneck 2.19.5
+ * (pinned, unmaintained) no longer recognises its two sentinels (SGrondin/bottleneck#205, #212) and never
+ * re-creates its settings or re-registers its client after Redis lost them: every job would fail until the
+ * process restarts. Strip the prefix from exactly those two replies before Bottleneck's runScript sees them.
+ */
+function recogniseBottleneckSentinels(connection: Bottleneck.IORedisConnection): void {
+  type Callback = (err: Error | null, replies: unknown) => void;
+  const c = connection as unknown as { __scriptFn__(name: string): (...args: unknown[]) => unknown };
+  const scriptFn = c.__scriptFn__.bind(c);
+  c.__scriptFn__ = (name) => {
+    const fn = scriptFn(name);
+    return (...args) => {
+      const cb = args.pop() as Callback; // Bottleneck's __scriptArgs__ puts the callback last
+      return fn(...args, ((err, replies) => {
+        if (err && /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/.test(err.message))
+          err.message = err.message.slice(4);
+        cb(err, replies);
+      }) satisfies Callback);
+    };
+  };
 }
 
 function stoppedError(cause?: unknown): BinanceError {

@@ -110,6 +110,34 @@ describe('WeightBudget restarts', () => {
   });
 });
 
+describe('WeightBudget when Redis loses its data', () => {
+  it('keeps scheduling after the shared keys vanish (Redis restarted without persistence), on the small start-up reservoir', async () => {
+    await avoidMinuteEnd();
+    const s = await server({ limit: 300, windowMs: 60_000 });
+    const id = `lost-${randomUUID()}`;
+    const b = budget({ limitPerMin: 300, redisUrl: REDIS_URL, keyPrefix: prefix, id }); // 270 usable, probe 14
+    const c = client(s, b);
+    await Promise.all(Array.from({ length: 10 }, () => c.openInterest('BTCUSDT')));
+    // what an empty Redis looks like to the budget: its window and Bottleneck's settings/clients are gone
+    const keys = [...(await redis.keys(`${prefix}budget:${id}*`)), ...(await redis.keys(`b_${prefix}budget:${id}_*`))];
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    const before = s.total();
+    const calls = Array.from({ length: 40 }, () => c.openInterest('BTCUSDT').catch((e: unknown) => e));
+    await expect.poll(() => s.total() - before, { timeout: 5000 }).toBeGreaterThanOrEqual(10);
+    await new Promise((r) => setTimeout(r, 500));
+    // Bottleneck re-created its settings (Redis 7 sends its sentinel as "ERR SETTINGS_KEY_NOT_FOUND") and the
+    // budget starts over on the probe reservoir instead of a full one: no burst, no 429
+    expect(s.total() - before).toBeLessThanOrEqual(14);
+    expect(s.rejected429).toBe(0);
+    await b.stop();
+    const results = await Promise.all(calls);
+    expect(
+      results.filter((r) => r instanceof Error && /SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT/.test(r.message)),
+    ).toHaveLength(0);
+  });
+});
+
 describe('WeightBudget shares', () => {
   it('the OI poller may plan on what the others leave', () => {
     const b = budget({

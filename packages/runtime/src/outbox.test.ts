@@ -307,6 +307,29 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
   });
 });
 
+describe('Outbox when its store fails', () => {
+  it('still delivers what is enqueued while the store is unavailable (in memory, counted), and persists again after', async () => {
+    const rx = await receiver(true);
+    const inner = new MemoryOutboxStore();
+    let broken = false;
+    const store: OutboxStore = {
+      load: () => inner.load(),
+      append: (m) => (broken ? Promise.reject(new Error('store down')) : inner.append(m)),
+      update: (m) => inner.update(m),
+      remove: (id) => inner.remove(id),
+    };
+    const box = outbox(store);
+    await box.start();
+    broken = true;
+    await box.enqueue({ url: rx.url, body: { n: 1 }, idempotencyKey: 'while-down' });
+    broken = false;
+    await box.enqueue({ url: rx.url, body: { n: 2 }, idempotencyKey: 'after' });
+    await waitFor(() => box.depth() === 0);
+    expect([...rx.stored.keys()]).toEqual(['while-down', 'after']);
+    expect(box.stats()).toMatchObject({ delivered: 2, unpersisted: 1 });
+  });
+});
+
 describe('Outbox backoff (fake timers)', () => {
   afterEach(() => vi.useRealTimers());
 

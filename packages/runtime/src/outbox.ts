@@ -37,6 +37,8 @@ export interface OutboxStats {
   failedAttempts: number;
   dropped: number;
   deadLettered: number;
+  /** Messages accepted while the store failed: kept in memory and delivered, but not durable. */
+  unpersisted: number;
   lastError: string | null;
   oldestAgeMs: number | null;
 }
@@ -70,7 +72,8 @@ type Outcome =
 /**
  * Durable HTTP delivery: every enqueued message is persisted before `enqueue` resolves and removed
  * only after a 2xx, so it survives restarts (at-least-once; the receiver dedupes on the
- * `Idempotency-Key` header, which stays the same across retries and restarts).
+ * `Idempotency-Key` header, which stays the same across retries and restarts). When the store itself
+ * fails, the message is still queued and delivered from memory (counted as `unpersisted`).
  */
 export class Outbox {
   private readonly opts: Required<Omit<OutboxOptions, 'fetchImpl' | 'random'>> & {
@@ -89,7 +92,8 @@ export class Outbox {
   private drainWaiters: (() => void)[] = [];
   private failingSince: number | null = null;
   private overflowing = false;
-  private counters = { delivered: 0, failedAttempts: 0, dropped: 0, deadLettered: 0 };
+  private counters = { delivered: 0, failedAttempts: 0, dropped: 0, deadLettered: 0, unpersisted: 0 };
+  private storeFailing = false;
   private lastError: string | null = null;
 
   constructor(opts: OutboxOptions) {
@@ -162,7 +166,18 @@ export class Outbox {
           );
         }
       }
-      await this.opts.store.append(msg);
+      try {
+        await this.opts.store.append(msg);
+        if (this.storeFailing) this.logger.info('outbox store writable again');
+        this.storeFailing = false;
+      } catch (err) {
+        // A store outage (Redis down, disk full) must not drop the message: deliver it from memory; only
+        // a crash before delivery can lose it now.
+        this.counters.unpersisted++;
+        if (!this.storeFailing)
+          this.logger.error({ err }, 'outbox store failed; keeping messages in memory until it recovers (not durable)');
+        this.storeFailing = true;
+      }
       this.queue.push(msg);
     });
     this.kick();

@@ -96,6 +96,16 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
       });
     }
     await Promise.all([pub.connect(), sub.connect()]);
+    // The adapter's broadcast() fires PUBLISH without handling the promise: while Redis is down every emit
+    // would leave an unhandled rejection, which the lifecycle treats as fatal (the backend would exit). Local
+    // clients get the emit regardless; other instances miss what was published during the outage (logged
+    // once by the 'error' handler above). Callers that await the promise still see the rejection.
+    const publish = pub.publish.bind(pub) as (...args: unknown[]) => Promise<number>;
+    (pub as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (...args) => {
+      const p = publish(...args);
+      p.catch(() => undefined);
+      return p;
+    };
     io.adapter(createAdapter(pub, sub, { key: opts.redisKeyPrefix ?? 'socket.io' }));
     log.info('socket.io redis adapter enabled');
   }
