@@ -210,6 +210,28 @@ describe('OiPoller scheduler', () => {
     expect(source.calls.length).toBe(4);
   });
 
+  it('does not back a symbol off for a failure that never reached Binance (the budget’s Redis is down)', async () => {
+    source.failing.add('S0USDT');
+    source.failWith = () => new Error('Connection is closed.');
+    poller.setPlan(plan(['S0USDT'], 5000));
+    poller.start();
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(poller.failingCount()).toBe(0);
+    expect(source.calls.length).toBe(4);
+    source.failing.clear(); // Redis is back: the next slot polls, not minutes later
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('backs a symbol off for its own Binance failure', async () => {
+    source.failing.add('S0USDT');
+    poller.setPlan(plan(['S0USDT'], 5000));
+    poller.start();
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(poller.failingCount()).toBe(1);
+    expect(source.calls.length).toBeLessThan(4);
+  });
+
   it('keeps the phases when requests waited longer than the interval (budget queue, Redis down): no synchronised rounds', async () => {
     poller.setPlan(plan(syms(10), 1000));
     poller.start();

@@ -303,7 +303,10 @@ export class OiPoller {
 
   private onFail(e: Entry, due: number, err: unknown): void {
     const now = this.now();
-    const global = isBinanceError(err) && GLOBAL_CODES.has(err.code);
+    // Only a failure Binance gave for this symbol earns it a backoff. A budget pause, a rate limit or a ban
+    // holds everyone back; an error that is not a BinanceError never reached Binance (the shared budget's
+    // Redis is down, say): backing the symbol off for it would leave polling minutes behind once it is back.
+    const global = !isBinanceError(err) || GLOBAL_CODES.has(err.code);
     this.opts.onError?.(e.symbol, err, global);
     if (global) {
       e.nextDueAt = Math.max(due + e.intervalMs, now); // the pause check in tick() holds everyone back
