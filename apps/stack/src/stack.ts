@@ -161,7 +161,12 @@ export async function startStack(opts: {
       logger.info({ url: sim.url }, 'simulated exchange started');
     }
 
-    const db = await resolveDatabase({ databaseUrl: env.DATABASE_URL, dataDir: join(dataDir, 'pg'), logger });
+    const db = await resolveDatabase({
+      databaseUrl: env.DATABASE_URL,
+      dataDir: join(dataDir, 'pg'),
+      logger,
+      embedded: 'process',
+    });
     running.push({ name: 'database', stop: () => db.stop() });
     if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
 

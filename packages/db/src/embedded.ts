@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -22,6 +22,34 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/**
+ * postgresql.conf of the embedded database, written by PGlite at every start (it replaces the file initdb
+ * wrote, so initdb's locale and time-zone lines are repeated here). PGlite's WebAssembly memory only ever
+ * grows, so whatever Postgres allocates once stays resident: initdb's shared_buffers = 128MB alone made a
+ * reopened demo database ≈ 290 MB RSS. The demo's working set (a few hundred symbols' latest rows and
+ * recent snapshots) fits in a small buffer pool, and the OS page cache still holds the rest.
+ */
+export const EMBEDDED_POSTGRESQL_CONF: readonly string[] = [
+  "timezone = 'UTC'",
+  "log_timezone = 'UTC'",
+  "datestyle = 'iso, mdy'",
+  "lc_messages = 'C'",
+  "lc_monetary = 'C'",
+  "lc_numeric = 'C'",
+  "lc_time = 'C'",
+  "default_text_search_config = 'pg_catalog.english'",
+  'shared_buffers = 16MB',
+  // PGlite is one single-user backend: the shared-memory slots sized by max_connections are never used.
+  'max_connections = 10',
+  'work_mem = 4MB',
+  'maintenance_work_mem = 16MB',
+  'temp_buffers = 4MB',
+  // Checkpoints (run inline by the single backend) every 128 MB of WAL instead of 1 GB: less disk, and
+  // each one only has a small buffer pool to write.
+  'max_wal_size = 128MB',
+  'min_wal_size = 32MB',
+];
+
 /** Name of the lock file inside the data directory, holding the owner's pid. */
 export const EMBEDDED_LOCK_FILE = 'volspike-embedded.pid';
 
@@ -39,7 +67,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
-    db = await PGlite.create({ dataDir });
+    db = await PGlite.create({ dataDir, postgresqlconf: [...EMBEDDED_POSTGRESQL_CONF] });
     server = new PGLiteSocketServer({
       db,
       host: '127.0.0.1',
@@ -78,6 +106,35 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       return stopping;
     },
   };
+}
+
+/** Whether `dataDir` already holds a Postgres cluster (initdb has run). */
+export function embeddedDataDirInitialised(dataDir: string): boolean {
+  return existsSync(join(resolve(dataDir), 'PG_VERSION'));
+}
+
+/**
+ * Runs initdb on `dataDir` when it has no cluster yet (under the lock), then closes it. initdb runs a
+ * second PGlite instance whose memory (≈ 150 MB RSS, more until a GC) stays with the process, so the
+ * child-process server does this in a throwaway process before opening the directory for good.
+ */
+export async function initEmbeddedDataDir(dataDirRaw: string): Promise<void> {
+  const dataDir = resolve(dataDirRaw);
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, EMBEDDED_LOCK_FILE);
+  acquireLock(lockFile);
+  try {
+    if (embeddedDataDirInitialised(dataDir)) return;
+    const db = await PGlite.create({ dataDir, postgresqlconf: [...EMBEDDED_POSTGRESQL_CONF] });
+    await db.close();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DbError('EMBEDDED_START_FAILED', `Could not initialise embedded Postgres in ${dataDir}: ${reason}`, {
+      cause: err,
+    });
+  } finally {
+    releaseLock(lockFile);
+  }
 }
 
 /** The pid holding `dataDir`'s lock when that process is alive, else null. */

@@ -1,10 +1,13 @@
-import { startEmbeddedPostgres } from './embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { startEmbeddedPostgresProcess } from './embedded-process.js';
 import type { DbLogger } from './logger.js';
 import { migrate } from './migrate.js';
 
 export interface ResolvedDatabase {
   url: string;
   embedded: boolean;
+  /** pid of the child process running the embedded database (`embedded: 'process'`), else null. */
+  pid: number | null;
   /** Stops the embedded server (no-op for an external database). */
   stop(): Promise<void>;
 }
@@ -19,17 +22,28 @@ export async function resolveDatabase(opts: {
   logger: DbLogger;
   /** Port of the embedded server (default 0 = any free port). */
   port?: number;
+  /**
+   * Where PGlite runs: 'in-process' (default) or 'process', a child process of its own (see
+   * startEmbeddedPostgresProcess) so its never-shrinking WebAssembly heap stays out of this process.
+   */
+  embedded?: 'process' | 'in-process';
 }): Promise<ResolvedDatabase> {
   const { logger } = opts;
   if (opts.databaseUrl) {
     const result = await migrate(opts.databaseUrl, { logger });
     logger.info({ embedded: false, applied: result.applied.length, skipped: result.skipped.length }, 'database ready');
-    return { url: opts.databaseUrl, embedded: false, stop: async () => {} };
+    return { url: opts.databaseUrl, embedded: false, pid: null, stop: async () => {} };
   }
-  const pg = await startEmbeddedPostgres({
-    dataDir: opts.dataDir,
-    ...(opts.port === undefined ? {} : { port: opts.port }),
-  });
+  const base = { dataDir: opts.dataDir, ...(opts.port === undefined ? {} : { port: opts.port }) };
+  let pg: EmbeddedPostgres;
+  let pid: number | null = null;
+  if (opts.embedded === 'process') {
+    const child = await startEmbeddedPostgresProcess({ ...base, logger });
+    pg = child;
+    pid = child.pid;
+  } else {
+    pg = await startEmbeddedPostgres(base);
+  }
   try {
     const result = await migrate(pg.url, { logger });
     logger.info(
@@ -37,6 +51,7 @@ export async function resolveDatabase(opts: {
         embedded: true,
         dataDir: opts.dataDir,
         port: pg.port,
+        pid,
         applied: result.applied.length,
         skipped: result.skipped.length,
       },
@@ -46,5 +61,5 @@ export async function resolveDatabase(opts: {
     await pg.stop();
     throw err;
   }
-  return { url: pg.url, embedded: true, stop: () => pg.stop() };
+  return { url: pg.url, embedded: true, pid, stop: () => pg.stop() };
 }
