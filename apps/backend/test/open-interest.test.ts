@@ -190,6 +190,144 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(t.realtime.oiUpdates).toHaveLength(1);
   });
 
+  it('refuses an Idempotency-Key used on another route with 409 and writes nothing', async () => {
+    await post('/api/market/open-interest/liquid-universe/update', {
+      symbols: [{ symbol: 'FOOUSDT', quoteVolume24h: 5e6 }],
+    })
+      .set('Idempotency-Key', 'k-shared')
+      .expect(200);
+    const res = await post('/api/market/open-interest/ingest', legacyBatch).set('Idempotency-Key', 'k-shared');
+    expect(res.status).toBe(409);
+    expect(await countSnapshots()).toBe(0);
+    expect(await t.prisma.openInterestLatest.count()).toBe(0);
+  });
+
+  it('answers a concurrent request with the same Idempotency-Key with the winner’s response, writing nothing', async () => {
+    // The winner's transaction holds the key's row; ours writes its samples, then waits on the key's primary
+    // key. When the winner commits, our statement fails on that key and everything it wrote is undone.
+    const winnerBody = { success: true, inserted: 7, duplicates: 0, cached: 7 };
+    let request: Promise<request.Response> | undefined;
+    await t.prisma.$transaction(
+      async (tx) => {
+        await tx.ingestRequest.create({
+          data: {
+            idempotencyKey: 'k-race',
+            route: 'POST /api/market/open-interest/ingest',
+            statusCode: 200,
+            responseBody: winnerBody,
+          },
+        });
+        request = post('/api/market/open-interest/ingest', legacyBatch)
+          .set('Idempotency-Key', 'k-race')
+          .then((r) => r);
+        await expect
+          .poll(
+            async () =>
+              (
+                await t.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+                  `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+                )
+              )[0]?.n,
+            { timeout: 20_000, interval: 50 },
+          )
+          .toBe(1n);
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+    const res = await request!;
+    expect(res.status).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(res.body).toEqual(winnerBody);
+    expect(await countSnapshots()).toBe(0);
+    expect(await t.prisma.openInterestLatest.count()).toBe(0);
+    expect(t.realtime.oiUpdates).toHaveLength(0);
+  });
+
+  it('stores the first of a repeated (symbol, ts) and makes the last one latest, nulls staying null', async () => {
+    const body = {
+      data: [
+        { symbol: 'BTCUSDT', openInterest: 1, openInterestUsd: null, markPrice: 10, ts: '2025-03-01T10:00:00Z' },
+        { symbol: 'ETHUSDT', openInterest: 5, openInterestUsd: 0, markPrice: 0, ts: '2025-03-01T10:00:00Z' },
+        { symbol: 'BTCUSDT', openInterest: 2, openInterestUsd: 30, markPrice: null, ts: '2025-03-01T10:00:00Z' },
+        { symbol: 'SOLUSDT', openInterestUsd: 100, markPrice: 4, ts: '2025-03-01T10:00:01Z' },
+        { symbol: 'SOLUSDT', openInterest: 24, ts: '2025-03-01T09:59:59Z' },
+      ],
+      source: 'realtime',
+    };
+    const res = await post('/api/market/open-interest/ingest', body).expect(200);
+    expect(res.body).toEqual({ success: true, inserted: 4, duplicates: 1, cached: 3 });
+    const rows = await t.prisma.openInterestSnapshot.findMany({ orderBy: [{ symbol: 'asc' }, { ts: 'asc' }] });
+    expect(
+      rows.map((r) => [
+        r.symbol,
+        r.ts.toISOString(),
+        Number(r.openInterest),
+        r.openInterestUsd && Number(r.openInterestUsd),
+        r.markPrice && Number(r.markPrice),
+      ]),
+    ).toEqual([
+      ['BTCUSDT', '2025-03-01T10:00:00.000Z', 1, null, 10],
+      ['ETHUSDT', '2025-03-01T10:00:00.000Z', 5, null, null],
+      ['SOLUSDT', '2025-03-01T09:59:59.000Z', 24, null, null],
+      ['SOLUSDT', '2025-03-01T10:00:01.000Z', 25, 100, 4],
+    ]);
+    const latest = await request(t.app).get('/api/market/open-interest/latest').expect(200);
+    expect(
+      latest.body.data.map((d: Record<string, unknown>) => [
+        d.symbol,
+        d.openInterest,
+        d.openInterestUsd,
+        d.markPrice,
+        d.ts,
+      ]),
+    ).toEqual([
+      // equal times: the last item wins; its USD is given, its missing mark stays missing
+      ['BTCUSDT', 2, 30, null, '2025-03-01T10:00:00.000Z'],
+      ['ETHUSDT', 5, null, null, '2025-03-01T10:00:00.000Z'],
+      // the newer item wins over a later but older one
+      ['SOLUSDT', 25, 100, 4, '2025-03-01T10:00:01.000Z'],
+    ]);
+    // A second batch: a sample without USD or mark keeps the stored ones; cached counts the other symbols too.
+    const next = await post('/api/market/open-interest/ingest', {
+      data: [
+        { symbol: 'SOLUSDT', openInterest: 26, ts: '2025-03-01T10:00:02Z' },
+        { symbol: 'XRPUSDT', openInterest: 3, ts: '2025-03-01T10:00:02Z' },
+      ],
+      source: 'realtime',
+    }).expect(200);
+    expect(next.body).toEqual({ success: true, inserted: 2, duplicates: 0, cached: 4 });
+    const sol = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'SOLUSDT' } });
+    expect([Number(sol.openInterest), Number(sol.openInterestUsd), Number(sol.markPrice)]).toEqual([26, 100, 4]);
+  });
+
+  it('gives every stored row its own id, ordered by time of writing', async () => {
+    for (const ts of ['2025-03-01T10:00:00Z', '2025-03-01T10:00:10Z']) {
+      await post('/api/market/open-interest/ingest', {
+        data: Array.from({ length: 12 }, (_, i) => ({ symbol: `S${i}USDT`, openInterest: i + 1 })),
+        timestamp: ts,
+        source: 'realtime',
+      }).expect(200);
+    }
+    const rows = await t.prisma.openInterestSnapshot.findMany({ select: { id: true, ts: true } });
+    expect(new Set(rows.map((r) => r.id)).size).toBe(24);
+    const first = rows.filter((r) => r.ts.toISOString() === '2025-03-01T10:00:00.000Z').map((r) => r.id);
+    const second = rows.filter((r) => r.ts.toISOString() === '2025-03-01T10:00:10.000Z').map((r) => r.id);
+    // Later batches sort after earlier ones, so the primary-key index grows at its end.
+    expect(first.every((a) => second.every((b) => a < b))).toBe(true);
+  });
+
+  it.each([
+    ['an OI beyond numeric(30,8)', { symbol: 'A', openInterest: 1e22 }, 'data[1].openInterest'],
+    ['a mark beyond numeric(20,8)', { symbol: 'A', openInterest: 1, markPrice: 1e12 }, 'data[1].markPrice'],
+    ['an oi × mark beyond numeric(30,2)', { symbol: 'A', openInterest: 1e20, markPrice: 1e9 }, 'data[1].openInterest'],
+    ['a year Postgres does not take', { symbol: 'A', openInterest: 1, ts: '+010000-01-01T00:00:00Z' }, 'data[1].ts'],
+  ])('rejects %s with 400 naming the field and writes nothing', async (_n, bad, field) => {
+    const res = await post('/api/market/open-interest/ingest', { data: [{ symbol: 'B', openInterest: 1 }, bad] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(field);
+    expect(await countSnapshots()).toBe(0);
+  });
+
   it.each([
     ['a missing key', null, 401, { error: 'Unauthorized' }],
     ['a wrong key', 'nope', 401, { error: 'Unauthorized' }],

@@ -15,6 +15,17 @@ export interface PrismaClientOptions {
 }
 
 /**
+ * Raw SQL that starts with `/* prepared: <name> *\/` is prepared once per pooled connection under that name
+ * (pg's named statements) and then only bound and executed: Postgres parses and plans it once per connection
+ * instead of on every call. For hot, constant statements only (e.g. the OI ingest); one name, one SQL text.
+ */
+const PREPARED_STATEMENT_RE = /^\/\* prepared: ([A-Za-z0-9_]+) \*\//;
+
+function preparedName(query: { sql: string }): string | undefined {
+  return PREPARED_STATEMENT_RE.exec(query.sql)?.[1];
+}
+
+/**
  * Creates the generated Prisma client over `pg` through the driver adapter (no Rust query engine).
  * The caller owns it and must `$disconnect()` it.
  */
@@ -23,7 +34,12 @@ export function createPrismaClient(databaseUrl: string, opts: PrismaClientOption
   const max = embedded ? 1 : (opts.maxConnections ?? 10);
   const adapter = new PrismaPg(
     { connectionString: databaseUrl, max },
-    opts.onPoolError ? { onPoolError: opts.onPoolError } : undefined,
+    {
+      ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}),
+      // Not on an embedded server of this process: PGlite is one session, shared by every connection, where a
+      // second PREPARE of a name fails. Unnamed (the adapter's default) for every statement without the marker.
+      ...(embedded ? {} : { statementNameGenerator: preparedName as (query: { sql: string }) => string }),
+    },
   );
   const maxWait = opts.transactionMaxWaitMs ?? (embedded ? 30_000 : 2_000);
   return new PrismaClient({ adapter, transactionOptions: { maxWait } });

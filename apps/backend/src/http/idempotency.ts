@@ -27,19 +27,43 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === 'P2002') return true;
+  // A raw statement's failure is P2010 with the driver's SQLSTATE (23505 = unique_violation) in meta.
+  const cause = (err.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined)?.cause;
+  return err.code === 'P2010' && cause?.originalCode === '23505';
 }
 
-async function replay(prisma: PrismaClient, key: string, route: string): Promise<HandlerResult | null> {
-  const stored = await prisma.ingestRequest.findUnique({ where: { idempotencyKey: key } });
-  if (!stored) return null;
+/** An answer stored under an Idempotency-Key. */
+export interface StoredResponse {
+  route: string;
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** The stored answer as a result for `route`; 409 when the key was used for another route. */
+function storedFor(stored: StoredResponse, route: string): HandlerResult {
   if (stored.route !== route) {
     throw new HttpError(409, 'IDEMPOTENCY_CONFLICT', {
       error: 'Idempotency-Key reuse',
       message: `Idempotency-Key: already used for ${stored.route}`,
     });
   }
-  return { status: stored.statusCode, body: stored.responseBody as Record<string, unknown> };
+  return { status: stored.status, body: stored.body };
+}
+
+async function replay(prisma: PrismaClient, key: string, route: string): Promise<HandlerResult | null> {
+  const stored = await prisma.ingestRequest.findUnique({ where: { idempotencyKey: key } });
+  if (!stored) return null;
+  return storedFor(
+    { route: stored.route, status: stored.statusCode, body: stored.responseBody as Record<string, unknown> },
+    route,
+  );
+}
+
+function sendReplay(res: Response, prior: HandlerResult): void {
+  res.setHeader('Idempotent-Replayed', 'true');
+  res.status(prior.status).json(prior.body);
 }
 
 /**
@@ -58,8 +82,7 @@ export async function runIngest(
   if (key) {
     const prior = await replay(prisma, key, route);
     if (prior) {
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(prior.status).json(prior.body);
+      sendReplay(res, prior);
       return;
     }
   }
@@ -78,8 +101,7 @@ export async function runIngest(
     if (key && isUniqueViolation(err)) {
       const prior = await replay(prisma, key, route);
       if (prior) {
-        res.setHeader('Idempotent-Replayed', 'true');
-        res.status(prior.status).json(prior.body);
+        sendReplay(res, prior);
         return;
       }
     }
@@ -87,6 +109,41 @@ export async function runIngest(
   }
   res.status(result.status).json(result.body);
   result.after?.();
+}
+
+/** What a one-statement write returns: its own answer, or the answer already stored under the key. */
+export type OneStatementResult<B extends object> = { status: number; body: B } | { prior: StoredResponse };
+
+/**
+ * Like {@link runIngest} for a handler that looks the key up, writes and stores its answer in ONE statement (one
+ * round trip, one implicit transaction; e.g. the OI ingest, see services/oi-store.ts). The statement returns
+ * the stored answer instead of writing when the key is known; a concurrent duplicate fails on the key's primary
+ * key (nothing written) and is answered with the winner's stored response. `after` runs once the write is done.
+ */
+export async function runIngestOneStatement<B extends object>(
+  prisma: PrismaClient,
+  req: Request,
+  res: Response,
+  route: string,
+  write: (key: string | undefined) => Promise<OneStatementResult<B>>,
+  after?: (body: B) => void,
+): Promise<void> {
+  const key = idempotencyKeyOf(req);
+  let result: OneStatementResult<B>;
+  try {
+    result = await write(key);
+  } catch (err) {
+    const prior = key && isUniqueViolation(err) ? await replay(prisma, key, route) : null;
+    if (!prior) throw err;
+    sendReplay(res, prior);
+    return;
+  }
+  if ('prior' in result) {
+    sendReplay(res, storedFor(result.prior, route));
+    return;
+  }
+  res.status(result.status).json(result.body);
+  after?.(result.body);
 }
 
 /** A plain transaction (no idempotency), for routes such as the user CRUD. */

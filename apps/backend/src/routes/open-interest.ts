@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { Prisma } from '@volspike/db';
 import {
   LiquidUniverseUpdateSchema,
-  OiIngestSchema,
   OiLatestQuerySchema,
   OiSamplesQuerySchema,
   normalizeSymbol,
@@ -11,44 +10,14 @@ import {
 import { estimatedPollIntervalSec } from '@volspike/oi-core';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
-import { runIngest } from '../http/idempotency.js';
+import { runIngest, runIngestOneStatement } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-import { writeOiBatch, type OiRow } from '../services/oi-store.js';
+import { oiIngestRows, symbolOr400 } from '../services/oi-ingest-body.js';
+import { ingestOiBatch } from '../services/oi-store.js';
 import { iso, num } from '../services/serialize.js';
 
 const STALE_MS = 5 * 60_000;
 const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
-
-function symbolOr400(raw: string, field: string): string {
-  const s = normalizeSymbol(raw);
-  if (!/^[A-Z0-9]{1,40}$/.test(s)) {
-    throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid symbol', message: `${field}: "${raw}" is not a symbol` });
-  }
-  return s;
-}
-
-/** Legacy item → stored row: 0/absent mark or USD is missing (null), OI computed from usd ÷ mark when absent. */
-function toRow(
-  item: {
-    symbol: string;
-    openInterest?: number | null;
-    openInterestUsd?: number | null;
-    markPrice?: number | null;
-    ts?: string;
-  },
-  i: number,
-  batchTs: Date,
-): OiRow {
-  const markPrice = typeof item.markPrice === 'number' && item.markPrice > 0 ? item.markPrice : null;
-  const openInterestUsd =
-    typeof item.openInterestUsd === 'number' && item.openInterestUsd > 0 ? item.openInterestUsd : null;
-  const openInterest =
-    typeof item.openInterest === 'number'
-      ? item.openInterest
-      : (item.openInterestUsd as number) / (item.markPrice as number);
-  const ts = item.ts !== undefined ? new Date(Date.parse(item.ts)) : batchTs;
-  return { symbol: symbolOr400(item.symbol, `data[${i}].symbol`), openInterest, openInterestUsd, markPrice, ts };
-}
 
 export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
@@ -57,28 +26,19 @@ export function openInterestRouter(ctx: AppContext): Router {
 
   router.post(['/ingest', '/'], ingestKey, async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
-    const body = req.body as { data?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || !Array.isArray(body.data)) {
-      throw new HttpError(400, 'BAD_REQUEST', {
-        error: 'Invalid payload: data array required',
-        message: 'data: must be an array',
-      });
-    }
-    const payload = parseOr400(OiIngestSchema, body, 'Invalid payload');
-    const ts = payload.timestamp ? new Date(Date.parse(payload.timestamp)) : new Date(ctx.now());
-    const rows = payload.data.map((item, i) => toRow(item, i, ts));
-    await runIngest(prisma, req, res, 'POST /api/market/open-interest/ingest', async (tx) => {
-      const inserted = await writeOiBatch(tx, rows, payload.source);
-      const cached = await tx.openInterestLatest.count();
-      return {
-        status: 200,
-        body: { success: true, inserted, duplicates: rows.length - inserted, cached },
-        after: () => {
-          metrics.oiSamples.inc({ source: payload.source }, inserted);
-          if (payload.source === 'realtime') ctx.realtime.queueOiUpdates(rows);
-        },
-      };
-    });
+    const { rows, source } = oiIngestRows(req.body, ctx.now());
+    const route = 'POST /api/market/open-interest/ingest';
+    await runIngestOneStatement(
+      prisma,
+      req,
+      res,
+      route,
+      (key) => ingestOiBatch(prisma, rows, source, { key, route }),
+      (body) => {
+        metrics.oiSamples.inc({ source }, body.inserted);
+        if (source === 'realtime') ctx.realtime.queueOiUpdates(rows);
+      },
+    );
     stop({ status: String(res.statusCode) });
   });
 
