@@ -10,7 +10,7 @@ import type { DbLogger } from './logger.js';
 declare const __VOLSPIKE_DIST__: string | undefined;
 
 export interface EmbeddedPostgresProcessOptions extends EmbeddedPostgresOptions {
-  /** Receives the child's stderr/stdout lines and lifecycle events. */
+  /** Receives the child's stderr/stdout lines and lifecycle events (`childPid`: pino's own `pid` is ours). */
   logger?: DbLogger;
   /** Bound on the child reporting its URL (default 120 s: initdb of a new directory is slow on a busy box). */
   startTimeoutMs?: number;
@@ -81,7 +81,7 @@ export async function startEmbeddedPostgresProcess(
     if (!line.trim()) return;
     tail.push(line);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-    logger[level]({ component: 'embedded-postgres', pid: child.pid, line }, 'embedded Postgres output');
+    logger[level]({ component: 'embedded-postgres', childPid: child.pid, line }, 'embedded Postgres output');
   };
   forward(child.stdout, 'info');
   forward(child.stderr, 'warn');
@@ -115,11 +115,11 @@ export async function startEmbeddedPostgresProcess(
     if (stopping) return;
     unregisterEmbeddedUrl(url);
     logger.error(
-      { component: 'embedded-postgres', pid, code, signal },
+      { component: 'embedded-postgres', childPid: pid, code, signal },
       'embedded Postgres process exited unexpectedly',
     );
   });
-  logger.info({ component: 'embedded-postgres', pid, port, dataDir }, 'embedded Postgres process ready');
+  logger.info({ component: 'embedded-postgres', childPid: pid, port, dataDir }, 'embedded Postgres process ready');
   return {
     url,
     port,
@@ -202,7 +202,7 @@ async function terminate(
   clearTimeout(timer);
   if (!closed) {
     logger.warn(
-      { component: 'embedded-postgres', pid: child.pid, timeoutMs },
+      { component: 'embedded-postgres', childPid: child.pid, timeoutMs },
       'embedded Postgres did not close in time; killing it',
     );
     child.kill('SIGKILL');

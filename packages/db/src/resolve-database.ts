@@ -51,7 +51,7 @@ export async function resolveDatabase(opts: {
         embedded: true,
         dataDir: opts.dataDir,
         port: pg.port,
-        pid,
+        childPid: pid,
         applied: result.applied.length,
         skipped: result.skipped.length,
       },
