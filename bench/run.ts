@@ -22,6 +22,8 @@ import {
   sleep,
   waitUntil,
 } from './lib.js';
+import { runIngestLoad } from './ingest-load.js';
+import { stackNodeFlags } from '@volspike/stack';
 import { startBenchStack, type BenchStack } from './stack.js';
 
 const SECONDS = Math.max(10, Number(process.env.BENCH_SECONDS ?? 120));
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     });
     const s = sim;
     cleanups.push(() => s.close());
-    memStages.push({ stage: 'sim started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
+    memStages.push({ stage: 'sim started', benchRssMb: round(process.memoryUsage().rss / 1048576, 1) });
     const ranked = sim.market.liquid(0);
     const n = Math.min(SYMBOLS, ranked.length);
     const qv = (i: number): number => sim!.market.quoteVolume24h(ranked[i]!);
@@ -141,10 +143,13 @@ async function main(): Promise<void> {
     cleanups.push(() => st.stop());
     const api = stack.apiUrl;
     const key = { 'X-API-Key': stack.ingestKey };
-    log(
-      `stack up via ${stack.runner}: ${stack.components.join(', ')}${stack.missing.length ? ` (not available yet: ${stack.missing.join(', ')})` : ''}`,
-    );
-    memStages.push({ stage: 'stack started', rssMb: round(process.memoryUsage().rss / 1048576, 1) });
+    log(`stack up (pid ${stack.pid}) via ${stack.runner}: ${stack.components.join(', ')}`);
+    const mem = (stage: string): Record<string, unknown> => ({
+      stage,
+      ...st.memory(),
+      benchRssMb: round(process.memoryUsage().rss / 1048576, 1),
+    });
+    memStages.push(mem('stack started'));
     prisma = createPrismaClient(stack.databaseUrl);
     const pc = prisma;
     cleanups.push(() => pc.$disconnect());
@@ -176,16 +181,6 @@ async function main(): Promise<void> {
     );
 
     // 5. the measured window, with OI steps injected at 20 %, spread over the first half
-    const mem = (stage: string): Record<string, unknown> => {
-      const m = process.memoryUsage();
-      return {
-        stage,
-        rssMb: round(m.rss / 1048576, 1),
-        heapUsedMb: round(m.heapUsed / 1048576, 1),
-        externalMb: round(m.external / 1048576, 1),
-        arrayBuffersMb: round(m.arrayBuffers / 1048576, 1),
-      };
-    };
     memStages.push(mem('warm'));
     const load0 = loadavg()[0]!;
     const t0 = Date.now();
@@ -238,12 +233,8 @@ async function main(): Promise<void> {
       30_000,
       250,
     );
-    const rssSteady = process.memoryUsage().rss;
-    memStages.push({
-      stage: 'end of OI window',
-      rssMb: round(rssSteady / 1048576, 1),
-      heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1),
-    });
+    const steady = st.memory();
+    memStages.push(mem('end of OI window'));
     const load1 = loadavg()[0]!;
     const simEnd = s.stats();
     const wEnd = statsAt().w;
@@ -343,40 +334,24 @@ async function main(): Promise<void> {
     const before = await prisma.openInterestSnapshot.count({
       where: { source: 'realtime', symbol: { startsWith: 'BENCH' } },
     });
-    let seq = 0;
-    let failed = 0;
-    const ingestStart = Date.now();
-    const ingestEnd = ingestStart + INGEST_SECONDS * 1000;
-    const base = Date.UTC(2020, 0, 1);
-    const worker = async (w: number): Promise<void> => {
-      while (Date.now() < ingestEnd) {
-        const b = seq++;
-        const ts = new Date(base + b * 1000).toISOString();
-        const data = Array.from({ length: INGEST_BATCH }, (_, k) => ({
-          symbol: `BENCH${w}X${k}USDT`,
-          openInterest: 1000 + k + b,
-          openInterestUsd: null,
-          markPrice: null,
-          ts,
-        }));
-        const r = await postJson(
-          ingestUrl,
-          { data, timestamp: ts, totalSymbols: INGEST_BATCH, source: 'realtime' },
-          { ...key, 'Idempotency-Key': `bench-${w}-${b}` },
-        ).catch(() => ({ status: 0, body: null }));
-        if (r.status !== 200) failed++;
-      }
-    };
-    await Promise.all(Array.from({ length: INGEST_CLIENTS }, (_, w) => worker(w)));
-    const ingestSec = (Date.now() - ingestStart) / 1000;
+    const load = await runIngestLoad({
+      url: ingestUrl,
+      apiKey: stack.ingestKey,
+      clients: INGEST_CLIENTS,
+      seconds: INGEST_SECONDS,
+      batchSize: INGEST_BATCH,
+      symbolPrefix: 'BENCH',
+    });
+    const ingestSec = load.seconds;
     const rows =
       (await prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } })) -
       before;
     results.ingest = {
       samplesPerSec: Math.round(rows / ingestSec),
       rows,
-      batches: seq,
-      failedBatches: failed,
+      batches: load.batches,
+      failedBatches: load.failedBatches,
+      firstError: load.firstError,
       clients: INGEST_CLIENTS,
       batchSize: INGEST_BATCH,
       seconds: round(ingestSec, 1),
@@ -393,10 +368,7 @@ async function main(): Promise<void> {
       for (const b of batch) if (b.status === 'fulfilled') fan.push(b.value);
     }
     sockets.push(...fan);
-    memStages.push({
-      stage: `${fan.length} bench sockets connected`,
-      rssMb: round(process.memoryUsage().rss / 1048576, 1),
-    });
+    memStages.push(mem(`${fan.length} bench sockets connected`));
     for (const f of fan) f.emit('subscribe-oi-batch');
     await sleep(1000);
     const fanoutRounds: number[][] = [];
@@ -446,10 +418,16 @@ async function main(): Promise<void> {
       `fan-out: ${fan.length} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`,
     );
 
+    const atEnd = st.memory();
+    memStages.push(mem('end'));
     results.memory = {
-      rssMb: round(rssSteady / 1048576, 1),
-      rssMbAtEnd: round(process.memoryUsage().rss / 1048576, 1),
-      heapUsedMb: round(process.memoryUsage().heapUsed / 1048576, 1),
+      // The issue's number: the all-in-one process at the end of the run (after the ingest and fan-out
+      // phases), whichever is larger of that and the steady state at the end of the OI window.
+      rssMb: Math.max(atEnd.rssMb ?? 0, steady.rssMb ?? 0) || null,
+      rssMbEndOfOiWindow: steady.rssMb,
+      rssMbAtEnd: atEnd.rssMb,
+      embeddedDatabaseRssMb: process.env.DATABASE_URL ? null : (atEnd.childrenRssMb ?? steady.childrenRssMb),
+      nodeFlags: stackNodeFlags('demo'),
       stages: memStages,
     };
     const cycle = classicCycleWeight(polledSymbols.length);
@@ -467,7 +445,6 @@ async function main(): Promise<void> {
       simSymbols: SIM_SYMBOLS,
       runner: stack.runner,
       components: stack.components,
-      missingComponents: stack.missing,
       database: process.env.DATABASE_URL ? 'external' : 'embedded',
       bus: process.env.REDIS_URL ? 'redis' : 'memory',
       node: process.version,
