@@ -3,10 +3,18 @@
 // by `source` at the bench's own simulated exchange. Its own process, so that its RSS is the stack's alone
 // (not the sim's or the bench's load generators') and so that the generators do not share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@volspike/runtime';
-import { enabledComponents, loadStackEnv, REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from '@volspike/stack';
+import {
+  childPids,
+  enabledComponents,
+  loadStackEnv,
+  REPO_ROOT,
+  rssMb,
+  STACK_BUNDLE,
+  stackNodeFlags,
+} from '@volspike/stack';
 import { sleep, waitUntil } from './lib.js';
 
 export interface BenchStack {
@@ -20,38 +28,6 @@ export interface BenchStack {
   /** RSS (MB) of the stack process and, separately, of its child processes (the embedded database). */
   memory(): { rssMb: number | null; childrenRssMb: number | null };
   stop(): Promise<void>;
-}
-
-/** VmRSS of a process in MB from /proc (Linux), null when unknown. */
-export function rssMb(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Pids whose parent is `pid` (from /proc/<n>/stat). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      // "pid (comm) state ppid …": comm may contain spaces, so split after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 export async function startBenchStack(source: Record<string, string | undefined>, logger: Logger): Promise<BenchStack> {

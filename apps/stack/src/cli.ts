@@ -22,7 +22,16 @@ const lifecycle = new Lifecycle({ logger, deadlineMs: 4500 });
 lifecycle.installSignalHandlers((code) => process.exit(code));
 
 try {
-  const stack = await startStack({ mode, env, source: process.env, logger });
+  const stack = await startStack({
+    mode,
+    env,
+    source: process.env,
+    logger,
+    onFatal: (reason) => {
+      logger.fatal({ reason }, 'stopping: the stack cannot run without it');
+      void lifecycle.shutdown(reason).then(() => process.exit(1));
+    },
+  });
   lifecycle.add('stack', () => stack.stop());
   logger.info(
     { mode, api: stack.apiUrl, components: stack.components, sim: stack.sim?.url ?? null },

@@ -1,3 +1,3 @@
 export { enabledComponents, startStack, type StackHandle, type StackMode, type AppDeps } from './stack.js';
 export { StackEnvSchema, loadStackEnv, type StackEnv } from './env.js';
-export { REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from './launch.js';
+export { REPO_ROOT, STACK_BUNDLE, childPids, rssMb, stackNodeFlags } from './launch.js';

@@ -120,6 +120,8 @@ export async function startStack(opts: {
   env: StackEnv;
   source: Record<string, string | undefined>;
   logger: Logger;
+  /** Something the stack cannot run without is gone (the embedded database's process died): stop and exit non-zero. */
+  onFatal?: (reason: string) => void;
 }): Promise<StackHandle> {
   const { mode, env, logger } = opts;
   const dataDir = resolve(env.DATA_DIR);
@@ -166,6 +168,8 @@ export async function startStack(opts: {
       dataDir: join(dataDir, 'pg'),
       logger,
       embedded: 'process',
+      onEmbeddedExit: ({ code, signal }) =>
+        opts.onFatal?.(`embedded Postgres process exited (code ${String(code)}, signal ${String(signal)})`),
     });
     running.push({ name: 'database', stop: () => db.stop() });
     if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
-import { REPO_ROOT, STACK_BUNDLE, stackNodeFlags } from '../src/launch.js';
+import { REPO_ROOT, STACK_BUNDLE, childPids, stackNodeFlags } from '../src/launch.js';
 import { freePort, waitFor } from './helpers.js';
 
 let db: TestDatabase;
@@ -76,6 +76,43 @@ describe('stack CLI', () => {
       run.child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('runs the embedded database in a process of its own and stops (exit 1) when that process dies', async () => {
+    const port = await freePort();
+    const ownDir = mkdtempSync(join(tmpdir(), 'volspike-cli-embedded-'));
+    const run = runCli(['demo'], {
+      DATA_DIR: ownDir,
+      DATABASE_URL: '',
+      PORT: String(port),
+      BINANCE_PROXY_PORT: String(await freePort()),
+      FUNDING_API_PORT: String(await freePort()),
+      SIM_PORT: String(await freePort()),
+      SIM_SYMBOLS: '20',
+      FEATURE_TELEGRAM_POLLER: 'false',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      await waitFor(
+        '/health with the embedded database',
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/health`);
+          const body = (await res.json()) as { checks?: { database?: { ok?: boolean } } };
+          return body.checks?.database?.ok === true;
+        },
+        170_000,
+        500,
+      );
+      const dbChildren = childPids(run.child.pid!);
+      expect(dbChildren).toHaveLength(1);
+      process.kill(dbChildren[0]!, 'SIGKILL');
+      const { code } = await run.exited;
+      expect(code).toBe(1);
+      expect(run.out() + run.err()).toMatch(/embedded Postgres process exited/);
+    } finally {
+      run.child.kill('SIGKILL');
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it.each([
     ['a non-numeric port', { PORT: 'not-a-port' }, /PORT/],

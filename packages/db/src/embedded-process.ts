@@ -16,6 +16,11 @@ export interface EmbeddedPostgresProcessOptions extends EmbeddedPostgresOptions 
   startTimeoutMs?: number;
   /** Bound on a clean close (PGlite flushing) before the child is SIGKILLed (default 30 s). */
   stopTimeoutMs?: number;
+  /**
+   * Called once when the child exits without being asked to (crash, OOM killer): the database is gone, so
+   * the owner should stop rather than answer every request with an error.
+   */
+  onUnexpectedExit?: (info: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }
 
 export interface EmbeddedPostgresProcess extends EmbeddedPostgres {
@@ -118,6 +123,7 @@ export async function startEmbeddedPostgresProcess(
       { component: 'embedded-postgres', childPid: pid, code, signal },
       'embedded Postgres process exited unexpectedly',
     );
+    opts.onUnexpectedExit?.({ code, signal });
   });
   logger.info({ component: 'embedded-postgres', childPid: pid, port, dataDir }, 'embedded Postgres process ready');
   return {

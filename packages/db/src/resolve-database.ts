@@ -27,6 +27,8 @@ export async function resolveDatabase(opts: {
    * startEmbeddedPostgresProcess) so its never-shrinking WebAssembly heap stays out of this process.
    */
   embedded?: 'process' | 'in-process';
+  /** With `embedded: 'process'`: the child died without being stopped (see startEmbeddedPostgresProcess). */
+  onEmbeddedExit?: (info: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }): Promise<ResolvedDatabase> {
   const { logger } = opts;
   if (opts.databaseUrl) {
@@ -38,7 +40,11 @@ export async function resolveDatabase(opts: {
   let pg: EmbeddedPostgres;
   let pid: number | null = null;
   if (opts.embedded === 'process') {
-    const child = await startEmbeddedPostgresProcess({ ...base, logger });
+    const child = await startEmbeddedPostgresProcess({
+      ...base,
+      logger,
+      ...(opts.onEmbeddedExit ? { onUnexpectedExit: opts.onEmbeddedExit } : {}),
+    });
     pg = child;
     pid = child.pid;
   } else {
