@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import type { Sim } from '@volspike/binance-sim';
 
 /** A TCP port that was free a moment ago (the stack's apps need fixed ports to find each other). */
 export async function freePort(): Promise<number> {
@@ -30,4 +31,56 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** The sim's tradable USDT perpetuals by 24h quote volume, and the enter threshold that makes exactly `n` liquid. */
+export function liquidUniverse(sim: Sim, n: number): { ranked: string[]; liquid: string[]; enter: number } {
+  const perps = sim.market
+    .symbols()
+    .filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT')
+    .map((s) => ({ symbol: s.symbol, qv: sim.market.quoteVolume24h(s.symbol) }))
+    .sort((a, b) => b.qv - a.qv);
+  return {
+    ranked: perps.map((p) => p.symbol),
+    liquid: perps.slice(0, n).map((p) => p.symbol),
+    enter: (perps[n - 1]!.qv + perps[n]!.qv) / 2,
+  };
+}
+
+/**
+ * The environment of a whole stack under test, pointed at `sim`, with exactly the liquid universe of `enter`
+ * (exit at half) and fast 1 s polling; `extra` adds or overrides variables.
+ */
+export function stackTestSource(opts: {
+  sim: Sim;
+  dataDir: string;
+  databaseUrl: string;
+  ports: { api: number; proxy: number; funding: number };
+  key: string;
+  jwtSecret: string;
+  enter: number;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    DATA_DIR: opts.dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: opts.databaseUrl,
+    PORT: String(opts.ports.api),
+    BINANCE_PROXY_PORT: String(opts.ports.proxy),
+    FUNDING_API_PORT: String(opts.ports.funding),
+    BINANCE_REST_URL: opts.sim.url,
+    BINANCE_WS_URL: opts.sim.wsUrl,
+    ALERT_INGEST_API_KEY: opts.key,
+    JWT_SECRET: opts.jwtSecret,
+    OI_LIQUID_ENTER_QUOTE_24H: String(opts.enter),
+    OI_LIQUID_EXIT_QUOTE_24H: String(opts.enter / 2),
+    OI_UNIVERSE_REFRESH_SEC: '5',
+    OI_POLL_MIN_INTERVAL_MS: '1000',
+    OI_POLL_MAX_INTERVAL_MS: '1000',
+    OI_PUBLISH_INTERVAL_MS: '500',
+    OI_UPDATE_TICK_MS: '200',
+    OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
+    FEATURE_TELEGRAM_POLLER: 'false',
+    ...opts.extra,
+  };
 }

@@ -11,7 +11,7 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../src/index.js';
-import { freePort, waitFor } from './helpers.js';
+import { freePort, liquidUniverse, stackTestSource, waitFor } from './helpers.js';
 
 const KEY = 'stack-test-ingest-key';
 const JWT_SECRET = 'stack-test-jwt-secret-long-enough-for-hs256';
@@ -28,34 +28,17 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'volspike-stack-'));
   ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
   // The 12 most liquid tradable USDT perpetuals form the universe.
-  const perps = sim.market
-    .symbols()
-    .filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT')
-    .map((s) => ({ symbol: s.symbol, qv: sim.market.quoteVolume24h(s.symbol) }))
-    .sort((a, b) => b.qv - a.qv);
-  liquid = perps.slice(0, 12).map((p) => p.symbol);
-  const enter = (perps[11]!.qv + perps[12]!.qv) / 2;
-  const source: Record<string, string> = {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: db.url,
-    PORT: String(ports.api),
-    BINANCE_PROXY_PORT: String(ports.proxy),
-    FUNDING_API_PORT: String(ports.funding),
-    BINANCE_REST_URL: sim.url,
-    BINANCE_WS_URL: sim.wsUrl,
-    ALERT_INGEST_API_KEY: KEY,
-    JWT_SECRET,
-    OI_LIQUID_ENTER_QUOTE_24H: String(enter),
-    OI_LIQUID_EXIT_QUOTE_24H: String(enter / 2),
-    OI_UNIVERSE_REFRESH_SEC: '5',
-    OI_POLL_MIN_INTERVAL_MS: '1000',
-    OI_POLL_MAX_INTERVAL_MS: '1000',
-    OI_PUBLISH_INTERVAL_MS: '500',
-    OI_UPDATE_TICK_MS: '200',
-    OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
-    FEATURE_TELEGRAM_POLLER: 'false',
-  };
+  const u = liquidUniverse(sim, 12);
+  liquid = u.liquid;
+  const source = stackTestSource({
+    sim,
+    dataDir,
+    databaseUrl: db.url,
+    ports,
+    key: KEY,
+    jwtSecret: JWT_SECRET,
+    enter: u.enter,
+  });
   const logger = createLogger({ name: 'stack-test', level: 'silent' });
   stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
 }, 120_000);

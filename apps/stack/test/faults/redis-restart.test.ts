@@ -14,7 +14,7 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../../src/index.js';
-import { freePort, waitFor } from '../helpers.js';
+import { freePort, liquidUniverse, stackTestSource, waitFor } from '../helpers.js';
 import { redisUnavailable, startDedicatedRedis, type DedicatedRedis } from './services.js';
 import { FaultSummary } from './summary.js';
 
@@ -71,40 +71,28 @@ describe.skipIf(unavailable !== null)('Redis killed and restarted under the whol
     db = await createTestDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'faults-redis-'));
     ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
-    const perps = sim.market
-      .symbols()
-      .filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT')
-      .map((s) => ({ symbol: s.symbol, qv: sim.market.quoteVolume24h(s.symbol) }))
-      .sort((a, b) => b.qv - a.qv);
-    liquid = perps.slice(0, 10).map((p) => p.symbol);
-    newcomer = perps[30]!.symbol;
-    const enter = (perps[9]!.qv + perps[10]!.qv) / 2;
-    const source: Record<string, string> = {
-      DATA_DIR: dataDir,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      PORT: String(ports.api),
-      BINANCE_PROXY_PORT: String(ports.proxy),
-      FUNDING_API_PORT: String(ports.funding),
-      BINANCE_REST_URL: sim.url,
-      BINANCE_WS_URL: sim.wsUrl,
-      ALERT_INGEST_API_KEY: KEY,
-      JWT_SECRET,
-      OI_LIQUID_ENTER_QUOTE_24H: String(enter),
-      OI_LIQUID_EXIT_QUOTE_24H: String(enter / 2),
-      OI_UNIVERSE_REFRESH_SEC: '3',
-      OI_POLL_MIN_INTERVAL_MS: String(INTERVAL_MS),
-      OI_POLL_MAX_INTERVAL_MS: String(INTERVAL_MS),
-      OI_PUBLISH_INTERVAL_MS: '500',
-      OI_OUTBOX_MAX_DELAY_MS: '1000',
-      OI_UPDATE_TICK_MS: '200',
-      OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
-      OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
-      FEATURE_VOLUME_ALERTS: 'false',
-      FEATURE_USER_ALERTS: 'false',
-      FEATURE_TELEGRAM_POLLER: 'false',
-    };
+    const u = liquidUniverse(sim, 10);
+    liquid = u.liquid;
+    newcomer = u.ranked[30]!;
+    const source = stackTestSource({
+      sim,
+      dataDir,
+      databaseUrl: db.url,
+      ports,
+      key: KEY,
+      jwtSecret: JWT_SECRET,
+      enter: u.enter,
+      extra: {
+        REDIS_URL: redis.url,
+        OI_UNIVERSE_REFRESH_SEC: '3',
+        OI_POLL_MIN_INTERVAL_MS: String(INTERVAL_MS),
+        OI_POLL_MAX_INTERVAL_MS: String(INTERVAL_MS),
+        OI_OUTBOX_MAX_DELAY_MS: '1000',
+        OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
+        FEATURE_VOLUME_ALERTS: 'false',
+        FEATURE_USER_ALERTS: 'false',
+      },
+    });
     const logger = createLogger({ name: 'faults-redis', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
 

@@ -14,7 +14,7 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../../src/index.js';
-import { freePort, waitFor } from '../helpers.js';
+import { freePort, liquidUniverse, stackTestSource, waitFor } from '../helpers.js';
 import { FaultSummary } from './summary.js';
 
 const SILENCE_MS = 20_000;
@@ -64,43 +64,28 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dataDir = mkdtempSync(join(tmpdir(), 'faults-ws-silence-'));
   ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
-  const perps = sim.market
-    .symbols()
-    .filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING' && s.quoteAsset === 'USDT')
-    .map((s) => ({ symbol: s.symbol, qv: sim.market.quoteVolume24h(s.symbol) }))
-    .sort((a, b) => b.qv - a.qv);
-  liquid = perps.slice(0, 10).map((p) => p.symbol);
-  const enter = (perps[9]!.qv + perps[10]!.qv) / 2;
-  const source: Record<string, string> = {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: db.url,
-    PORT: String(ports.api),
-    BINANCE_PROXY_PORT: String(ports.proxy),
-    FUNDING_API_PORT: String(ports.funding),
-    BINANCE_REST_URL: sim.url,
-    BINANCE_WS_URL: sim.wsUrl,
-    ALERT_INGEST_API_KEY: 'faults-ws-silence-key',
-    JWT_SECRET: 'faults-ws-silence-secret-long-enough-for-hs256',
-    OI_LIQUID_ENTER_QUOTE_24H: String(enter),
-    OI_LIQUID_EXIT_QUOTE_24H: String(enter / 2),
-    OI_UNIVERSE_REFRESH_SEC: '5',
-    OI_POLL_MIN_INTERVAL_MS: '1000',
-    OI_POLL_MAX_INTERVAL_MS: '1000',
-    OI_PUBLISH_INTERVAL_MS: '500',
-    OI_UPDATE_TICK_MS: '200',
-    OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
-    OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
-    WS_SILENCE_TIMEOUT_MS: String(WATCHDOG_MS),
-    WS_RECONNECT_BASE_MS: '200',
-    WS_RECONNECT_MAX_MS: '1000',
-    FUNDING_STALE_SEC: '3',
-    FUNDING_GAP_ALERT_SEC: '2',
-    HEALTH_MARK_PRICE_STALE_SEC: '3',
-    FEATURE_VOLUME_ALERTS: 'false',
-    FEATURE_USER_ALERTS: 'false',
-    FEATURE_TELEGRAM_POLLER: 'false',
-  };
+  const u = liquidUniverse(sim, 10);
+  liquid = u.liquid;
+  const source = stackTestSource({
+    sim,
+    dataDir,
+    databaseUrl: db.url,
+    ports,
+    key: 'faults-ws-silence-key',
+    jwtSecret: 'faults-ws-silence-secret-long-enough-for-hs256',
+    enter: u.enter,
+    extra: {
+      OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
+      WS_SILENCE_TIMEOUT_MS: String(WATCHDOG_MS),
+      WS_RECONNECT_BASE_MS: '200',
+      WS_RECONNECT_MAX_MS: '1000',
+      FUNDING_STALE_SEC: '3',
+      FUNDING_GAP_ALERT_SEC: '2',
+      HEALTH_MARK_PRICE_STALE_SEC: '3',
+      FEATURE_VOLUME_ALERTS: 'false',
+      FEATURE_USER_ALERTS: 'false',
+    },
+  });
   const logger = createLogger({ name: 'faults-ws-silence', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
   await waitFor(
