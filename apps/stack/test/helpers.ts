@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { Sim } from '@volspike/binance-sim';
+import type { UniverseMessage } from '@volspike/runtime';
 
 /** A TCP port that was free a moment ago (the stack's apps need fixed ports to find each other). */
 export async function freePort(): Promise<number> {
@@ -82,5 +83,21 @@ export function stackTestSource(opts: {
     OI_ALERT_TIMEFRAMES: '3s:2%:300s:tol=1s:min=1:label=3s',
     FEATURE_TELEGRAM_POLLER: 'false',
     ...opts.extra,
+  };
+}
+
+/** A universe message naming `symbols` (with the sim's 24h volumes), as the universe job would publish it. */
+export function universeOf(sim: Sim, symbols: string[]): UniverseMessage {
+  const now = new Date().toISOString();
+  return {
+    updatedAt: now,
+    enterThreshold: 4e6,
+    exitThreshold: 2e6,
+    symbols: symbols.map((symbol) => ({
+      symbol,
+      quoteVolume24h: sim.market.quoteVolume24h(symbol),
+      enteredAt: now,
+      lastSeenAt: now,
+    })),
   };
 }

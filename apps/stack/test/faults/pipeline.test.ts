@@ -24,9 +24,8 @@ import {
   createMetrics,
   type Bus,
   type OiSamplesMessage,
-  type UniverseMessage,
 } from '@volspike/runtime';
-import { freePort, waitFor } from '../helpers.js';
+import { freePort, universeOf, waitFor } from '../helpers.js';
 import { FaultSummary } from './summary.js';
 
 const KEY = 'faults-pipeline-key';
@@ -159,18 +158,7 @@ beforeAll(async () => {
   port = await freePort();
   await startBackend();
   symbols = sim.market.liquid(0).slice(0, 10);
-  const now = new Date().toISOString();
-  const universe: UniverseMessage = {
-    updatedAt: now,
-    enterThreshold: 4e6,
-    exitThreshold: 2e6,
-    symbols: symbols.map((symbol) => ({
-      symbol,
-      quoteVolume24h: sim.market.quoteVolume24h(symbol),
-      enteredAt: now,
-      lastSeenAt: now,
-    })),
-  };
+  const universe = universeOf(sim, symbols);
   await bus.setJson(KEYS.universe, universe);
   await bus.publish(CHANNELS.universe, universe);
   await startPoller();

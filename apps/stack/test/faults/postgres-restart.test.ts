@@ -19,9 +19,8 @@ import {
   createMetrics,
   type Bus,
   type OiSamplesMessage,
-  type UniverseMessage,
 } from '@volspike/runtime';
-import { waitFor } from '../helpers.js';
+import { universeOf, waitFor } from '../helpers.js';
 import { postgresUnavailable, startDedicatedPostgres, type DedicatedPostgres } from './services.js';
 import { FaultSummary } from './summary.js';
 
@@ -91,18 +90,7 @@ describe.skipIf(unavailable !== null)('Postgres restarted under the running pipe
       { logger, bus, metrics: createMetrics(), dataDir },
     );
     symbols = sim.market.liquid(0).slice(0, 8);
-    const now = new Date().toISOString();
-    const universe: UniverseMessage = {
-      updatedAt: now,
-      enterThreshold: 4e6,
-      exitThreshold: 2e6,
-      symbols: symbols.map((symbol) => ({
-        symbol,
-        quoteVolume24h: sim.market.quoteVolume24h(symbol),
-        enteredAt: now,
-        lastSeenAt: now,
-      })),
-    };
+    const universe = universeOf(sim, symbols);
     await bus.setJson(KEYS.universe, universe);
     poller = await oiPoller.start(
       oiPoller.loadAppEnv({
