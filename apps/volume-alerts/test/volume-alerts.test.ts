@@ -37,7 +37,9 @@ const toKline = (k: RawKline): Kline => ({
   trades: k[8],
 });
 
-describe('volume-alerts against the simulated exchange', () => {
+// Each test waits (bounded) for the kline streams to settle, after a restart too: on a loaded 2-core machine
+// that can take well over the default 30 s test timeout.
+describe('volume-alerts against the simulated exchange', { timeout: 120_000 }, () => {
   let sim: Sim;
   let simNow = T0;
   let appNow = T0;
@@ -137,7 +139,7 @@ describe('volume-alerts against the simulated exchange', () => {
         }
         return true;
       },
-      10_000,
+      60_000,
       50,
     );
   }
