@@ -42,6 +42,11 @@ export interface TestApp {
   bus: Bus;
   registry: Registry;
   clock: { now: number };
+  /**
+   * A new `app` on the same database and fakes, as after a backend restart: per-process state (e.g. the
+   * symbols the OI ingest counts as `cached`) is read from the database again, e.g. after clearTables.
+   */
+  restart(): void;
   close(): Promise<void>;
 }
 
@@ -60,30 +65,36 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
   });
   const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
   const clock = { now: Date.now() };
-  const app = createApp({
-    prisma: db.prisma,
-    bus,
-    auth,
-    realtime,
-    logger,
-    metrics: createBackendMetrics(registry, () => realtime.stats().clients),
-    config: appConfig(env),
-    now: () => clock.now,
-    registry,
-  });
-  return {
-    app,
+  const metrics = createBackendMetrics(registry, () => realtime.stats().clients);
+  const build = () =>
+    createApp({
+      prisma: db.prisma,
+      bus,
+      auth,
+      realtime,
+      logger,
+      metrics,
+      config: appConfig(env),
+      now: () => clock.now,
+      registry,
+    });
+  const t: TestApp = {
+    app: build(),
     prisma: db.prisma,
     realtime,
     auth,
     bus,
     registry,
     clock,
+    restart() {
+      t.app = build();
+    },
     async close() {
       await bus.close();
       await db.drop();
     },
   };
+  return t;
 }
 
 export async function userWithToken(

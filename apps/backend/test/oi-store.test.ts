@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPrismaClient, migrate, startEmbeddedPostgres, type PrismaClient } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
-import { ingestOiBatch, type OiRow } from '../src/services/oi-store.js';
+import { OiIngestStore, type OiRow } from '../src/services/oi-store.js';
 
 const ROUTE = 'POST /api/market/open-interest/ingest';
 
@@ -59,8 +59,10 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
   afterAll(async () => {
     await db?.close();
   });
+  let store: OiIngestStore;
   beforeEach(async () => {
     await db.prisma.$executeRawUnsafe('TRUNCATE open_interest_snapshots, open_interest_latest, ingest_requests');
+    store = new OiIngestStore(db.prisma); // a backend started on this database
   });
 
   it('writes a batch, skips its retry, keeps nulls, and records the answer under the key', async () => {
@@ -69,9 +71,9 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       row('ETHUSDT', '2025-03-01T10:00:00.250Z', 10),
       row('NULL', '2025-03-01T10:00:01Z', 3, null, 2),
     ];
-    const first = await ingestOiBatch(db.prisma, rows, 'realtime', { key: 'k-1', route: ROUTE });
+    const first = await store.ingest(rows, 'realtime', { key: 'k-1', route: ROUTE });
     expect(first).toEqual({ status: 200, body: { success: true, inserted: 3, duplicates: 0, cached: 3 } });
-    const again = await ingestOiBatch(db.prisma, rows, 'realtime', { key: undefined, route: ROUTE });
+    const again = await store.ingest(rows, 'realtime', { key: undefined, route: ROUTE });
     expect(again).toEqual({ status: 200, body: { success: true, inserted: 0, duplicates: 3, cached: 3 } });
     const stored = await db.prisma.openInterestSnapshot.findMany({ orderBy: { symbol: 'asc' } });
     expect(
@@ -100,11 +102,11 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
   });
 
   it('returns the stored answer for a known key and writes nothing', async () => {
-    await ingestOiBatch(db.prisma, [row('BTCUSDT', '2025-03-01T10:00:00Z', 1)], 'realtime', {
+    await store.ingest([row('BTCUSDT', '2025-03-01T10:00:00Z', 1)], 'realtime', {
       key: 'k-2',
       route: ROUTE,
     });
-    const replay = await ingestOiBatch(db.prisma, [row('BTCUSDT', '2025-03-01T10:05:00Z', 2)], 'realtime', {
+    const replay = await store.ingest([row('BTCUSDT', '2025-03-01T10:05:00Z', 2)], 'realtime', {
       key: 'k-2',
       route: ROUTE,
     });
@@ -117,17 +119,16 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
   });
 
   it('keeps the newest sample per symbol as latest and never lets an older batch or a null USD replace it', async () => {
-    await ingestOiBatch(
-      db.prisma,
+    await store.ingest(
       [row('BTCUSDT', '2025-03-01T10:00:10Z', 5, 500, 100), row('BTCUSDT', '2025-03-01T10:00:05Z', 4, 400, 100)],
       'realtime',
       { key: undefined, route: ROUTE },
     );
-    await ingestOiBatch(db.prisma, [row('BTCUSDT', '2025-03-01T10:00:00Z', 1, 1, 1)], 'realtime', {
+    await store.ingest([row('BTCUSDT', '2025-03-01T10:00:00Z', 1, 1, 1)], 'realtime', {
       key: undefined,
       route: ROUTE,
     });
-    await ingestOiBatch(db.prisma, [row('BTCUSDT', '2025-03-01T10:00:20Z', 6)], 'snapshot', {
+    await store.ingest([row('BTCUSDT', '2025-03-01T10:00:20Z', 6)], 'snapshot', {
       key: undefined,
       route: ROUTE,
     });
@@ -144,9 +145,69 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
 
   it('writes 500 rows in one statement', async () => {
     const rows = Array.from({ length: 500 }, (_, i) => row(`S${i}USDT`, '2025-03-01T10:00:00Z', i + 0.125, null, 2));
-    const r = await ingestOiBatch(db.prisma, rows, 'realtime', { key: 'k-500', route: ROUTE });
+    const r = await store.ingest(rows, 'realtime', { key: 'k-500', route: ROUTE });
     expect(r).toEqual({ status: 200, body: { success: true, inserted: 500, duplicates: 0, cached: 500 } });
     const sum = await db.prisma.openInterestSnapshot.aggregate({ _sum: { openInterest: true } });
     expect(Number(sum._sum.openInterest)).toBe((499 * 500) / 2 + 500 * 0.125);
+  });
+
+  it('stores the first item of a (symbol, time) the batch repeats and makes the last one latest', async () => {
+    const r = await store.ingest(
+      [
+        row('BTCUSDT', '2025-03-01T10:00:00Z', 1),
+        row('ETHUSDT', '2025-03-01T10:00:00Z', 7),
+        row('BTCUSDT', '2025-03-01T10:00:00Z', 2),
+      ],
+      'realtime',
+      { key: undefined, route: ROUTE },
+    );
+    expect(r).toEqual({ status: 200, body: { success: true, inserted: 2, duplicates: 1, cached: 2 } });
+    const btc = await db.prisma.openInterestSnapshot.findMany({ where: { symbol: 'BTCUSDT' } });
+    expect(btc.map((x) => Number(x.openInterest))).toEqual([1]);
+    const latest = await db.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
+    expect(Number(latest.openInterest)).toBe(2);
+  });
+
+  it('stores every row once when overlapping batches arrive at the same time (no error for the losers)', async () => {
+    // Why: the usual statement inserts without ON CONFLICT; a concurrent batch that stores the same rows first
+    // makes it fail with a unique violation, which must be retried, not answered with a 500.
+    // Open the pool's connections first, so that the batches really run at the same time.
+    await Promise.all(Array.from({ length: 6 }, () => db.prisma.$executeRawUnsafe('SELECT pg_sleep(0.05)')));
+    for (let round = 0; round < 5; round++) {
+      const ts = `2025-03-01T10:0${round}:00Z`;
+      const rows = Array.from({ length: 500 }, (_, i) => row(`C${i}USDT`, ts, i + 1));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.ingest(i % 2 ? rows : [...rows].reverse(), 'realtime', { key: undefined, route: ROUTE }),
+        ),
+      );
+      let inserted = 0;
+      for (const r of results) {
+        if (!('body' in r)) throw new Error('unexpected replay');
+        expect(r.body.inserted + r.body.duplicates).toBe(500);
+        inserted += r.body.inserted;
+      }
+      expect(inserted).toBe(500);
+    }
+    expect(await db.prisma.openInterestSnapshot.count()).toBe(2500);
+  });
+
+  it('counts as cached the symbols already stored when the backend started, then each new one once', async () => {
+    await store.ingest([row('AUSDT', '2025-03-01T10:00:00Z', 1), row('BUSDT', '2025-03-01T10:00:00Z', 1)], 'realtime', {
+      key: undefined,
+      route: ROUTE,
+    });
+    const restarted = new OiIngestStore(db.prisma);
+    const r = await restarted.ingest(
+      [
+        row('BUSDT', '2025-03-01T10:00:05Z', 2),
+        row('CUSDT', '2025-03-01T10:00:05Z', 3),
+        row('CUSDT', '2025-03-01T10:00:06Z', 4),
+      ],
+      'realtime',
+      { key: undefined, route: ROUTE },
+    );
+    expect(r).toEqual({ status: 200, body: { success: true, inserted: 3, duplicates: 0, cached: 3 } });
+    expect(await db.prisma.openInterestLatest.count()).toBe(3);
   });
 });

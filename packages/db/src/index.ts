@@ -1,6 +1,6 @@
 export { PrismaClient, Prisma } from './generated/client.js';
 export type * from './generated/client.js';
-export { createPrismaClient } from './client.js';
+export { createPrismaClient, queryDirect } from './client.js';
 export type { PrismaClientOptions } from './client.js';
 export { migrate, MIGRATION_LOCK_KEY } from './migrate.js';
 export type { MigrateOptions, MigrateResult } from './migrate.js';

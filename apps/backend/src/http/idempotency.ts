@@ -26,12 +26,20 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   return raw;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (err.code === 'P2002') return true;
-  // A raw statement's failure is P2010 with the driver's SQLSTATE (23505 = unique_violation) in meta.
-  const cause = (err.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined)?.cause;
-  return err.code === 'P2010' && cause?.originalCode === '23505';
+/**
+ * A unique violation (SQLSTATE 23505), from Prisma or from `pg` directly (queryDirect); with `constraint`, only a
+ * violation of that constraint (as Postgres names it).
+ */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    // A raw statement's failure is P2010 with the driver's SQLSTATE (23505 = unique_violation) in meta.
+    const cause = (err.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined)?.cause;
+    if (err.code !== 'P2002' && !(err.code === 'P2010' && cause?.originalCode === '23505')) return false;
+    return constraint === undefined || JSON.stringify(err.meta ?? {}).includes(constraint);
+  }
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  if (typeof e !== 'object' || e === null || e.code !== '23505') return false;
+  return constraint === undefined || e.constraint === constraint;
 }
 
 /** An answer stored under an Idempotency-Key. */

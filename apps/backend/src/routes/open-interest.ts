@@ -13,7 +13,7 @@ import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest, runIngestOneStatement } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
 import { oiIngestRows, symbolOr400 } from '../services/oi-ingest-body.js';
-import { ingestOiBatch } from '../services/oi-store.js';
+import { OiIngestStore } from '../services/oi-store.js';
 import { iso, num } from '../services/serialize.js';
 
 const STALE_MS = 5 * 60_000;
@@ -23,6 +23,7 @@ export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
   const ingestKey = requireIngestKey(config.ingestKey);
+  const oiStore = new OiIngestStore(prisma);
 
   router.post(['/ingest', '/'], ingestKey, async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
@@ -33,7 +34,7 @@ export function openInterestRouter(ctx: AppContext): Router {
       req,
       res,
       route,
-      (key) => ingestOiBatch(prisma, rows, source, { key, route }),
+      (key) => oiStore.ingest(rows, source, { key, route }),
       (body) => {
         metrics.oiSamples.inc({ source }, body.inserted);
         if (source === 'realtime') ctx.realtime.queueOiUpdates(rows);
