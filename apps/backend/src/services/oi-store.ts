@@ -29,12 +29,14 @@ export interface OiIngestBody {
  * - `batch`: the rows, passed as 6 array parameters ($2–$7) with their 1-based position `n`. A constant SQL text
  *   with array parameters instead of a 500-row VALUES list: a few parameters to send, no new SQL text per size.
  * - `ins`: the snapshot rows, ordered by (symbol, ts) so that concurrent batches over the same rows take their
- *   index locks in one order (in batch order, two batches in opposite orders deadlocked). Two forms (see {@link ingestOiBatch}): the usual one skips rows
- *   already stored with `WHERE NOT EXISTS` (a plain insert: ON CONFLICT's speculative insertion costs every row
- *   a pre-check, a speculative token and a confirmation WAL record, ≈ 10 % of Postgres' time per batch) and
- *   fails with a unique violation if a concurrent transaction stores one of its rows first; the other
- *   (`ON CONFLICT (symbol, ts, source) DO NOTHING`) is for a batch that repeats a (symbol, ts), where the first
- *   item is the stored one, and for the retry after such a race. Either way a retried batch adds nothing.
+ *   index locks in one order (in batch order, two batches in opposite orders deadlocked). Two forms (see
+ *   {@link OiIngestStore.ingest}): the usual one is a plain insert, optimistic: a batch is almost never stored
+ *   twice (a retry carries its Idempotency-Key, which `prior` catches), and the whole statement fails with a
+ *   unique violation (nothing written) if a row is already there. It is then run again in the other form,
+ *   `ON CONFLICT (symbol, ts, source) DO NOTHING`, which is also the form for a batch that repeats a
+ *   (symbol, ts) (the first item is the stored one). ON CONFLICT for every batch cost every row a pre-check, a
+ *   speculative token and a confirmation WAL record; a `NOT EXISTS` probe instead was planned, in a generic plan
+ *   made while the table was empty, on the (source, ts) index and scanned every row of that time per item.
  * - `latest`: the newest item per symbol (the last one on equal times) upserts open_interest_latest unless the
  *   stored row is newer. A sample without USD keeps the previous USD value and mark (never overwritten by null).
  *   $7 is that item's USD as the route computed it (given, or oi × mark; null unless > 0). Sorting by symbol
@@ -92,13 +94,8 @@ FROM answer a LEFT JOIN prior p ON true`;
 /** The unique key of open_interest_snapshots (prisma/schema.prisma: @@unique([symbol, ts, source])). */
 const SNAPSHOT_KEY = 'open_interest_snapshots_symbol_ts_source_key';
 
-/** Rows the batch does not repeat: a plain insert of those not stored yet. */
-const INGEST_SQL = ingestSql(
-  'oi_ingest_v2',
-  `WHERE NOT EXISTS (
-    SELECT 1 FROM open_interest_snapshots s WHERE s.symbol = batch.symbol AND s.ts = batch.ts AND s.source = $8::text
-  ) ORDER BY symbol, ts, n`,
-);
+/** The usual form: a plain insert, which fails with a unique violation when one of the rows is already stored. */
+const INGEST_SQL = ingestSql('oi_ingest_v2', 'ORDER BY symbol, ts, n');
 /** A batch that repeats a (symbol, ts), or the retry after a concurrent insert of the same rows. */
 const INGEST_ON_CONFLICT_SQL = ingestSql(
   'oi_ingest_on_conflict_v2',
