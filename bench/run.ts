@@ -363,13 +363,15 @@ async function main(): Promise<void> {
     const fan: Socket[] = [];
     for (let i = 0; i < FANOUT_CLIENTS; i += 50) {
       const batch = await Promise.allSettled(
-        Array.from({ length: Math.min(50, FANOUT_CLIENTS - i) }, () => connectSocket(api, proToken)),
+        // Each subscribes to the OI batch as soon as it is connected, as a many-symbol client does.
+        Array.from({ length: Math.min(50, FANOUT_CLIENTS - i) }, () =>
+          connectSocket(api, proToken).then((s) => s.emit('subscribe-oi-batch')),
+        ),
       );
       for (const b of batch) if (b.status === 'fulfilled') fan.push(b.value);
     }
     sockets.push(...fan);
     memStages.push(mem(`${fan.length} bench sockets connected`));
-    for (const f of fan) f.emit('subscribe-oi-batch');
     await sleep(1000);
     const fanoutRounds: number[][] = [];
     for (let round_ = 0; round_ < 3; round_++) {

@@ -32,6 +32,13 @@ export { nextBoundary, releasesImmediately, PRO_PERIOD_MS, FREE_PERIOD_MS } from
 export const REFRESH_INTERVAL_MS: Record<string, number> = { free: 900_000, pro: 300_000, elite: 30_000 };
 const TIER_ROOMS = ['tier-elite', 'tier-pro', 'tier-free'];
 export const OI_BATCH_ROOM = 'oi-batch';
+/**
+ * A socket with more packets than this waiting to be written (a client that stopped reading, or reads slower
+ * than the updates come) gets no OI updates until it has caught up: each tick supersedes the last, and a backlog
+ * of them grew without bound in the server's memory (1000 slow clients × 450 symbols per tick exhausted a
+ * 128 MB heap in seconds). Alerts and every other event are always queued.
+ */
+export const OI_UPDATE_BACKLOG_LIMIT = 1000;
 export const DEBUG_ROOM = 'debug';
 
 export interface RealtimeOptions {
@@ -57,7 +64,7 @@ export interface Realtime {
   emitUserAlertTriggered(userId: string, payload: UserAlertTriggeredEvent): void;
   stats(): { clients: number; byTier: Record<string, number> };
   /** Alerts waiting for their tier's boundary (for /health and tests). */
-  pending(): { pro: number; free: number; oiSymbols: number };
+  pending(): { pro: number; free: number; oiSymbols: number; skippedOiUpdates: number };
   readonly io: Server;
   /** Disconnects clients and the adapter; does NOT close the HTTP server (its owner does). */
   close(): Promise<void>;
@@ -215,11 +222,28 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
     return false;
   }
 
+  /** Local sockets over {@link OI_UPDATE_BACKLOG_LIMIT}, as rooms (every socket is in the room of its id). */
+  function backloggedSockets(): string[] {
+    const ids: string[] = [];
+    for (const socket of io.of('/').sockets.values()) {
+      // engine.io's queue of packets not yet handed to the transport (private in its typings; stable in 6.x).
+      const queued = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+      if (queued > OI_UPDATE_BACKLOG_LIMIT) ids.push(socket.id);
+    }
+    return ids;
+  }
+  let skippedOiUpdates = 0;
+
   const coalescer = new OiUpdateCoalescer(opts.oiUpdateTickMs ?? 1000, (samples) => {
     const timestamp = new Date(now()).toISOString();
     const perSymbol = anyoneIn(TIER_ROOMS, OI_BATCH_ROOM);
     const batched = anyoneIn([OI_BATCH_ROOM]);
     if (!perSymbol && !batched) return;
+    const backlogged = backloggedSockets();
+    if (backlogged.length > 0) {
+      skippedOiUpdates += backlogged.length;
+      log.debug({ sockets: backlogged.length }, 'OI updates skipped for clients that are behind');
+    }
     const batch: OiBatchItemWire[] = [];
     for (const s of samples) {
       const update: OiUpdateWire = {
@@ -230,7 +254,10 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
         timestamp,
       };
       // Batch subscribers get the array instead of one event per symbol.
-      if (perSymbol) io.to(TIER_ROOMS).except(OI_BATCH_ROOM).emit('open-interest-update', update);
+      if (perSymbol)
+        io.to(TIER_ROOMS)
+          .except([OI_BATCH_ROOM, ...backlogged])
+          .emit('open-interest-update', update);
       if (batched) {
         batch.push({
           ...update,
@@ -277,7 +304,12 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
       return { clients, byTier };
     },
     pending() {
-      return { pro: proQueue.size(), free: freeQueue.size(), oiSymbols: coalescer.pendingCount() };
+      return {
+        pro: proQueue.size(),
+        free: freeQueue.size(),
+        oiSymbols: coalescer.pendingCount(),
+        skippedOiUpdates,
+      };
     },
     async close() {
       proQueue.stop();
