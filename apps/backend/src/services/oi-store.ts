@@ -197,6 +197,21 @@ function arrayParams(rows: OiRow[]): string[] {
   return [symbols, times, oi, usd, mark, latestUsd].map((items) => `{${items}}`);
 }
 
+/**
+ * The rows ordered by (symbol, time), keeping the batch order of equal ones (a stable sort): the order the
+ * statement inserts and locks them in, so that Postgres' sorts find them presorted (a linear check instead of a
+ * sort with a collation-aware comparison per pair: ≈ 5 % of its time per batch). Symbols are [A-Z0-9], ordered
+ * the same by code unit here and by the database's collation. The batch itself when already in order.
+ */
+function inSymbolTimeOrder(rows: OiRow[]): OiRow[] {
+  const before = (a: OiRow, b: OiRow) =>
+    a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.ts.getTime() - b.ts.getTime();
+  for (let i = 1; i < rows.length; i++) {
+    if (before(rows[i - 1] as OiRow, rows[i] as OiRow) > 0) return [...rows].sort(before);
+  }
+  return rows;
+}
+
 /** Whether the batch has two items of one symbol at one time (then only ON CONFLICT keeps the first). */
 function repeatsSymbolTime(rows: readonly OiRow[]): boolean {
   const t0 = rows[0]?.ts.getTime();
@@ -227,10 +242,11 @@ export class OiIngestStore {
    * ON CONFLICT; any other error, and a violation of the key's own primary key, is the caller's.
    */
   async ingest(
-    rows: OiRow[],
+    batch: OiRow[],
     source: OiIngestSource,
     idempotency: { key: string | undefined; route: string },
   ): Promise<OneStatementResult<OiIngestBody>> {
+    const rows = inSymbolTimeOrder(batch);
     const cached = await this.latest.countWith(rows);
     const params = [
       oiBatchIdPrefix(),
