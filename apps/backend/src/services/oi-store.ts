@@ -115,22 +115,23 @@ export class LatestSymbols {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Size of the set once `rows` are added (the set itself changes only in {@link add}, after the write). */
-  async countWith(rows: readonly OiRow[]): Promise<number> {
+  /**
+   * The size of the set once `rows` are added, and the symbols that are new to it; the set itself changes only
+   * in {@link add}, after the write.
+   */
+  async countWith(rows: readonly OiRow[]): Promise<{ count: number; fresh: string[] }> {
     const known = this.symbols ?? (await this.load());
-    let added = 0;
-    let fresh: Set<string> | null = null;
+    const fresh: string[] = [];
     for (const r of rows) {
-      if (known.has(r.symbol) || fresh?.has(r.symbol)) continue;
-      (fresh ??= new Set()).add(r.symbol);
-      added += 1;
+      // rows come in symbol order, so a new symbol repeated in the batch is the previous fresh one
+      if (!known.has(r.symbol) && fresh[fresh.length - 1] !== r.symbol) fresh.push(r.symbol);
     }
-    return known.size + added;
+    return { count: known.size + new Set(fresh).size, fresh };
   }
 
-  add(rows: readonly OiRow[]): void {
+  add(fresh: readonly string[]): void {
     if (!this.symbols) return; // not loaded: the load reads them from the table
-    for (const r of rows) this.symbols.add(r.symbol);
+    for (const symbol of fresh) this.symbols.add(symbol);
   }
 
   private load(): Promise<Set<string>> {
@@ -212,15 +213,12 @@ function inSymbolTimeOrder(rows: OiRow[]): OiRow[] {
   return rows;
 }
 
-/** Whether the batch has two items of one symbol at one time (then only ON CONFLICT keeps the first). */
+/** Whether rows in (symbol, time) order have two items of one symbol at one time (then next to each other). */
 function repeatsSymbolTime(rows: readonly OiRow[]): boolean {
-  const t0 = rows[0]?.ts.getTime();
-  const oneTime = rows.every((r) => r.ts.getTime() === t0);
-  const seen = new Set<string>();
-  for (const r of rows) {
-    const k = oneTime ? r.symbol : `${r.symbol}@${r.ts.getTime()}`;
-    if (seen.has(k)) return true;
-    seen.add(k);
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1] as OiRow;
+    const b = rows[i] as OiRow;
+    if (a.symbol === b.symbol && a.ts.getTime() === b.ts.getTime()) return true;
   }
   return false;
 }
@@ -247,7 +245,7 @@ export class OiIngestStore {
     idempotency: { key: string | undefined; route: string },
   ): Promise<OneStatementResult<OiIngestBody>> {
     const rows = inSymbolTimeOrder(batch);
-    const cached = await this.latest.countWith(rows);
+    const { count: cached, fresh } = await this.latest.countWith(rows);
     const params = [
       oiBatchIdPrefix(),
       ...arrayParams(rows),
@@ -275,7 +273,7 @@ export class OiIngestStore {
       };
       return { prior };
     }
-    this.latest.add(rows);
+    this.latest.add(fresh);
     return { status: 200, body: r.body };
   }
 }
