@@ -106,8 +106,10 @@ const INGEST_ON_CONFLICT_SQL = ingestSql(
 /**
  * The symbols with a latest value, for the answer's `cached` (the legacy answer's "size of the map": the number
  * of symbols the backend holds a latest value for). Read from open_interest_latest once, at the first ingest,
- * then kept up to date from the batches this process writes (the only writer of that table; rows are never
- * deleted): counting the table in every statement scanned all of it, ≈ 15 % of Postgres' time per batch.
+ * then kept up to date from the batches this process writes (the ingest route is the table's only writer and
+ * rows are never deleted): counting the table in every statement scanned all of it, ≈ 15 % of Postgres' time
+ * per batch. With several backend processes on one database, each counts what it read at its first ingest plus
+ * what it wrote since (the legacy map was per process too).
  */
 export class LatestSymbols {
   private symbols: Set<string> | null = null;
