@@ -208,42 +208,35 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   }
 
   /**
-   * Whether an emit to `rooms` (minus `except`) can reach anyone: always with the Redis adapter (other instances'
-   * clients are not known here), else when a local socket is in one of them. The coalescer checks before
-   * encoding one event per symbol per tick, which cost the backend ≈ 5 % of its CPU with nobody listening.
+   * Who an OI tick can reach, in one pass over the local sockets: per-symbol events go to tier rooms minus
+   * `oi-batch`, the batch event to `oi-batch`, neither to a socket over {@link OI_UPDATE_BACKLOG_LIMIT} (listed as
+   * rooms to except: every socket is in the room of its id). With the Redis adapter both are always sent (other
+   * instances' clients are not known here); without it, nothing is encoded for nobody (one event per symbol per
+   * tick cost the backend ≈ 5 % of its CPU with no client connected).
    */
-  function anyoneIn(rooms: readonly string[], except?: string): boolean {
-    if (pub !== null) return true;
-    const all = io.of('/').adapter.rooms;
-    const excluded = except === undefined ? undefined : all.get(except);
-    for (const room of rooms) {
-      for (const id of all.get(room) ?? []) if (!excluded?.has(id)) return true;
-    }
-    return false;
-  }
-
-  /** Local sockets over {@link OI_UPDATE_BACKLOG_LIMIT}, as rooms (every socket is in the room of its id). */
-  function backloggedSockets(): string[] {
-    const ids: string[] = [];
+  function oiRecipients(): { perSymbol: boolean; batched: boolean; backlogged: string[] } {
+    let perSymbol = pub !== null;
+    let batched = pub !== null;
+    const backlogged: string[] = [];
     for (const socket of io.of('/').sockets.values()) {
       // engine.io's queue of packets not yet handed to the transport (private in its typings; stable in 6.x).
       const queued = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-      if (queued > OI_UPDATE_BACKLOG_LIMIT) ids.push(socket.id);
+      if (queued > OI_UPDATE_BACKLOG_LIMIT) backlogged.push(socket.id);
+      else if (socket.rooms.has(OI_BATCH_ROOM)) batched = true;
+      else if (TIER_ROOMS.some((room) => socket.rooms.has(room))) perSymbol = true;
     }
-    return ids;
+    return { perSymbol, batched, backlogged };
   }
   let skippedOiUpdates = 0;
 
   const coalescer = new OiUpdateCoalescer(opts.oiUpdateTickMs ?? 1000, (samples) => {
     const timestamp = new Date(now()).toISOString();
-    const perSymbol = anyoneIn(TIER_ROOMS, OI_BATCH_ROOM);
-    const batched = anyoneIn([OI_BATCH_ROOM]);
-    if (!perSymbol && !batched) return;
-    const backlogged = backloggedSockets();
+    const { perSymbol, batched, backlogged } = oiRecipients();
     if (backlogged.length > 0) {
       skippedOiUpdates += backlogged.length;
       log.debug({ sockets: backlogged.length }, 'OI updates skipped for clients that are behind');
     }
+    if (!perSymbol && !batched) return;
     const batch: OiBatchItemWire[] = [];
     for (const s of samples) {
       const update: OiUpdateWire = {
