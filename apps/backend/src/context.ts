@@ -3,6 +3,7 @@ import type { Bus, Logger } from '@volspike/runtime';
 import type { Auth } from './auth/index.js';
 import type { Realtime } from './realtime/index.js';
 import type { BackendMetrics } from './metrics.js';
+import type { LatestOiWriter } from './services/oi-latest.js';
 
 /** What the HTTP routes need from Socket.IO (the real `Realtime`, or a fake in tests). */
 export type RealtimeSink = Pick<
@@ -43,6 +44,8 @@ export interface AppContext {
   realtime: RealtimeSink;
   logger: Logger;
   metrics: BackendMetrics;
+  /** open_interest_latest, written behind the OI ingest; readers of that table call `flushed()` first. */
+  oiLatest: LatestOiWriter;
   config: AppConfig;
   now: () => number;
 }

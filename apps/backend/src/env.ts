@@ -21,6 +21,8 @@ export const EnvSchema = z
     SOCKET_LEGACY_TOKEN_AUTH: env.bool(true),
     DEBUG_ACCESS: env.enumOf(['public', 'admin'] as const, 'admin'),
     OI_UPDATE_TICK_MS: env.int(1000, { min: 50, max: 60_000 }),
+    /** Longest time an ingested OI value waits before open_interest_latest is written (coalesced per symbol). */
+    OI_LATEST_FLUSH_MS: env.int(1000, { min: 10, max: 60_000 }),
     OI_LIQUID_ENTER_QUOTE_24H: env.num(4_000_000, { min: 0 }),
     OI_LIQUID_EXIT_QUOTE_24H: env.num(2_000_000, { min: 0 }),
     /** Request budget used for the universe's `estimatedPollIntervalSec` (legacy formula). */

@@ -13,6 +13,7 @@ import type { Env } from './env.js';
 import { createBackendMetrics } from './metrics.js';
 import { createRealtime, type Realtime } from './realtime/index.js';
 import { computeHealth } from './services/health.js';
+import { LatestOiWriter } from './services/oi-latest.js';
 import { RetentionJob } from './services/retention.js';
 import { readOrCreateSecret } from './services/secret-file.js';
 
@@ -78,8 +79,18 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
   const config = appConfig(env);
   const sink = new DeferredRealtime();
   const metrics = createBackendMetrics(deps.metrics, () => sink.stats().clients);
-  const ctx = { prisma, bus: deps.bus, auth, realtime: sink, logger, metrics, config, now: Date.now };
-  const debugRouter = createDebugRouter({ prisma, bus: deps.bus, auth, debugAccess: env.DEBUG_ACCESS, logger });
+  const oiLatest = new LatestOiWriter({ prisma, logger, flushIntervalMs: env.OI_LATEST_FLUSH_MS });
+  // Values that were pending when the last process died are rebuilt from the stored samples (see repair()).
+  const repairing = oiLatest.repairUntilDone();
+  const ctx = { prisma, bus: deps.bus, auth, realtime: sink, logger, metrics, oiLatest, config, now: Date.now };
+  const debugRouter = createDebugRouter({
+    prisma,
+    oiLatest,
+    bus: deps.bus,
+    auth,
+    debugAccess: env.DEBUG_ACCESS,
+    logger,
+  });
   const app = createApp({ ...ctx, registry: deps.metrics, debugRouter });
   const server = http.createServer(app);
   const realtime = await createRealtime({
@@ -132,6 +143,8 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await oiLatest.close();
+        await repairing;
         if (ownsPrisma) await prisma.$disconnect();
         logger.info('backend stopped');
       })();

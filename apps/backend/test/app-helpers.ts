@@ -11,6 +11,7 @@ import { appConfig } from '../src/config.js';
 import type { RealtimeSink } from '../src/context.js';
 import { loadAppEnv } from '../src/env.js';
 import { createBackendMetrics } from '../src/metrics.js';
+import { LatestOiWriter } from '../src/services/oi-latest.js';
 
 export const INGEST_KEY = 'test-ingest-key';
 export const TEST_JWT_SECRET = 'app-test-secret-that-is-long-enough-for-hs256';
@@ -42,11 +43,14 @@ export interface TestApp {
   bus: Bus;
   registry: Registry;
   clock: { now: number };
+  /** open_interest_latest's writer of the current `app` (`flush()` before reading that table directly). */
+  oiLatest: LatestOiWriter;
   /**
    * A new `app` on the same database and fakes, as after a backend restart: per-process state (e.g. the
-   * symbols the OI ingest counts as `cached`) is read from the database again, e.g. after clearTables.
+   * symbols the OI ingest counts as `cached`) is read from the database again, e.g. after clearTables. The
+   * previous app's pending open_interest_latest values are written first (its shutdown path).
    */
-  restart(): void;
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,7 +70,8 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
   const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
   const clock = { now: Date.now() };
   const metrics = createBackendMetrics(registry, () => realtime.stats().clients);
-  const build = () =>
+  const newWriter = () => new LatestOiWriter({ prisma: db.prisma, logger, flushIntervalMs: env.OI_LATEST_FLUSH_MS });
+  const build = (oiLatest: LatestOiWriter) =>
     createApp({
       prisma: db.prisma,
       bus,
@@ -74,22 +79,28 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
       realtime,
       logger,
       metrics,
+      oiLatest,
       config: appConfig(env),
       now: () => clock.now,
       registry,
     });
+  const oiLatest = newWriter();
   const t: TestApp = {
-    app: build(),
+    app: build(oiLatest),
     prisma: db.prisma,
     realtime,
     auth,
     bus,
     registry,
     clock,
-    restart() {
-      t.app = build();
+    oiLatest,
+    async restart() {
+      await t.oiLatest.close();
+      t.oiLatest = newWriter();
+      t.app = build(t.oiLatest);
     },
     async close() {
+      await t.oiLatest.close();
       await bus.close();
       await db.drop();
     },

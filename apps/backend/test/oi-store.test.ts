@@ -3,9 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPrismaClient, migrate, startEmbeddedPostgres, type PrismaClient } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
+import { createLogger } from '@volspike/runtime';
+import { LatestOiWriter } from '../src/services/oi-latest.js';
 import { OiIngestStore, type OiRow } from '../src/services/oi-store.js';
 
 const ROUTE = 'POST /api/market/open-interest/ingest';
@@ -60,9 +62,19 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
     await db?.close();
   });
   let store: OiIngestStore;
+  let writer: LatestOiWriter;
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  // A backend started on this database; open_interest_latest is written when a test flushes.
+  const startBackend = () => {
+    writer = new LatestOiWriter({ prisma: db.prisma, logger, flushIntervalMs: 60_000 });
+    return new OiIngestStore(db.prisma, writer);
+  };
   beforeEach(async () => {
     await db.prisma.$executeRawUnsafe('TRUNCATE open_interest_snapshots, open_interest_latest, ingest_requests');
-    store = new OiIngestStore(db.prisma); // a backend started on this database
+    store = startBackend();
+  });
+  afterEach(async () => {
+    await writer.close();
   });
 
   it('writes a batch, skips its retry, keeps nulls, and records the answer under the key', async () => {
@@ -91,6 +103,7 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       ['NULL', '2025-03-01T10:00:01.000Z', 3, null, 2, 'realtime'],
     ]);
     // the symbol "NULL" is text, and its latest USD is oi × mark
+    await writer.flush();
     const latest = await db.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'NULL' } });
     expect([Number(latest.openInterestUsd), Number(latest.markPrice)]).toEqual([6, 2]);
     const record = await db.prisma.ingestRequest.findUniqueOrThrow({ where: { idempotencyKey: 'k-1' } });
@@ -114,6 +127,7 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       prior: { route: ROUTE, status: 200, body: { success: true, inserted: 1, duplicates: 0, cached: 1 } },
     });
     expect(await db.prisma.openInterestSnapshot.count()).toBe(1);
+    await writer.flush();
     const latest = await db.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect(Number(latest.openInterest)).toBe(1);
   });
@@ -132,6 +146,7 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       key: undefined,
       route: ROUTE,
     });
+    await writer.flush();
     const latest = await db.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect([
       Number(latest.openInterest),
@@ -164,6 +179,7 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
     expect(r).toEqual({ status: 200, body: { success: true, inserted: 2, duplicates: 1, cached: 2 } });
     const btc = await db.prisma.openInterestSnapshot.findMany({ where: { symbol: 'BTCUSDT' } });
     expect(btc.map((x) => Number(x.openInterest))).toEqual([1]);
+    await writer.flush();
     const latest = await db.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect(Number(latest.openInterest)).toBe(2);
   });
@@ -197,7 +213,8 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       key: undefined,
       route: ROUTE,
     });
-    const restarted = new OiIngestStore(db.prisma);
+    await writer.close(); // the first backend's shutdown
+    const restarted = startBackend();
     const r = await restarted.ingest(
       [
         row('BUSDT', '2025-03-01T10:00:05Z', 2),
@@ -208,6 +225,7 @@ describe.each(backends)('OI ingest statement on $name', ({ open }) => {
       { key: undefined, route: ROUTE },
     );
     expect(r).toEqual({ status: 200, body: { success: true, inserted: 3, duplicates: 0, cached: 3 } });
+    await writer.flush();
     expect(await db.prisma.openInterestLatest.count()).toBe(3);
   });
 });

@@ -10,13 +10,15 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
+  // A new backend (the last one's pending latest values written first), then empty tables: its OI ingest reads
+  // the symbols it counts as `cached` from the (now empty) table at its first batch.
+  await t.restart();
   await clearTables(t.prisma, [
     'open_interest_snapshots',
     'open_interest_latest',
     'open_interest_liquid_symbols',
     'ingest_requests',
   ]);
-  t.restart(); // the OI ingest reads the symbols it counts as `cached` from the (now empty) table again
   t.realtime.oiUpdates = [];
   t.clock.now = Date.now();
 });
@@ -131,6 +133,7 @@ describe('POST /api/market/open-interest/ingest', () => {
     };
     const res = await post('/api/market/open-interest/ingest', body).expect(200);
     expect(res.body).toMatchObject({ inserted: 1, duplicates: 1, cached: 1 });
+    await t.oiLatest.flush();
     const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect(Number(latest.openInterest)).toBe(2);
   });
@@ -153,6 +156,7 @@ describe('POST /api/market/open-interest/ingest', () => {
       ['BTCUSDT', 12, '2025-03-01T10:00:10.500Z'],
       ['ETHUSDT', 7, '2025-03-01T10:00:11.000Z'],
     ]);
+    await t.oiLatest.flush();
     const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect([Number(latest.openInterest), latest.ts.toISOString()]).toEqual([12, '2025-03-01T10:00:10.500Z']);
     expect(t.realtime.oiUpdates.flat().map((u) => u.ts.toISOString())).toContain('2025-03-01T10:00:10.500Z');
@@ -175,6 +179,7 @@ describe('POST /api/market/open-interest/ingest', () => {
       source: 'realtime',
     };
     await post('/api/market/open-interest/ingest', older).expect(200);
+    await t.oiLatest.flush();
     const latest = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'BTCUSDT' } });
     expect([Number(latest.openInterest), latest.ts.toISOString()]).toEqual([81234.5, '2025-03-01T10:10:00.000Z']);
     expect(await countSnapshots()).toBe(2);
@@ -200,6 +205,7 @@ describe('POST /api/market/open-interest/ingest', () => {
     const res = await post('/api/market/open-interest/ingest', legacyBatch).set('Idempotency-Key', 'k-shared');
     expect(res.status).toBe(409);
     expect(await countSnapshots()).toBe(0);
+    await t.oiLatest.flush();
     expect(await t.prisma.openInterestLatest.count()).toBe(0);
   });
 
@@ -240,6 +246,7 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(res.headers['idempotent-replayed']).toBe('true');
     expect(res.body).toEqual(winnerBody);
     expect(await countSnapshots()).toBe(0);
+    await t.oiLatest.flush();
     expect(await t.prisma.openInterestLatest.count()).toBe(0);
     expect(t.realtime.oiUpdates).toHaveLength(0);
   });
@@ -297,6 +304,7 @@ describe('POST /api/market/open-interest/ingest', () => {
       source: 'realtime',
     }).expect(200);
     expect(next.body).toEqual({ success: true, inserted: 2, duplicates: 0, cached: 4 });
+    await t.oiLatest.flush();
     const sol = await t.prisma.openInterestLatest.findUniqueOrThrow({ where: { symbol: 'SOLUSDT' } });
     expect([Number(sol.openInterest), Number(sol.openInterestUsd), Number(sol.markPrice)]).toEqual([26, 100, 4]);
   });

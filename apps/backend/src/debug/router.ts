@@ -10,6 +10,7 @@ import type { PrismaClient } from '@volspike/db';
 import { CHANNELS, KEYS } from '@volspike/runtime';
 import type { Bus, Logger } from '@volspike/runtime';
 import type { Auth } from '../auth/index.js';
+import type { LatestOiWriter } from '../services/oi-latest.js';
 import { DEBUG_TOKEN_COOKIE } from '../auth/index.js';
 import { BudgetHistory } from './budget-history.js';
 import { renderIndex, renderOpenInterest, renderUniverse } from './pages.js';
@@ -27,6 +28,8 @@ export interface DebugRouter extends Router {
 
 export interface DebugRouterDeps {
   prisma: PrismaClient;
+  /** Flushed before the pages that read open_interest_latest. */
+  oiLatest: Pick<LatestOiWriter, 'flushed'>;
   bus: Bus;
   auth: Auth;
   debugAccess: 'public' | 'admin';
@@ -116,13 +119,17 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
     res.set('Cache-Control', 'no-store').type('html').send(body);
   };
 
-  router.get('/', async (req, res) => html(await renderIndex(prisma, now()))(req, res));
+  router.get('/', async (req, res) => {
+    await deps.oiLatest.flushed();
+    html(await renderIndex(prisma, now()))(req, res);
+  });
   router.get('/universe', async (req, res) => {
     const busUniverse = await bus.getJson(KEYS.universe).catch(() => null);
     html(await renderUniverse(prisma, tracker, isUniverseMessage(busUniverse) ? busUniverse : null, now()))(req, res);
   });
   router.get('/open-interest', async (req, res) => {
     const q = typeof req.query.symbol === 'string' ? req.query.symbol.trim().toUpperCase() : null;
+    await deps.oiLatest.flushed();
     html(await renderOpenInterest(prisma, now(), q))(req, res);
   });
   router.get('/alerts', async (req, res) => html(await renderAlerts(prisma))(req, res));

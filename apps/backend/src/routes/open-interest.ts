@@ -23,7 +23,7 @@ export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
   const ingestKey = requireIngestKey(config.ingestKey);
-  const oiStore = new OiIngestStore(prisma);
+  const oiStore = new OiIngestStore(prisma, ctx.oiLatest);
 
   router.post(['/ingest', '/'], ingestKey, async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
@@ -44,6 +44,7 @@ export function openInterestRouter(ctx: AppContext): Router {
   });
 
   router.get('/', async (_req, res) => {
+    await ctx.oiLatest.flushed();
     const rows = await prisma.openInterestLatest.findMany({
       select: { symbol: true, openInterestUsd: true, updatedAt: true },
     });
@@ -65,6 +66,7 @@ export function openInterestRouter(ctx: AppContext): Router {
       .map((s) => s.trim())
       .filter(Boolean)
       .map((s) => symbolOr400(s, 'symbols'));
+    await ctx.oiLatest.flushed();
     const rows = await prisma.openInterestLatest.findMany({
       ...(symbols ? { where: { symbol: { in: symbols } } } : {}),
       orderBy: { symbol: 'asc' },

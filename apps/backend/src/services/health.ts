@@ -65,6 +65,7 @@ export async function computeHealth(ctx: AppContext): Promise<{ ok: boolean; bod
         ? { detail: [...missing.map((m) => `${m}: no heartbeat`), ...stale.map((s) => `${s}: stale`)].join('; ') }
         : {}),
     };
+    await ctx.oiLatest.flushed();
     const oi = await ctx.prisma.openInterestLatest.aggregate({ _max: { ts: true }, where: { source: 'realtime' } });
     checks.oiSamples = freshness(
       enabled.has('oi-poller'),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { queryDirect, type PrismaClient } from '@volspike/db';
 import type { OiIngestSource } from '@volspike/contracts';
+import { type LatestOiValue, type LatestOiWriter } from './oi-latest.js';
 import { isUniqueViolation, type OneStatementResult, type StoredResponse } from '../http/idempotency.js';
 
 export interface OiRow {
@@ -24,9 +25,9 @@ export interface OiIngestBody {
 /**
  * The whole ingest of one batch as ONE statement (so one round trip and one implicit transaction):
  *
- * - `prior`: the stored answer of this Idempotency-Key ($9, null without a key). When there is one, every other
+ * - `prior`: the stored answer of this Idempotency-Key ($8, null without a key). When there is one, every other
  *   part sees an empty batch and writes nothing; the caller replays the stored answer.
- * - `batch`: the rows, passed as 6 array parameters ($2–$7) with their 1-based position `n`. A constant SQL text
+ * - `batch`: the rows, passed as 5 array parameters ($2–$6) with their 1-based position `n`. A constant SQL text
  *   with array parameters instead of a 500-row VALUES list: a few parameters to send, no new SQL text per size.
  * - `ins`: the snapshot rows, ordered by (symbol, ts) so that concurrent batches over the same rows take their
  *   index locks in one order (in batch order, two batches in opposite orders deadlocked). Two forms (see
@@ -37,11 +38,9 @@ export interface OiIngestBody {
  *   (symbol, ts) (the first item is the stored one). ON CONFLICT for every batch cost every row a pre-check, a
  *   speculative token and a confirmation WAL record; a `NOT EXISTS` probe instead was planned, in a generic plan
  *   made while the table was empty, on the (source, ts) index and scanned every row of that time per item.
- * - `latest`: the newest item per symbol (the last one on equal times) upserts open_interest_latest unless the
- *   stored row is newer. A sample without USD keeps the previous USD value and mark (never overwritten by null).
- *   $7 is that item's USD as the route computed it (given, or oi × mark; null unless > 0). Sorting by symbol
- *   also makes concurrent batches lock latest rows in one order.
- * - `answer`: the response body; `cached` ($11) is counted by the caller (see {@link LatestSymbols}).
+ * - open_interest_latest is not written here: the newest item per symbol goes to {@link LatestOiWriter}, which
+ *   writes it behind (coalesced per symbol) once this statement has committed.
+ * - `answer`: the response body; `cached` ($10) is counted by the caller (see {@link LatestSymbols}).
  * - `record`: with a key, the answer is stored in ingest_requests. A concurrent request with the same key fails
  *   on its primary key, which aborts this whole statement (nothing written); the caller then replays.
  *
@@ -52,40 +51,27 @@ export interface OiIngestBody {
 function ingestSql(name: string, insertTail: string): string {
   return `/* prepared: ${name} */
 WITH prior AS (
-  SELECT route, "statusCode", "responseBody" FROM ingest_requests WHERE "idempotencyKey" = $9::text
+  SELECT route, "statusCode", "responseBody" FROM ingest_requests WHERE "idempotencyKey" = $8::text
 ), batch AS (
-  SELECT b.* FROM unnest($2::text[], $3::timestamp(3)[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[])
-    WITH ORDINALITY AS b(symbol, ts, oi, usd, mark, latest_usd, n)
+  SELECT b.* FROM unnest($2::text[], $3::timestamp(3)[], $4::numeric[], $5::numeric[], $6::numeric[])
+    WITH ORDINALITY AS b(symbol, ts, oi, usd, mark, n)
   WHERE NOT EXISTS (SELECT 1 FROM prior)
 ), ins AS (
   INSERT INTO open_interest_snapshots (id, symbol, ts, "openInterest", "openInterestUsd", "markPrice", source, "createdAt")
-  SELECT $1::text || n, symbol, ts, oi, usd, mark, $8::text, timezone('UTC', now()) FROM batch
+  SELECT $1::text || n, symbol, ts, oi, usd, mark, $7::text, timezone('UTC', now()) FROM batch
   ${insertTail}
   RETURNING 1
-), newest AS (
-  SELECT DISTINCT ON (symbol) symbol, oi, latest_usd, mark, ts FROM batch ORDER BY symbol, ts DESC, n DESC
-), latest AS (
-  INSERT INTO open_interest_latest AS l (symbol, "openInterest", "openInterestUsd", "markPrice", ts, source, "updatedAt")
-  SELECT symbol, oi, latest_usd, mark, ts, $8::text, timezone('UTC', now()) FROM newest
-  ON CONFLICT (symbol) DO UPDATE SET
-    "openInterest" = EXCLUDED."openInterest",
-    "openInterestUsd" = COALESCE(EXCLUDED."openInterestUsd", l."openInterestUsd"),
-    "markPrice" = CASE WHEN EXCLUDED."openInterestUsd" IS NULL THEN COALESCE(EXCLUDED."markPrice", l."markPrice") ELSE EXCLUDED."markPrice" END,
-    ts = EXCLUDED.ts,
-    source = EXCLUDED.source,
-    "updatedAt" = timezone('UTC', now())
-  WHERE l.ts <= EXCLUDED.ts
 ), answer AS (
   SELECT json_build_object(
     'success', true,
     'inserted', (SELECT count(*) FROM ins),
     'duplicates', (SELECT count(*) FROM batch) - (SELECT count(*) FROM ins),
-    'cached', $11::int
+    'cached', $10::int
   ) AS body
 ), record AS (
   INSERT INTO ingest_requests ("idempotencyKey", route, "statusCode", "responseBody", "createdAt")
-  SELECT $9::text, $10::text, 200, body::jsonb, timezone('UTC', now()) FROM answer
-  WHERE $9::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior)
+  SELECT $8::text, $9::text, 200, body::jsonb, timezone('UTC', now()) FROM answer
+  WHERE $8::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior)
 )
 SELECT a.body, p.route AS "priorRoute", p."statusCode" AS "priorStatus", p."responseBody" AS "priorBody"
 FROM answer a LEFT JOIN prior p ON true`;
@@ -95,10 +81,10 @@ FROM answer a LEFT JOIN prior p ON true`;
 const SNAPSHOT_KEY = 'open_interest_snapshots_symbol_ts_source_key';
 
 /** The usual form: a plain insert, which fails with a unique violation when one of the rows is already stored. */
-const INGEST_SQL = ingestSql('oi_ingest_v2', 'ORDER BY symbol, ts, n');
+const INGEST_SQL = ingestSql('oi_ingest_v3', 'ORDER BY symbol, ts, n');
 /** A batch that repeats a (symbol, ts), or the retry after a concurrent insert of the same rows. */
 const INGEST_ON_CONFLICT_SQL = ingestSql(
-  'oi_ingest_on_conflict_v2',
+  'oi_ingest_on_conflict_v3',
   `ORDER BY symbol, ts, n
   ON CONFLICT (symbol, ts, source) DO NOTHING`,
 );
@@ -162,7 +148,7 @@ export function oiBatchIdPrefix(now = Date.now()): string {
 const numeric = (v: number | null): string => (v === null ? 'NULL' : String(v));
 
 /**
- * The array parameters $2–$7 as Postgres array literals, built in one pass (this ran for every row of every
+ * The array parameters $2–$6 as Postgres array literals, built in one pass (this ran for every row of every
  * batch; per-column map/join and one toISOString per row were a visible share of the backend's CPU). Items
  * never contain `"` or `\`: symbols are [A-Z0-9] (checked by the route), times are ISO; symbols are quoted so
  * that a symbol "NULL" stays text.
@@ -173,7 +159,6 @@ function arrayParams(rows: OiRow[]): string[] {
   let oi = '';
   let usd = '';
   let mark = '';
-  let latestUsd = '';
   let prevMs = NaN;
   let prevIso = '';
   for (let i = 0; i < rows.length; i++) {
@@ -184,20 +169,39 @@ function arrayParams(rows: OiRow[]): string[] {
       prevMs = ms;
       prevIso = r.ts.toISOString();
     }
-    const usdText = numeric(r.openInterestUsd);
     symbols += `${sep}"${r.symbol}"`;
     times += `${sep}"${prevIso}"`;
     oi += sep + String(r.openInterest);
-    usd += sep + usdText;
+    usd += sep + numeric(r.openInterestUsd);
     mark += sep + numeric(r.markPrice);
-    // The latest row's USD: the given value, else oi × mark (computed in JavaScript as before); null unless > 0.
-    if (r.openInterestUsd !== null) latestUsd += sep + usdText;
-    else {
-      const derived = r.markPrice !== null ? r.openInterest * r.markPrice : null;
-      latestUsd += sep + numeric(derived !== null && derived > 0 ? derived : null);
-    }
   }
-  return [symbols, times, oi, usd, mark, latestUsd].map((items) => `{${items}}`);
+  return [symbols, times, oi, usd, mark].map((items) => `{${items}}`);
+}
+
+/**
+ * The newest item per symbol of rows in (symbol, time) order (the last one on equal times), as its
+ * open_interest_latest value: USD given, else oi × mark (computed in JavaScript as before), null unless > 0.
+ */
+export function newestPerSymbol(rows: readonly OiRow[], source: string): LatestOiValue[] {
+  const out: LatestOiValue[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as OiRow;
+    if (i + 1 < rows.length && (rows[i + 1] as OiRow).symbol === r.symbol) continue;
+    let usd = r.openInterestUsd;
+    if (usd === null && r.markPrice !== null) {
+      const derived = r.openInterest * r.markPrice;
+      usd = derived > 0 ? derived : null;
+    }
+    out.push({
+      symbol: r.symbol,
+      openInterest: r.openInterest,
+      openInterestUsd: usd,
+      markPrice: r.markPrice,
+      ts: r.ts,
+      source,
+    });
+  }
+  return out;
 }
 
 /**
@@ -227,16 +231,23 @@ function repeatsSymbolTime(rows: readonly OiRow[]): boolean {
 
 type IngestRow = { body: OiIngestBody; priorRoute: string | null; priorStatus: number | null; priorBody: unknown };
 
-/** The OI ingest of one backend: the statement above and the symbols counted for `cached`. */
+/**
+ * The OI ingest of one backend: the statement above, the symbols counted for `cached`, and the newest value per
+ * symbol handed to the open_interest_latest writer.
+ */
 export class OiIngestStore {
   private readonly latest: LatestSymbols;
 
-  constructor(private readonly prisma: PrismaClient) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly latestWriter: LatestOiWriter,
+  ) {
     this.latest = new LatestSymbols(prisma);
   }
 
   /**
-   * Writes one batch (see ingestSql) and, with `idempotency.key`, records the answer in the same statement.
+   * Writes one batch (see ingestSql) and, with `idempotency.key`, records the answer in the same statement; once
+   * it has committed, gives the newest item per symbol to the latest writer.
    * Returns the stored answer instead when the key was already used (nothing is written then). A unique
    * violation of the plain insert (a concurrent request stored some of these rows first) is retried once with
    * ON CONFLICT; any other error, and a violation of the key's own primary key, is the caller's.
@@ -276,6 +287,7 @@ export class OiIngestStore {
       return { prior };
     }
     this.latest.add(fresh);
+    this.latestWriter.record(newestPerSymbol(rows, source));
     return { status: 200, body: r.body };
   }
 }
