@@ -1,5 +1,6 @@
 // Small helpers of the bench: statistics, waiting, HTTP, free ports, the legacy cost model.
 import { createServer } from 'node:net';
+import { io, type Socket } from 'socket.io-client';
 import { ENDPOINT_WEIGHTS, klinesWeight } from '@volspike/binance-client';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted numbers; null for an empty list. */
@@ -102,4 +103,30 @@ export function intervalsSec(
     if (m !== null) perSymbolMedian.set(s, m);
   }
   return { all, perSymbolMedian };
+}
+
+/** A Socket.IO client of the backend (websocket only, no reconnection), resolved once the server says `connected`. */
+export function connectSocket(url: string, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, {
+      transports: ['websocket'],
+      auth: { token },
+      reconnection: false,
+      forceNew: true,
+      timeout: 20_000,
+    });
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error('socket connect timeout'));
+    }, 30_000);
+    s.once('connected', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    s.once('connect_error', (err) => {
+      clearTimeout(timer);
+      s.close();
+      reject(err);
+    });
+  });
 }

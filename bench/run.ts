@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { capFor, DEFAULT_COMPONENT_SHARES, type BudgetSnapshot } from '@volspike/binance-client';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createPrismaClient, type PrismaClient } from '@volspike/db';
@@ -13,6 +13,7 @@ import { createLogger } from '@volspike/runtime';
 import { runUsersCommand } from '../apps/backend/src/auth/users.js';
 import {
   classicCycleWeight,
+  connectSocket,
   freePort,
   getJson,
   intervalsSec,
@@ -23,6 +24,7 @@ import {
   waitUntil,
 } from './lib.js';
 import { runIngestLoad } from './ingest-load.js';
+import { startFanoutClients } from './fanout-clients.js';
 import { stackNodeFlags } from '@volspike/stack';
 import { startBenchStack, type BenchStack } from './stack.js';
 
@@ -47,31 +49,6 @@ interface Target {
   value: number | null;
   target: string;
   pass: boolean | null;
-}
-
-function connectSocket(url: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(url, {
-      transports: ['websocket'],
-      auth: { token },
-      reconnection: false,
-      forceNew: true,
-      timeout: 20_000,
-    });
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('socket connect timeout'));
-    }, 30_000);
-    s.once('connected', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('connect_error', (err) => {
-      clearTimeout(timer);
-      s.close();
-      reject(err);
-    });
-  });
 }
 
 async function createUser(
@@ -360,64 +337,96 @@ async function main(): Promise<void> {
 
     // 7. Socket.IO fan-out: FANOUT_CLIENTS pro sockets (OI batch mode), one OI alert, receipt times
     const proToken = await createUser(prisma, stack.jwtSecret, 'bench-pro@example.com', 'pro');
-    const fan: Socket[] = [];
-    for (let i = 0; i < FANOUT_CLIENTS; i += 50) {
-      const batch = await Promise.allSettled(
-        // Each subscribes to the OI batch as soon as it is connected, as a many-symbol client does.
-        Array.from({ length: Math.min(50, FANOUT_CLIENTS - i) }, () =>
-          connectSocket(api, proToken).then((s) => s.emit('subscribe-oi-batch')),
-        ),
-      );
-      for (const b of batch) if (b.status === 'fulfilled') fan.push(b.value);
-    }
-    sockets.push(...fan);
-    memStages.push(mem(`${fan.length} bench sockets connected`));
+    // The clients live in a worker thread, off the main thread that runs the simulated exchange.
+    const fan = await startFanoutClients({ url: api, token: proToken, count: FANOUT_CLIENTS });
+    cleanups.push(() => fan.close());
+    memStages.push(mem(`${fan.clients} bench sockets connected`));
     await sleep(1000);
     const fanoutRounds: number[][] = [];
+    const postMs: number[] = [];
+    const autovacuum: string[][] = [];
+    const loopLagMaxMs: (number | null)[] = [];
+    const checkpoints: (number | null)[] = [];
+    // The stack's event-loop delay since the last scrape (prom-client resets its histogram on each collect).
+    const loopLagMax = async (): Promise<number | null> => {
+      const text = await fetch(`${api}/metrics`, { signal: AbortSignal.timeout(5000) })
+        .then((r) => r.text())
+        .catch(() => '');
+      const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
+      return m ? Math.round(Number(m[1]) * 1000) : null;
+    };
+    const checkpointCount = async (): Promise<number | null> =>
+      pc
+        .$queryRawUnsafe<{ n: number }[]>(
+          'SELECT (checkpoints_timed + checkpoints_req)::int AS n FROM pg_stat_bgwriter',
+        )
+        .then((r) => r[0]?.n ?? null)
+        .catch(() => null);
     for (let round_ = 0; round_ < 3; round_++) {
-      const receipts: number[] = [];
       const symbol = `FANOUT${round_}USDT`;
-      const got = new Promise<void>((resolve) => {
-        let count = 0;
-        for (const f of fan) {
-          f.once('open-interest-alert', (a: { symbol: string }) => {
-            if (a.symbol === symbol) receipts.push(Date.now());
-            if (++count === fan.length) resolve();
-          });
-        }
-      });
-      const sent = Date.now();
-      await postJson(
-        `${api}/api/open-interest-alerts/ingest`,
-        {
-          symbol,
-          direction: 'UP',
-          baseline: 100,
-          current: 110,
-          pctChange: 10,
-          absChange: 10,
-          timeframe: '5 min',
-          timestamp: new Date().toISOString(),
-          source: 'bench',
+      await loopLagMax();
+      const checkpointsBefore = await checkpointCount();
+      let sent = 0;
+      const receipts = await fan.round(
+        symbol,
+        async () => {
+          sent = Date.now();
+          await postJson(
+            `${api}/api/open-interest-alerts/ingest`,
+            {
+              symbol,
+              direction: 'UP',
+              baseline: 100,
+              current: 110,
+              pctChange: 10,
+              absChange: 10,
+              timeframe: '5 min',
+              timestamp: new Date().toISOString(),
+              source: 'bench',
+            },
+            key,
+          );
+          postMs.push(Date.now() - sent);
         },
-        key,
+        10_000,
       );
-      await Promise.race([got, sleep(10_000)]);
+      // what Postgres' autovacuum was doing meanwhile (after the ingest phase's millions of rows)
+      const vac = await pc
+        .$queryRawUnsafe<{ query: string }[]>(
+          "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+        )
+        .catch(() => []);
+      autovacuum.push(vac.map((v) => v.query));
+      loopLagMaxMs.push(await loopLagMax());
+      const checkpointsAfter = await checkpointCount();
+      checkpoints.push(
+        checkpointsBefore === null || checkpointsAfter === null ? null : checkpointsAfter - checkpointsBefore,
+      );
       fanoutRounds.push(receipts.map((r) => r - sent));
       await sleep(500);
     }
     const fanAll = fanoutRounds.flat();
     results.socket = {
-      clients: fan.length,
+      clients: fan.clients,
       fanoutP50Ms: percentile(fanAll, 50),
       fanoutP99Ms: percentile(fanAll, 99),
       fanoutMaxMs: fanAll.length ? Math.max(...fanAll) : null,
       rounds: fanoutRounds.length,
       receivedPerRound: fanoutRounds.map((r) => r.length),
+      // per round: the alert's HTTP ingest (answered after the DB write and the emit), then the receipts
+      perRound: fanoutRounds.map((r, i) => ({
+        postMs: postMs[i] ?? null,
+        autovacuum: autovacuum[i] ?? [],
+        stackLoopLagMaxMs: loopLagMaxMs[i] ?? null,
+        checkpoints: checkpoints[i] ?? null,
+        p50: percentile(r, 50),
+        p99: percentile(r, 99),
+        max: r.length ? Math.max(...r) : null,
+      })),
       measuredFrom: 'before the HTTP POST of the alert (includes ingest + DB write)',
     };
     log(
-      `fan-out: ${fan.length} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`,
+      `fan-out: ${fan.clients} clients, p99 ${String((results.socket as { fanoutP99Ms: number | null }).fanoutP99Ms)} ms`,
     );
 
     const atEnd = st.memory();

@@ -66,17 +66,17 @@ export const UserAlertsResponseSchema = z.object({ alerts: z.array(UserCrossAler
 // --- daemon-facing trigger routes (key in X-API-Key, or the legacy `apiKey` query/body field) ---
 
 export const ActiveAlertsQuerySchema = z.object({ apiKey: z.string().optional() });
-export const ActiveAlertSchema = z.object({
-  id: z.string(),
-  userId: z.string(),
-  symbol: z.string(),
-  alertType: z.enum(CROSS_ALERT_TYPES),
-  threshold: z.number(),
-  lastCheckedValue: z.number().nullable(),
-  lastCheckedAt: z.string().nullable(),
-  deliveryMethod: z.enum(DELIVERY_METHODS),
-  userTier: z.string(),
-});
+/** What the checker needs of an active alert: the row's checking fields and the owner's tier. */
+export const ActiveAlertSchema = UserCrossAlertRowSchema.pick({
+  id: true,
+  userId: true,
+  symbol: true,
+  alertType: true,
+  threshold: true,
+  lastCheckedValue: true,
+  lastCheckedAt: true,
+  deliveryMethod: true,
+}).extend({ userTier: z.string() });
 export type ActiveAlert = z.infer<typeof ActiveAlertSchema>;
 export const ActiveAlertsResponseSchema = z.object({ alerts: z.array(ActiveAlertSchema) });
 

@@ -27,25 +27,12 @@ export interface VolumeAlertRow {
   priceChange: number | null;
 }
 
-export interface VolumeAlertEvent {
-  id: string;
-  symbol: string;
-  asset: string;
-  currentVolume: number;
-  previousVolume: number;
-  volumeRatio: number;
-  price: number | null;
-  fundingRate: number | null;
-  alertType: VolumeAlertType;
-  message: string;
+/** The row on the wire: the same fields, times as ISO strings. */
+export type VolumeAlertEvent = Omit<VolumeAlertRow, 'timestamp' | 'hourTimestamp' | 'detectionTime'> & {
   timestamp: string;
   hourTimestamp: string;
-  isUpdate: boolean;
-  candleDirection: string | null;
   detectionTime: string | null;
-  oiChange: number | null;
-  priceChange: number | null;
-}
+};
 
 /** An OpenInterestAlert row (Decimals allowed) or an already-numeric event. */
 export interface OiAlertEvent {

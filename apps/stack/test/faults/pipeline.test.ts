@@ -26,21 +26,13 @@ import {
   type OiSamplesMessage,
 } from '@volspike/runtime';
 import { freePort, universeOf, waitFor } from '../helpers.js';
+import { faultPollerEnv } from './poller-env.js';
 import { FaultSummary } from './summary.js';
 
 const KEY = 'faults-pipeline-key';
 const JWT_SECRET = 'faults-pipeline-secret-long-enough-for-hs256';
 const OI_PATH = '/fapi/v1/openInterest';
-// 3 s lookback, 2 % threshold, cooldown longer than the test: an 8 % ramp over 4 s fires exactly once.
-const POLLER_ENV = {
-  OI_ALERT_TIMEFRAMES: '3s:2%:600s:tol=1s:min=100:label=3s',
-  OI_POLL_MIN_INTERVAL_MS: '1000',
-  OI_POLL_MAX_INTERVAL_MS: '1000',
-  OI_PUBLISH_INTERVAL_MS: '500',
-  OI_OUTBOX_MAX_DELAY_MS: '1000',
-  OI_HEARTBEAT_INTERVAL_MS: '1000',
-  OI_WARM_START: 'false',
-};
+const POLLER_ENV = faultPollerEnv();
 // How long the backend stays down (the 60 s by default; shorter for a quick local run).
 const BACKEND_DOWN_MS = Number(process.env.FAULTS_BACKEND_DOWN_MS ?? 60_000);
 if (!Number.isInteger(BACKEND_DOWN_MS) || BACKEND_DOWN_MS < 6000)

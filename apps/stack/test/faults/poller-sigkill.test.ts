@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, createMetrics, type Bus } from '@volspike/runtime';
 import { freePort, waitFor } from '../helpers.js';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.js';
+import { faultPollerEnv } from './poller-env.js';
 import { FaultSummary } from './summary.js';
 
 const root = resolve(import.meta.dirname, '../../../..');
@@ -25,17 +26,7 @@ const KEY = 'faults-sigkill-key';
 const JWT_SECRET = 'faults-sigkill-secret-long-enough-for-hs256';
 const OI_PATH = '/fapi/v1/openInterest';
 const INTERVAL_MS = 1000;
-// 3 s lookback, 2 % threshold, a cooldown longer than the test: an 8 % ramp over 4 s fires exactly once.
-const POLLER_ENV: Record<string, string> = {
-  OI_ALERT_TIMEFRAMES: '3s:2%:600s:tol=1s:min=100:label=3s',
-  OI_POLL_MIN_INTERVAL_MS: String(INTERVAL_MS),
-  OI_POLL_MAX_INTERVAL_MS: String(INTERVAL_MS),
-  OI_PUBLISH_INTERVAL_MS: '500',
-  OI_OUTBOX_MAX_DELAY_MS: '1000',
-  OI_HEARTBEAT_INTERVAL_MS: '1000',
-  OI_UNIVERSE_REFRESH_MS: '2000',
-  OI_WARM_START: 'false',
-};
+const POLLER_ENV = faultPollerEnv(INTERVAL_MS, { OI_UNIVERSE_REFRESH_MS: '2000' });
 const logger = createLogger({ name: 'faults-sigkill', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const summary = new FaultSummary('oi-poller child process SIGKILLed mid-cycle');
 

@@ -22,20 +22,12 @@ import {
 } from '@volspike/runtime';
 import { universeOf, waitFor } from '../helpers.js';
 import { postgresUnavailable, startDedicatedPostgres, type DedicatedPostgres } from './services.js';
+import { faultPollerEnv } from './poller-env.js';
 import { FaultSummary } from './summary.js';
 
 const KEY = 'faults-pg-key';
 const OI_PATH = '/fapi/v1/openInterest';
-// 3 s lookback, 2 % threshold, cooldown longer than the test: an 8 % ramp over 4 s fires exactly once.
-const POLLER_ENV = {
-  OI_ALERT_TIMEFRAMES: '3s:2%:600s:tol=1s:min=100:label=3s',
-  OI_POLL_MIN_INTERVAL_MS: '1000',
-  OI_POLL_MAX_INTERVAL_MS: '1000',
-  OI_PUBLISH_INTERVAL_MS: '500',
-  OI_OUTBOX_MAX_DELAY_MS: '1000',
-  OI_HEARTBEAT_INTERVAL_MS: '1000',
-  OI_WARM_START: 'false',
-};
+const POLLER_ENV = faultPollerEnv();
 const logger = createLogger({ name: 'faults-pg', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const summary = new FaultSummary('Postgres restarted under sim → oi-poller → backend');
 const unavailable = postgresUnavailable();
