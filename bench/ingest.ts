@@ -4,13 +4,13 @@
 // counts the stored rows and prints one JSON line. Reports, never judges: exit 0 unless the run broke.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPrismaClient, migrate, type PrismaClient } from '@volspike/db';
+import { createPrismaClient, migrate } from '@volspike/db';
 import { runIngestLoad } from './ingest-load.js';
-import { freePort, round, sleep, waitUntil } from './lib.js';
+import { cpuSec, freePort, postgresCpu, postgresCpuSince, round, sleep, waitUntil } from './lib.js';
 
 const DB_NAME = 'volspike_bench_ingest';
 const SYMBOL_PREFIX = 'BENCH';
@@ -38,32 +38,6 @@ async function recreateDatabase(serverUrl: string, drop: boolean): Promise<void>
   } finally {
     await admin.$disconnect();
   }
-}
-
-/** CPU seconds (user + system) a process has used so far; null when /proc does not show it (not Linux, remote). */
-function cpuSec(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    // Fields after the ") " closing the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds of every server process connected to the bench database (those of a local server only). */
-async function postgresCpu(prisma: PrismaClient): Promise<Map<number, number>> {
-  const rows = await prisma.$queryRawUnsafe<{ pid: number }[]>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-    DB_NAME,
-  );
-  const out = new Map<number, number>();
-  for (const { pid } of rows) {
-    const sec = cpuSec(pid);
-    if (sec !== null) out.set(pid, sec);
-  }
-  return out;
 }
 
 function startBackend(
@@ -132,7 +106,11 @@ async function main(): Promise<void> {
     if (child.exitCode !== null) throw new Error(`backend exited with code ${child.exitCode}`);
 
     const loadBefore = loadavg();
-    const cpuBefore = { backend: cpuSec(child.pid), generator: process.cpuUsage(), pg: await postgresCpu(prisma) };
+    const cpuBefore = {
+      backend: cpuSec(child.pid),
+      generator: process.cpuUsage(),
+      pg: await postgresCpu(prisma, DB_NAME),
+    };
     const load = await runIngestLoad({
       url: `${api}/api/market/open-interest/ingest`,
       apiKey,
@@ -143,9 +121,7 @@ async function main(): Promise<void> {
     });
     const backendCpu = cpuSec(child.pid);
     const generatorCpu = process.cpuUsage(cpuBefore.generator);
-    const pgAfter = await postgresCpu(prisma);
-    let postgresSec = 0;
-    for (const [pid, sec] of pgAfter) postgresSec += sec - (cpuBefore.pg.get(pid) ?? 0);
+    const postgresSec = postgresCpuSince(cpuBefore.pg, await postgresCpu(prisma, DB_NAME));
     const rows = await prisma.openInterestSnapshot.count({
       where: { source: 'realtime', symbol: { startsWith: SYMBOL_PREFIX } },
     });
@@ -162,7 +138,7 @@ async function main(): Promise<void> {
       // WAL writer, checkpointer and autovacuum not included) and this generator: where the time went.
       cpuSec: {
         backend: backendCpu !== null && cpuBefore.backend !== null ? round(backendCpu - cpuBefore.backend) : null,
-        postgres: pgAfter.size > 0 ? round(postgresSec) : null,
+        postgres: postgresSec !== null ? round(postgresSec) : null,
         generator: round((generatorCpu.user + generatorCpu.system) / 1e6),
       },
       ...(load.firstError ? { firstError: load.firstError } : {}),

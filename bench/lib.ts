@@ -1,7 +1,9 @@
 // Small helpers of the bench: statistics, waiting, HTTP, free ports, the legacy cost model.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { ENDPOINT_WEIGHTS, klinesWeight } from '@volspike/binance-client';
+import type { PrismaClient } from '@volspike/db';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted numbers; null for an empty list. */
 export function percentile(values: number[], p: number): number | null {
@@ -129,4 +131,63 @@ export function connectSocket(url: string, token: string): Promise<Socket> {
       reject(err);
     });
   });
+}
+
+/** CPU seconds (user + system) a process has used so far; null when /proc does not show it (not Linux, remote). */
+export function cpuSec(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the ") " closing the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of every server process connected to the bench database (those of a local server only). */
+export async function postgresCpu(prisma: PrismaClient, database: string): Promise<Map<number, number>> {
+  const rows = await prisma.$queryRawUnsafe<{ pid: number }[]>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    database,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    const sec = cpuSec(pid);
+    if (sec !== null) out.set(pid, sec);
+  }
+  return out;
+}
+
+/** CPU seconds (user + system + steal excluded) the whole machine has spent so far, all cores together. */
+export function machineCpuSec(): number | null {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal ... (clock ticks, 100/s)
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = f;
+    return (user + nice + system + irq + softirq) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Sums CPU seconds between two {@link postgresCpu} readings (connections that came later count from 0). */
+export function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number | null {
+  if (after.size === 0) return null;
+  let sec = 0;
+  for (const [pid, v] of after) sec += v - (before.get(pid) ?? 0);
+  return sec;
+}
+
+/** The Prometheus text of the backend's /metrics ('' when it does not answer). */
+export async function scrapeMetrics(api: string): Promise<string> {
+  return fetch(`${api}/metrics`, { signal: AbortSignal.timeout(5000) })
+    .then((r) => r.text())
+    .catch(() => '');
+}
+
+/** The value of an unlabelled (or first labelled) sample of `name` in Prometheus text; null when absent. */
+export function metricValue(text: string, name: string): number | null {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
 }

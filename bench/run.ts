@@ -14,12 +14,18 @@ import { runUsersCommand } from '../apps/backend/src/auth/users.js';
 import {
   classicCycleWeight,
   connectSocket,
+  cpuSec,
+  machineCpuSec,
+  metricValue,
+  postgresCpu,
+  postgresCpuSince,
   freePort,
   getJson,
   intervalsSec,
   percentile,
   postJson,
   round,
+  scrapeMetrics,
   sleep,
   waitUntil,
 } from './lib.js';
@@ -311,6 +317,15 @@ async function main(): Promise<void> {
     const before = await prisma.openInterestSnapshot.count({
       where: { source: 'realtime', symbol: { startsWith: 'BENCH' } },
     });
+    // Where the CPU went during the load: the stack process, Postgres' connections to the bench database, this
+    // process (generators, sim), and the rest of the machine (Postgres' background processes, anything else).
+    const dbName = decodeURIComponent(new URL(stack.databaseUrl).pathname.slice(1));
+    const cpu0 = {
+      stack: cpuSec(stack.pid),
+      postgres: await postgresCpu(pc, dbName).catch(() => new Map<number, number>()),
+      bench: process.cpuUsage(),
+      machine: machineCpuSec(),
+    };
     const load = await runIngestLoad({
       url: ingestUrl,
       apiKey: stack.ingestKey,
@@ -320,6 +335,14 @@ async function main(): Promise<void> {
       symbolPrefix: 'BENCH',
     });
     const ingestSec = load.seconds;
+    const stackCpu = cpuSec(stack.pid);
+    const pgCpu = postgresCpuSince(cpu0.postgres, await postgresCpu(pc, dbName).catch(() => new Map<number, number>()));
+    const benchCpuUs = process.cpuUsage(cpu0.bench);
+    const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
+    const machineCpu = machineCpuSec();
+    const used = (a: number | null, b: number | null) => (a !== null && b !== null ? a - b : null);
+    const stackSec = used(stackCpu, cpu0.stack);
+    const machineSec = used(machineCpu, cpu0.machine);
     const rows =
       (await prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } })) -
       before;
@@ -332,6 +355,17 @@ async function main(): Promise<void> {
       clients: INGEST_CLIENTS,
       batchSize: INGEST_BATCH,
       seconds: round(ingestSec, 1),
+      // CPU seconds per second of load (2 = both cores of this machine busy)
+      cpuCores: {
+        stack: stackSec === null ? null : round(stackSec / ingestSec),
+        postgresConnections: pgCpu === null ? null : round(pgCpu / ingestSec),
+        bench: round(benchCpu / ingestSec),
+        machine: machineSec === null ? null : round(machineSec / ingestSec),
+        rest:
+          machineSec === null || stackSec === null || pgCpu === null
+            ? null
+            : round((machineSec - stackSec - pgCpu - benchCpu) / ingestSec),
+      },
     };
     log(`ingest: ${rows} rows in ${ingestSec.toFixed(1)} s`);
 
@@ -349,11 +383,8 @@ async function main(): Promise<void> {
     const checkpoints: (number | null)[] = [];
     // The stack's event-loop delay since the last scrape (prom-client resets its histogram on each collect).
     const loopLagMax = async (): Promise<number | null> => {
-      const text = await fetch(`${api}/metrics`, { signal: AbortSignal.timeout(5000) })
-        .then((r) => r.text())
-        .catch(() => '');
-      const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
-      return m ? Math.round(Number(m[1]) * 1000) : null;
+      const lag = metricValue(await scrapeMetrics(api), 'nodejs_eventloop_lag_max_seconds');
+      return lag === null ? null : Math.round(lag * 1000);
     };
     const checkpointCount = async (): Promise<number | null> =>
       pc
@@ -431,6 +462,17 @@ async function main(): Promise<void> {
 
     const atEnd = st.memory();
     memStages.push(mem('end'));
+    // What the RSS is made of at the end (the stack's own process metrics, MB)
+    const metricsAtEnd = await scrapeMetrics(api);
+    const mb = (name: string) => {
+      const v = metricValue(metricsAtEnd, name);
+      return v === null ? null : round(v / 1048576, 1);
+    };
+    const heapAtEnd = {
+      heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+      heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+      externalMb: mb('nodejs_external_memory_bytes'),
+    };
     results.memory = {
       // The issue's number: the all-in-one process at the end of the run (after the ingest and fan-out
       // phases), whichever is larger of that and the steady state at the end of the OI window.
@@ -438,6 +480,7 @@ async function main(): Promise<void> {
       rssMbEndOfOiWindow: steady.rssMb,
       rssMbAtEnd: atEnd.rssMb,
       embeddedDatabaseRssMb: process.env.DATABASE_URL ? null : (atEnd.childrenRssMb ?? steady.childrenRssMb),
+      atEnd: heapAtEnd,
       nodeFlags: stackNodeFlags('demo'),
       stages: memStages,
     };
