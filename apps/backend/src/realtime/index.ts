@@ -22,7 +22,7 @@ import type {
   VolumeAlertEvent,
   VolumeAlertRow,
 } from './payloads.js';
-import { FREE_PERIOD_MS, PRO_PERIOD_MS, TierReleaseQueue, releasesImmediately } from './tier-release.js';
+import { FREE_PERIOD_MS, PRO_PERIOD_MS, TierReleaseQueue, nextBoundary, releasesImmediately } from './tier-release.js';
 
 export type * from './payloads.js';
 export type { SocketIdentity } from './handshake.js';
@@ -206,6 +206,40 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
     for (const payload of items) io.to(room).emit('volume-alert', payload);
     log.debug({ room, count: items.length }, 'released queued volume alerts');
   }
+
+  /**
+   * The queues live in memory: alerts that were waiting for their tier's boundary when the last process
+   * stopped are queued again from the stored rows — those whose time falls after the tier's last boundary and
+   * not on a minute that released them at once. (The REST route gates by the same times, so nothing is lost
+   * there; this is the live push.) A failed read is logged; the backend starts anyway.
+   */
+  async function restoreQueuedVolumeAlerts(): Promise<void> {
+    const t = now();
+    const since = (periodMs: number) => nextBoundary(t, periodMs) - periodMs;
+    const from = new Date(Math.min(since(PRO_PERIOD_MS), since(FREE_PERIOD_MS)));
+    const rows = await opts.prisma.volumeAlert.findMany({
+      where: { OR: [{ detectionTime: { gt: from } }, { detectionTime: null, timestamp: { gt: from } }] },
+      orderBy: { timestamp: 'asc' },
+    });
+    let pro = 0;
+    let free = 0;
+    for (const row of rows) {
+      const at = row.detectionTime ?? row.timestamp;
+      const payload = volumeAlertWire(row);
+      if (at.getTime() > since(PRO_PERIOD_MS) && !releasesImmediately(at, PRO_PERIOD_MS)) {
+        proQueue.push(payload);
+        pro++;
+      }
+      if (at.getTime() > since(FREE_PERIOD_MS) && !releasesImmediately(at, FREE_PERIOD_MS)) {
+        freeQueue.push(payload);
+        free++;
+      }
+    }
+    if (pro + free > 0) log.info({ pro, free }, 'volume alerts waiting for their tier boundary queued again');
+  }
+  await restoreQueuedVolumeAlerts().catch((err: unknown) =>
+    log.warn({ err }, 'could not restore the volume alerts waiting for their tier boundary'),
+  );
 
   /**
    * Who an OI tick can reach, in one pass over the local sockets: per-symbol events go to tier rooms minus
