@@ -164,6 +164,13 @@ describe('loadEnv', () => {
     expect(err.message).not.toContain('hunter2');
   });
 
+  it('does not echo the password of a URL value', () => {
+    const S = z.object({ SMTP_URL: env.url().refine((u) => u?.startsWith('smtp:'), 'must be an smtp:// URL') });
+    expect(() => loadEnv(S, { SMTP_URL: 'http://mailer:hunter2@mail.example:587' })).toThrow(
+      'Invalid environment: SMTP_URL (http://mailer:<redacted>@mail.example:587) must be an smtp:// URL',
+    );
+  });
+
   it('lets an optional int stay undefined', () => {
     const S = z.object({ BINANCE_PROXY_PORT: env.int(undefined, { min: 0, max: 65535 }).optional() });
     expect(loadEnv(S, {}).BINANCE_PROXY_PORT).toBeUndefined();

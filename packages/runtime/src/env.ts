@@ -20,7 +20,8 @@ const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
 function shownValue(variable: string, raw: string | undefined): string {
   if (raw === undefined) return '';
   if (SECRET_NAME.test(variable)) return ' (<redacted>)';
-  const oneLine = raw.replace(/\s+/g, ' ');
+  // A password in a URL (SMTP_URL, DATABASE_URL, …) is not echoed either.
+  const oneLine = raw.replace(/\s+/g, ' ').replace(/(\/\/[^/@\s:]*:)[^/@\s]*@/, '$1<redacted>@');
   return ` (${oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine})`;
 }
 
