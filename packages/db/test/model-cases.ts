@@ -473,4 +473,44 @@ export const modelCases: ModelCase[] = [
       });
     },
   },
+  {
+    model: 'EmailOutbox',
+    async run(prisma) {
+      const e = await prisma.emailOutbox.create({
+        data: {
+          kind: 'user-alert-triggered',
+          dedupeKey: 'user-alert-triggered:a1:1',
+          toAddress: 'pro@example.com',
+          subject: 'VolSpike alert: BTCUSDT price crossed above 100000',
+          textBody: 'body',
+        },
+      });
+      expect(e).toMatchObject({ attempts: 0, htmlBody: null, lastError: null, sentAt: null, failedAt: null });
+      expect(e.nextAttemptAt).toBeInstanceOf(Date);
+      expect(e.createdAt).toBeInstanceOf(Date);
+      // One trigger enqueues one email: the dedupe key is unique.
+      await expectUniqueViolation(
+        prisma.emailOutbox.create({
+          data: { kind: 'x', dedupeKey: 'user-alert-triggered:a1:1', toAddress: 'a@b.c', subject: 's', textBody: 't' },
+        }),
+      );
+      await prisma.emailOutbox.update({
+        where: { id: e.id },
+        data: { htmlBody: '<p>body</p>', attempts: { increment: 2 }, lastError: '451 try later', nextAttemptAt: T1 },
+      });
+      await prisma.emailOutbox.update({ where: { dedupeKey: 'user-alert-triggered:a1:1' }, data: { sentAt: T0 } });
+      await prisma.emailOutbox.create({
+        data: { kind: 'x', dedupeKey: 'k2', toAddress: 'a@b.c', subject: 's', textBody: 't', failedAt: T1 },
+      });
+      const due = await prisma.emailOutbox.findMany({ where: { sentAt: null, failedAt: null } });
+      expect(due).toEqual([]);
+      expect(await prisma.emailOutbox.findUniqueOrThrow({ where: { id: e.id } })).toMatchObject({
+        htmlBody: '<p>body</p>',
+        attempts: 2,
+        lastError: '451 try later',
+        nextAttemptAt: T1,
+        sentAt: T0,
+      });
+    },
+  },
 ];
