@@ -15,6 +15,7 @@ export function appConfig(env: Env): AppConfig {
     version: VERSION,
     debugAccess: env.DEBUG_ACCESS,
     corsOrigins: corsOrigins({ frontendUrl: env.FRONTEND_URL, development, extra: env.CORS_EXTRA_ORIGINS }),
+    frontendUrl: env.FRONTEND_URL,
     universe: {
       enterThreshold: env.OI_LIQUID_ENTER_QUOTE_24H,
       exitThreshold: env.OI_LIQUID_EXIT_QUOTE_24H,

@@ -13,6 +13,11 @@ export type RealtimeSink = Pick<
   stats(): { clients: number };
 };
 
+/** What a route needs of the email sender: wake it after queueing a row (a no-op while SMTP_URL is unset). */
+export interface EmailQueue {
+  nudge(): void;
+}
+
 export interface AppConfig {
   /** ALERT_INGEST_API_KEY; undefined → ingest routes answer 500 "Server configuration error". */
   ingestKey: string | undefined;
@@ -21,6 +26,8 @@ export interface AppConfig {
   version: string;
   debugAccess: 'public' | 'admin';
   corsOrigins: string[];
+  /** FRONTEND_URL: the dashboard named in alert emails (where an alert is re-armed). */
+  frontendUrl: string;
   universe: {
     enterThreshold: number;
     exitThreshold: number;
@@ -46,6 +53,7 @@ export interface AppContext {
   metrics: BackendMetrics;
   /** open_interest_latest, written behind the OI ingest; readers of that table call `flushed()` first. */
   oiLatest: LatestOiWriter;
+  email: EmailQueue;
   config: AppConfig;
   now: () => number;
 }

@@ -15,6 +15,16 @@ describe('loadAppEnv', () => {
       OI_DOWNSAMPLE_RETENTION_DAYS: 30,
     });
     expect(env.ALERT_INGEST_API_KEY).toBeUndefined();
+    expect(env).toMatchObject({ EMAIL_FROM: 'VolSpike Alerts <alerts@localhost>', EMAIL_MAX_ATTEMPTS: 10 });
+    expect(env.SMTP_URL).toBeUndefined();
+  });
+
+  it('takes an smtp:// or smtps:// SMTP_URL and refuses other schemes without echoing the password', () => {
+    expect(loadAppEnv({ SMTP_URL: 'smtp://u:p@mail.example:587' }).SMTP_URL).toBe('smtp://u:p@mail.example:587');
+    expect(loadAppEnv({ SMTP_URL: 'smtps://mail.example' }).SMTP_URL).toBe('smtps://mail.example');
+    expect(() => loadAppEnv({ SMTP_URL: 'https://u:hunter2@mail.example' })).toThrow(
+      'Invalid environment: SMTP_URL (https://u:<redacted>@mail.example) must be an smtp:// or smtps:// URL',
+    );
   });
 
   it('rejects an exit threshold that is not below the enter threshold, naming the variable', () => {

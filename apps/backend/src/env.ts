@@ -34,6 +34,18 @@ export const EnvSchema = z
     OI_SNAPSHOT_RETENTION_DAYS: env.num(30, { min: 0.1 }),
     IDEMPOTENCY_RETENTION_HOURS: env.num(24, { min: 0.1 }),
     RETENTION_INTERVAL_MS: env.int(300_000, { min: 1000 }),
+    /** Sent and given-up `email_outbox` rows are deleted after this many days. */
+    EMAIL_OUTBOX_RETENTION_DAYS: env.num(14, { min: 0.1 }),
+    /**
+     * Alert emails (EMAIL/BOTH alerts): `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`.
+     * Unset → emails are queued in email_outbox but not sent (one warning at start; sent after a restart with it set).
+     */
+    SMTP_URL: env.url(),
+    EMAIL_FROM: env.str('VolSpike Alerts <alerts@localhost>'),
+    /** How often the email sender looks for due rows; a trigger also wakes it at once. */
+    EMAIL_POLL_INTERVAL_MS: env.int(5000, { min: 100, max: 600_000 }),
+    /** Attempts per email before it is given up (backoff 10 s doubling to 10 min between them). */
+    EMAIL_MAX_ATTEMPTS: env.int(10, { min: 1, max: 100 }),
     /** A daemon whose last heartbeat is older than this is stale. */
     HEALTH_HEARTBEAT_STALE_SEC: env.int(60, { min: 1 }),
     /** Newest realtime OI sample older than this → stale (checked while the oi-poller is enabled). */
@@ -52,6 +64,9 @@ export const EnvSchema = z
         path: ['OI_LIQUID_EXIT_QUOTE_24H'],
         message: `must be below OI_LIQUID_ENTER_QUOTE_24H (${e.OI_LIQUID_ENTER_QUOTE_24H})`,
       });
+    }
+    if (e.SMTP_URL && !/^smtps?:$/.test(new URL(e.SMTP_URL).protocol)) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'must be an smtp:// or smtps:// URL' });
     }
     if (e.OI_MIN_INTERVAL_SEC > e.OI_MAX_INTERVAL_SEC) {
       ctx.addIssue({ code: 'custom', path: ['OI_MIN_INTERVAL_SEC'], message: 'must not exceed OI_MAX_INTERVAL_SEC' });

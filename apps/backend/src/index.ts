@@ -12,6 +12,7 @@ import { createDebugRouter } from './debug/router.js';
 import type { Env } from './env.js';
 import { createBackendMetrics } from './metrics.js';
 import { createRealtime, type Realtime } from './realtime/index.js';
+import { emailSenderFromEnv } from './services/email-sender.js';
 import { computeHealth } from './services/health.js';
 import { LatestOiWriter } from './services/oi-latest.js';
 import { RetentionJob } from './services/retention.js';
@@ -22,6 +23,7 @@ export { createApp, type CreateAppOptions } from './app.js';
 export type { AppConfig, AppContext, RealtimeSink } from './context.js';
 export { createBackendMetrics, type BackendMetrics } from './metrics.js';
 export { RetentionJob } from './services/retention.js';
+export { EmailSender } from './services/email-sender.js';
 export { corsOrigins } from './http/cors.js';
 
 export { VERSION, appConfig } from './config.js';
@@ -58,7 +60,8 @@ class DeferredRealtime implements RealtimeSink {
 }
 
 /**
- * Starts the backend: Prisma, auth, Express app + Socket.IO on one HTTP server (PORT/HOST), the retention job.
+ * Starts the backend: Prisma, auth, Express app + Socket.IO on one HTTP server (PORT/HOST), the retention job,
+ * the email sender (when SMTP_URL is set).
  * `stop()` closes everything it opened, in reverse order.
  */
 export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
@@ -82,7 +85,13 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
   const oiLatest = new LatestOiWriter({ prisma, logger, flushIntervalMs: env.OI_LATEST_FLUSH_MS });
   // Values that were pending when the last process died are rebuilt from the stored samples (see repair()).
   const repairing = oiLatest.repairUntilDone();
-  const ctx = { prisma, bus: deps.bus, auth, realtime: sink, logger, metrics, oiLatest, config, now: Date.now };
+  const emailSender = emailSenderFromEnv(env, { prisma, logger, metrics });
+  if (!emailSender)
+    logger.warn(
+      'SMTP_URL is not set: alert emails (EMAIL/BOTH alerts) are queued in email_outbox and sent once it is set and the backend restarts',
+    );
+  const email = emailSender ?? { nudge: () => undefined };
+  const ctx = { prisma, bus: deps.bus, auth, realtime: sink, logger, metrics, oiLatest, email, config, now: Date.now };
   const debugRouter = createDebugRouter({
     prisma,
     oiLatest,
@@ -122,10 +131,12 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
       downsampleRetentionDays: env.OI_DOWNSAMPLE_RETENTION_DAYS,
       snapshotRetentionDays: env.OI_SNAPSHOT_RETENTION_DAYS,
       idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+      emailRetentionDays: env.EMAIL_OUTBOX_RETENTION_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS,
     },
   });
   retention.start();
+  emailSender?.start();
   logger.info({ port, host: env.HOST, debugAccess: env.DEBUG_ACCESS }, 'backend listening');
 
   let stopping: Promise<void> | null = null;
@@ -137,6 +148,7 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     stop() {
       stopping ??= (async () => {
         await retention.stop();
+        await emailSender?.stop();
         await debugRouter.close();
         await realtime.close();
         await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ export interface BackendMetrics {
   ingestDuration: Histogram<'route' | 'status'>;
   telegramMessages: Counter<'result'>;
   retentionRows: Counter<'action'>;
+  emails: Counter<'result'>;
 }
 
 /**
@@ -52,6 +53,12 @@ export function createBackendMetrics(registry: Registry, socketClients: () => nu
       name: 'volspike_backend_retention_rows_total',
       help: 'Rows handled by the retention job',
       labelNames: ['action'],
+      registers,
+    }),
+    emails: new Counter({
+      name: 'volspike_backend_emails_total',
+      help: 'Alert emails: queued (outbox row written), sent, retry (attempt failed, retried later), failed (given up)',
+      labelNames: ['result'],
       registers,
     }),
   };

@@ -11,6 +11,7 @@ import { appConfig } from '../src/config.js';
 import type { RealtimeSink } from '../src/context.js';
 import { loadAppEnv } from '../src/env.js';
 import { createBackendMetrics } from '../src/metrics.js';
+import { emailSenderFromEnv, type EmailSender } from '../src/services/email-sender.js';
 import { LatestOiWriter } from '../src/services/oi-latest.js';
 
 export const INGEST_KEY = 'test-ingest-key';
@@ -45,6 +46,8 @@ export interface TestApp {
   clock: { now: number };
   /** open_interest_latest's writer of the current `app` (`flush()` before reading that table directly). */
   oiLatest: LatestOiWriter;
+  /** The running email sender (on the test clock) when SMTP_URL is among the env overrides, else null. */
+  email: EmailSender | null;
   /**
    * A new `app` on the same database and fakes, as after a backend restart: per-process state (e.g. the
    * symbols the OI ingest counts as `cached`) is read from the database again, e.g. after clearTables. The
@@ -52,6 +55,18 @@ export interface TestApp {
    */
   restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The env of a test that runs the whole backend with `start()` on a free port of 127.0.0.1. */
+export function startEnv(overrides: Record<string, string> = {}) {
+  return loadAppEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ALERT_INGEST_API_KEY: INGEST_KEY,
+    JWT_SECRET: TEST_JWT_SECRET,
+    NODE_ENV: 'test',
+    ...overrides,
+  });
 }
 
 export async function createTestApp(envOverrides: Record<string, string | undefined> = {}): Promise<TestApp> {
@@ -70,6 +85,8 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
   const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
   const clock = { now: Date.now() };
   const metrics = createBackendMetrics(registry, () => realtime.stats().clients);
+  const email = emailSenderFromEnv(env, { prisma: db.prisma, logger, metrics, now: () => clock.now });
+  email?.start();
   const newWriter = () => new LatestOiWriter({ prisma: db.prisma, logger, flushIntervalMs: env.OI_LATEST_FLUSH_MS });
   const build = (oiLatest: LatestOiWriter) =>
     createApp({
@@ -80,6 +97,7 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
       logger,
       metrics,
       oiLatest,
+      email: email ?? { nudge: () => undefined },
       config: appConfig(env),
       now: () => clock.now,
       registry,
@@ -94,12 +112,14 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
     registry,
     clock,
     oiLatest,
+    email,
     async restart() {
       await t.oiLatest.close();
       t.oiLatest = newWriter();
       t.app = build(t.oiLatest);
     },
     async close() {
+      await email?.stop();
       await t.oiLatest.close();
       await bus.close();
       await db.drop();

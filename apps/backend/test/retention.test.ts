@@ -12,7 +12,7 @@ afterAll(async () => {
   await db.drop();
 });
 beforeEach(async () => {
-  await clearTables(db.prisma, ['open_interest_snapshots', 'ingest_requests']);
+  await clearTables(db.prisma, ['open_interest_snapshots', 'ingest_requests', 'email_outbox']);
 });
 
 const NOW = Date.parse('2025-03-10T12:02:30Z');
@@ -26,6 +26,7 @@ const job = () =>
       downsampleRetentionDays: 30,
       snapshotRetentionDays: 30,
       idempotencyRetentionHours: 24,
+      emailRetentionDays: 14,
       intervalMs: 60_000,
     },
   });
@@ -108,6 +109,29 @@ describe('RetentionJob', () => {
     expect(r).toMatchObject({ deletedDownsampled: 1, deletedSnapshots: 2, deletedIngestRequests: 1 });
     expect(await db.prisma.openInterestSnapshot.count()).toBe(2);
     expect((await db.prisma.ingestRequest.findMany()).map((x) => x.idempotencyKey)).toEqual(['new']);
+  });
+
+  it('deletes sent and given-up emails past their retention and never a queued one', async () => {
+    const day = 86_400_000;
+    const mail = (dedupeKey: string, data: { sentAt?: Date; failedAt?: Date; createdAt: Date }) =>
+      db.prisma.emailOutbox.create({
+        data: {
+          kind: 'user-alert-triggered',
+          dedupeKey,
+          toAddress: 'a@example.com',
+          subject: 's',
+          textBody: 't',
+          ...data,
+        },
+      });
+    await mail('old-sent', { createdAt: new Date(NOW - 20 * day), sentAt: new Date(NOW - 15 * day) });
+    await mail('old-failed', { createdAt: new Date(NOW - 20 * day), failedAt: new Date(NOW - 15 * day) });
+    await mail('old-queued', { createdAt: new Date(NOW - 20 * day) }); // SMTP_URL unset for weeks: still sent later
+    await mail('recent-sent', { createdAt: new Date(NOW - 2 * day), sentAt: new Date(NOW - day) });
+    await mail('recent-failed', { createdAt: new Date(NOW - 2 * day), failedAt: new Date(NOW - day) });
+    expect(await job().runOnce()).toMatchObject({ deletedEmails: 2 });
+    const left = await db.prisma.emailOutbox.findMany({ orderBy: { dedupeKey: 'asc' } });
+    expect(left.map((x) => x.dedupeKey)).toEqual(['old-queued', 'recent-failed', 'recent-sent']);
   });
 
   it('runs on a timer chain and stops cleanly', async () => {

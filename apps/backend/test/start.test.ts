@@ -3,8 +3,8 @@ import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
-import { loadAppEnv, start, type BackendHandle } from '../src/index.js';
-import { INGEST_KEY, TEST_JWT_SECRET } from './app-helpers.js';
+import { start, type BackendHandle } from '../src/index.js';
+import { INGEST_KEY, startEnv } from './app-helpers.js';
 
 let db: TestDatabase;
 let bus: Bus;
@@ -15,15 +15,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const logger = createLogger({ name: 'test', level: 'silent' });
   bus = createBus({ logger });
-  const env = loadAppEnv({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ALERT_INGEST_API_KEY: INGEST_KEY,
-    JWT_SECRET: TEST_JWT_SECRET,
-    NODE_ENV: 'test',
-    OI_UPDATE_TICK_MS: '50',
-    DEBUG_ACCESS: 'public',
-  });
+  const env = startEnv({ OI_UPDATE_TICK_MS: '50', DEBUG_ACCESS: 'public' });
   handle = await start(env, { logger, bus, metrics: new Registry(), prisma: db.prisma });
   base = `http://127.0.0.1:${handle.port}`;
 });

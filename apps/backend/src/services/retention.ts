@@ -12,6 +12,8 @@ export interface RetentionConfig {
   snapshotRetentionDays: number;
   /** Stored idempotent responses are deleted after this many hours. */
   idempotencyRetentionHours: number;
+  /** Sent and given-up `email_outbox` rows are deleted after this many days (queued ones never). */
+  emailRetentionDays: number;
   intervalMs: number;
 }
 
@@ -21,6 +23,7 @@ export interface RetentionResult {
   deletedDownsampled: number;
   deletedSnapshots: number;
   deletedIngestRequests: number;
+  deletedEmails: number;
 }
 
 const FIVE_MIN_MS = 5 * 60_000;
@@ -68,7 +71,8 @@ export class RetentionJob {
         .then((r) => {
           if (this.failing) this.log.info('retention job recovered');
           this.failing = false;
-          if (r.collapsedSamples || r.deletedDownsampled || r.deletedSnapshots) this.log.info(r, 'retention pass');
+          if (r.collapsedSamples || r.deletedDownsampled || r.deletedSnapshots || r.deletedEmails)
+            this.log.info(r, 'retention pass');
         })
         .catch((err: unknown) => {
           if (!this.failing) this.log.error({ err }, 'retention pass failed; will retry');
@@ -114,17 +118,22 @@ export class RetentionJob {
     const deletedIngest = await prisma.ingestRequest.deleteMany({
       where: { createdAt: { lt: new Date(now - config.idempotencyRetentionHours * 3_600_000) } },
     });
+    const emailCutoff = new Date(now - config.emailRetentionDays * 86_400_000);
+    const deletedEmails = await prisma.emailOutbox.deleteMany({
+      where: { OR: [{ sentAt: { lt: emailCutoff } }, { failedAt: { lt: emailCutoff } }] },
+    });
     const result: RetentionResult = {
       collapsedSamples: Number(collapsed?.moved ?? 0),
       downsampledRows: Number(collapsed?.inserted ?? 0),
       deletedDownsampled: deletedDownsampled.count,
       deletedSnapshots: deletedSnapshots.count,
       deletedIngestRequests: deletedIngest.count,
+      deletedEmails: deletedEmails.count,
     };
     const m = this.opts.metrics?.retentionRows;
     if (m) {
       m.inc({ action: 'collapsed' }, result.collapsedSamples);
-      m.inc({ action: 'deleted' }, result.deletedDownsampled + result.deletedSnapshots);
+      m.inc({ action: 'deleted' }, result.deletedDownsampled + result.deletedSnapshots + result.deletedEmails);
     }
     return result;
   }
