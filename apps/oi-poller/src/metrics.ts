@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Events in the last 60 s, in one-second buckets (polls/min, errors/min, alerts/min). */
 export class RateWindow {
@@ -29,6 +29,17 @@ function getOrCreate<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
+function counter<L extends string = never>(r: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> {
+  return getOrCreate(r, name, () => new Counter<L>({ name, help, labelNames, registers: [r] }));
+}
+
+function gauge<L extends string = never>(r: Registry, name: string, help: string, labelNames: L[] = []): Gauge<L> {
+  return getOrCreate(r, name, () => new Gauge<L>({ name, help, labelNames, registers: [r] }));
+}
+
+/** Buckets of the poll-interval histogram, seconds (the 1 s burst target … the 30 s staleness bound). */
+export const POLL_INTERVAL_BUCKETS_SEC = [1, 2, 3, 5, 8, 10, 13, 15, 20, 25, 30, 45, 60, 120];
+
 export interface OiPollerMetrics {
   polls: Counter<'result'>;
   alerts: Counter<'timeframe' | 'direction'>;
@@ -39,92 +50,47 @@ export interface OiPollerMetrics {
   outboxDepth: Gauge<'outbox'>;
   historyBytes: Gauge;
   plannedWeightPerMin: Gauge;
+  /** polls sent, by why (activity, staleness, fixed) */
+  pollsByReason: Counter<'reason'>;
+  /** time between two polls of a symbol, by the reason of the later one */
+  pollInterval: Histogram<'reason'>;
+  /** per symbol: when it was last polled (epoch seconds), labelled with why */
+  lastPoll: Gauge<'symbol' | 'reason'>;
+  /** measured mean interval and max staleness (seconds) */
+  measured: Gauge<'stat'>;
 }
 
 /** Prometheus metrics of the poller (reuses already-registered ones, so a restart in one process is fine). */
-export function createPollerMetrics(registry: Registry): OiPollerMetrics {
-  const registers = [registry];
+export function createPollerMetrics(r: Registry): OiPollerMetrics {
   return {
-    polls: getOrCreate(
-      registry,
-      'oi_poller_polls_total',
+    polls: counter(r, 'oi_poller_polls_total', 'OI requests by result (ok, error, paused)', ['result']),
+    alerts: counter(r, 'oi_poller_alerts_total', 'OI alerts fired', ['timeframe', 'direction']),
+    samplesPublished: counter(r, 'oi_poller_samples_published_total', 'OI samples queued for the backend'),
+    universe: gauge(r, 'oi_poller_universe_symbols', 'symbols this poller polls (its shard)'),
+    plannedIntervalMs: gauge(r, 'oi_poller_planned_interval_ms', 'planned poll interval (min, median, max)', ['stat']),
+    maxSampleAgeMs: gauge(r, 'oi_poller_max_sample_age_ms', 'oldest latest-sample age over the polled symbols'),
+    outboxDepth: gauge(r, 'oi_poller_outbox_depth', 'messages waiting for the backend', ['outbox']),
+    historyBytes: gauge(r, 'oi_poller_history_bytes', 'ring-buffer sample storage over all symbols'),
+    plannedWeightPerMin: gauge(r, 'oi_poller_planned_weight_per_min', 'weight/min the scheduler may spend on OI'),
+    pollsByReason: counter(r, 'oi_poller_polls_by_reason_total', 'OI polls sent, by reason', ['reason']),
+    pollInterval: getOrCreate(
+      r,
+      'oi_poller_poll_interval_seconds',
       () =>
-        new Counter({
-          name: 'oi_poller_polls_total',
-          help: 'OI requests by result (ok, error, paused)',
-          labelNames: ['result'] as const,
-          registers,
+        new Histogram({
+          name: 'oi_poller_poll_interval_seconds',
+          help: 'time between two polls of a symbol, by the reason of the later poll',
+          labelNames: ['reason'],
+          buckets: POLL_INTERVAL_BUCKETS_SEC,
+          registers: [r],
         }),
     ),
-    alerts: getOrCreate(
-      registry,
-      'oi_poller_alerts_total',
-      () =>
-        new Counter({
-          name: 'oi_poller_alerts_total',
-          help: 'OI alerts fired',
-          labelNames: ['timeframe', 'direction'] as const,
-          registers,
-        }),
-    ),
-    samplesPublished: getOrCreate(
-      registry,
-      'oi_poller_samples_published_total',
-      () =>
-        new Counter({
-          name: 'oi_poller_samples_published_total',
-          help: 'OI samples queued for the backend',
-          registers,
-        }),
-    ),
-    universe: getOrCreate(
-      registry,
-      'oi_poller_universe_symbols',
-      () => new Gauge({ name: 'oi_poller_universe_symbols', help: 'symbols this poller polls (its shard)', registers }),
-    ),
-    plannedIntervalMs: getOrCreate(
-      registry,
-      'oi_poller_planned_interval_ms',
-      () =>
-        new Gauge({
-          name: 'oi_poller_planned_interval_ms',
-          help: 'planned poll interval (min, median, max)',
-          labelNames: ['stat'] as const,
-          registers,
-        }),
-    ),
-    maxSampleAgeMs: getOrCreate(
-      registry,
-      'oi_poller_max_sample_age_ms',
-      () =>
-        new Gauge({
-          name: 'oi_poller_max_sample_age_ms',
-          help: 'oldest latest-sample age over the polled symbols',
-          registers,
-        }),
-    ),
-    outboxDepth: getOrCreate(
-      registry,
-      'oi_poller_outbox_depth',
-      () =>
-        new Gauge({
-          name: 'oi_poller_outbox_depth',
-          help: 'messages waiting for the backend',
-          labelNames: ['outbox'] as const,
-          registers,
-        }),
-    ),
-    historyBytes: getOrCreate(
-      registry,
-      'oi_poller_history_bytes',
-      () =>
-        new Gauge({ name: 'oi_poller_history_bytes', help: 'ring-buffer sample storage over all symbols', registers }),
-    ),
-    plannedWeightPerMin: getOrCreate(
-      registry,
-      'oi_poller_planned_weight_per_min',
-      () =>
-        new Gauge({ name: 'oi_poller_planned_weight_per_min', help: 'weight/min the interval plan spends', registers }),
-    ),
+    lastPoll: gauge(r, 'oi_poller_symbol_last_poll_seconds', 'when a symbol was last polled (epoch s), and why', [
+      'symbol',
+      'reason',
+    ]),
+    measured: gauge(r, 'oi_poller_measured_interval_seconds', 'measured mean poll interval and max staleness', [
+      'stat',
+    ]),
   };
 }
