@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createPrismaClient, type PrismaClient } from '@volspike/db';
 import type { Bus, Lifecycle, Logger } from '@volspike/runtime';
+import { readOrCreateSecret } from '@volspike/runtime';
 import { createApp } from './app.js';
 import { createAuth } from './auth/index.js';
 import type { RealtimeSink } from './context.js';
@@ -16,7 +17,6 @@ import { emailSenderFromEnv } from './services/email-sender.js';
 import { computeHealth } from './services/health.js';
 import { LatestOiWriter } from './services/oi-latest.js';
 import { RetentionJob } from './services/retention.js';
-import { readOrCreateSecret } from './services/secret-file.js';
 
 export { EnvSchema, loadAppEnv, type Env } from './env.js';
 export { createApp, type CreateAppOptions } from './app.js';
@@ -74,7 +74,7 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     createPrismaClient(env.DATABASE_URL as string, {
       onPoolError: (err) => logger.warn({ err }, 'database pool error'),
     });
-  const jwtSecret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret'));
+  const jwtSecret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret')).value;
   const auth = createAuth({ prisma, jwtSecret, legacyTokens: env.SOCKET_LEGACY_TOKEN_AUTH, logger });
   // The realtime module warns once about SOCKET_LEGACY_TOKEN_AUTH=true.
   if (!env.ALERT_INGEST_API_KEY)

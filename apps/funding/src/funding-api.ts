@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger, MarkPriceRecord } from '@volspike/runtime';
+import { isSymbol, parseSymbol } from '@volspike/contracts';
 import type { Registry } from 'prom-client';
 import type { FundingStore } from './funding-store.js';
 import type { FundingStreamStats } from './funding-stream.js';
@@ -11,7 +12,6 @@ export interface FundingHealth {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const SYMBOL_RE = /^[A-Z0-9_]{1,40}$/;
 
 /**
  * The health decision shared by /funding/health, /health and the stack: healthy ⇔ the WebSocket is
@@ -185,7 +185,7 @@ export class FundingApi {
           send(res, 400, { detail: { error: 'No symbols provided' } });
           return;
         }
-        const bad = symbols.find((s) => !SYMBOL_RE.test(s));
+        const bad = symbols.find((s) => !isSymbol(s));
         if (bad !== undefined || symbols.length > 1000) {
           send(res, 400, {
             detail:
@@ -213,13 +213,13 @@ export class FundingApi {
     }
     const m = /^\/funding\/([^/]+)$/.exec(path);
     if (m) {
-      let symbol: string;
+      let symbol: string | null;
       try {
-        symbol = decodeURIComponent(m[1]!).trim().toUpperCase();
+        symbol = parseSymbol(decodeURIComponent(m[1]!));
       } catch {
-        symbol = '';
+        symbol = null;
       }
-      if (!SYMBOL_RE.test(symbol)) {
+      if (symbol === null) {
         send(res, 400, { detail: { error: 'Invalid symbol', symbol: m[1] } });
         return;
       }

@@ -1,6 +1,5 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import { HeartbeatSender, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
-import { Counter, Gauge } from 'prom-client';
+import { HeartbeatSender, counter, gauge, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
 import type { Env } from './env.js';
 import { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js';
 import { FundingStore } from './funding-store.js';
@@ -41,32 +40,27 @@ export async function start(
   const store = new FundingStore();
 
   const m = {
-    updates: new Counter({
+    updates: counter(registry, {
       name: 'funding_mark_price_updates_total',
       help: 'mark-price items received',
-      registers: [registry],
     }),
-    gaps: new Counter({
+    gaps: counter(registry, {
       name: 'funding_gaps_total',
       help: 'times a symbol went FUNDING_GAP_ALERT_SEC without an update',
-      registers: [registry],
     }),
-    gapped: new Gauge({
+    gapped: gauge(registry, {
       name: 'funding_symbols_in_gap',
       help: 'symbols currently without an update for FUNDING_GAP_ALERT_SEC',
-      registers: [registry],
     }),
-    published: new Counter({
+    published: counter(registry, {
       name: 'funding_bus_writes_total',
       help: 'bus publications (changes) and snapshots',
       labelNames: ['kind'],
-      registers: [registry],
     }),
-    busErrors: new Counter({
+    busErrors: counter(registry, {
       name: 'funding_bus_errors_total',
       help: 'failed bus writes',
       labelNames: ['kind'],
-      registers: [registry],
     }),
   };
 
@@ -87,35 +81,31 @@ export async function start(
     fundingHealth(store, stream.stats(), { staleSec: env.FUNDING_STALE_SEC, startedAt, now: now() });
 
   const ages = (stat: 'oldestSec' | 'medianSec' | 'p95Sec'): number | undefined => store.ages(now())?.[stat];
-  new Gauge({
+  gauge(registry, {
     name: 'funding_ws_connected',
     help: '1 when the mark-price stream is connected',
-    registers: [registry],
     collect() {
       this.set(stream.connected() ? 1 : 0);
     },
   });
-  new Gauge({
+  gauge(registry, {
     name: 'funding_symbols',
     help: 'symbols tracked',
-    registers: [registry],
     collect() {
       this.set(store.size());
     },
   });
-  new Gauge({
+  gauge(registry, {
     name: 'funding_ws_reconnects',
     help: 'reconnects of the mark-price stream since start',
-    registers: [registry],
     collect() {
       this.set(stream.stats().reconnects);
     },
   });
-  new Gauge({
+  gauge(registry, {
     name: 'funding_record_age_seconds',
     help: 'age of the records (oldest, p95, median)',
     labelNames: ['stat'],
-    registers: [registry],
     collect() {
       this.reset();
       for (const [label, key] of [

@@ -61,9 +61,11 @@ describe('Market (seeded universe)', () => {
   });
 
   it('rejects unknown symbols and bad control arguments with typed errors', () => {
-    expect(() => m.openInterest('NOPE')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }));
-    expect(() => m.moveOpenInterest('BTCUSDT', -100, 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => m.openInterest('NOPE')).toThrow(expect.objectContaining({ code: 'SIM_UNKNOWN_SYMBOL' }));
+    expect(() => m.moveOpenInterest('BTCUSDT', -100, 1)).toThrow(
+      expect.objectContaining({ code: 'SIM_INVALID_ARGUMENT' }),
+    );
+    expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'SIM_INVALID_ARGUMENT' }));
   });
 });
 

@@ -7,7 +7,7 @@ import { handleControl } from './control.js';
 import { FaultBook, HTML_ERROR_PAGE, stripFields } from './faults.js';
 import { Market } from './market.js';
 import { RateLimiter } from './rate-limiter.js';
-import { ApiError, createEndpoints } from './rest.js';
+import { SimRejection, createEndpoints } from './rest.js';
 import { WsHub } from './ws-hub.js';
 
 export interface SimOptions {
@@ -287,7 +287,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     try {
       body = endpoint.handle(url.searchParams, ctx.market);
     } catch (err) {
-      if (err instanceof ApiError) {
+      if (err instanceof SimRejection) {
         json(res, err.status, { code: err.binanceCode, msg: err.message }, headers);
         return;
       }

@@ -17,3 +17,4 @@ export {
 } from './socket-events.js';
 export { ROUTES, type RouteSpec, type RouteAuth } from './routes.js';
 export { buildOpenApiDocument } from './openapi.js';
+export * from './values.js';

@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboxStore } from './outbox-store.js';
@@ -43,12 +44,9 @@ export interface OutboxStats {
   oldestAgeMs: number | null;
 }
 
-export class OutboxError extends Error {
-  readonly code: 'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE';
+export class OutboxError extends VolspikeError<'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE'> {
   constructor(code: OutboxError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'OutboxError';
-    this.code = code;
+    super(code, message, { cause });
   }
 }
 

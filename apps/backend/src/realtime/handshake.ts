@@ -1,5 +1,6 @@
 // Socket.IO handshake (CONTRACTS.md §3.2) with the §6-42 fix: only `guest` and signed tokens are trusted
 // unless SOCKET_LEGACY_TOKEN_AUTH is on; an unsigned email/id token then gets guest rights at most.
+import { VolspikeError } from '@volspike/errors';
 import type { Auth, AuthUser, Tier } from '../auth/index.js';
 import { looksLikeJwt } from '../auth/index.js';
 
@@ -13,8 +14,10 @@ export interface SocketIdentity {
 }
 
 /** Error message sent to the client as `connect_error`. */
-export class HandshakeError extends Error {
-  readonly code = 'HANDSHAKE_REJECTED';
+export class HandshakeError extends VolspikeError<'HANDSHAKE_REJECTED'> {
+  constructor(message: string) {
+    super('HANDSHAKE_REJECTED', message);
+  }
 }
 
 export function guestIdentity(socketId: string, via: SocketIdentity['via'] = 'guest'): SocketIdentity {
