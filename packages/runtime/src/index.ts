@@ -54,3 +54,4 @@ export {
   type HeartbeatSenderOptions,
   type HeartbeatTimers,
 } from './heartbeat.js';
+export { writeFileAtomic, type WriteFileAtomicOptions } from './atomic-file.js';
