@@ -29,7 +29,8 @@ SERVICE_USER=volspike
 # Dependency order: the backend first (every daemon delivers to it), then what others read (funding's mark
 # prices, the proxy's exchangeInfo, the universe), then the daemons, then the health timer and the target.
 UNITS=(
-  volspike-backend.service
+  volspike-backend@3001.service
+  volspike-backend@3101.service
   volspike-funding.service
   volspike-binance-proxy.service
   volspike-universe-job.service
@@ -106,8 +107,8 @@ if [ "$BUILD" -eq 1 ]; then
 else
   say "build: skipped (--skip-build)"
 fi
-for u in "${UNITS[@]}"; do
-  app="$(sed -n 's#^ExecStart=/usr/bin/node dist/\(.*\)\.mjs$#\1#p' "$REPO/deploy/systemd/$u" 2>/dev/null || true)"
+for f in "$REPO"/deploy/systemd/volspike-*.service; do
+  app="$(sed -n 's#^ExecStart=.*/usr/bin/node dist/\(.*\)\.mjs$#\1#p' "$f")"
   if [ -n "$app" ] && [ ! -f "$REPO/dist/$app.mjs" ]; then die "$REPO/dist/$app.mjs is missing: run npm run build"; fi
 done
 
@@ -122,7 +123,7 @@ UNIT_DIR="$ROOT/etc/systemd/system"
 put() {
   local src="$1" dest="$2" tmp
   tmp="$(mktemp)"
-  sed -e "s#/opt/volspike#$REPO#g" -e "s#^ExecStart=/usr/bin/node #ExecStart=$NODE #" "$src" >"$tmp"
+  sed -e "s#/opt/volspike#$REPO#g" -e "s#^\(ExecStart=.*\)/usr/bin/node #\1$NODE #" "$src" >"$tmp"
   if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
     rm -f "$tmp"; say "unit ${dest#"$UNIT_DIR"/}: unchanged"
   else
@@ -130,8 +131,8 @@ put() {
     install -m 0644 "$tmp" "$dest"; rm -f "$tmp"; say "unit ${dest#"$UNIT_DIR"/}: $what"
   fi
 }
-for u in "${UNITS[@]}" volspike-funding-health.service volspike.target; do
-  put "$REPO/deploy/systemd/$u" "$UNIT_DIR/$u"
+for f in "$REPO"/deploy/systemd/volspike*.service "$REPO"/deploy/systemd/volspike*.timer "$REPO"/deploy/systemd/volspike.target; do
+  put "$f" "$UNIT_DIR/$(basename "$f")"
 done
 # binance-funding-api: the legacy name, only once the legacy unit of that name is gone.
 ENABLE=("${UNITS[@]}")

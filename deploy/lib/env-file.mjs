@@ -45,15 +45,21 @@ export function parseEnv(text) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!m) continue;
     let v = m[2];
-    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0]) v = v.slice(1, -1);
+    if (v.length >= 2 && v[0] === "'" && v.at(-1) === "'") v = v.slice(1, -1);
+    else if (v.length >= 2 && v[0] === '"' && v.at(-1) === '"') v = v.slice(1, -1).replace(/\\(["\\])/g, '$1');
     out.set(m[1], v);
   }
   return out;
 }
 
-/** systemd EnvironmentFile quoting: bare when safe, else double quotes with \ and " escaped. */
+/**
+ * Quoting that systemd's EnvironmentFile= and a shell (`set -a; . volspike.env`) read alike: bare when
+ * safe, else single quotes (no expansion in either), else double quotes with \\ and " escaped.
+ */
 function quote(v) {
-  return /^[A-Za-z0-9_@%+=:,./~-]*$/.test(v) ? v : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (/^[A-Za-z0-9_@%+=:,./~-]*$/.test(v)) return v;
+  if (!v.includes("'")) return `'${v}'`;
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 const pct = (fraction) => Number((Number(fraction) * 100).toPrecision(12));
@@ -98,7 +104,8 @@ export function mapLegacy(legacy, listed) {
     report.push(`  ${from} → ${to}`);
   };
   const skip = (from, why) => report.push(`  ${from}: not mapped (${why})`);
-  const oiAlertVar = /^OI_(SPIKE_THRESHOLD_PCT|LOOKBACK_WINDOW|ALERT_COOLDOWN)_(5MIN|15MIN|60MIN)$|^OI_MIN_DELTA_CONTRACTS$/;
+  const oiAlertVar =
+    /^OI_(SPIKE_THRESHOLD_PCT|LOOKBACK_WINDOW|ALERT_COOLDOWN)_(5MIN|15MIN|60MIN)$|^OI_MIN_DELTA_CONTRACTS$/;
   let timeframesDone = false;
   for (const [k, v] of legacy) {
     if (v === '') skip(k, 'empty in the legacy file');
@@ -115,14 +122,19 @@ export function mapLegacy(legacy, listed) {
       else set(k, 'JWT_SECRET', v);
     } else if (k === 'OI_MIN_INTERVAL_SEC' || k === 'OI_MAX_INTERVAL_SEC') {
       set(k, k, v);
-      set(k, k === 'OI_MIN_INTERVAL_SEC' ? 'OI_POLL_MIN_INTERVAL_MS' : 'OI_POLL_MAX_INTERVAL_MS', String(Number(v) * 1000));
+      set(
+        k,
+        k === 'OI_MIN_INTERVAL_SEC' ? 'OI_POLL_MIN_INTERVAL_MS' : 'OI_POLL_MAX_INTERVAL_MS',
+        String(Number(v) * 1000),
+      );
     } else if (oiAlertVar.test(k)) {
       if (!timeframesDone) values.set('OI_ALERT_TIMEFRAMES', oiTimeframes(legacy));
       timeframesDone = true;
       report.push(`  ${k} → OI_ALERT_TIMEFRAMES`);
     } else if (k === 'TELEGRAM_CHANNELS' && !listed.has(k) && listed.has('TELEGRAM_CHANNEL_IDS')) {
       set(k, 'TELEGRAM_CHANNEL_IDS', v);
-    } else if (k === 'PORT') skip(k, "ambiguous: the legacy binance-proxy's port; ours is BINANCE_PROXY_PORT, PORT is the backend's");
+    } else if (k === 'PORT')
+      skip(k, "ambiguous: the legacy binance-proxy's port; ours is BINANCE_PROXY_PORT, PORT is the backend's");
     else if (listed.has(k)) set(k, k, v);
     else skip(k, 'no app of this stack reads it');
   }
@@ -168,7 +180,9 @@ function main() {
   const listed = new Set(example.keys());
   const existing = existsSync(a.target) ? parseEnv(readFileSync(a.target, 'utf8')) : new Map();
   const legacyText = a.legacy && existsSync(a.legacy) ? readFileSync(a.legacy, 'utf8') : null;
-  const { values: fromLegacy, report } = legacyText ? mapLegacy(parseEnv(legacyText), listed) : { values: new Map(), report: [] };
+  const { values: fromLegacy, report } = legacyText
+    ? mapLegacy(parseEnv(legacyText), listed)
+    : { values: new Map(), report: [] };
 
   const notes = [];
   const choose = (k) => {
@@ -188,7 +202,9 @@ function main() {
   const extra = new Map([...existing].filter(([k]) => !listed.has(k)));
   const lines = [];
   if (a.legacy) {
-    lines.push(legacyText === null ? `legacy env ${a.legacy}: not found, nothing carried over` : `legacy env ${a.legacy}:`);
+    lines.push(
+      legacyText === null ? `legacy env ${a.legacy}: not found, nothing carried over` : `legacy env ${a.legacy}:`,
+    );
     lines.push(...report);
   }
   lines.push(...notes);
