@@ -129,13 +129,13 @@ describe('Socket.IO handshake', () => {
   });
 
   it('checks a legacy sessionId: a revoked session is refused', async () => {
-    const session = await db.prisma.session.create({
+    const session = await db.prisma.tokenSession.create({
       data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() },
     });
     expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe(
       'Session invalid: revoked',
     );
-    const live = await db.prisma.session.create({
+    const live = await db.prisma.tokenSession.create({
       data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) },
     });
     keep(await connectClient(legacyOn.url, { token: pro.email, sessionId: live.id }));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -10,68 +11,75 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
-/** State files hold keys, offsets and positions of other people's data: owner-only unless asked otherwise. */
+/** State files hold keys, offsets and positions: owner-only unless a caller asks otherwise. */
 export const DEFAULT_STATE_FILE_MODE = 0o600;
 
-export interface AtomicWriteOptions {
-  /** Permission bits of the file (default 0600). */
+export interface WriteFileAtomicOptions {
+  /** File mode of the result, applied exactly (not reduced by the umask). Default 0o600. */
   mode?: number;
 }
 
-let seq = 0;
-/** A temp name beside the target (same file system, so the rename is atomic), unique per call. */
+/** A temp name in the same directory (same file system, so the rename is atomic), unique per call. */
 function tempPath(path: string): string {
-  seq = (seq + 1) % Number.MAX_SAFE_INTEGER;
-  return `${path}.${process.pid}.${seq}.tmp`;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /**
- * Replaces `path` with `data` so that a crash at any moment leaves either the old or the new content, never
- * a torn file: write a temp file beside it, fsync it, rename it over `path`, fsync the directory (so the
- * rename itself survives a power cut). Creates the directory when missing. The one way every state file
- * (bus state, outbox journal compaction, volume state, universe copy, Telegram queue and offset) is written.
+ * Replaces `path` with `data` so that a reader (or a crash at any moment) sees either the old complete
+ * file or the new complete file, never a partial one: the data goes to a temporary file in the same
+ * directory, which is fsynced, given `mode`, and renamed over `path`; then the directory is fsynced so the
+ * rename itself survives a power loss. A failure removes the temporary file and leaves `path` untouched.
+ * Missing parent directories are created (mode 0700). The one way every state file is written (bus state,
+ * outbox journal compaction, volume state, universe copy, Telegram queue and offset, funding legacy file).
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  opts: AtomicWriteOptions = {},
+  opts: WriteFileAtomicOptions = {},
 ): Promise<void> {
+  const mode = opts.mode ?? DEFAULT_STATE_FILE_MODE;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = tempPath(path);
+  const fh = await open(tmp, 'wx', mode);
   try {
-    const fh = await open(tmp, 'w', opts.mode ?? DEFAULT_STATE_FILE_MODE);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fh.writeFile(data);
+    await fh.chmod(mode);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
     throw err;
   }
   await syncDir(dir);
 }
 
 /** {@link writeFileAtomic} of `JSON.stringify(value)`. */
-export function writeJsonAtomic(path: string, value: unknown, opts: AtomicWriteOptions = {}): Promise<void> {
+export function writeJsonAtomic(path: string, value: unknown, opts: WriteFileAtomicOptions = {}): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value), opts);
 }
 
 /** The synchronous form, for start-up paths that run before anything is asynchronous (secrets, lock files). */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, opts: WriteFileAtomicOptions = {}): void {
+  const mode = opts.mode ?? DEFAULT_STATE_FILE_MODE;
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = tempPath(path);
   try {
-    const fd = openSync(tmp, 'w', opts.mode ?? DEFAULT_STATE_FILE_MODE);
+    const fd = openSync(tmp, 'wx', mode);
     try {
       writeFileSync(fd, data);
+      fchmodSync(fd, mode);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -89,19 +97,19 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
       closeSync(fd);
     }
   } catch {
-    // Some file systems refuse to fsync a directory (EINVAL/EISDIR); the file itself is durable.
+    // Some file systems refuse fsync on a directory; the rename is still atomic for readers.
   }
 }
 
 async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => null);
-  if (!fh) return;
+  let fh;
   try {
+    fh = await open(dir, 'r');
     await fh.sync();
   } catch {
-    // Some file systems refuse to fsync a directory (EINVAL/EISDIR); the file itself is durable.
+    // Some file systems refuse fsync on a directory; the rename is still atomic for readers.
   } finally {
-    await fh.close();
+    await fh?.close().catch(() => undefined);
   }
 }
 

@@ -1,4 +1,4 @@
-export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv } from './env.js';
+export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from './env.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export {
@@ -30,7 +30,7 @@ export {
   writeFileAtomic,
   writeFileAtomicSync,
   writeJsonAtomic,
-  type AtomicWriteOptions,
+  type WriteFileAtomicOptions,
 } from './atomic-file.js';
 export { counter, gauge, histogram } from './metrics.js';
 export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
@@ -45,6 +45,7 @@ export {
   type OutboxOptions,
   type OutboxStats,
   type OutboxStore,
+  type OutboxTarget,
 } from './outbox.js';
 export {
   runStandalone,

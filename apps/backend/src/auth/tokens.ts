@@ -83,7 +83,7 @@ export class TokenService {
 
   /** Returns why a session is unusable, or null when it is valid for this user. */
   async sessionProblem(sessionId: string, userId: string): Promise<string | null> {
-    const session = await this.prisma.session.findUnique({ where: { id: sessionId } });
+    const session = await this.prisma.tokenSession.findUnique({ where: { id: sessionId } });
     if (!session || session.userId !== userId) return 'not_found';
     if (session.revokedAt) return 'revoked';
     if (session.expiresAt.getTime() <= Date.now()) return 'expired';
