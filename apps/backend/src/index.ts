@@ -9,7 +9,9 @@ import { createAuth } from './auth/index.js';
 import type { RealtimeSink } from './context.js';
 import { appConfig } from './config.js';
 import { createDebugRouter } from './debug/router.js';
-import type { Env } from './env.js';
+import { MIN_JWT_SECRET_BYTES, type Env } from './env.js';
+import { rateLimitersFromEnv } from './http/rate-limit.js';
+import { installSocketLimits } from './realtime/limits.js';
 import { createBackendMetrics } from './metrics.js';
 import { createRealtime, type Realtime } from './realtime/index.js';
 import { emailSenderFromEnv } from './services/email-sender.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** An existing client (tests); otherwise one is created from DATABASE_URL and disconnected on stop. */
   prisma?: PrismaClient;
+  /** Prefix of this backend's Redis keys and channels (rate limits, Socket.IO adapter); tests isolate with their own. */
+  redisKeyPrefix?: string;
   /** Other shared deps the stack passes (budget, …) are accepted and unused. */
   [other: string]: unknown;
 }
@@ -59,6 +63,18 @@ class DeferredRealtime implements RealtimeSink {
   stats = () => ({ clients: this.target?.stats().clients ?? 0 });
 }
 
+/** The start-up warnings of the switches that weaken authentication (one line each). */
+function warnInsecureSwitches(env: Env, logger: Logger): void {
+  if (env.LEGACY_ID_TOKENS)
+    logger.warn(
+      'LEGACY_ID_TOKENS is on: a bare user id is accepted as Bearer token and Socket.IO token (legacy frontend; ' +
+        'counted in volspike_backend_legacy_id_token_requests_total). Move the frontend to signed tokens and set LEGACY_ID_TOKENS=false.',
+    );
+  if (env.LEGACY_EMAIL_TOKENS)
+    logger.warn('LEGACY_EMAIL_TOKENS is on: an email address is accepted as Socket.IO token (development only)');
+  if (env.DEBUG_ACCESS === 'public') logger.warn('DEBUG_ACCESS=public: the debug pages are open to everyone');
+}
+
 /**
  * Starts the backend: Prisma, auth, Express app + Socket.IO on one HTTP server (PORT/HOST), the retention job,
  * the email sender (when SMTP_URL is set).
@@ -75,13 +91,22 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
       onPoolError: (err) => logger.warn({ err }, 'database pool error'),
     });
   const jwtSecret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret'));
-  const auth = createAuth({ prisma, jwtSecret, legacyTokens: env.SOCKET_LEGACY_TOKEN_AUTH, logger });
-  // The realtime module warns once about SOCKET_LEGACY_TOKEN_AUTH=true.
-  if (!env.ALERT_INGEST_API_KEY)
-    logger.warn('ALERT_INGEST_API_KEY is not set: every ingest route answers 500 "Server configuration error"');
-  const config = appConfig(env);
+  if (env.NODE_ENV === 'production' && Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES)
+    throw new Error(`JWT secret file is shorter than ${MIN_JWT_SECRET_BYTES} bytes: not allowed in production`);
   const sink = new DeferredRealtime();
   const metrics = createBackendMetrics(deps.metrics, () => sink.stats().clients);
+  const auth = createAuth({
+    prisma,
+    jwtSecret,
+    legacyIdTokens: env.LEGACY_ID_TOKENS,
+    legacyEmailTokens: env.LEGACY_EMAIL_TOKENS,
+    logger,
+    onLegacyIdToken: (transport) => metrics.legacyIdTokens.inc({ transport }),
+  });
+  warnInsecureSwitches(env, logger);
+  const config = appConfig(env);
+  if (!config.ingestKeys.configured)
+    logger.warn('ALERT_INGEST_API_KEY is not set: every ingest route answers 500 "Server configuration error"');
   const oiLatest = new LatestOiWriter({ prisma, logger, flushIntervalMs: env.OI_LATEST_FLUSH_MS });
   // Values that were pending when the last process died are rebuilt from the stored samples (see repair()).
   const repairing = oiLatest.repairUntilDone();
@@ -100,7 +125,11 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     debugAccess: env.DEBUG_ACCESS,
     logger,
   });
-  const app = createApp({ ...ctx, registry: deps.metrics, debugRouter });
+  const limiters = await rateLimitersFromEnv(env, {
+    logger,
+    keyPrefix: `${deps.redisKeyPrefix ?? 'volspike:'}ratelimit:`,
+  });
+  const app = createApp({ ...ctx, registry: deps.metrics, debugRouter, rateLimiter: limiters.rest });
   const server = http.createServer(app);
   const realtime = await createRealtime({
     httpServer: server,
@@ -109,9 +138,16 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
     logger,
     corsOrigins: config.corsOrigins,
     redisUrl: env.REDIS_URL,
-    legacyTokenAuth: env.SOCKET_LEGACY_TOKEN_AUTH,
+    ...(deps.redisKeyPrefix ? { redisKeyPrefix: `${deps.redisKeyPrefix}socket.io` } : {}),
     oiUpdateTickMs: env.OI_UPDATE_TICK_MS,
     debugAccess: env.DEBUG_ACCESS,
+  });
+  installSocketLimits(realtime.io, {
+    handshakes: limiters.handshakes,
+    maxGuestsPerAddress: env.SOCKET_MAX_GUESTS_PER_IP,
+    maxSymbolsPerSocket: env.SOCKET_MAX_SYMBOLS,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
+    logger,
   });
   sink.target = realtime;
   await new Promise<void>((resolve, reject) => {
@@ -157,6 +193,7 @@ export async function start(env: Env, deps: AppDeps): Promise<BackendHandle> {
         });
         await oiLatest.close();
         await repairing;
+        await limiters.close();
         if (ownsPrisma) await prisma.$disconnect();
         logger.info('backend stopped');
       })();

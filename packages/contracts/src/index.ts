@@ -15,5 +15,5 @@ export {
   type OiUpdateEvent,
   type OiUpdatesEvent,
 } from './socket-events.js';
-export { ROUTES, type RouteSpec, type RouteAuth } from './routes.js';
+export { ROUTES, DAEMON_NAMES, type DaemonName, type RouteSpec, type RouteAuth } from './routes.js';
 export { buildOpenApiDocument } from './openapi.js';

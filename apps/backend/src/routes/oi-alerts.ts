@@ -57,7 +57,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
     const symbol = normalizeSymbol(p.symbol);
