@@ -108,8 +108,8 @@ describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)
     expect([suspended.status, suspended.body]).toEqual([403, { error: 'Account suspended' }]);
   });
 
-  it('checks the sessionId claim against the sessions table', async () => {
-    const session = await db.prisma.session.create({
+  it('checks the sessionId claim against the token_sessions table', async () => {
+    const session = await db.prisma.tokenSession.create({
       data: { userId: users.pro!.id, expiresAt: new Date(Date.now() - 1000) },
     });
     const res = await request(app)

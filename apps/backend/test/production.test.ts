@@ -2,6 +2,7 @@
 // and the Socket.IO adapter under a random key prefix), clients over real sockets.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { SignJWT } from 'jose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
@@ -143,6 +144,42 @@ describe('identities in production', () => {
     expect(c.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
     const res = await fetch(`${strict}/api/user-alerts`, { headers: { authorization: `Bearer ${pro.id}` } });
     expect([res.status, await res.json()]).toEqual([401, { error: 'Invalid token' }]);
+  });
+
+  it('accepts a legacy-signed token while its user_sessions row is live, and refuses it once revoked or expired', async () => {
+    const session = await db.prisma.userSession.create({
+      data: { userId: pro.id, deviceId: 'prod-browser', tier: 'pro', expiresAt: new Date(Date.now() + 3_600_000) },
+    });
+    const token = await new SignJWT({ sessionId: session.id })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(pro.id)
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const get = () => fetch(`${strict}/api/user-alerts`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get()).status).toBe(200);
+    const c = await connect(strict, { token });
+    expect(c.of('connected')[0]!.payload).toEqual({ tier: 'pro', refreshInterval: 300_000 });
+
+    await db.prisma.userSession.update({
+      where: { id: session.id },
+      data: { isActive: false, invalidatedAt: new Date() },
+    });
+    const revoked = await get();
+    expect([revoked.status, await revoked.json()]).toEqual([
+      401,
+      { error: 'Session revoked', code: 'SESSION_INVALID', reason: 'revoked' },
+    ]);
+    expect(await refusal(connectClient(strict, { token }))).toBe('Session invalid: revoked');
+
+    await db.prisma.userSession.update({
+      where: { id: session.id },
+      data: { isActive: true, invalidatedAt: null, expiresAt: new Date(Date.now() - 1000) },
+    });
+    const expired = await get();
+    expect([expired.status, await expired.json()]).toEqual([
+      401,
+      { error: 'Session expired', code: 'SESSION_INVALID', reason: 'expired' },
+    ]);
   });
 
   it('answers /api/volume-alerts?tier=elite without credentials with the free list (the tier comes from the token)', async () => {

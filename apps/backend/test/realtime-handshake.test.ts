@@ -146,17 +146,21 @@ describe('Socket.IO handshake', () => {
     }
   });
 
-  it('checks a legacy sessionId: a revoked session is refused', async () => {
-    const session = await db.prisma.session.create({
-      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() },
-    });
-    expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe(
+  it('checks a legacy sessionId (user_sessions): a revoked or expired session is refused', async () => {
+    const session = (deviceId: string, data: { isActive?: boolean; expiresAt?: Date }) =>
+      db.prisma.userSession.create({
+        data: { userId: pro.id, deviceId, tier: 'pro', expiresAt: new Date(Date.now() + 3_600_000), ...data },
+      });
+    const revoked = await session('hs-revoked', { isActive: false });
+    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: revoked.id }))).toBe(
       'Session invalid: revoked',
     );
-    const live = await db.prisma.session.create({
-      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) },
-    });
-    keep(await connectClient(legacyOn.url, { token: pro.email, sessionId: live.id }));
+    const expired = await session('hs-expired', { expiresAt: new Date(Date.now() - 1000) });
+    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: expired.id }))).toBe(
+      'Session invalid: expired',
+    );
+    const live = await session('hs-live', {});
+    keep(await connectClient(idOnly.url, { token: pro.id, sessionId: live.id }));
   });
 
   it('lets only admins join the debug feed when debug access is admin', async () => {

@@ -48,10 +48,14 @@ const ingestErrors = {
 };
 const idParam = z.object({ id: z.string() });
 
-/** Every HTTP route of the backend with its wire schemas; the OpenAPI document is generated from this. */
-export const ROUTES: RouteSpec[] = [
+/**
+ * Every HTTP route of the backend by name, with its wire schemas. The daemons call routes by these names
+ * (`@volspike/backend-client`), the OpenAPI document and the reverse-proxy list are generated from it.
+ * `satisfies` keeps each entry's own schema types, so a client call is typed by its route.
+ */
+export const ROUTE_TABLE = {
   // --- open interest ---
-  {
+  oiIngest: {
     method: 'post',
     path: '/api/market/open-interest/ingest',
     callers: ['oi-poller', 'volume-alerts'],
@@ -62,7 +66,7 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiIngestAlias: {
     method: 'post',
     path: '/api/market/open-interest',
     callers: ['oi-poller', 'volume-alerts'],
@@ -73,7 +77,7 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiMap: {
     method: 'get',
     path: '/api/market/open-interest',
     tag: 'open-interest',
@@ -81,7 +85,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Legacy map symbol → OI in USD with staleness flags',
     responses: { 200: { description: 'map', schema: oi.OiMapResponseSchema } },
   },
-  {
+  oiLatest: {
     method: 'get',
     path: '/api/market/open-interest/latest',
     tag: 'open-interest',
@@ -90,7 +94,7 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiLatestQuerySchema,
     responses: { 200: { description: 'latest values', schema: oi.OiLatestResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSamples: {
     method: 'get',
     path: '/api/market/open-interest/samples',
     tag: 'open-interest',
@@ -99,7 +103,7 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiSamplesQuerySchema,
     responses: { 200: { description: 'samples', schema: oi.OiSamplesResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSnapshot: {
     method: 'get',
     path: '/api/market/open-interest/snapshot',
     callers: ['volume-alerts'],
@@ -113,7 +117,7 @@ export const ROUTES: RouteSpec[] = [
       401: err('bad key'),
     },
   },
-  {
+  liquidUniverse: {
     method: 'get',
     path: '/api/market/open-interest/liquid-universe',
     tag: 'open-interest',
@@ -121,7 +125,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'The liquid universe the OI poller polls',
     responses: { 200: { description: 'universe', schema: oi.LiquidUniverseResponseSchema } },
   },
-  {
+  liquidUniverseUpdate: {
     method: 'post',
     path: '/api/market/open-interest/liquid-universe/update',
     callers: ['universe-job'],
@@ -133,7 +137,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'replaced', schema: oi.LiquidUniverseUpdateResponseSchema }, ...ingestErrors },
   },
   // --- OI alerts ---
-  {
+  oiAlertIngest: {
     method: 'post',
     path: '/api/open-interest-alerts/ingest',
     callers: ['oi-poller'],
@@ -144,7 +148,22 @@ export const ROUTES: RouteSpec[] = [
     body: oia.OiAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: oia.OiAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiAlertAlsoCrossed: {
+    method: 'post',
+    path: '/api/open-interest-alerts/also-crossed',
+    callers: ['oi-poller'],
+    tag: 'oi-alerts',
+    auth: 'ingestKey',
+    idempotent: true,
+    summary: "Record a timeframe held back by the symbol's alert cap on the alert that holds it (no broadcast)",
+    body: oia.OiAlertAlsoCrossedSchema,
+    responses: {
+      200: { description: 'recorded (duplicate: already there)', schema: oia.OiAlertAlsoCrossedResponseSchema },
+      404: err('Alert not found'),
+      ...ingestErrors,
+    },
+  },
+  oiAlerts: {
     method: 'get',
     path: '/api/open-interest-alerts',
     tag: 'oi-alerts',
@@ -157,7 +176,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite subscription required'),
     },
   },
-  {
+  oiAlertsRecent: {
     method: 'get',
     path: '/api/open-interest-alerts/recent',
     tag: 'oi-alerts',
@@ -167,7 +186,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'alerts', schema: oia.OiAlertsRecentResponseSchema } },
   },
   // --- volume alerts ---
-  {
+  volumeAlertIngest: {
     method: 'post',
     path: '/api/volume-alerts/ingest',
     callers: ['volume-alerts'],
@@ -178,7 +197,7 @@ export const ROUTES: RouteSpec[] = [
     body: va.VolumeAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: va.VolumeAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  volumeAlerts: {
     method: 'get',
     path: '/api/volume-alerts',
     tag: 'volume-alerts',
@@ -187,7 +206,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsResponseSchema } },
   },
-  {
+  volumeAlertsRecent: {
     method: 'get',
     path: '/api/volume-alerts/recent',
     tag: 'volume-alerts',
@@ -196,7 +215,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsRecentQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsRecentResponseSchema }, 400: err('bad query') },
   },
-  {
+  subscriptions: {
     method: 'get',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -204,7 +223,7 @@ export const ROUTES: RouteSpec[] = [
     summary: "The caller's symbol subscriptions",
     responses: { 200: { description: 'list', schema: va.SubscriptionsResponseSchema } },
   },
-  {
+  subscriptionCreate: {
     method: 'post',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -216,7 +235,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite tier required'),
     },
   },
-  {
+  subscriptionDelete: {
     method: 'delete',
     path: '/api/volume-alerts/subscriptions/:symbol',
     tag: 'volume-alerts',
@@ -229,7 +248,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- user cross alerts ---
-  {
+  userAlerts: {
     method: 'get',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -238,7 +257,7 @@ export const ROUTES: RouteSpec[] = [
     query: ua.UserAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.UserAlertsResponseSchema } },
   },
-  {
+  userAlertCreate: {
     method: 'post',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -252,7 +271,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate active alert'),
     },
   },
-  {
+  userAlertUpdate: {
     method: 'put',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -267,7 +286,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate'),
     },
   },
-  {
+  userAlertDelete: {
     method: 'delete',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -279,7 +298,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertReactivate: {
     method: 'post',
     path: '/api/user-alerts/:id/reactivate',
     tag: 'user-alerts',
@@ -292,7 +311,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertsActive: {
     method: 'get',
     path: '/api/user-alerts-trigger/active',
     callers: ['user-alerts'],
@@ -302,7 +321,7 @@ export const ROUTES: RouteSpec[] = [
     query: ua.ActiveAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.ActiveAlertsResponseSchema }, 401: err('Unauthorized') },
   },
-  {
+  userAlertTrigger: {
     method: 'post',
     path: '/api/user-alerts-trigger/trigger',
     callers: ['user-alerts'],
@@ -317,7 +336,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertUpdateChecked: {
     method: 'post',
     path: '/api/user-alerts-trigger/update-checked',
     callers: ['user-alerts'],
@@ -332,7 +351,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- telegram ---
-  {
+  telegramIngest: {
     method: 'post',
     path: '/api/telegram/ingest',
     callers: ['telegram-poller'],
@@ -343,7 +362,7 @@ export const ROUTES: RouteSpec[] = [
     body: tg.TelegramIngestSchema,
     responses: { 200: { description: 'stored', schema: tg.TelegramIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  telegramMessages: {
     method: 'get',
     path: '/api/telegram/messages',
     tag: 'telegram',
@@ -352,7 +371,7 @@ export const ROUTES: RouteSpec[] = [
     query: tg.TelegramMessagesQuerySchema,
     responses: { 200: { description: 'messages', schema: tg.TelegramMessagesResponseSchema } },
   },
-  {
+  telegramHealth: {
     method: 'get',
     path: '/api/telegram/health',
     tag: 'telegram',
@@ -361,7 +380,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'ok', schema: tg.TelegramHealthResponseSchema } },
   },
   // --- system ---
-  {
+  heartbeat: {
     method: 'post',
     path: '/api/heartbeats',
     callers: DAEMON_NAMES,
@@ -371,7 +390,7 @@ export const ROUTES: RouteSpec[] = [
     body: sys.HeartbeatSchema,
     responses: { 200: { description: 'recorded', schema: sys.HeartbeatResponseSchema }, ...ingestErrors },
   },
-  {
+  health: {
     method: 'get',
     path: '/health',
     tag: 'system',
@@ -382,7 +401,7 @@ export const ROUTES: RouteSpec[] = [
       503: { description: 'something enabled is stale or down', schema: sys.HealthResponseSchema },
     },
   },
-  {
+  metrics: {
     method: 'get',
     path: '/metrics',
     tag: 'system',
@@ -390,7 +409,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Prometheus metrics',
     responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } },
   },
-  {
+  openapi: {
     method: 'get',
     path: '/openapi.json',
     tag: 'system',
@@ -398,7 +417,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1' } },
   },
-  {
+  docs: {
     method: 'get',
     path: '/docs',
     tag: 'system',
@@ -406,4 +425,14 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document rendered as HTML',
     responses: { 200: { description: 'HTML', contentType: 'text/html' } },
   },
-];
+} satisfies Record<string, RouteSpec>;
+
+export type RouteTable = typeof ROUTE_TABLE;
+export type RouteName = keyof RouteTable;
+export type NamedRouteSpec = RouteSpec & { name: RouteName };
+
+/** The same routes as a list (each with its `name`), in table order. */
+export const ROUTES: readonly NamedRouteSpec[] = (Object.keys(ROUTE_TABLE) as RouteName[]).map((name) => ({
+  name,
+  ...(ROUTE_TABLE[name] as RouteSpec),
+}));

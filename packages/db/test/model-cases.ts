@@ -41,21 +41,107 @@ export const modelCases: ModelCase[] = [
       await prisma.user.update({ where: { id: u.id }, data: { status: 'BANNED' } });
       expect((await prisma.user.findUniqueOrThrow({ where: { id: u.id } })).status).toBe('BANNED');
       await expectUniqueViolation(newUser(prisma, 'user@example.com'));
+      // The legacy backend's account columns: defaults, and unique wallet / Stripe ids (many nulls allowed).
+      expect(u).toMatchObject({ theme: 'light', verificationAttempts: 0, loginAttempts: 0, twoFactorEnabled: false });
+      expect(u).toMatchObject({ walletAddress: null, stripeCustomerId: null, passwordChangedAt: null });
+      const legacy = {
+        walletAddress: '0xabc',
+        stripeCustomerId: 'cus_1',
+        theme: 'dark',
+        emailVerified: T0,
+        lastVerificationSent: T0,
+        verificationAttempts: 2,
+        ipAddress: '10.0.0.2',
+        lastLoginAt: T1,
+        lockedUntil: T1,
+        loginAttempts: 1,
+        notes: 'vip',
+        passwordHash: '$2b$10$hash',
+        twoFactorEnabled: true,
+        twoFactorSecret: 'secret',
+        userAgent: 'ua',
+        passwordChangedAt: T0,
+      };
+      await prisma.user.update({ where: { id: u.id }, data: legacy });
+      expect(await prisma.user.findUniqueOrThrow({ where: { id: u.id } })).toMatchObject(legacy);
+      await newUser(prisma, 'second@example.com');
+      await expectUniqueViolation(prisma.user.create({ data: { email: 'third@example.com', walletAddress: '0xabc' } }));
+      await expectUniqueViolation(
+        prisma.user.create({ data: { email: 'fourth@example.com', stripeCustomerId: 'cus_1' } }),
+      );
+    },
+  },
+  {
+    model: 'TokenSession',
+    async run(prisma) {
+      const u = await newUser(prisma, 'session@example.com');
+      const s = await prisma.tokenSession.create({ data: { userId: u.id, expiresAt: T1 } });
+      expect(s.revokedAt).toBeNull();
+      expect(s.expiresAt).toEqual(T1);
+      await prisma.tokenSession.update({ where: { id: s.id }, data: { revokedAt: T0 } });
+      const read = await prisma.tokenSession.findFirstOrThrow({ where: { userId: u.id }, include: { user: true } });
+      expect(read.revokedAt).toEqual(T0);
+      expect(read.user.email).toBe('session@example.com');
+      await prisma.user.delete({ where: { id: u.id } });
+      expect(await prisma.tokenSession.count({ where: { id: s.id } })).toBe(0); // ON DELETE CASCADE
     },
   },
   {
     model: 'Session',
     async run(prisma) {
-      const u = await newUser(prisma, 'session@example.com');
-      const s = await prisma.session.create({ data: { userId: u.id, expiresAt: T1 } });
-      expect(s.revokedAt).toBeNull();
-      expect(s.expiresAt).toEqual(T1);
-      await prisma.session.update({ where: { id: s.id }, data: { revokedAt: T0 } });
-      const read = await prisma.session.findFirstOrThrow({ where: { userId: u.id }, include: { user: true } });
-      expect(read.revokedAt).toEqual(T0);
-      expect(read.user.email).toBe('session@example.com');
+      // The legacy backend's sign-in sessions: unique sessionToken, cascade with the user.
+      const u = await newUser(prisma, 'signin@example.com');
+      const s = await prisma.session.create({ data: { userId: u.id, sessionToken: 'tok-1', expires: T1 } });
+      expect(s.id).toMatch(/^c[a-z0-9]{20,}$/);
+      await prisma.session.update({ where: { sessionToken: 'tok-1' }, data: { expires: T0 } });
+      expect((await prisma.session.findUniqueOrThrow({ where: { id: s.id } })).expires).toEqual(T0);
+      await expectUniqueViolation(
+        prisma.session.create({ data: { userId: u.id, sessionToken: 'tok-1', expires: T1 } }),
+      );
       await prisma.user.delete({ where: { id: u.id } });
-      expect(await prisma.session.count({ where: { id: s.id } })).toBe(0); // ON DELETE CASCADE
+      expect(await prisma.session.count()).toBe(0);
+    },
+  },
+  {
+    model: 'UserSession',
+    async run(prisma) {
+      const u = await newUser(prisma, 'device@example.com');
+      const s = await prisma.userSession.create({
+        data: {
+          userId: u.id,
+          deviceId: 'dev-1',
+          tier: 'pro',
+          expiresAt: T1,
+          deviceName: 'laptop',
+          ipAddress: '10.0.0.1',
+        },
+      });
+      expect(s).toMatchObject({ isActive: true, invalidatedAt: null, invalidatedBy: null, userAgent: null });
+      expect(s.lastActivityAt).toBeInstanceOf(Date);
+      await prisma.userSession.update({
+        where: { userId_deviceId: { userId: u.id, deviceId: 'dev-1' } },
+        data: { isActive: false, invalidatedAt: T0, invalidatedBy: 'NEW_LOGIN', userAgent: 'ua' },
+      });
+      const read = await prisma.userSession.findUniqueOrThrow({ where: { id: s.id }, include: { user: true } });
+      expect(read).toMatchObject({ isActive: false, invalidatedAt: T0, invalidatedBy: 'NEW_LOGIN', userAgent: 'ua' });
+      await expectUniqueViolation(
+        prisma.userSession.create({ data: { userId: u.id, deviceId: 'dev-1', tier: 'pro', expiresAt: T1 } }),
+      );
+      await prisma.user.delete({ where: { id: u.id } });
+      expect(await prisma.userSession.count()).toBe(0);
+    },
+  },
+  {
+    model: 'Adoption',
+    async run(prisma) {
+      const a = await prisma.adoption.create({ data: { startedAt: T0 } });
+      expect(a).toMatchObject({ id: 1, finishedAt: null, report: null });
+      await prisma.adoption.update({ where: { id: 1 }, data: { finishedAt: T1, report: { steps: 3 } } });
+      expect(await prisma.adoption.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({
+        finishedAt: T1,
+        report: { steps: 3 },
+      });
+      await expectUniqueViolation(prisma.adoption.create({ data: { startedAt: T1 } }));
     },
   },
   {

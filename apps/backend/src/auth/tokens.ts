@@ -114,12 +114,16 @@ export class TokenService {
    * (isActive false or invalidatedAt set), `expired` (expiresAt passed) — or null when it can.
    */
   async legacySessionProblem(sessionId: string, userId: string): Promise<string | null> {
-    return this.sessionProblem(sessionId, userId);
+    const session = await this.prisma.userSession.findUnique({ where: { id: sessionId } });
+    if (!session || session.userId !== userId) return 'not_found';
+    if (!session.isActive || session.invalidatedAt) return 'revoked';
+    if (session.expiresAt.getTime() <= Date.now()) return 'expired';
+    return null;
   }
 
   /** Returns why one of our sessions is unusable, or null when it is valid for this user. */
   async sessionProblem(sessionId: string, userId: string): Promise<string | null> {
-    const session = await this.prisma.session.findUnique({ where: { id: sessionId } });
+    const session = await this.prisma.tokenSession.findUnique({ where: { id: sessionId } });
     if (!session || session.userId !== userId) return 'not_found';
     if (session.revokedAt) return 'revoked';
     if (session.expiresAt.getTime() <= Date.now()) return 'expired';
