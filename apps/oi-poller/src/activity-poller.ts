@@ -43,15 +43,15 @@ interface Entry {
 
 /** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
 const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
-/** Slots that may pile up while nobody was eligible or the loop stalled: at most this many go at once. */
-const MAX_CREDIT = 2;
+/** Slots that may pile up while the loop stalled: at most 250 ms worth (and 2) go at once, older ones are lost. */
+const CATCH_UP_MS = 250;
 
 /**
  * Activity-driven OI scheduler: one poll slot every 60 000 ÷ weightPerMin ms (evenly spread, never more),
  * each given to the symbol `pickNextPoll` chooses — the least-slack symbol when the staleness bound is
  * tight, else the one that traded most since its last poll relative to its OI (oi-core/oi-scheduler.ts).
- * A slot nobody may take (all polled within minGap, in flight or backing off) is not saved up beyond
- * MAX_CREDIT, so a stall never turns into a burst. A budget pause stops every slot until it ends.
+ * A slot nobody may take (all polled within minGap, in flight or backing off) is not saved up, and a stalled
+ * event loop catches up at most CATCH_UP_MS of slots, so a stall never turns into a burst. A budget pause stops every slot until it ends.
  */
 export class ActivityPoller {
   private readonly entries = new Map<string, Entry>();
@@ -153,7 +153,8 @@ export class ActivityPoller {
       this.pausedSeen = null;
       this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed');
     }
-    this.credit = Math.min(MAX_CREDIT, this.credit + Math.max(0, now - (this.lastWake ?? now)) / this.slotMs);
+    const maxCredit = Math.max(2, CATCH_UP_MS / this.slotMs);
+    this.credit = Math.min(maxCredit, this.credit + Math.max(0, now - (this.lastWake ?? now)) / this.slotMs);
     this.lastWake = now;
     let idle = false;
     while (this.credit >= 1 && this.inFlight < this.maxInFlight) {

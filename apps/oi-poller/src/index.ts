@@ -142,6 +142,7 @@ function createAlerts(c: Core): AlertEngine {
     timeframes: c.timeframes,
     excludedSymbols: c.env.OI_ALERT_EXCLUDED_SYMBOLS,
     stateKey: `oi-poller:alert-state:${c.label}`,
+    symbolCooldownSec: c.env.OI_ALERT_SYMBOL_COOLDOWN_MIN * 60,
     onAlert: (d) => {
       c.rates.alerts.add();
       c.metrics.alerts.inc({ timeframe: d.timeframe, direction: d.direction });

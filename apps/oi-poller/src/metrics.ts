@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '@volspike/runtime';
 
 /** Events in the last 60 s, in one-second buckets (polls/min, errors/min, alerts/min). */
 export class RateWindow {
@@ -25,18 +26,6 @@ export class RateWindow {
   }
 }
 
-function getOrCreate<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
-function counter<L extends string = never>(r: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> {
-  return getOrCreate(r, name, () => new Counter<L>({ name, help, labelNames, registers: [r] }));
-}
-
-function gauge<L extends string = never>(r: Registry, name: string, help: string, labelNames: L[] = []): Gauge<L> {
-  return getOrCreate(r, name, () => new Gauge<L>({ name, help, labelNames, registers: [r] }));
-}
-
 /** Buckets of the poll-interval histogram, seconds (the 1 s burst target … the 30 s staleness bound). */
 export const POLL_INTERVAL_BUCKETS_SEC = [1, 2, 3, 5, 8, 10, 13, 15, 20, 25, 30, 45, 60, 120];
 
@@ -60,37 +49,34 @@ export interface OiPollerMetrics {
   measured: Gauge<'stat'>;
 }
 
+const c = <L extends string>(r: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> =>
+  counter<L>(r, { name, help, labelNames });
+const g = <L extends string>(r: Registry, name: string, help: string, labelNames: L[] = []): Gauge<L> =>
+  gauge<L>(r, { name, help, labelNames });
+
 /** Prometheus metrics of the poller (reuses already-registered ones, so a restart in one process is fine). */
 export function createPollerMetrics(r: Registry): OiPollerMetrics {
   return {
-    polls: counter(r, 'oi_poller_polls_total', 'OI requests by result (ok, error, paused)', ['result']),
-    alerts: counter(r, 'oi_poller_alerts_total', 'OI alerts fired', ['timeframe', 'direction']),
-    samplesPublished: counter(r, 'oi_poller_samples_published_total', 'OI samples queued for the backend'),
-    universe: gauge(r, 'oi_poller_universe_symbols', 'symbols this poller polls (its shard)'),
-    plannedIntervalMs: gauge(r, 'oi_poller_planned_interval_ms', 'planned poll interval (min, median, max)', ['stat']),
-    maxSampleAgeMs: gauge(r, 'oi_poller_max_sample_age_ms', 'oldest latest-sample age over the polled symbols'),
-    outboxDepth: gauge(r, 'oi_poller_outbox_depth', 'messages waiting for the backend', ['outbox']),
-    historyBytes: gauge(r, 'oi_poller_history_bytes', 'ring-buffer sample storage over all symbols'),
-    plannedWeightPerMin: gauge(r, 'oi_poller_planned_weight_per_min', 'weight/min the scheduler may spend on OI'),
-    pollsByReason: counter(r, 'oi_poller_polls_by_reason_total', 'OI polls sent, by reason', ['reason']),
-    pollInterval: getOrCreate(
-      r,
-      'oi_poller_poll_interval_seconds',
-      () =>
-        new Histogram({
-          name: 'oi_poller_poll_interval_seconds',
-          help: 'time between two polls of a symbol, by the reason of the later poll',
-          labelNames: ['reason'],
-          buckets: POLL_INTERVAL_BUCKETS_SEC,
-          registers: [r],
-        }),
-    ),
-    lastPoll: gauge(r, 'oi_poller_symbol_last_poll_seconds', 'when a symbol was last polled (epoch s), and why', [
+    polls: c(r, 'oi_poller_polls_total', 'OI requests by result (ok, error, paused)', ['result']),
+    alerts: c(r, 'oi_poller_alerts_total', 'OI alerts fired', ['timeframe', 'direction']),
+    samplesPublished: c(r, 'oi_poller_samples_published_total', 'OI samples queued for the backend'),
+    universe: g(r, 'oi_poller_universe_symbols', 'symbols this poller polls (its shard)'),
+    plannedIntervalMs: g(r, 'oi_poller_planned_interval_ms', 'planned poll interval (min, median, max)', ['stat']),
+    maxSampleAgeMs: g(r, 'oi_poller_max_sample_age_ms', 'oldest latest-sample age over the polled symbols'),
+    outboxDepth: g(r, 'oi_poller_outbox_depth', 'messages waiting for the backend', ['outbox']),
+    historyBytes: g(r, 'oi_poller_history_bytes', 'ring-buffer sample storage over all symbols'),
+    plannedWeightPerMin: g(r, 'oi_poller_planned_weight_per_min', 'weight/min the scheduler may spend on OI'),
+    pollsByReason: c(r, 'oi_poller_polls_by_reason_total', 'OI polls sent, by reason', ['reason']),
+    pollInterval: histogram(r, {
+      name: 'oi_poller_poll_interval_seconds',
+      help: 'time between two polls of a symbol, by the reason of the later poll',
+      labelNames: ['reason'],
+      buckets: POLL_INTERVAL_BUCKETS_SEC,
+    }),
+    lastPoll: g(r, 'oi_poller_symbol_last_poll_seconds', 'when a symbol was last polled (epoch s), and why', [
       'symbol',
       'reason',
     ]),
-    measured: gauge(r, 'oi_poller_measured_interval_seconds', 'measured mean poll interval and max staleness', [
-      'stat',
-    ]),
+    measured: g(r, 'oi_poller_measured_interval_seconds', 'measured mean poll interval and max staleness', ['stat']),
   };
 }

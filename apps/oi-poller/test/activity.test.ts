@@ -91,7 +91,9 @@ describe('oi-poller, activity scheduler, against the sim', () => {
     const stats = app.scheduling.ledger.stats();
     expect(stats.mode).toBe('activity');
     expect(stats.pollsByReason.activity).toBeGreaterThan(0);
-    expect(stats.meanIntervalSec).toBeCloseTo((60 * 100) / SHARE, 0);
+    // 60·N ÷ share = 10 s when the whole share is spent; never shorter, a little longer on a loaded machine
+    expect(stats.meanIntervalSec).toBeGreaterThanOrEqual(((60 * 100) / SHARE) * 0.98);
+    expect(stats.meanIntervalSec).toBeLessThanOrEqual((60 * 100) / SHARE / 0.85);
     expect(stats.intervalSec?.max).toBeLessThanOrEqual(STALENESS / 1000);
     const hb = await waitFor(
       'a heartbeat with scheduler stats',
