@@ -75,12 +75,13 @@ describe('oi-poller, activity scheduler, against the sim', () => {
         expect({ s, gap: (times[i] as number) - (times[i - 1] as number) <= STALENESS }).toEqual({ s, gap: true });
     }
     // never above the share, evenly spread: after the first round (whose responses bunch while the HTTP
-    // pool opens its connections), any 10 s holds at most a sixth of the share, +2 for the window's edges
+    // pool opens its connections), any 10 s holds at most a sixth of the share, +5 for the window's edges,
+    // a stalled loop's catch-up (≤ 250 ms of slots) and response times that vary on a loaded machine
     const steady = all.filter((t) => t >= firstRoundEnd);
     for (let i = 0; i < steady.length; i++) {
       let j = i;
       while (j < steady.length && (steady[j] as number) < (steady[i] as number) + 10_000) j++;
-      expect(j - i).toBeLessThanOrEqual(SHARE / 6 + 2);
+      expect(j - i).toBeLessThanOrEqual(SHARE / 6 + 5);
     }
     const spanMin = ((steady.at(-1) as number) - (steady[0] as number)) / 60_000;
     expect(steady.length).toBeLessThanOrEqual(SHARE * spanMin + 2);
