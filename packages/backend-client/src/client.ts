@@ -24,6 +24,8 @@ export interface BackendClientOptions {
   shadowTarget?: Extract<ShadowTarget, 'backend' | 'backend-dev'>;
   /** Per-route timeouts over the defaults. */
   timeoutsMs?: Partial<Record<RouteName, number>>;
+  /** This client's timeout of routes without one of their own (default 10 s). */
+  defaultTimeoutMs?: number;
   /** The policy of idempotent calls (default IDEMPOTENT_RETRY). */
   retry?: RetryPolicy;
   fetchImpl?: typeof fetch;
@@ -170,7 +172,11 @@ export class BackendClient {
     ctl: CallControl,
   ): Promise<{ status: number; data: unknown }> {
     const timeoutMs =
-      ctl.timeoutMs ?? this.opts.timeoutsMs?.[p.name] ?? ROUTE_TIMEOUTS_MS[p.name] ?? DEFAULT_TIMEOUT_MS;
+      ctl.timeoutMs ??
+      this.opts.timeoutsMs?.[p.name] ??
+      ROUTE_TIMEOUTS_MS[p.name] ??
+      this.opts.defaultTimeoutMs ??
+      DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = ctl.signal ? AbortSignal.any([ctl.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers() };
