@@ -127,6 +127,20 @@ export const ROUTE_TABLE = {
     body: oia.OiAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: oia.OiAlertIngestResponseSchema }, ...ingestErrors },
   },
+  oiAlertAlsoCrossed: {
+    method: 'post',
+    path: '/api/open-interest-alerts/also-crossed',
+    tag: 'oi-alerts',
+    auth: 'ingestKey',
+    idempotent: true,
+    summary: "Record a timeframe held back by the symbol's alert cap on the alert that holds it (no broadcast)",
+    body: oia.OiAlertAlsoCrossedSchema,
+    responses: {
+      200: { description: 'recorded (duplicate: already there)', schema: oia.OiAlertAlsoCrossedResponseSchema },
+      404: err('Alert not found'),
+      ...ingestErrors,
+    },
+  },
   oiAlerts: {
     method: 'get',
     path: '/api/open-interest-alerts',
