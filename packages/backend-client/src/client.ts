@@ -97,7 +97,7 @@ export class BackendClient {
       input.params as Record<string, string> | undefined,
       input.query as Record<string, string> | undefined,
     );
-    const res = await this.exchange(p, undefined, undefined, input, this.opts.retry ?? IDEMPOTENT_RETRY);
+    const res = await this.exchange(p, undefined, undefined, input, input.retry ?? this.opts.retry ?? IDEMPOTENT_RETRY);
     return res.data as ResultOf<N>;
   }
 
@@ -117,7 +117,8 @@ export class BackendClient {
       });
       return { delivered: false, recordedIn: this.opts.shadow.where };
     }
-    const policy = p.spec.idempotent && input.idempotencyKey ? (this.opts.retry ?? IDEMPOTENT_RETRY) : NO_RETRY;
+    const policy =
+      p.spec.idempotent && input.idempotencyKey ? (input.retry ?? this.opts.retry ?? IDEMPOTENT_RETRY) : NO_RETRY;
     const res = await this.exchange(p, input.body, input.idempotencyKey, input, policy);
     return { delivered: true, status: res.status, data: res.data as ResultOf<N> };
   }
