@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
     --start) START=1; shift ;;
     --skip-build) BUILD=0; shift ;;
     --root) ROOT="$(mkdir -p "${2:?--root needs a directory}" && cd "$2" && pwd)"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
