@@ -1,10 +1,10 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { BackendError } from '@volspike/backend-client';
 import type { BackendClient } from '@volspike/backend-client';
 import type { ActiveAlert } from '@volspike/contracts';
 import { detectCross } from '@volspike/oi-core';
 import type { BinanceRestClient } from '@volspike/binance-client';
-import type { Logger } from '@volspike/runtime';
+import { counter, type Logger } from '@volspike/runtime';
 import type { LiveValues } from './live-values.js';
 
 export type { ActiveAlert };
@@ -71,24 +71,17 @@ export class UserAlertChecker {
 
   constructor(private readonly opts: CheckerOptions) {
     this.now = opts.now ?? Date.now;
-    const existing = (name: string) => opts.metrics.getSingleMetric(name) as Counter<'result'> | undefined;
     this.counters = {
-      checks:
-        existing('volspike_user_alerts_checks_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_checks_total',
-          help: 'User cross-alert evaluations by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
-      triggers:
-        existing('volspike_user_alerts_triggers_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_triggers_total',
-          help: 'Trigger POSTs by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
+      checks: counter(opts.metrics, {
+        name: 'volspike_user_alerts_checks_total',
+        help: 'User cross-alert evaluations by result',
+        labelNames: ['result'],
+      }),
+      triggers: counter(opts.metrics, {
+        name: 'volspike_user_alerts_triggers_total',
+        help: 'Trigger POSTs by result',
+        labelNames: ['result'],
+      }),
     };
   }
 

@@ -1,8 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { ShadowSink } from '@volspike/backend-client';
 import type { Logger } from '@volspike/runtime';
-import { backoffDelay } from '@volspike/runtime';
+import { backoffDelay, writeFileAtomic } from '@volspike/runtime';
 
 interface QueuedMessage {
   id: string;
@@ -207,9 +206,7 @@ export class TelegramSender {
     this.saving = this.saving
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, snapshot);
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(file, snapshot);
       });
     return this.saving;
   }

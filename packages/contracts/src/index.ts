@@ -18,6 +18,8 @@ export {
 export {
   ROUTES,
   ROUTE_TABLE,
+  DAEMON_NAMES,
+  type DaemonName,
   type NamedRouteSpec,
   type RouteAuth,
   type RouteName,
@@ -25,3 +27,4 @@ export {
   type RouteTable,
 } from './routes.js';
 export { buildOpenApiDocument } from './openapi.js';
+export * from './values.js';
