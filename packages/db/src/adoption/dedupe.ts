@@ -53,10 +53,12 @@ export async function countDuplicates(db: Queryable, s: DedupeSpec): Promise<Dup
 }
 
 /**
- * Moves every row but the kept one of each duplicated key into the archive table (created when needed), in the
- * caller's transaction. Returns what moved.
+ * Moves every row but the kept one of each duplicated key into the archive table (created when there is something
+ * to move), in the caller's transaction. Returns what moved.
  */
 export async function archiveDuplicates(db: Queryable, s: DedupeSpec): Promise<DuplicateCount> {
+  const found = await countDuplicates(db, s);
+  if (found.rows === 0) return found; // no archive table for a key that holds no duplicates
   await db.query(
     `CREATE TABLE IF NOT EXISTS ${ident(s.archive)} (LIKE ${ident(s.table)},
        "archivedAt" TIMESTAMP(3) NOT NULL DEFAULT timezone('UTC', now()),
