@@ -14,7 +14,7 @@ import { runIngest, runIngestOneStatement } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
 import { oiIngestRows, symbolOr400 } from '../services/oi-ingest-body.js';
 import { OiIngestStore } from '../services/oi-store.js';
-import { iso, num } from '../services/serialize.js';
+import { iso, knownAmount, num } from '../services/serialize.js';
 
 const STALE_MS = 5 * 60_000;
 const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
@@ -75,8 +75,8 @@ export function openInterestRouter(ctx: AppContext): Router {
     const data = rows.map((r) => ({
       symbol: r.symbol,
       openInterest: num(r.openInterest),
-      openInterestUsd: num(r.openInterestUsd),
-      markPrice: num(r.markPrice),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
       ts: iso(r.ts),
       source: r.source,
       ageMs: now - r.ts.getTime(),
@@ -97,8 +97,8 @@ export function openInterestRouter(ctx: AppContext): Router {
     const samples = rows.reverse().map((r) => ({
       ts: iso(r.ts),
       openInterest: num(r.openInterest),
-      openInterestUsd: num(r.openInterestUsd),
-      markPrice: num(r.markPrice),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
       source: r.source,
     }));
     res.json({ symbol, samples, count: samples.length });
@@ -131,8 +131,8 @@ export function openInterestRouter(ctx: AppContext): Router {
       found: true,
       symbol: row.symbol,
       openInterest: num(row.openInterest),
-      openInterestUsd: num(row.openInterestUsd),
-      markPrice: num(row.markPrice),
+      openInterestUsd: knownAmount(row.openInterestUsd),
+      markPrice: knownAmount(row.markPrice),
       ts: iso(row.ts),
       source: row.source,
     });

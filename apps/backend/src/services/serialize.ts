@@ -6,6 +6,15 @@ export function num(value: { toString(): string } | number | null | undefined): 
   return Number.isFinite(n) ? n : null;
 }
 
+/**
+ * A price or USD value as served: the legacy snapshot script stored 0.0 where the mark price (and so the USD value)
+ * was unknown; a zero is served as missing (null), never as a real value (CONTRACTS.md §6, STYLE 11).
+ */
+export function knownAmount(value: { toString(): string } | number | null | undefined): number | null {
+  const n = num(value);
+  return n === 0 ? null : n;
+}
+
 export function numOr(value: { toString(): string } | number, fallback = Number.NaN): number {
   return num(value) ?? fallback;
 }
