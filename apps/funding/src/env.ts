@@ -23,6 +23,11 @@ export const EnvSchema = z.object({
   /** The full map under KEYS.markPrices is rewritten this often. */
   FUNDING_SNAPSHOT_INTERVAL_MS: env.int(5000, { min: 100, max: 300_000 }),
   FUNDING_HEARTBEAT_SEC: env.num(15, { min: 0.05, max: 300 }),
+  /**
+   * Path of the legacy daemon's `.funding_state.json` (CONTRACTS.md §4.5) for the legacy OI poller and health
+   * monitor while they still run; unset → not written. Rewritten atomically at most once a second, mode 0644.
+   */
+  FUNDING_LEGACY_STATE_FILE: env.str(),
   ...backendTargetEnv,
   /** Heartbeats to the backend; off for a funding API run without a backend. */
   FUNDING_HEARTBEAT_ENABLED: env.bool(true),

@@ -128,21 +128,9 @@ export class FundingApi {
       return;
     }
     const now = this.now();
-    const { store, staleSec } = this.opts;
     switch (path) {
       case '/':
-        send(res, 200, {
-          service: 'Binance Funding Rate API',
-          version: '2.0.0',
-          endpoints: {
-            '/funding': 'all symbols: {data, count, updatedAt}',
-            '/funding/{symbol}': 'one symbol (upper-cased); 404 unknown, 503 stale',
-            '/funding/batch?symbols=A,B': 'several symbols',
-            '/funding/health': 'service health (503 when unhealthy)',
-            '/health': 'service health (503 when unhealthy)',
-            '/metrics': 'Prometheus metrics',
-          },
-        });
+        send(res, 200, SERVICE_DESCRIPTION);
         return;
       case '/health': {
         const h = this.opts.health();
@@ -154,97 +142,102 @@ export class FundingApi {
         send(res, h.ok ? 200 : 503, h.body);
         return;
       }
-      case '/metrics': {
-        const text = await this.opts.registry.metrics();
+      case '/metrics':
         res.writeHead(200, { 'content-type': this.opts.registry.contentType });
-        res.end(text);
+        res.end(await this.opts.registry.metrics());
         return;
-      }
-      case '/funding': {
-        const data = store.all().map((r) => ({ ...this.view(r, now), stale: this.isStale(r, now) }));
-        send(res, 200, {
-          data,
-          count: data.length,
-          staleCount: data.filter((d) => d.stale).length,
-          maxAgeSeconds: staleSec,
-          updatedAt: now / 1000,
-        });
+      case '/funding':
+        this.all(res, now);
         return;
-      }
-      case '/funding/batch': {
-        const raw = url.searchParams.getAll('symbols').join(',');
-        const symbols = [
-          ...new Set(
-            raw
-              .split(',')
-              .map((s) => s.trim().toUpperCase())
-              .filter((s) => s.length > 0),
-          ),
-        ];
-        if (symbols.length === 0) {
-          send(res, 400, { detail: { error: 'No symbols provided' } });
-          return;
-        }
-        const bad = symbols.find((s) => !SYMBOL_RE.test(s));
-        if (bad !== undefined || symbols.length > 1000) {
-          send(res, 400, {
-            detail:
-              bad !== undefined ? { error: 'Invalid symbol', symbol: bad } : { error: 'Too many symbols', max: 1000 },
-          });
-          return;
-        }
-        let found = 0;
-        const data = symbols.map((symbol) => {
-          const r = store.get(symbol);
-          if (!r) return { symbol, error: 'Symbol not found' };
-          if (this.isStale(r, now))
-            return {
-              symbol,
-              error: 'Data stale',
-              ageSeconds: round2((now - r.updatedAt) / 1000),
-              maxAgeSeconds: staleSec,
-            };
-          found++;
-          return this.view(r, now);
-        });
-        send(res, 200, { data, found, missing: symbols.length - found, total: symbols.length });
+      case '/funding/batch':
+        this.batch(res, url.searchParams.getAll('symbols').join(','), now);
         return;
-      }
     }
     const m = /^\/funding\/([^/]+)$/.exec(path);
-    if (m) {
-      let symbol: string;
-      try {
-        symbol = decodeURIComponent(m[1]!).trim().toUpperCase();
-      } catch {
-        symbol = '';
-      }
-      if (!SYMBOL_RE.test(symbol)) {
-        send(res, 400, { detail: { error: 'Invalid symbol', symbol: m[1] } });
-        return;
-      }
-      const r = store.get(symbol);
-      if (!r) {
-        send(res, 404, { detail: { error: 'Symbol not found', symbol } });
-        return;
-      }
-      if (this.isStale(r, now)) {
-        send(res, 503, {
-          detail: {
-            error: 'Data stale',
-            symbol,
-            ageSeconds: round2((now - r.updatedAt) / 1000),
-            maxAgeSeconds: staleSec,
-          },
-        });
-        return;
-      }
-      send(res, 200, this.view(r, now));
+    if (m) this.one(res, m[1]!, now);
+    else send(res, 404, { detail: { error: 'Not found', path } });
+  }
+
+  /** GET /funding: every record with its `stale` flag, sorted by symbol. */
+  private all(res: ServerResponse, now: number): void {
+    const data = this.opts.store.all().map((r) => ({ ...this.view(r, now), stale: this.isStale(r, now) }));
+    send(res, 200, {
+      data,
+      count: data.length,
+      staleCount: data.filter((d) => d.stale).length,
+      maxAgeSeconds: this.opts.staleSec,
+      updatedAt: now / 1000,
+    });
+  }
+
+  /** GET /funding/batch?symbols=A,B: trimmed, upper-cased, empties and duplicates dropped, ≤ 1000. */
+  private batch(res: ServerResponse, raw: string, now: number): void {
+    const symbols = [
+      ...new Set(
+        raw
+          .split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter((s) => s.length > 0),
+      ),
+    ];
+    if (symbols.length === 0) {
+      send(res, 400, { detail: { error: 'No symbols provided' } });
       return;
     }
-    send(res, 404, { detail: { error: 'Not found', path } });
+    const bad = symbols.find((s) => !SYMBOL_RE.test(s));
+    if (bad !== undefined || symbols.length > 1000) {
+      send(res, 400, {
+        detail: bad !== undefined ? { error: 'Invalid symbol', symbol: bad } : { error: 'Too many symbols', max: 1000 },
+      });
+      return;
+    }
+    let found = 0;
+    const data = symbols.map((symbol) => {
+      const r = this.opts.store.get(symbol);
+      if (!r) return { symbol, error: 'Symbol not found' };
+      if (this.isStale(r, now)) return { symbol, error: 'Data stale', ...this.staleness(r, now) };
+      found++;
+      return this.view(r, now);
+    });
+    send(res, 200, { data, found, missing: symbols.length - found, total: symbols.length });
+  }
+
+  /** GET /funding/:symbol: 400 bad symbol, 404 unknown, 503 stale. */
+  private one(res: ServerResponse, raw: string, now: number): void {
+    let symbol: string;
+    try {
+      symbol = decodeURIComponent(raw).trim().toUpperCase();
+    } catch {
+      symbol = '';
+    }
+    if (!SYMBOL_RE.test(symbol)) {
+      send(res, 400, { detail: { error: 'Invalid symbol', symbol: raw } });
+      return;
+    }
+    const r = this.opts.store.get(symbol);
+    if (!r) send(res, 404, { detail: { error: 'Symbol not found', symbol } });
+    else if (this.isStale(r, now))
+      send(res, 503, { detail: { error: 'Data stale', symbol, ...this.staleness(r, now) } });
+    else send(res, 200, this.view(r, now));
+  }
+
+  private staleness(r: MarkPriceRecord, now: number): { ageSeconds: number; maxAgeSeconds: number } {
+    return { ageSeconds: round2((now - r.updatedAt) / 1000), maxAgeSeconds: this.opts.staleSec };
   }
 }
+
+const SERVICE_DESCRIPTION = {
+  service: 'Binance Funding Rate API',
+  version: '2.0.0',
+  endpoints: {
+    '/funding': 'all symbols: {data, count, updatedAt}',
+    '/funding/{symbol}': 'one symbol (upper-cased); 404 unknown, 503 stale',
+    '/funding/batch?symbols=A,B': 'several symbols',
+    '/funding/health': 'service health (503 when unhealthy)',
+    '/health': 'service health (503 when unhealthy)',
+    '/metrics': 'Prometheus metrics',
+  },
+};
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

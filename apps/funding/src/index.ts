@@ -1,16 +1,25 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import { HeartbeatSender, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
-import { Counter, Gauge } from 'prom-client';
+import { HeartbeatSender, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Env } from './env.js';
 import { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js';
 import { FundingStore } from './funding-store.js';
 import { FundingStream } from './funding-stream.js';
+import { GapWatch } from './gap-watch.js';
+import { LegacyStateFile } from './legacy-state-file.js';
 import { MarkPricePublisher } from './publisher.js';
 
 export { EnvSchema, loadAppEnv, FUNDING_STREAMS, type Env } from './env.js';
 export { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js';
 export { FundingStore, type AgeStats } from './funding-store.js';
 export { FundingStream, type FundingStreamStats } from './funding-stream.js';
+export { GapWatch } from './gap-watch.js';
+export {
+  LegacyStateFile,
+  legacyStateDocument,
+  type LegacyFundingRecord,
+  type LegacyStateDocument,
+} from './legacy-state-file.js';
 export { MarkPricePublisher } from './publisher.js';
 
 /** runtime's AppDeps, with `budget` unused (the funding daemon makes no REST calls) and `dataDir` optional. */
@@ -24,53 +33,85 @@ export interface FundingApp {
   port: number;
   store: FundingStore;
   stream: FundingStream;
+  /** the legacy `.funding_state.json` writer, when FUNDING_LEGACY_STATE_FILE is set */
+  legacyStateFile: LegacyStateFile | null;
   health(): Promise<FundingHealth>;
   stop(): Promise<void>;
 }
 
-/** Starts the mark-price stream, the funding API, the bus publisher, gap detection and heartbeats. */
-export async function start(
-  env: Env,
-  deps: AppDeps,
-  options: { now?: () => number; fetchImpl?: typeof fetch } = {},
-): Promise<FundingApp> {
-  const now = options.now ?? Date.now;
-  const logger = deps.logger.child({ app: 'funding' });
-  const registry = deps.metrics;
-  const startedAt = now();
-  const store = new FundingStore();
+interface Wiring {
+  env: Env;
+  logger: Logger;
+  registry: Registry;
+  store: FundingStore;
+  now: () => number;
+}
 
-  const m = {
-    updates: new Counter({
-      name: 'funding_mark_price_updates_total',
-      help: 'mark-price items received',
-      registers: [registry],
-    }),
+type Metrics = ReturnType<typeof createCounters>;
+
+function createCounters(registry: Registry) {
+  const registers = [registry];
+  return {
+    updates: new Counter({ name: 'funding_mark_price_updates_total', help: 'mark-price items received', registers }),
     gaps: new Counter({
       name: 'funding_gaps_total',
       help: 'times a symbol went FUNDING_GAP_ALERT_SEC without an update',
-      registers: [registry],
+      registers,
     }),
     gapped: new Gauge({
       name: 'funding_symbols_in_gap',
       help: 'symbols currently without an update for FUNDING_GAP_ALERT_SEC',
-      registers: [registry],
+      registers,
     }),
     published: new Counter({
       name: 'funding_bus_writes_total',
       help: 'bus publications (changes) and snapshots',
       labelNames: ['kind'],
-      registers: [registry],
+      registers,
     }),
     busErrors: new Counter({
       name: 'funding_bus_errors_total',
       help: 'failed bus writes',
       labelNames: ['kind'],
-      registers: [registry],
+      registers,
     }),
   };
+}
 
-  const stream = new FundingStream({
+/** Gauges read at scrape time: connection, symbol count, reconnects, record ages. */
+function registerGauges({ registry, store, now }: Wiring, stream: FundingStream): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, value: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(value());
+      },
+    });
+  };
+  gauge('funding_ws_connected', '1 when the mark-price stream is connected', () => (stream.connected() ? 1 : 0));
+  gauge('funding_symbols', 'symbols tracked', () => store.size());
+  gauge('funding_ws_reconnects', 'reconnects of the mark-price stream since start', () => stream.stats().reconnects);
+  new Gauge({
+    name: 'funding_record_age_seconds',
+    help: 'age of the records (oldest, p95, median)',
+    labelNames: ['stat'],
+    registers,
+    collect() {
+      this.reset();
+      const a = store.ages(now());
+      if (!a) return;
+      this.set({ stat: 'oldest' }, a.oldestSec);
+      this.set({ stat: 'p95' }, a.p95Sec);
+      this.set({ stat: 'median' }, a.medianSec);
+    },
+  });
+}
+
+function createStream({ env, logger, store, now }: Wiring, m: Metrics): FundingStream {
+  return new FundingStream({
     baseUrl: env.BINANCE_WS_URL,
     stream: env.FUNDING_STREAM,
     store,
@@ -82,91 +123,11 @@ export async function start(
     now,
     onBatch: (items) => m.updates.inc(items.length),
   });
+}
 
-  const health = (): FundingHealth =>
-    fundingHealth(store, stream.stats(), { staleSec: env.FUNDING_STALE_SEC, startedAt, now: now() });
-
-  const ages = (stat: 'oldestSec' | 'medianSec' | 'p95Sec'): number | undefined => store.ages(now())?.[stat];
-  new Gauge({
-    name: 'funding_ws_connected',
-    help: '1 when the mark-price stream is connected',
-    registers: [registry],
-    collect() {
-      this.set(stream.connected() ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'funding_symbols',
-    help: 'symbols tracked',
-    registers: [registry],
-    collect() {
-      this.set(store.size());
-    },
-  });
-  new Gauge({
-    name: 'funding_ws_reconnects',
-    help: 'reconnects of the mark-price stream since start',
-    registers: [registry],
-    collect() {
-      this.set(stream.stats().reconnects);
-    },
-  });
-  new Gauge({
-    name: 'funding_record_age_seconds',
-    help: 'age of the records (oldest, p95, median)',
-    labelNames: ['stat'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [label, key] of [
-        ['oldest', 'oldestSec'],
-        ['p95', 'p95Sec'],
-        ['median', 'medianSec'],
-      ] as const) {
-        const v = ages(key);
-        if (v !== undefined) this.set({ stat: label }, v);
-      }
-    },
-  });
-
-  // gap detection: a setTimeout chain, one summary log line per check (a reconnect gaps every symbol at once)
-  const gapMs = env.FUNDING_GAP_ALERT_SEC * 1000;
-  const gapLog = logger.child({ component: 'gaps' });
-  let gapTimer: NodeJS.Timeout | null = null;
-  let running = true;
-  const checkGaps = (): void => {
-    const g = store.checkGaps(now(), gapMs);
-    m.gapped.set(g.current);
-    if (g.started.length > 0) {
-      m.gaps.inc(g.started.length);
-      gapLog.warn(
-        {
-          count: g.started.length,
-          symbols: g.started.slice(0, 20),
-          inGap: g.current,
-          gapSec: env.FUNDING_GAP_ALERT_SEC,
-          connected: stream.connected(),
-        },
-        'mark-price gap: symbols without an update',
-      );
-    }
-    if (g.ended.length > 0)
-      gapLog.info({ count: g.ended.length, symbols: g.ended.slice(0, 20), inGap: g.current }, 'mark-price gap ended');
-  };
-  const scheduleGaps = (): void => {
-    if (!running) return;
-    gapTimer = setTimeout(
-      () => {
-        checkGaps();
-        scheduleGaps();
-      },
-      Math.min(1000, gapMs / 2),
-    );
-    gapTimer.unref?.();
-  };
-
-  const publisher = new MarkPricePublisher({
-    bus: deps.bus,
+function createPublisher({ env, logger, store, now }: Wiring, bus: AppDeps['bus'], m: Metrics): MarkPricePublisher {
+  return new MarkPricePublisher({
+    bus,
     store,
     logger: logger.child({ component: 'publisher' }),
     publishIntervalMs: env.FUNDING_PUBLISH_INTERVAL_MS,
@@ -176,66 +137,121 @@ export async function start(
     errors: m.busErrors,
     now,
   });
+}
 
-  const heartbeat = env.FUNDING_HEARTBEAT_ENABLED
-    ? new HeartbeatSender({
-        component: 'funding',
-        apiUrl: env.VOLSPIKE_API_URL,
-        apiKey: env.VOLSPIKE_API_KEY,
-        intervalMs: env.FUNDING_HEARTBEAT_SEC * 1000,
-        logger: logger.child({ component: 'heartbeat' }),
-        ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
-        report: () => {
-          const h = health();
-          const a = store.ages(now());
-          const st = stream.stats();
-          return {
-            status: h.ok ? 'ok' : 'degraded',
-            details: {
-              symbols: store.size(),
-              connected: st.connected,
-              messagesPerMin: st.messagesPerMin,
-              oldestAgeSec: a ? Math.round(a.oldestSec * 100) / 100 : null,
-              medianAgeSec: a ? Math.round(a.medianSec * 100) / 100 : null,
-            },
-          };
+function createHeartbeat(
+  { env, logger, store, now }: Wiring,
+  stream: FundingStream,
+  health: () => FundingHealth,
+  fetchImpl: typeof fetch | undefined,
+): HeartbeatSender | null {
+  if (!env.FUNDING_HEARTBEAT_ENABLED) return null;
+  const age = (sec: number | undefined): number | null => (sec === undefined ? null : Math.round(sec * 100) / 100);
+  return new HeartbeatSender({
+    component: 'funding',
+    apiUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    intervalMs: env.FUNDING_HEARTBEAT_SEC * 1000,
+    logger: logger.child({ component: 'heartbeat' }),
+    ...(fetchImpl ? { fetchImpl } : {}),
+    report: () => {
+      const a = store.ages(now());
+      const st = stream.stats();
+      return {
+        status: health().ok ? 'ok' : 'degraded',
+        details: {
+          symbols: store.size(),
+          connected: st.connected,
+          messagesPerMin: st.messagesPerMin,
+          oldestAgeSec: age(a?.oldestSec),
+          medianAgeSec: age(a?.medianSec),
         },
-      })
-    : null;
+      };
+    },
+  });
+}
 
-  const api = new FundingApi({
+function createLegacyStateFile({ env, logger, store, now }: Wiring, stream: FundingStream): LegacyStateFile | null {
+  const file = env.FUNDING_LEGACY_STATE_FILE;
+  if (file === undefined) return null;
+  logger.info({ file }, 'writing the legacy funding state file for the legacy OI poller and health monitor');
+  return new LegacyStateFile({
+    file,
     store,
-    staleSec: env.FUNDING_STALE_SEC,
-    health,
-    registry,
-    logger: logger.child({ component: 'api' }),
+    stream: () => stream.stats(),
+    logger: logger.child({ component: 'legacy-state-file' }),
     now,
   });
+}
+
+/** Starts the mark-price stream, the funding API, the bus publisher, gap detection, heartbeats and the legacy state file. */
+export async function start(
+  env: Env,
+  deps: AppDeps,
+  options: { now?: () => number; fetchImpl?: typeof fetch } = {},
+): Promise<FundingApp> {
+  const now = options.now ?? Date.now;
+  const w: Wiring = {
+    env,
+    logger: deps.logger.child({ app: 'funding' }),
+    registry: deps.metrics,
+    store: new FundingStore(),
+    now,
+  };
+  const startedAt = now();
+  const m = createCounters(w.registry);
+  const stream = createStream(w, m);
+  const health = (): FundingHealth =>
+    fundingHealth(w.store, stream.stats(), { staleSec: env.FUNDING_STALE_SEC, startedAt, now: now() });
+  registerGauges(w, stream);
+  const gaps = new GapWatch({
+    store: w.store,
+    gapSec: env.FUNDING_GAP_ALERT_SEC,
+    logger: w.logger.child({ component: 'gaps' }),
+    connected: () => stream.connected(),
+    gaps: m.gaps,
+    gapped: m.gapped,
+    now,
+  });
+  const publisher = createPublisher(w, deps.bus, m);
+  const heartbeat = createHeartbeat(w, stream, health, options.fetchImpl);
+  const legacyStateFile = createLegacyStateFile(w, stream);
+  const api = new FundingApi({
+    store: w.store,
+    staleSec: env.FUNDING_STALE_SEC,
+    health,
+    registry: w.registry,
+    logger: w.logger.child({ component: 'api' }),
+    now,
+  });
+
   const port = await api.listen(env.FUNDING_API_PORT, env.FUNDING_API_HOST);
   stream.start();
   publisher.start();
-  scheduleGaps();
+  gaps.start();
   heartbeat?.start(env.FUNDING_HEARTBEAT_SEC * 1000);
-  logger.info(
+  legacyStateFile?.start();
+  w.logger.info(
     { port, host: env.FUNDING_API_HOST, stream: env.FUNDING_STREAM, ws: env.BINANCE_WS_URL },
     'funding started',
   );
 
   let stopping: Promise<void> | null = null;
+  const stop = async (): Promise<void> => {
+    gaps.stop();
+    await stream.stop();
+    await publisher.stop();
+    await legacyStateFile?.stop();
+    await api.close();
+    await heartbeat?.stop({ finalStatus: 'stopped' });
+    w.logger.info('funding stopped');
+  };
   return {
     port,
-    store,
+    store: w.store,
     stream,
+    legacyStateFile,
     health: () => Promise.resolve(health()),
-    stop: () =>
-      (stopping ??= (async () => {
-        running = false;
-        if (gapTimer) clearTimeout(gapTimer);
-        await stream.stop();
-        await publisher.stop();
-        await api.close();
-        await heartbeat?.stop({ finalStatus: 'stopped' });
-        logger.info('funding stopped');
-      })()),
+    stop: () => (stopping ??= stop()),
   };
 }

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import {
@@ -253,5 +256,46 @@ describe('funding against the sim', () => {
     expect(typeof beat.body.details.oldestAgeSec).toBe('number');
     await app.stop();
     expect(beats.at(-1)!.body.status).toBe('stopped');
+  });
+  it('FUNDING_LEGACY_STATE_FILE: the legacy state file follows the mark prices, rewritten atomically at most once a second', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'funding-legacy-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, '.funding_state.json');
+    const started = Date.now();
+    const { sim, app } = await setup({ FUNDING_LEGACY_STATE_FILE: file });
+    const symbols = streamed(sim);
+    const read = async (): Promise<Json> => JSON.parse(await readFile(file, 'utf8').catch(() => 'null'));
+    const doc = await until('every symbol in the file', async () => {
+      const d = await read();
+      return d && Object.keys(d.funding_state).length === symbols.length ? d : undefined;
+    });
+    // The exact legacy shape (CONTRACTS.md §4.5), as the legacy OI poller and health monitor parse it.
+    expect(Object.keys(doc).sort()).toEqual(['connection_status', 'funding_state', 'updated_at']);
+    expect(Object.keys(doc.connection_status).sort()).toEqual([
+      'connected',
+      'last_connected_time',
+      'last_message_time',
+      'messages_received',
+      'reconnect_attempts',
+    ]);
+    expect(doc.connection_status.connected).toBe(true);
+    expect(doc.connection_status.last_connected_time).toBeGreaterThan(started / 1000 - 1);
+    expect(doc.updated_at).toBeLessThan(Date.now() / 1000 + 1);
+    const usdt = sim.market.symbols().find((s) => s.usdtPerpetual)!.symbol;
+    const rec = doc.funding_state[usdt];
+    expect(Object.keys(rec).sort()).toEqual(['fundingRate', 'indexPrice', 'markPrice', 'nextFundingTime', 'updatedAt']);
+    expect(Math.abs(rec.markPrice / sim.market.markPrice(usdt) - 1)).toBeLessThan(0.002);
+    expect(rec.updatedAt).toBeGreaterThan(started / 1000 - 1);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+
+    // The sim sends mark prices every 200 ms; the file is rewritten at most once a second, and no temp file stays.
+    const writesBefore = app.legacyStateFile!.writes();
+    const t0 = Date.now();
+    await until('a few more writes', () => app.legacyStateFile!.writes() >= writesBefore + 2, 8000);
+    const elapsedSec = (Date.now() - t0) / 1000;
+    expect(app.legacyStateFile!.writes() - writesBefore).toBeLessThanOrEqual(Math.floor(elapsedSec) + 1);
+    await app.stop();
+    expect((await read()).connection_status.connected).toBe(false);
+    expect(await readdir(dir)).toEqual(['.funding_state.json']);
   });
 });

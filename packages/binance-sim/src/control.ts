@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FaultSchema } from './faults.js';
 import { SimError } from './market.js';
-import type { SimContext } from './server.js';
+import type { SimContext } from './sim-context.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -51,6 +51,85 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return r.data;
 }
 
+type Handler = (ctx: SimContext, req: IncomingMessage, url: URL) => Promise<[number, unknown]> | [number, unknown];
+
+const ok = (body: Record<string, unknown> = {}): [number, unknown] => [200, { ok: true, ...body }];
+
+function symbolView(ctx: SimContext, url: URL): [number, unknown] {
+  const m = ctx.market;
+  const symbol = url.searchParams.get('symbol') ?? '';
+  const st = m.state(symbol);
+  return [
+    200,
+    {
+      ...st.info,
+      lastPrice: st.price,
+      markPrice: st.markPrice(),
+      openInterest: st.oi,
+      quoteVolume24h: st.quoteVolume24h(m.now),
+      hourQuoteVolume: m.hourVolumes(symbol),
+      oiRamp: st.ramp,
+      tradedContracts: st.tradedContracts,
+    },
+  ];
+}
+
+async function moveOi(ctx: SimContext, req: IncomingMessage): Promise<[number, unknown]> {
+  const b = parse(OiBody, await readJson(req));
+  ctx.market.moveOpenInterest(b.symbol, b.changePct, b.rampSec);
+  const st = ctx.market.state(b.symbol);
+  return ok({ symbol: b.symbol, openInterest: st.oi, target: st.ramp?.to ?? st.oi, rampEndsAt: st.ramp?.t1 ?? null });
+}
+
+const ROUTES: Record<string, Handler> = {
+  'GET /__sim/stats': (ctx) => [200, ctx.stats()],
+  'GET /__sim/requests': (ctx, _req, url) => {
+    const path = url.searchParams.get('path');
+    if (!path) throw new BadRequest('path is required, e.g. ?path=/fapi/v1/openInterest');
+    return [200, { path, requests: ctx.requestLog(path) }];
+  },
+  'GET /__sim/symbol': (ctx, _req, url) => symbolView(ctx, url),
+  'GET /__sim/liquid': (ctx, _req, url) => {
+    const threshold = Number(url.searchParams.get('threshold') ?? '4000000');
+    if (!Number.isFinite(threshold)) throw new BadRequest('threshold must be a number');
+    return [200, { threshold, symbols: ctx.market.liquid(threshold) }];
+  },
+  'POST /__sim/oi': (ctx, req) => moveOi(ctx, req),
+  'POST /__sim/volume': async (ctx, req) => {
+    const b = parse(VolumeBody, await readJson(req));
+    ctx.market.spikeVolume(b.symbol, b.ratio);
+    return ok({ symbol: b.symbol, ...ctx.market.hourVolumes(b.symbol) });
+  },
+  'POST /__sim/quote-volume': async (ctx, req) => {
+    const b = parse(QuoteVolumeBody, await readJson(req));
+    ctx.market.setQuoteVolume24h(b.symbol, b.quoteVolume24h);
+    return ok({ symbol: b.symbol, quoteVolume24h: ctx.market.quoteVolume24h(b.symbol) });
+  },
+  'POST /__sim/price': async (ctx, req) => {
+    const b = parse(PriceBody, await readJson(req));
+    ctx.market.setPrice(b.symbol, b.price);
+    return ok({ symbol: b.symbol, price: b.price });
+  },
+  'POST /__sim/faults': async (ctx, req) => {
+    ctx.faults.add(parse(FaultSchema, await readJson(req)));
+    return ok({ pending: ctx.faults.pending() });
+  },
+  'DELETE /__sim/faults': (ctx) => {
+    ctx.faults.clear();
+    return ok();
+  },
+  'POST /__sim/ws/drop': async (ctx, req) => ok({ dropped: ctx.hub.drop(parse(DropBody, await readJson(req)).mode) }),
+  'POST /__sim/ws/silence': async (ctx, req) => {
+    const b = parse(SilenceBody, await readJson(req));
+    ctx.hub.silence(b.ms, Date.now());
+    return ok({ silentUntil: Date.now() + b.ms });
+  },
+  'POST /__sim/reset': (ctx) => {
+    ctx.reset();
+    return ok();
+  },
+};
+
 export async function handleControl(
   ctx: SimContext,
   req: IncomingMessage,
@@ -58,84 +137,11 @@ export async function handleControl(
   url: URL,
 ): Promise<void> {
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
-  const m = ctx.market;
+  const handler = ROUTES[route];
+  if (!handler) return send(res, 404, { error: `unknown control route ${route}` });
   try {
-    switch (route) {
-      case 'GET /__sim/stats':
-        return send(res, 200, ctx.stats());
-      case 'GET /__sim/requests': {
-        const path = url.searchParams.get('path');
-        if (!path) throw new BadRequest('path is required, e.g. ?path=/fapi/v1/openInterest');
-        return send(res, 200, { path, requests: ctx.requestLog(path) });
-      }
-      case 'GET /__sim/symbol': {
-        const symbol = url.searchParams.get('symbol') ?? '';
-        const st = m.state(symbol);
-        return send(res, 200, {
-          ...st.info,
-          lastPrice: st.price,
-          markPrice: st.markPrice(),
-          openInterest: st.oi,
-          quoteVolume24h: st.quoteVolume24h(m.now),
-          hourQuoteVolume: m.hourVolumes(symbol),
-          oiRamp: st.ramp,
-        });
-      }
-      case 'GET /__sim/liquid': {
-        const threshold = Number(url.searchParams.get('threshold') ?? '4000000');
-        if (!Number.isFinite(threshold)) throw new BadRequest('threshold must be a number');
-        return send(res, 200, { threshold, symbols: m.liquid(threshold) });
-      }
-      case 'POST /__sim/oi': {
-        const b = parse(OiBody, await readJson(req));
-        m.moveOpenInterest(b.symbol, b.changePct, b.rampSec);
-        const st = m.state(b.symbol);
-        return send(res, 200, {
-          ok: true,
-          symbol: b.symbol,
-          openInterest: st.oi,
-          target: st.ramp?.to ?? st.oi,
-          rampEndsAt: st.ramp?.t1 ?? null,
-        });
-      }
-      case 'POST /__sim/volume': {
-        const b = parse(VolumeBody, await readJson(req));
-        m.spikeVolume(b.symbol, b.ratio);
-        return send(res, 200, { ok: true, symbol: b.symbol, ...m.hourVolumes(b.symbol) });
-      }
-      case 'POST /__sim/quote-volume': {
-        const b = parse(QuoteVolumeBody, await readJson(req));
-        m.setQuoteVolume24h(b.symbol, b.quoteVolume24h);
-        return send(res, 200, { ok: true, symbol: b.symbol, quoteVolume24h: m.quoteVolume24h(b.symbol) });
-      }
-      case 'POST /__sim/price': {
-        const b = parse(PriceBody, await readJson(req));
-        m.setPrice(b.symbol, b.price);
-        return send(res, 200, { ok: true, symbol: b.symbol, price: b.price });
-      }
-      case 'POST /__sim/faults': {
-        const b = parse(FaultSchema, await readJson(req));
-        ctx.faults.add(b);
-        return send(res, 200, { ok: true, pending: ctx.faults.pending() });
-      }
-      case 'DELETE /__sim/faults':
-        ctx.faults.clear();
-        return send(res, 200, { ok: true });
-      case 'POST /__sim/ws/drop': {
-        const b = parse(DropBody, await readJson(req));
-        return send(res, 200, { ok: true, dropped: ctx.hub.drop(b.mode) });
-      }
-      case 'POST /__sim/ws/silence': {
-        const b = parse(SilenceBody, await readJson(req));
-        ctx.hub.silence(b.ms, Date.now());
-        return send(res, 200, { ok: true, silentUntil: Date.now() + b.ms });
-      }
-      case 'POST /__sim/reset':
-        ctx.reset();
-        return send(res, 200, { ok: true });
-      default:
-        return send(res, 404, { error: `unknown control route ${route}` });
-    }
+    const [status, body] = await handler(ctx, req, url);
+    send(res, status, body);
   } catch (err) {
     if (err instanceof BadRequest || err instanceof SimError) return send(res, 400, { error: err.message });
     throw err;

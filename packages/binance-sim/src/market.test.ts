@@ -86,3 +86,81 @@ describe('Market (lively)', () => {
     expect([...spiked].filter((s) => liquid.has(s)).length).toBe(spiked.size);
   });
 });
+
+describe('Market (open interest moves only with trades)', () => {
+  /** Ticks once a second and checks, for every symbol and every tick, |ΔOI| ≤ contracts traded in it. */
+  function run(m: Market, from: number, seconds: number, each?: (t: number) => void): number {
+    let worst = 0;
+    for (let t = from + 1000; t <= from + seconds * 1000; t += 1000) {
+      each?.(t);
+      const before = m.all().map((s) => [s.oi, s.tradedContracts] as const);
+      m.tick(t);
+      m.all().forEach((s, i) => {
+        const [oi, traded] = before[i] as readonly [number, number];
+        const excess = Math.abs(s.oi - oi) - (s.tradedContracts - traded);
+        worst = Math.max(worst, excess / Math.max(1, s.oi));
+      });
+    }
+    return worst;
+  }
+
+  it('background drift and injected moves (head and tail, ramped and instant) never outrun the traded contracts', () => {
+    const m = new Market({ seed: 42, symbols: 200, now: NOW, lively: true });
+    const ranked = m.liquid(0);
+    const head = ranked[0] as string;
+    const tail = ranked.at(-1) as string;
+    const worst = run(m, NOW, 600, (t) => {
+      if (t === NOW + 60_000) m.moveOpenInterest(tail, 12, 20);
+      if (t === NOW + 120_000) m.moveOpenInterest(head, -8, 0);
+      if (t === NOW + 180_000) m.moveOpenInterest(tail, -30, 0);
+    });
+    // an instant move trades at once (outside a tick); only float rounding may show as an excess
+    expect(worst).toBeLessThan(1e-12);
+    // and the instant moves themselves traded their |ΔOI|
+    const st = m.state(tail);
+    const before = st.tradedContracts;
+    const oi = st.oi;
+    m.moveOpenInterest(tail, 50, 0);
+    expect(st.tradedContracts - before).toBeCloseTo(oi * 0.5, 6);
+  });
+
+  it('a symbol that does not trade in a tick keeps its open interest', () => {
+    const m = new Market({ seed: 5, symbols: 120, now: NOW });
+    const tail = m.liquid(0).at(-1) as string;
+    const st = m.state(tail);
+    let still = 0;
+    for (let t = NOW + 1000; t <= NOW + 120_000; t += 1000) {
+      const [oi, traded] = [st.oi, st.tradedContracts];
+      m.tick(t);
+      if (st.tradedContracts === traded) {
+        still++;
+        expect(st.oi).toBe(oi);
+      }
+    }
+    expect(still).toBeGreaterThan(10); // the tail is quiet: most seconds see no trade
+  });
+
+  it('quiet symbols trade little and liquid ones a lot, in proportion to their 24h volume', () => {
+    const m = new Market({ seed: 42, symbols: 300, now: NOW });
+    const ranked = m.liquid(0);
+    const pick = [ranked[0], ranked[20], ranked[150], ranked.at(-1)] as string[];
+    const quote0 = pick.map((s) => m.state(s).tradedContracts * m.lastPrice(s));
+    run(m, NOW, 1800);
+    const traded = pick.map((s, i) => m.state(s).tradedContracts * m.lastPrice(s) - (quote0[i] as number));
+    const daily = pick.map((s) => m.quoteVolume24h(s));
+    for (let i = 0; i < pick.length; i++) {
+      // half an hour at the 24h rate, within the model's noise
+      const ratio = (traded[i] as number) / ((daily[i] as number) / 48);
+      expect({ symbol: pick[i], ok: ratio > 0.3 && ratio < 3 }).toEqual({ symbol: pick[i], ok: true });
+    }
+    expect(traded[0]).toBeGreaterThan(100 * (traded[3] as number));
+  });
+
+  it('refuses an OI move on a symbol that does not trade (PENDING_TRADING, CLOSE)', () => {
+    const m = new Market({ seed: 42, symbols: 20, now: NOW });
+    expect(() => m.moveOpenInterest('NEWCOINUSDT', 5, 0)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => m.moveOpenInterest('GONEUSDT', 5, 0)).toThrow(/CLOSE/);
+  });
+});

@@ -123,15 +123,23 @@ export class Market {
     this.bridgeCache.clear();
   }
 
-  /** Moves OI by changePct (e.g. -8 for a drop) linearly over rampSec (0 = at once). */
+  /**
+   * Moves OI by changePct (e.g. -8 for a drop) linearly over rampSec (0 = at once), on any symbol that
+   * trades, whatever its volume rank. Like on the exchange, the move is made by trades: every tick of the
+   * ramp (or the instant jump) trades |ΔOI| contracts on top of the symbol's usual flow, so the kline and
+   * ticker volumes show the burst.
+   */
   moveOpenInterest(symbol: string, changePct: number, rampSec: number): void {
     if (!Number.isFinite(changePct) || changePct <= -100)
       throw new SimError('INVALID_ARGUMENT', 'changePct must be a number > -100');
     if (!Number.isFinite(rampSec) || rampSec < 0)
       throw new SimError('INVALID_ARGUMENT', 'rampSec must be a number >= 0');
     const st = this.state(symbol);
+    if (!st.ticking)
+      throw new SimError('INVALID_ARGUMENT', `${symbol} is ${st.info.status}: nothing trades, so its OI cannot move`);
     const to = st.oi * (1 + changePct / 100);
     if (rampSec === 0) {
+      st.tradeContracts(Math.abs(to - st.oi));
       st.oi = to;
       st.oiBase = to;
       st.ramp = null;

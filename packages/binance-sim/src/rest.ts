@@ -202,61 +202,88 @@ function bySymbolWeight(withSymbol: number, without: number) {
   return (p: URLSearchParams): number => (p.get('symbol') ? withSymbol : without);
 }
 
-export function createEndpoints(weightLimitPerMin: number): Record<string, Endpoint> {
-  const price: Endpoint = {
-    weight: bySymbolWeight(1, 2),
+function exchangeInfo(weightLimitPerMin: number): Endpoint {
+  return {
+    weight: () => 1,
+    handle: (_p, m) => ({
+      timezone: 'UTC',
+      serverTime: m.now,
+      futuresType: 'U_MARGINED',
+      rateLimits: [
+        { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: weightLimitPerMin },
+        { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
+        { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
+      ],
+      exchangeFilters: [],
+      assets: [
+        { asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000' },
+        { asset: 'USDC', marginAvailable: true, autoAssetExchange: '-10000' },
+        { asset: 'BUSD', marginAvailable: true, autoAssetExchange: '-10000' },
+      ],
+      symbols: m.all().map(exchangeSymbol),
+    }),
+  };
+}
+
+/** An endpoint with an optional `symbol`: one object with it, every listed symbol without. */
+function perSymbol(withSymbol: number, without: number, one: (st: SymbolState, m: Market) => unknown): Endpoint {
+  return {
+    weight: bySymbolWeight(withSymbol, without),
     handle: (p, m) => {
       const s = p.get('symbol');
-      return s ? tickerPrice(symbolState(s, m), m) : listed(m).map((st) => tickerPrice(st, m));
+      return s ? one(symbolState(s, m), m) : listed(m).map((st) => one(st, m));
     },
   };
+}
+
+const klines: Endpoint = {
+  weight: (p) => {
+    const raw = p.get('limit');
+    const n = raw && /^\d+$/.test(raw) ? Number(raw) : 500;
+    return klineWeight(n);
+  },
+  handle: (p, m) => {
+    const st = requiredSymbol(p, m);
+    const interval = p.get('interval');
+    if (!interval) throw missing('interval');
+    const ms = INTERVAL_MS[interval];
+    if (ms === undefined) throw new ApiError(400, -1120, 'Invalid interval.');
+    const limit = limitParam(p, 500, 1500);
+    const range = timeRange(p);
+    return m.klines(st.info.symbol, ms, { ...range, limit }).map((c) => klineRow(st, c, ms));
+  },
+};
+
+const openInterestHist: Endpoint = {
+  weight: () => 0,
+  dataLimit: true,
+  handle: (p, m) => {
+    const st = requiredSymbol(p, m);
+    const period = p.get('period');
+    if (!period) throw missing('period');
+    const periodMs = OI_PERIOD_MS[period];
+    if (periodMs === undefined) throw invalid('period');
+    const limit = limitParam(p, 30, 500);
+    const range = timeRange(p);
+    const supply = dec(1e8 + (hash32(m.seed, st.idx) % 9e9), 8);
+    return m.oiHistory(st.info.symbol, periodMs, { ...range, limit }).map((x) => ({
+      symbol: st.info.symbol,
+      sumOpenInterest: dec(x.oi, 8),
+      sumOpenInterestValue: dec(x.oi * x.price, 8),
+      CMCCirculatingSupply: supply,
+      timestamp: x.t,
+    }));
+  },
+};
+
+export function createEndpoints(weightLimitPerMin: number): Record<string, Endpoint> {
+  const price = perSymbol(1, 2, tickerPrice);
   return {
     '/fapi/v1/ping': { weight: () => 1, handle: () => ({}) },
     '/fapi/v1/time': { weight: () => 1, handle: (_p, m) => ({ serverTime: m.now }) },
-    '/fapi/v1/exchangeInfo': {
-      weight: () => 1,
-      handle: (_p, m) => ({
-        timezone: 'UTC',
-        serverTime: m.now,
-        futuresType: 'U_MARGINED',
-        rateLimits: [
-          { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: weightLimitPerMin },
-          { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
-          { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
-        ],
-        exchangeFilters: [],
-        assets: [
-          { asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000' },
-          { asset: 'USDC', marginAvailable: true, autoAssetExchange: '-10000' },
-          { asset: 'BUSD', marginAvailable: true, autoAssetExchange: '-10000' },
-        ],
-        symbols: m.all().map(exchangeSymbol),
-      }),
-    },
-    '/fapi/v1/ticker/24hr': {
-      weight: bySymbolWeight(1, 40),
-      handle: (p, m) => {
-        const s = p.get('symbol');
-        return s ? ticker24h(symbolState(s, m), m) : listed(m).map((st) => ticker24h(st, m));
-      },
-    },
-    '/fapi/v1/klines': {
-      weight: (p) => {
-        const raw = p.get('limit');
-        const n = raw && /^\d+$/.test(raw) ? Number(raw) : 500;
-        return klineWeight(n);
-      },
-      handle: (p, m) => {
-        const st = requiredSymbol(p, m);
-        const interval = p.get('interval');
-        if (!interval) throw missing('interval');
-        const ms = INTERVAL_MS[interval];
-        if (ms === undefined) throw new ApiError(400, -1120, 'Invalid interval.');
-        const limit = limitParam(p, 500, 1500);
-        const range = timeRange(p);
-        return m.klines(st.info.symbol, ms, { ...range, limit }).map((c) => klineRow(st, c, ms));
-      },
-    },
+    '/fapi/v1/exchangeInfo': exchangeInfo(weightLimitPerMin),
+    '/fapi/v1/ticker/24hr': perSymbol(1, 40, ticker24h),
+    '/fapi/v1/klines': klines,
     '/fapi/v1/openInterest': {
       weight: () => 1,
       handle: (p, m) => {
@@ -264,35 +291,9 @@ export function createEndpoints(weightLimitPerMin: number): Record<string, Endpo
         return { openInterest: dec(st.oi, 3), symbol: st.info.symbol, time: m.now };
       },
     },
-    '/fapi/v1/premiumIndex': {
-      weight: bySymbolWeight(1, 10),
-      handle: (p, m) => {
-        const s = p.get('symbol');
-        return s ? premiumIndex(symbolState(s, m), m) : listed(m).map((st) => premiumIndex(st, m));
-      },
-    },
+    '/fapi/v1/premiumIndex': perSymbol(1, 10, premiumIndex),
     '/fapi/v1/ticker/price': price,
     '/fapi/v2/ticker/price': price,
-    '/futures/data/openInterestHist': {
-      weight: () => 0,
-      dataLimit: true,
-      handle: (p, m) => {
-        const st = requiredSymbol(p, m);
-        const period = p.get('period');
-        if (!period) throw missing('period');
-        const periodMs = OI_PERIOD_MS[period];
-        if (periodMs === undefined) throw invalid('period');
-        const limit = limitParam(p, 30, 500);
-        const range = timeRange(p);
-        const supply = dec(1e8 + (hash32(m.seed, st.idx) % 9e9), 8);
-        return m.oiHistory(st.info.symbol, periodMs, { ...range, limit }).map((x) => ({
-          symbol: st.info.symbol,
-          sumOpenInterest: dec(x.oi, 8),
-          sumOpenInterestValue: dec(x.oi * x.price, 8),
-          CMCCirculatingSupply: supply,
-          timestamp: x.t,
-        }));
-      },
-    },
+    '/futures/data/openInterestHist': openInterestHist,
   };
 }

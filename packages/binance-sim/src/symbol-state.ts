@@ -61,6 +61,8 @@ export class SymbolState {
   /** bumped on every change of price or volume (the WS kline streams send on change) */
   version = 0;
   lastLivelyHour = 0;
+  /** contracts (base units) traded since the start, live only: |ΔOI| over any span never exceeds its growth */
+  tradedContracts = 0;
   private agg: { len: number; q: number; v: number; n: number; h: number; l: number } | null = null;
 
   constructor(
@@ -167,6 +169,18 @@ export class SymbolState {
       this.rollTo(now);
       return;
     }
+    this.recordOiMarks(now);
+    this.rollTo(now);
+    const dtSec = Math.max(0, (now - prev) / 1000);
+    const traded = this.trade(dtSec, rng);
+    this.markBasis = this.markBasis * 0.95 + rng.normal() * 0.00005;
+    this.indexBasis = this.indexBasis * 0.95 + rng.normal() * 0.00003;
+    this.fundingRate = Math.max(-0.003, Math.min(0.003, this.fundingRate + rng.normal() * 0.0000005));
+    if (this.ramp) this.advanceRamp(now);
+    else this.driftOi(dtSec, traded, rng);
+  }
+
+  private recordOiMarks(now: number): void {
     const boundary = Math.floor(now / FIVE_MIN_MS) * FIVE_MIN_MS;
     for (let t = this.lastMarkT() + FIVE_MIN_MS; t <= boundary; t += FIVE_MIN_MS) {
       if (this.markOi.length === 0) this.markT0 = t;
@@ -178,34 +192,50 @@ export class SymbolState {
         this.markT0 += FIVE_MIN_MS;
       }
     }
-    this.rollTo(now);
-    const dtSec = Math.max(0, (now - prev) / 1000);
+  }
+
+  /** The usual flow of trades for `dtSec` (at the symbol's 24h level); returns the contracts traded. */
+  private trade(dtSec: number, rng: Rng): number {
     const pTrade = 1 - Math.exp(-this.activity * dtSec * 4);
-    if (rng.next() < pTrade) {
-      const secVol = this.dailyVol / Math.sqrt(86400);
-      this.setLast(this.price * Math.exp(rng.normal() * secVol * Math.sqrt(dtSec / pTrade)));
-      if (!this.pin) {
-        const q = ((this.dailyQuote / 86400) * dtSec * Math.exp(0.6 * rng.normal() - 0.18)) / pTrade;
-        this.addVolume(q);
-      }
-      this.changed = true;
-    }
-    this.markBasis = this.markBasis * 0.95 + rng.normal() * 0.00005;
-    this.indexBasis = this.indexBasis * 0.95 + rng.normal() * 0.00003;
-    this.fundingRate = Math.max(-0.003, Math.min(0.003, this.fundingRate + rng.normal() * 0.0000005));
-    if (this.ramp) {
-      const r = this.ramp;
-      if (now >= r.t1) {
-        this.oi = r.to;
-        this.oiBase = r.to;
-        this.ramp = null;
-      } else {
-        this.oi = r.from + ((r.to - r.from) * (now - r.t0)) / (r.t1 - r.t0);
-      }
+    if (!(rng.next() < pTrade)) return 0;
+    const secVol = this.dailyVol / Math.sqrt(86400);
+    this.setLast(this.price * Math.exp(rng.normal() * secVol * Math.sqrt(dtSec / pTrade)));
+    this.changed = true;
+    // a pinned hour (spikeVolume) keeps its volume: nothing is counted as traded, so OI holds still too
+    if (this.pin) return 0;
+    const q = ((this.dailyQuote / 86400) * dtSec * Math.exp(0.6 * rng.normal() - 0.18)) / pTrade;
+    this.addVolume(q);
+    return q / this.price;
+  }
+
+  /**
+   * Background OI walk with reversion to its level. Open interest only changes when contracts trade, so the
+   * step is clamped to the contracts traded in this tick: a tick without trades leaves OI where it was.
+   */
+  private driftOi(dtSec: number, traded: number, rng: Rng): void {
+    const walked = this.oi * Math.exp(rng.normal() * 0.00007 * Math.sqrt(dtSec));
+    const wanted = walked + (this.oiBase - walked) * Math.min(1, dtSec / 3600) - this.oi;
+    this.oi += Math.max(-traded, Math.min(traded, wanted));
+  }
+
+  /** An injected move (POST /__sim/oi): new positions opened or closed, i.e. |ΔOI| contracts traded on top. */
+  private advanceRamp(now: number): void {
+    const r = this.ramp;
+    if (!r) return;
+    const before = this.oi;
+    if (now >= r.t1) {
+      this.oi = r.to;
+      this.oiBase = r.to;
+      this.ramp = null;
     } else {
-      this.oi *= Math.exp(rng.normal() * 0.00007 * Math.sqrt(dtSec));
-      this.oi += (this.oiBase - this.oi) * Math.min(1, dtSec / 3600);
+      this.oi = r.from + ((r.to - r.from) * (now - r.t0)) / (r.t1 - r.t0);
     }
+    this.tradeContracts(Math.abs(this.oi - before));
+  }
+
+  /** Trades `contracts` at the last price (no-op for 0): kline v/q/n, the 24h ticker and trade ids follow. */
+  tradeContracts(contracts: number): void {
+    if (contracts > 0) this.addVolume(contracts * this.price);
   }
 
   /** Time of the newest 5-minute OI point (live mark, or the start anchor). */
@@ -226,6 +256,7 @@ export class SymbolState {
 
   addVolume(q: number): void {
     const v = q / this.price;
+    this.tradedContracts += v;
     const n = Math.max(1, Math.round(q / this.tradeSize));
     for (const c of [this.curMin, this.cur]) {
       c.q += q;

@@ -60,6 +60,35 @@ describe('control API', () => {
     expect(Number(hist.body[2]?.sumOpenInterest) / start).toBeCloseTo(0.88, 2);
   });
 
+  it('POST /__sim/oi on the least liquid symbol trades at least |ΔOI| contracts, seen in REST klines and ticker', async () => {
+    const m = await manualSim();
+    sim = m.sim;
+    const tail = sim.market.liquid(0).at(-1) ?? '';
+    const kline1m = async (): Promise<Row> =>
+      (
+        (await get<Row[]>(sim?.url ?? '', `/fapi/v1/klines?symbol=${tail}&interval=1m&limit=1`)).body as Row[]
+      )[0] as Row;
+    const volume24h = async (): Promise<number> =>
+      Number((await get<{ volume: string }>(sim?.url ?? '', `/fapi/v1/ticker/24hr?symbol=${tail}`)).body.volume);
+    const [k0, v0, oi0] = [await kline1m(), await volume24h(), sim.market.openInterest(tail)];
+    const r = await post(sim.url, '/__sim/oi', { symbol: tail, changePct: -15, rampSec: 20 });
+    expect(r.status).toBe(200);
+    m.advance(20_000);
+    const moved = oi0 - sim.market.openInterest(tail);
+    expect(moved / oi0).toBeCloseTo(0.15, 6);
+    const step = 10 ** -sim.market.state(tail).info.quantityPrecision;
+    const k1 = await kline1m();
+    expect(k1[0]).toBe(k0[0]); // same minute (the manual clock starts 5 minutes into an hour)
+    expect(Number(k1[5]) - Number(k0[5])).toBeGreaterThanOrEqual(moved - step);
+    expect(Number(k1[7]) - Number(k0[7])).toBeGreaterThan(0);
+    expect(k1[8]).toBeGreaterThan(k0[8]);
+    expect((await volume24h()) - v0).toBeGreaterThanOrEqual(moved - step);
+    // a symbol that does not trade cannot be moved
+    const gone = await post<{ error: string }>(sim.url, '/__sim/oi', { symbol: 'GONEUSDT', changePct: 5 });
+    expect(gone.status).toBe(400);
+    expect(gone.body.error).toMatch(/CLOSE/);
+  });
+
   it('POST /__sim/volume makes the live 1h candle ratio × the previous one for the rest of the hour', async () => {
     const m = await manualSim();
     sim = m.sim;

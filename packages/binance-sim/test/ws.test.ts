@@ -38,6 +38,31 @@ const isStream =
     typeof m === 'object' && m !== null && (m as Combined).stream === name;
 
 describe('WS market streams', () => {
+  it('an OI move on the least liquid symbol shows as traded contracts in its kline_1m and !ticker@arr frames', async () => {
+    sim = await startSim(FAST);
+    const tail = sim.market.liquid(0).at(-1) ?? '';
+    const stream = `${tail.toLowerCase()}@kline_1m`;
+    const c = connect(`/market/stream?streams=${stream}/!ticker@arr`);
+    type K = Combined<{ k: { v: string; n: number; t: number } }>;
+    type T = Combined<{ s: string; v: string; n: number }[]>;
+    const first = (await c.waitFor(isStream(stream))) as K;
+    const tickerFrom = c.messages.length;
+    const oi = sim.market.openInterest(tail);
+    const r = await post<{ openInterest: number }>(sim.url, '/__sim/oi', { symbol: tail, changePct: 25, rampSec: 0 });
+    expect(r.status).toBe(200);
+    const moved = Math.abs(r.body.openInterest - oi);
+    const step = 10 ** -sim.market.state(tail).info.quantityPrecision;
+    const klines = (): K[] =>
+      c.messages.filter((m): m is K => isStream(stream)(m) && (m as K).data.k.t === first.data.k.t);
+    await c.waitUntil(() => klines().some((k) => Number(k.data.k.v) - Number(first.data.k.v) >= moved - step));
+    const k = klines().at(-1) as K;
+    expect(k.data.k.n).toBeGreaterThan(first.data.k.n);
+    // the 24h ticker frame of the symbol carries the same trades
+    const tickers = (): T['data'] =>
+      c.messages.slice(tickerFrom).flatMap((m) => (isStream('!ticker@arr')(m) ? (m as T).data : []));
+    await c.waitUntil(() => tickers().some((x) => x.s === tail));
+  });
+
   it('a combined connection delivers !markPrice@arr, @1s, !ticker@arr and kline payloads with Binance field names', async () => {
     sim = await startSim(FAST);
     const c = connect('/market/stream?streams=!markPrice@arr/!markPrice@arr@1s/!ticker@arr/btcusdt@kline_1h');

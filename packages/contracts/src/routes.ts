@@ -32,10 +32,14 @@ const ingestErrors = {
 };
 const idParam = z.object({ id: z.string() });
 
-/** Every HTTP route of the backend with its wire schemas; the OpenAPI document is generated from this. */
-export const ROUTES: RouteSpec[] = [
+/**
+ * Every HTTP route of the backend by name, with its wire schemas. The daemons call routes by these names
+ * (`@volspike/backend-client`), the OpenAPI document and the reverse-proxy list are generated from it.
+ * `satisfies` keeps each entry's own schema types, so a client call is typed by its route.
+ */
+export const ROUTE_TABLE = {
   // --- open interest ---
-  {
+  oiIngest: {
     method: 'post',
     path: '/api/market/open-interest/ingest',
     tag: 'open-interest',
@@ -45,7 +49,7 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiIngestAlias: {
     method: 'post',
     path: '/api/market/open-interest',
     tag: 'open-interest',
@@ -55,7 +59,7 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiMap: {
     method: 'get',
     path: '/api/market/open-interest',
     tag: 'open-interest',
@@ -63,7 +67,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Legacy map symbol → OI in USD with staleness flags',
     responses: { 200: { description: 'map', schema: oi.OiMapResponseSchema } },
   },
-  {
+  oiLatest: {
     method: 'get',
     path: '/api/market/open-interest/latest',
     tag: 'open-interest',
@@ -72,7 +76,7 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiLatestQuerySchema,
     responses: { 200: { description: 'latest values', schema: oi.OiLatestResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSamples: {
     method: 'get',
     path: '/api/market/open-interest/samples',
     tag: 'open-interest',
@@ -81,7 +85,7 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiSamplesQuerySchema,
     responses: { 200: { description: 'samples', schema: oi.OiSamplesResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSnapshot: {
     method: 'get',
     path: '/api/market/open-interest/snapshot',
     tag: 'open-interest',
@@ -94,7 +98,7 @@ export const ROUTES: RouteSpec[] = [
       401: err('bad key'),
     },
   },
-  {
+  liquidUniverse: {
     method: 'get',
     path: '/api/market/open-interest/liquid-universe',
     tag: 'open-interest',
@@ -102,7 +106,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'The liquid universe the OI poller polls',
     responses: { 200: { description: 'universe', schema: oi.LiquidUniverseResponseSchema } },
   },
-  {
+  liquidUniverseUpdate: {
     method: 'post',
     path: '/api/market/open-interest/liquid-universe/update',
     tag: 'open-interest',
@@ -113,7 +117,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'replaced', schema: oi.LiquidUniverseUpdateResponseSchema }, ...ingestErrors },
   },
   // --- OI alerts ---
-  {
+  oiAlertIngest: {
     method: 'post',
     path: '/api/open-interest-alerts/ingest',
     tag: 'oi-alerts',
@@ -123,7 +127,21 @@ export const ROUTES: RouteSpec[] = [
     body: oia.OiAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: oia.OiAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiAlertAlsoCrossed: {
+    method: 'post',
+    path: '/api/open-interest-alerts/also-crossed',
+    tag: 'oi-alerts',
+    auth: 'ingestKey',
+    idempotent: true,
+    summary: "Record a timeframe held back by the symbol's alert cap on the alert that holds it (no broadcast)",
+    body: oia.OiAlertAlsoCrossedSchema,
+    responses: {
+      200: { description: 'recorded (duplicate: already there)', schema: oia.OiAlertAlsoCrossedResponseSchema },
+      404: err('Alert not found'),
+      ...ingestErrors,
+    },
+  },
+  oiAlerts: {
     method: 'get',
     path: '/api/open-interest-alerts',
     tag: 'oi-alerts',
@@ -136,7 +154,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite subscription required'),
     },
   },
-  {
+  oiAlertsRecent: {
     method: 'get',
     path: '/api/open-interest-alerts/recent',
     tag: 'oi-alerts',
@@ -146,7 +164,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'alerts', schema: oia.OiAlertsRecentResponseSchema } },
   },
   // --- volume alerts ---
-  {
+  volumeAlertIngest: {
     method: 'post',
     path: '/api/volume-alerts/ingest',
     tag: 'volume-alerts',
@@ -156,7 +174,7 @@ export const ROUTES: RouteSpec[] = [
     body: va.VolumeAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: va.VolumeAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  volumeAlerts: {
     method: 'get',
     path: '/api/volume-alerts',
     tag: 'volume-alerts',
@@ -165,7 +183,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsResponseSchema } },
   },
-  {
+  volumeAlertsRecent: {
     method: 'get',
     path: '/api/volume-alerts/recent',
     tag: 'volume-alerts',
@@ -174,7 +192,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsRecentQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsRecentResponseSchema }, 400: err('bad query') },
   },
-  {
+  subscriptions: {
     method: 'get',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -182,7 +200,7 @@ export const ROUTES: RouteSpec[] = [
     summary: "The caller's symbol subscriptions",
     responses: { 200: { description: 'list', schema: va.SubscriptionsResponseSchema } },
   },
-  {
+  subscriptionCreate: {
     method: 'post',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -194,7 +212,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite tier required'),
     },
   },
-  {
+  subscriptionDelete: {
     method: 'delete',
     path: '/api/volume-alerts/subscriptions/:symbol',
     tag: 'volume-alerts',
@@ -207,7 +225,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- user cross alerts ---
-  {
+  userAlerts: {
     method: 'get',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -216,7 +234,7 @@ export const ROUTES: RouteSpec[] = [
     query: ua.UserAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.UserAlertsResponseSchema } },
   },
-  {
+  userAlertCreate: {
     method: 'post',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -230,7 +248,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate active alert'),
     },
   },
-  {
+  userAlertUpdate: {
     method: 'put',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -245,7 +263,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate'),
     },
   },
-  {
+  userAlertDelete: {
     method: 'delete',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -257,7 +275,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertReactivate: {
     method: 'post',
     path: '/api/user-alerts/:id/reactivate',
     tag: 'user-alerts',
@@ -270,7 +288,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertsActive: {
     method: 'get',
     path: '/api/user-alerts-trigger/active',
     tag: 'user-alerts',
@@ -279,7 +297,7 @@ export const ROUTES: RouteSpec[] = [
     query: ua.ActiveAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.ActiveAlertsResponseSchema }, 401: err('Unauthorized') },
   },
-  {
+  userAlertTrigger: {
     method: 'post',
     path: '/api/user-alerts-trigger/trigger',
     tag: 'user-alerts',
@@ -293,7 +311,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertUpdateChecked: {
     method: 'post',
     path: '/api/user-alerts-trigger/update-checked',
     tag: 'user-alerts',
@@ -307,7 +325,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- telegram ---
-  {
+  telegramIngest: {
     method: 'post',
     path: '/api/telegram/ingest',
     tag: 'telegram',
@@ -317,7 +335,7 @@ export const ROUTES: RouteSpec[] = [
     body: tg.TelegramIngestSchema,
     responses: { 200: { description: 'stored', schema: tg.TelegramIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  telegramMessages: {
     method: 'get',
     path: '/api/telegram/messages',
     tag: 'telegram',
@@ -326,7 +344,7 @@ export const ROUTES: RouteSpec[] = [
     query: tg.TelegramMessagesQuerySchema,
     responses: { 200: { description: 'messages', schema: tg.TelegramMessagesResponseSchema } },
   },
-  {
+  telegramHealth: {
     method: 'get',
     path: '/api/telegram/health',
     tag: 'telegram',
@@ -335,7 +353,7 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'ok', schema: tg.TelegramHealthResponseSchema } },
   },
   // --- system ---
-  {
+  heartbeat: {
     method: 'post',
     path: '/api/heartbeats',
     tag: 'system',
@@ -344,7 +362,7 @@ export const ROUTES: RouteSpec[] = [
     body: sys.HeartbeatSchema,
     responses: { 200: { description: 'recorded', schema: sys.HeartbeatResponseSchema }, ...ingestErrors },
   },
-  {
+  health: {
     method: 'get',
     path: '/health',
     tag: 'system',
@@ -355,7 +373,7 @@ export const ROUTES: RouteSpec[] = [
       503: { description: 'something enabled is stale or down', schema: sys.HealthResponseSchema },
     },
   },
-  {
+  metrics: {
     method: 'get',
     path: '/metrics',
     tag: 'system',
@@ -363,7 +381,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Prometheus metrics',
     responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } },
   },
-  {
+  openapi: {
     method: 'get',
     path: '/openapi.json',
     tag: 'system',
@@ -371,7 +389,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1' } },
   },
-  {
+  docs: {
     method: 'get',
     path: '/docs',
     tag: 'system',
@@ -379,4 +397,14 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document rendered as HTML',
     responses: { 200: { description: 'HTML', contentType: 'text/html' } },
   },
-];
+} satisfies Record<string, RouteSpec>;
+
+export type RouteTable = typeof ROUTE_TABLE;
+export type RouteName = keyof RouteTable;
+export type NamedRouteSpec = RouteSpec & { name: RouteName };
+
+/** The same routes as a list (each with its `name`), in table order. */
+export const ROUTES: readonly NamedRouteSpec[] = (Object.keys(ROUTE_TABLE) as RouteName[]).map((name) => ({
+  name,
+  ...(ROUTE_TABLE[name] as RouteSpec),
+}));

@@ -238,6 +238,15 @@ export const busEnv = {
   REDIS_URL: url(),
 };
 
+/**
+ * Shadow mode (docs/shadow-and-compare.md): `SHADOW=true` → the daemon works as usual but delivers nothing
+ * (backend writes, Telegram); what it would have sent is appended to `${SHADOW_DIR}/<app>-<YYYY-MM-DD>.jsonl`.
+ */
+export const shadowEnv = {
+  SHADOW: bool(false),
+  SHADOW_DIR: str('.data/shadow'),
+};
+
 /** What every process reads for itself: `DATA_DIR` (default .data), `LOG_LEVEL` (info), `LOG_PRETTY` (false). */
 export const processEnv = {
   DATA_DIR: str('.data'),

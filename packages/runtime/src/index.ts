@@ -1,4 +1,4 @@
-export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv } from './env.js';
+export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from './env.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export {
@@ -36,6 +36,7 @@ export {
   type OutboxOptions,
   type OutboxStats,
   type OutboxStore,
+  type OutboxTarget,
 } from './outbox.js';
 export {
   runStandalone,
@@ -53,3 +54,4 @@ export {
   type HeartbeatSenderOptions,
   type HeartbeatTimers,
 } from './heartbeat.js';
+export { writeFileAtomic, type WriteFileAtomicOptions } from './atomic-file.js';

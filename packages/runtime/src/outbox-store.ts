@@ -38,7 +38,7 @@ function isMessage(v: unknown): v is OutboxMessage {
     typeof m === 'object' &&
     m !== null &&
     typeof m.id === 'string' &&
-    typeof m.url === 'string' &&
+    (typeof m.url === 'string' || typeof m.route === 'string') &&
     typeof m.idempotencyKey === 'string' &&
     typeof m.enqueuedAt === 'number'
   );
