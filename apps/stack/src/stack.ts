@@ -83,6 +83,8 @@ function composeAppEnv(
   r: Resolved,
 ): Record<string, string | undefined> {
   return {
+    // `npm start` is production (secure defaults, refused start-up on unsafe ones); only the demo is development.
+    NODE_ENV: mode === 'demo' ? 'development' : 'production',
     DEBUG_ACCESS: mode === 'demo' ? 'public' : 'admin',
     VOLSPIKE_API_URL: `http://127.0.0.1:${env.PORT}`,
     VOLSPIKE_API_KEY: r.ingestKey,

@@ -60,7 +60,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
     const symbol = normalizeSymbol(p.symbol);
@@ -110,7 +110,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
 
   // A timeframe the poller held back under the symbol's cap (FR-OI-ALERT-3): appended to the sent alert's
   // details.alsoCrossed (once per timeframe and sample), its state row marked OUTSIDE; nothing is broadcast.
-  router.post('/also-crossed', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/also-crossed', requireIngestKey(config.ingestKeys), async (req, res) => {
     const p = parseOr400(OiAlertAlsoCrossedSchema, req.body, 'Invalid payload: missing required fields');
     const symbol = normalizeSymbol(p.symbol);
     const ts = new Date(Date.parse(p.alert.timestamp));
