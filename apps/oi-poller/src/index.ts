@@ -1,12 +1,7 @@
+import { BackendClient, openShadowJournal, type BackendQueue } from '@volspike/backend-client';
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
 import { parseOiTimeframes, type OiTimeframe, type PollPlan } from '@volspike/oi-core';
-import {
-  FileOutboxStore,
-  Outbox,
-  RedisOutboxStore,
-  type AppDeps as RuntimeAppDeps,
-  type OutboxStore,
-} from '@volspike/runtime';
+import { FileOutboxStore, RedisOutboxStore, type AppDeps as RuntimeAppDeps, type OutboxStore } from '@volspike/runtime';
 import { AlertEngine } from './alert-engine.js';
 import type { Env } from './env.js';
 import { HistoryStore } from './history-store.js';
@@ -80,16 +75,14 @@ interface Core {
   logger: AppDeps['logger'];
   label: string;
   timeframes: OiTimeframe[];
-  apiUrl: string;
-  apiKey: string | undefined;
+  backend: BackendClient;
   metrics: OiPollerMetrics;
   rates: { polls: RateWindow; errors: RateWindow; alerts: RateWindow };
-  samplesOutbox: Outbox;
-  alertsOutbox: Outbox;
+  samplesOutbox: BackendQueue;
+  alertsOutbox: BackendQueue;
   source: OpenInterestSource;
   marks: MarkPriceCache;
   history: HistoryStore;
-  fetchOpt: { fetchImpl?: typeof fetch };
 }
 
 function createCore(env: Env, deps: AppDeps): Core {
@@ -100,6 +93,13 @@ function createCore(env: Env, deps: AppDeps): Core {
       'VOLSPIKE_API_KEY is not set: the backend will refuse samples, alerts and heartbeats (they wait in the outbox)',
     );
   const fetchOpt = deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {};
+  const shadow = openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: 'oi-poller', logger });
+  const backend = new BackendClient({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    shadow,
+    ...fetchOpt,
+  });
   const store = (name: string): OutboxStore =>
     env.REDIS_URL
       ? new RedisOutboxStore(env.REDIS_URL, `volspike:outbox:oi-poller:${label}:${name}`)
@@ -119,16 +119,14 @@ function createCore(env: Env, deps: AppDeps): Core {
     logger,
     label,
     timeframes: parseOiTimeframes(env.OI_ALERT_TIMEFRAMES),
-    apiUrl: env.VOLSPIKE_API_URL.replace(/\/+$/, ''),
-    apiKey: env.VOLSPIKE_API_KEY,
+    backend,
     metrics: createPollerMetrics(deps.metrics),
     rates: { polls: new RateWindow(), errors: new RateWindow(), alerts: new RateWindow() },
-    samplesOutbox: new Outbox({ name: 'oi-samples', store: store('samples'), ...outboxOpts }),
-    alertsOutbox: new Outbox({ name: 'oi-alerts', store: store('alerts'), ...outboxOpts }),
+    samplesOutbox: backend.queue({ name: 'oi-samples', store: store('samples'), ...outboxOpts }),
+    alertsOutbox: backend.queue({ name: 'oi-alerts', store: store('alerts'), ...outboxOpts }),
     source: new OpenInterestSource(client),
     marks: new MarkPriceCache({ bus: deps.bus, logger, maxAgeMs: env.OI_MARK_MAX_AGE_MS }),
     history: new HistoryStore(env.OI_HISTORY_MINUTES),
-    fetchOpt,
   };
 }
 
@@ -137,8 +135,6 @@ function createAlerts(c: Core): AlertEngine {
     bus: c.deps.bus,
     outbox: c.alertsOutbox,
     logger: c.logger,
-    apiUrl: c.apiUrl,
-    apiKey: c.apiKey,
     timeframes: c.timeframes,
     excludedSymbols: c.env.OI_ALERT_EXCLUDED_SYMBOLS,
     stateKey: `oi-poller:alert-state:${c.label}`,
@@ -155,8 +151,6 @@ function createPublisher(c: Core): SamplePublisher {
     outbox: c.samplesOutbox,
     bus: c.deps.bus,
     logger: c.logger,
-    apiUrl: c.apiUrl,
-    apiKey: c.apiKey,
     intervalMs: c.env.OI_PUBLISH_INTERVAL_MS,
     onPublished: (n) => c.metrics.samplesPublished.inc(n),
   });
@@ -322,25 +316,22 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
   });
   scheduling = sched;
   const warm = new WarmStarter({
-    apiUrl: c.apiUrl,
-    apiKey: c.apiKey,
     history: c.history,
     hist: c.source,
     neededSpanMs: Math.min(neededSpanMs(c.timeframes), env.OI_HISTORY_MINUTES * 60_000),
     histSpacingMs: env.OI_HIST_MIN_SPACING_MS,
     intervalFor: (symbol) => (c.history.get(symbol) ? sched.historyIntervalMs(symbol) : null),
     logger: c.logger,
-    ...c.fetchOpt,
+    backend: c.backend,
   });
   const planning = createReplan(c, sched, warm, () => follower);
   const follower = new UniverseFollower({
     bus: deps.bus,
-    apiUrl: c.apiUrl,
     shard: parseShard(env.OI_SHARD),
     logger: c.logger,
     refreshMs: env.OI_UNIVERSE_REFRESH_MS,
     onChange: (_symbols, src) => planning.replan(`universe (${src})`),
-    ...c.fetchOpt,
+    backend: c.backend,
   });
   const status = createStatus(c, sched, follower, warm);
   const reporter = createReporter(c, sched, planning, status);
@@ -373,8 +364,6 @@ function createReporter(
     bus: c.deps.bus,
     budget: c.deps.budget,
     logger: c.logger,
-    apiUrl: c.apiUrl,
-    apiKey: c.apiKey,
     heartbeatIntervalMs: c.env.OI_HEARTBEAT_INTERVAL_MS,
     budgetIntervalMs: c.env.OI_BUDGET_PUBLISH_INTERVAL_MS,
     status,
@@ -385,7 +374,7 @@ function createReporter(
         planning.replan('weight budget availability changed');
       refreshMetrics(c, sched);
     },
-    ...c.fetchOpt,
+    backend: c.backend,
   });
 }
 
