@@ -1,13 +1,12 @@
+import { VolspikeError } from '@volspike/errors';
 import { z } from 'zod';
 
 /** Thrown by {@link loadEnv}: `message` is one line naming the bad variable. */
-export class EnvError extends Error {
-  readonly code = 'ENV_INVALID';
+export class EnvError extends VolspikeError<'ENV_INVALID'> {
   readonly variable: string;
   readonly issues: readonly z.core.$ZodIssue[];
   constructor(message: string, variable: string, issues: readonly z.core.$ZodIssue[], cause?: unknown) {
-    super(message, { cause });
-    this.name = 'EnvError';
+    super('ENV_INVALID', message, { cause });
     this.variable = variable;
     this.issues = issues;
   }
