@@ -27,11 +27,9 @@ export const VolumeAlertIngestSchema = z
     price: finite().optional(),
     fundingRate: finite().optional(),
     candleDirection: z.enum(['bullish', 'bearish']).optional(),
-    message: z
-      .string()
-      .max(MAX_VOLUME_ALERT_MESSAGE_LENGTH, {
-        message: `must be at most ${MAX_VOLUME_ALERT_MESSAGE_LENGTH} characters`,
-      }),
+    message: z.string().max(MAX_VOLUME_ALERT_MESSAGE_LENGTH, {
+      message: `must be at most ${MAX_VOLUME_ALERT_MESSAGE_LENGTH} characters`,
+    }),
     timestamp: isoUtc(),
     detectionTime: isoUtc().optional(),
     hourTimestamp: isoUtc(),
