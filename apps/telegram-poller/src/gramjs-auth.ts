@@ -1,7 +1,7 @@
 import type { Logger } from '@volspike/runtime';
 import { Api, TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
-import { PinoGramJsLogger } from './gramjs-source.js';
+import { PinoGramJsLogger, connectWithin } from './gramjs-source.js';
 import type { AuthClient } from './login.js';
 
 /** {@link AuthClient} over GramJS's `client.start()`: a fresh StringSession, saved once signed in. */
@@ -16,6 +16,7 @@ export class GramJsAuthClient implements AuthClient {
   }
 
   async signIn(p: Parameters<AuthClient['signIn']>[0]): Promise<{ session: string; account: string }> {
+    await connectWithin(this.client, 60_000);
     await this.client.start({
       phoneNumber: () => p.phone(),
       phoneCode: (viaApp) => p.code(viaApp ?? false),

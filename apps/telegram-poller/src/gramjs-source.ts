@@ -110,6 +110,39 @@ export class PinoGramJsLogger extends GramJsLogger {
   }
 }
 
+/** The saved session string as GramJS reads it; anything else is refused with how to fix it. */
+export function parseSession(session: string): StringSession {
+  try {
+    return new StringSession(session);
+  } catch (err) {
+    throw new ChannelSourceError(
+      'TELEGRAM_SESSION_INVALID',
+      'the saved Telegram session is not a GramJS session string (a Pyrogram session cannot be reused): run `npm run telegram -- login --force`',
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * GramJS's connect() resolves false when it gave up (no route to Telegram) and can take long: a failure or
+ * the deadline becomes a clear error instead of a sign-in that never starts.
+ */
+export async function connectWithin(client: TelegramClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ChannelSourceError('TELEGRAM_NETWORK', `could not connect to Telegram within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  try {
+    if (!(await Promise.race([client.connect(), deadline])))
+      throw new ChannelSourceError('TELEGRAM_NETWORK', 'could not connect to Telegram (no answer from its servers)');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Connects a user client with a saved session and checks it is signed in. FLOOD_WAIT is never slept inside
  * the library (`floodSleepThreshold: 0`): the poller waits itself, visibly. The session is never logged.
@@ -120,12 +153,17 @@ export async function connectUserClient(opts: {
   session: string;
   logger: Logger;
 }): Promise<TelegramClient> {
-  const client = new TelegramClient(new StringSession(opts.session), opts.apiId, opts.apiHash, {
+  const client = new TelegramClient(parseSession(opts.session), opts.apiId, opts.apiHash, {
     connectionRetries: 5,
     floodSleepThreshold: 0,
     baseLogger: new PinoGramJsLogger(opts.logger),
   });
-  await client.connect();
+  try {
+    await connectWithin(client, 30_000);
+  } catch (err) {
+    await client.destroy().catch(() => undefined);
+    throw err;
+  }
   if (!(await client.checkAuthorization())) {
     await client.disconnect();
     throw new ChannelSourceError(
@@ -134,4 +172,47 @@ export async function connectUserClient(opts: {
     );
   }
   return client;
+}
+
+/**
+ * The production {@link ChannelSource}: signs in with the saved session on first use (and again after a
+ * failed connection), so Telegram being unreachable at start is a failing round with backoff, not a failed
+ * start. A revoked session is reported as TELEGRAM_SESSION_INVALID on every round (health says so).
+ */
+export class UserClientSource implements ChannelSource {
+  private client: Promise<{ client: TelegramClient; source: GramJsChannelSource }> | null = null;
+
+  /** Throws TELEGRAM_SESSION_INVALID at once when the session string cannot be read. */
+  constructor(private readonly opts: Parameters<typeof connectUserClient>[0]) {
+    parseSession(opts.session);
+  }
+
+  resolve(username: string): Promise<ChannelRef> {
+    return this.use((s) => s.resolve(username));
+  }
+
+  fetchSince(channel: ChannelRef, minId: number | null, limit: number): Promise<SourceMessage[]> {
+    return this.use((s) => s.fetchSince(channel, minId, limit));
+  }
+
+  async close(): Promise<void> {
+    const c = await this.client?.catch(() => null);
+    this.client = null;
+    await c?.client.destroy().catch(() => undefined);
+  }
+
+  private async use<T>(fn: (s: GramJsChannelSource) => Promise<T>): Promise<T> {
+    this.client ??= connectUserClient(this.opts).then((client) => {
+      this.opts.logger.info('Telegram user session signed in');
+      return { client, source: new GramJsChannelSource(client) };
+    });
+    let connected: { client: TelegramClient; source: GramJsChannelSource };
+    try {
+      connected = await this.client;
+    } catch (err) {
+      this.client = null;
+      throw err;
+    }
+    return fn(connected.source);
+  }
 }

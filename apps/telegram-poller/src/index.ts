@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { HeartbeatSender, type AppDeps as RuntimeAppDeps, type Bus, type Logger } from '@volspike/runtime';
-import type { TelegramClient } from 'telegram';
 import { BotPoller } from './bot-poller.js';
 import { ChannelOffsets } from './channel-offsets.js';
 import type { ChannelSource } from './channel-source.js';
 import { telegramMode, type Env, type TelegramMode } from './env.js';
-import { GramJsChannelSource, connectUserClient } from './gramjs-source.js';
+import { UserClientSource } from './gramjs-source.js';
 import { HttpIngestSink, type IngestSink } from './ingest-sink.js';
 import { parseCategories } from './mapping.js';
 import { MtprotoPoller } from './mtproto-poller.js';
@@ -17,7 +16,7 @@ export { BotApi, TelegramError } from './bot-api.js';
 export { BotPoller, type BotPollerStats } from './bot-poller.js';
 export { ChannelOffsets, type ChannelOffset } from './channel-offsets.js';
 export * from './channel-source.js';
-export { GramJsChannelSource, connectUserClient, translateGramJsError } from './gramjs-source.js';
+export { GramJsChannelSource, UserClientSource, connectUserClient, translateGramJsError } from './gramjs-source.js';
 export * from './gramjs-mapping.js';
 export { HttpIngestSink, IngestError, type IngestBatch, type IngestSink } from './ingest-sink.js';
 export { LinePrompter, PromptClosedError, runLogin, type AuthClient, type LoginOptions } from './login.js';
@@ -72,29 +71,32 @@ function logMode(env: Env, mode: TelegramMode, logger: Logger): void {
     logger.warn('VOLSPIKE_API_KEY is not set: the backend refuses ingests, so polling waits (nothing is lost)');
 }
 
-/** The Telegram side of MTProto mode: the injected source (tests) or a signed-in GramJS client. */
+/**
+ * The Telegram side of MTProto mode: the injected source (tests) or the user client. A missing session refuses
+ * the start (configuration); Telegram being unreachable is a failing round (backoff), not a failed start.
+ */
 async function channelSource(
   env: Env,
   deps: AppDeps,
   logger: Logger,
-): Promise<{ source: ChannelSource; client: TelegramClient | null }> {
-  if (deps.channelSource) return { source: deps.channelSource, client: null };
+): Promise<{ source: ChannelSource; close(): Promise<void> }> {
+  if (deps.channelSource) return { source: deps.channelSource, close: async () => undefined };
   const session = await loadSession(env);
   if (session.looseMode) logger.warn({ file: session.from }, 'the session file is readable by others: chmod 600 it');
-  const client = await connectUserClient({
+  logger.info({ sessionFrom: session.from }, 'Telegram user session loaded');
+  const source = new UserClientSource({
     apiId: env.TELEGRAM_API_ID!,
     apiHash: env.TELEGRAM_API_HASH!,
     session: session.session,
     logger: logger.child({ component: 'gramjs' }),
   });
-  logger.info({ session: session.from === 'TELEGRAM_SESSION' ? 'env' : 'file' }, 'Telegram user session signed in');
-  return { source: new GramJsChannelSource(client), client };
+  return { source, close: () => source.close() };
 }
 
 async function startMtproto(env: Env, deps: AppDeps, logger: Logger): Promise<Running> {
   const offsets = new ChannelOffsets(join(deps.dataDir, 'telegram-poller', 'channels.json'));
   await offsets.load();
-  const { source, client } = await channelSource(env, deps, logger);
+  const { source, close } = await channelSource(env, deps, logger);
   const poller = new MtprotoPoller({
     source,
     sink:
@@ -122,7 +124,7 @@ async function startMtproto(env: Env, deps: AppDeps, logger: Logger): Promise<Ru
     },
     stop: async () => {
       await poller.stop();
-      await client?.destroy();
+      await close();
     },
   };
 }
