@@ -36,6 +36,53 @@ const oiAlert = {
   fundingRate: 0.0001,
 };
 
+describe('POST /api/open-interest-alerts/also-crossed (per-symbol cap)', () => {
+  const crossing = (timeframe: string, ts: number) => ({
+    symbol: 'FOOUSDT',
+    direction: 'UP',
+    alert: { timeframe: '5 min', timestamp: '2025-03-01T10:05:03Z' },
+    crossing: { timeframe, ts, baseline: 1_000_000, current: 1_060_000, pctChange: 0.06, absChange: 60_000 },
+  });
+  const T2 = Date.UTC(2025, 2, 1, 10, 8, 3);
+
+  it('appends the crossing to the sent alert once, marks its key OUTSIDE and broadcasts nothing', async () => {
+    const sent = await post('/api/open-interest-alerts/ingest', { ...oiAlert, details: { thresholdPct: 3 } }).expect(
+      200,
+    );
+    t.realtime.oiAlerts = [];
+    const first = await post('/api/open-interest-alerts/also-crossed', crossing('15 min', T2)).expect(200);
+    expect(first.body).toEqual({ success: true, id: sent.body.id, duplicate: false });
+    const again = await post('/api/open-interest-alerts/also-crossed', crossing('15 min', T2)).expect(200);
+    expect(again.body.duplicate).toBe(true);
+    await post('/api/open-interest-alerts/also-crossed', crossing('1 hour', T2 + 60_000)).expect(200);
+    const row = await t.prisma.openInterestAlert.findUniqueOrThrow({ where: { id: sent.body.id } });
+    expect(row.details).toEqual({
+      thresholdPct: 3,
+      alsoCrossed: [crossing('15 min', T2).crossing, crossing('1 hour', T2 + 60_000).crossing],
+    });
+    const state = await t.prisma.oiAlertState.findUniqueOrThrow({
+      where: { symbol_timeframe_direction: { symbol: 'FOOUSDT', timeframe: '15 min', direction: 'UP' } },
+    });
+    expect(state).toMatchObject({ state: 'OUTSIDE', lastAlertAt: null });
+    expect(t.realtime.oiAlerts).toEqual([]);
+    expect(await t.prisma.openInterestAlert.count()).toBe(1);
+  });
+
+  it('answers 404 for an alert it does not have and 400 for a crossing without numbers', async () => {
+    const missing = await post('/api/open-interest-alerts/also-crossed', crossing('15 min', T2)).expect(404);
+    expect(missing.body.error).toBe('Alert not found');
+    const bad = await post('/api/open-interest-alerts/also-crossed', {
+      ...crossing('15 min', T2),
+      crossing: { timeframe: '15 min' },
+    }).expect(400);
+    expect(bad.body.message).toMatch(/crossing/);
+  });
+
+  it('needs the ingest key', async () => {
+    await post('/api/open-interest-alerts/also-crossed', crossing('15 min', T2), null).expect(401);
+  });
+});
+
 describe('POST /api/open-interest-alerts/ingest', () => {
   it('stores the legacy payload, records the alert state and broadcasts numbers', async () => {
     const res = await post('/api/open-interest-alerts/ingest', oiAlert).expect(200);

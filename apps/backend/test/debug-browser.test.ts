@@ -94,6 +94,10 @@ async function seed(db: TestDatabase, now: number): Promise<void> {
       timeframe: '15 min',
       source: 'oi_realtime_poller',
       ts: new Date(now - k * 600_000),
+      // the first alert held the symbol's cap while the 1 hour timeframe crossed 3 minutes later
+      ...(k === 0
+        ? { details: { alsoCrossed: [{ timeframe: '1 hour', ts: Date.UTC(2025, 2, 1, 10, 8, 3), pctChange: 0.101 }] } }
+        : {}),
     })),
   });
   await p.volumeAlert.createMany({
@@ -171,9 +175,13 @@ describe('debug pages in a browser', () => {
     });
     backend = await start(env, { logger, bus, metrics: createMetrics(), prisma: db.prisma, dataDir });
     base = `http://127.0.0.1:${backend.port}`;
-    adminToken = await createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger }).signToken(
-      admin,
-    );
+    adminToken = await createAuth({
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      legacyIdTokens: false,
+      legacyEmailTokens: false,
+      logger,
+    }).signToken(admin);
     await bus.publish(CHANNELS.universe, universe(SYMBOLS, now - 10 * 60_000));
     for (let k = 5; k >= 0; k--) await bus.publish(CHANNELS.budget, budgetSnapshot(now - k * 5000, 600 + 20 * k, 40));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -239,6 +247,11 @@ describe('debug pages in a browser', () => {
   it('alerts: recent rows, then live ones through Socket.IO', async () => {
     const p = await open('/debug/alerts');
     expect(await p.locator('#oi-alerts tbody tr').count()).toBe(3);
+    expect(await p.locator('#oi-alerts tbody tr td:last-child').allTextContents()).toEqual([
+      '1 hour +10.10% 10:08:03Z',
+      '—',
+      '—',
+    ]);
     expect(await p.locator('#volume-alerts tbody tr').count()).toBe(2);
     await expect.poll(() => p.locator('#live-status').textContent(), { timeout: 15_000 }).toBe('live');
     backend.realtime.emitOiAlert({

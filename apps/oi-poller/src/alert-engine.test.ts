@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OiRingBuffer, parseOiTimeframes, type OiAlertDecision } from '@volspike/oi-core';
-import { createBus, createLogger } from '@volspike/runtime';
+import { CHANNELS, createBus, createLogger } from '@volspike/runtime';
 import { AlertEngine, alertIdempotencyKey, oiAlertConsoleLine } from './alert-engine.js';
 
 const logger = createLogger({ name: 'alert-engine-unit', level: 'silent' });
@@ -32,6 +32,8 @@ const decision = (over: Partial<OiAlertDecision> = {}): OiAlertDecision => ({
     minAbsContracts: 5000,
     cooldownSec: 600,
     baselineMarkPrice: null,
+    symbolCooldownSec: 900,
+    alsoCrossed: [],
   },
   ...over,
 });
@@ -86,6 +88,7 @@ describe('AlertEngine', () => {
       timeframes,
       excludedSymbols: [],
       stateKey: 'oi-poller:alert-state:all',
+      symbolCooldownSec: 0,
       now: () => t0 + 10_000,
     });
     await e1.start();
@@ -125,6 +128,7 @@ describe('AlertEngine', () => {
       timeframes,
       excludedSymbols: [],
       stateKey: 'oi-poller:alert-state:all',
+      symbolCooldownSec: 0,
       now: () => t0 + 40_000,
     });
     await e2.start();
@@ -154,6 +158,109 @@ describe('AlertEngine', () => {
     ).toHaveLength(0);
     expect(queued).toHaveLength(1);
     await e2.stop();
+    await bus2.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('AlertEngine: per-symbol cap', () => {
+  // 10 s at 5 % and 20 s at 8 %: 1050, 1000, 1100, 1100 every 10 s: the third sample crosses the 10 s timeframe
+  // (+10 %) but not the 20 s one (+4.8 %); the fourth crosses the 20 s one (+10 % from the second).
+  const timeframes = parseOiTimeframes('10s:5%:600s:tol=2s:min=10:label=10s,20s:8%:600s:tol=2s:min=10:label=20s');
+  const engine = (bus: ReturnType<typeof createBus>, queued: unknown[], now: () => number, capSec = 900) =>
+    new AlertEngine({
+      bus,
+      outbox: { enqueue: async (m: unknown) => (queued.push(m), 'id') },
+      logger,
+      apiUrl: 'http://api',
+      apiKey: 'k',
+      timeframes,
+      excludedSymbols: [],
+      stateKey: 'oi-poller:alert-state:all',
+      symbolCooldownSec: capSec,
+      now,
+    });
+  const sample = (buf: OiRingBuffer, ts: number, oi: number) => ({
+    symbol: 'FOOUSDT',
+    oi,
+    markPrice: null,
+    ts,
+    fundingRate: null,
+    history: (buf.push(ts, oi, null), buf),
+  });
+
+  it('holds the second timeframe back after a restart and records it on the sent alert instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oi-alert-cap-'));
+    const stateFile = join(dir, 'bus.json');
+    const queued: { url: string; body: Record<string, unknown>; idempotencyKey?: string }[] = [];
+    const t0 = Date.now();
+    const buf = new OiRingBuffer(100);
+    buf.push(t0, 1050, null); // 20 s before the first sample: +4.8 %, below 8 %
+    buf.push(t0 + 10_000, 1000, null);
+
+    const bus1 = createBus({ logger, stateFile });
+    const e1 = engine(bus1, queued, () => t0 + 20_000);
+    await e1.start();
+    expect((await e1.onSample(sample(buf, t0 + 20_000, 1100))).map((d) => d.timeframe)).toEqual(['10s']);
+    await e1.stop();
+    await bus1.close();
+
+    // A new process, 10 s later: the 20 s timeframe crosses (+10 % ≥ 8 %) inside the 15-minute cap.
+    const bus2 = createBus({ logger, stateFile });
+    const published: unknown[] = [];
+    await bus2.subscribe(CHANNELS.oiAlerts, (m) => published.push(m));
+    const e2 = engine(bus2, queued, () => t0 + 30_000);
+    await e2.start();
+    expect(e2.capOf('FOOUSDT')?.UP).toEqual({ timeframe: '10s', ts: t0 + 20_000, alsoCrossed: [] });
+    expect(await e2.onSample(sample(buf, t0 + 30_000, 1100))).toEqual([]);
+    expect(published).toEqual([]);
+    expect(queued.map((q) => q.url)).toEqual([
+      'http://api/api/open-interest-alerts/ingest',
+      'http://api/api/open-interest-alerts/also-crossed',
+    ]);
+    expect(queued[1]?.body).toEqual({
+      symbol: 'FOOUSDT',
+      direction: 'UP',
+      alert: { timeframe: '10s', timestamp: new Date(t0 + 20_000).toISOString().slice(0, 19) + 'Z' },
+      crossing: { timeframe: '20s', ts: t0 + 30_000, baseline: 1000, current: 1100, pctChange: 0.1, absChange: 100 },
+    });
+    expect(queued[1]?.idempotencyKey).toBe(`FOOUSDT|UP|10s|${t0 + 20_000}|also|20s|${t0 + 30_000}`);
+    expect(e2.stateOf('FOOUSDT')?.['20s']?.UP).toEqual({ state: 'OUTSIDE', lastAlertAt: null });
+    await e2.stop();
+    await bus2.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with the cap at 0 each timeframe alerts on its own, as before', async () => {
+    const queued: unknown[] = [];
+    const t0 = Date.now();
+    const buf = new OiRingBuffer(100);
+    buf.push(t0, 1050, null); // 20 s before the first sample: +4.8 %, below 8 %
+    buf.push(t0 + 10_000, 1000, null);
+    const bus = createBus({ logger });
+    const e = engine(bus, queued, () => t0 + 30_000, 0);
+    await e.start();
+    expect(await e.onSample(sample(buf, t0 + 20_000, 1100))).toHaveLength(1);
+    expect((await e.onSample(sample(buf, t0 + 30_000, 1100))).map((d) => d.timeframe)).toEqual(['20s']);
+    expect(e.capOf('FOOUSDT')).toBeUndefined();
+    await bus.close();
+  });
+
+  it('loads the state a poller without the cap saved (timeframes only)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oi-alert-cap-v1-'));
+    const stateFile = join(dir, 'bus.json');
+    const t0 = Date.now();
+    const old = {
+      FOOUSDT: { '10s': { UP: { state: 'OUTSIDE', lastAlertAt: t0 }, DOWN: { state: 'INSIDE', lastAlertAt: null } } },
+    };
+    const bus1 = createBus({ logger, stateFile });
+    await bus1.setJson('oi-poller:alert-state:all', old);
+    await bus1.close();
+    const bus2 = createBus({ logger, stateFile });
+    const e = engine(bus2, [], () => t0);
+    await e.start();
+    expect(e.stateOf('FOOUSDT')).toEqual(old.FOOUSDT);
+    expect(e.capOf('FOOUSDT')).toBeUndefined();
     await bus2.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,10 +1,14 @@
 import {
   evaluateOiAlert,
+  isoSeconds,
+  liveCap,
   oiAlertIngestBody,
   pyFixed,
   type OiAlertDecision,
+  type OiCappedCrossing,
   type OiHistory,
   type OiSymbolAlertState,
+  type OiSymbolCap,
   type OiTimeframe,
 } from '@volspike/oi-core';
 import { CHANNELS, type Bus, type Logger, type Outbox } from '@volspike/runtime';
@@ -17,8 +21,10 @@ export interface AlertEngineOptions {
   apiKey: string | undefined;
   timeframes: readonly OiTimeframe[];
   excludedSymbols: readonly string[];
-  /** bus key of the persisted INSIDE/OUTSIDE + cooldown state */
+  /** bus key of the persisted INSIDE/OUTSIDE + cooldown state and the per-symbol caps */
   stateKey: string;
+  /** per-symbol cap across timeframes (OI_ALERT_SYMBOL_COOLDOWN_MIN × 60); 0 = per-timeframe cooldowns only */
+  symbolCooldownSec: number;
   now?: () => number;
   onAlert?: (d: OiAlertDecision) => void;
 }
@@ -42,14 +48,32 @@ export function alertIdempotencyKey(d: OiAlertDecision): string {
   return `${d.symbol}|${d.direction}|${d.timeframe}|${d.ts}`;
 }
 
+/** What is persisted under the state key. Version 1 (before the cap) was `timeframes` alone, and still loads. */
+interface PersistedAlertState {
+  version: 2;
+  timeframes: Record<string, OiSymbolAlertState>;
+  caps: Record<string, OiSymbolCap>;
+}
+
+const isPersisted = (v: unknown): v is PersistedAlertState =>
+  typeof v === 'object' && v !== null && (v as { version?: unknown }).version === 2;
+
+/** Idempotency-Key of a crossing recorded on a sent alert. */
+export function alsoCrossedIdempotencyKey(c: OiCappedCrossing): string {
+  return `${c.symbol}|${c.direction}|${c.alert.timeframe}|${c.alert.ts}|also|${c.crossing.timeframe}|${c.crossing.ts}`;
+}
+
 /**
  * Runs the oi-core alert rule on each new sample and owns the alert state (INSIDE/OUTSIDE + cooldowns per
  * symbol/timeframe/direction). The state is written to the bus (Redis, or the memory bus's state file)
  * before an alert is queued, and loaded at start, so a restart neither re-fires nor forgets a cooldown.
- * Each alert goes to the backend through the outbox and onto CHANNELS.oiAlerts.
+ * Each alert goes to the backend through the outbox and onto CHANNELS.oiAlerts. With a per-symbol cap, a
+ * timeframe that crosses later inside it goes through the same outbox (after its alert: FIFO) to
+ * `/api/open-interest-alerts/also-crossed`, which records it on the sent alert; it is not published as an alert.
  */
 export class AlertEngine {
   private states = new Map<string, OiSymbolAlertState>();
+  private caps = new Map<string, OiSymbolCap>();
   private readonly log: Logger;
   private readonly now: () => number;
   private dirty = false;
@@ -66,10 +90,15 @@ export class AlertEngine {
   /** Loads the persisted state; an unreadable state is logged and starts empty (every key INSIDE). */
   async start(): Promise<void> {
     try {
-      const saved = await this.opts.bus.getJson<Record<string, OiSymbolAlertState>>(this.opts.stateKey);
+      const saved = await this.opts.bus.getJson<unknown>(this.opts.stateKey);
       if (saved && typeof saved === 'object') {
-        this.states = new Map(Object.entries(saved));
-        this.log.info({ symbols: this.states.size, key: this.opts.stateKey }, 'OI alert state loaded');
+        const v2 = isPersisted(saved);
+        this.states = new Map(Object.entries(v2 ? saved.timeframes : (saved as Record<string, OiSymbolAlertState>)));
+        this.caps = new Map(v2 ? Object.entries(saved.caps) : []);
+        this.log.info(
+          { symbols: this.states.size, capped: this.caps.size, key: this.opts.stateKey },
+          'OI alert state loaded',
+        );
       }
     } catch (err) {
       this.log.error({ err, key: this.opts.stateKey }, 'could not load OI alert state; starting with every key INSIDE');
@@ -84,6 +113,11 @@ export class AlertEngine {
     return this.states.get(symbol);
   }
 
+  /** The symbol's alert cap: the alert holding each direction, and what crossed after it. */
+  capOf(symbol: string): OiSymbolCap | undefined {
+    return this.caps.get(symbol);
+  }
+
   /** Evaluates one new sample (already in `history`); resolves once alerts are persisted and queued. */
   async onSample(input: {
     symbol: string;
@@ -94,6 +128,7 @@ export class AlertEngine {
     history: OiHistory;
   }): Promise<OiAlertDecision[]> {
     const prev = this.states.get(input.symbol);
+    const prevCap = this.caps.get(input.symbol);
     const res = evaluateOiAlert({
       symbol: input.symbol,
       now: this.now(),
@@ -103,13 +138,44 @@ export class AlertEngine {
       timeframes: this.opts.timeframes,
       state: prev,
       excludedSymbols: this.opts.excludedSymbols,
+      symbolCooldownSec: this.opts.symbolCooldownSec,
+      cap: prevCap,
     });
-    if (JSON.stringify(res.nextState) !== JSON.stringify(prev ?? {})) {
+    const stateChanged = JSON.stringify(res.nextState) !== JSON.stringify(prev ?? {});
+    if (stateChanged || JSON.stringify(res.nextCap) !== JSON.stringify(prevCap ?? {})) {
       this.states.set(input.symbol, res.nextState);
+      if (res.nextCap.UP || res.nextCap.DOWN) this.caps.set(input.symbol, res.nextCap);
+      else this.caps.delete(input.symbol);
       await this.persist();
     }
     for (const d of res.alerts) await this.deliver(d);
+    for (const c of res.capped) await this.recordCapped(c);
     return res.alerts;
+  }
+
+  /** A timeframe held back by the cap: logged, and recorded on the alert holding the cap (backend). */
+  private async recordCapped(c: OiCappedCrossing): Promise<void> {
+    this.log.info(
+      { symbol: c.symbol, direction: c.direction, alert: c.alert, crossing: c.crossing },
+      `OI ${c.direction} [${c.crossing.timeframe}] ${c.symbol}: held back by the symbol cap of the ${c.alert.timeframe} alert at ${isoSeconds(c.alert.ts)}`,
+    );
+    const headers: Record<string, string> = {};
+    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
+    try {
+      await this.opts.outbox.enqueue({
+        url: `${this.opts.apiUrl}/api/open-interest-alerts/also-crossed`,
+        headers,
+        body: {
+          symbol: c.symbol,
+          direction: c.direction,
+          alert: { timeframe: c.alert.timeframe, timestamp: isoSeconds(c.alert.ts) },
+          crossing: c.crossing,
+        },
+        idempotencyKey: alsoCrossedIdempotencyKey(c),
+      });
+    } catch (err) {
+      this.log.error({ err, symbol: c.symbol }, 'could not queue a capped OI crossing for the backend');
+    }
   }
 
   private async deliver(d: OiAlertDecision): Promise<void> {
@@ -159,7 +225,7 @@ export class AlertEngine {
     while (this.dirty) {
       this.dirty = false;
       try {
-        await this.opts.bus.setJson(this.opts.stateKey, this.compact());
+        await this.opts.bus.setJson(this.opts.stateKey, this.compact() satisfies PersistedAlertState);
         if (this.persistFailing) this.log.info('OI alert state persisted again');
         this.persistFailing = false;
       } catch (err) {
@@ -171,10 +237,15 @@ export class AlertEngine {
     }
   }
 
-  /** Drops keys that carry no information (INSIDE with no cooldown running): missing = INSIDE, no cooldown. */
-  private compact(): Record<string, OiSymbolAlertState> {
+  /** Drops keys that carry no information (INSIDE with no cooldown running, caps that ended): missing = none. */
+  private compact(): PersistedAlertState {
     const now = this.now();
     const out: Record<string, OiSymbolAlertState> = {};
+    const caps: Record<string, OiSymbolCap> = {};
+    for (const [symbol, cap] of this.caps) {
+      const live = liveCap(cap, now, this.opts.symbolCooldownSec);
+      if (live) caps[symbol] = live;
+    }
     for (const [symbol, st] of this.states) {
       const keep: OiSymbolAlertState = {};
       for (const [tf, dirs] of Object.entries(st)) {
@@ -187,6 +258,6 @@ export class AlertEngine {
       }
       if (Object.keys(keep).length > 0) out[symbol] = keep;
     }
-    return out;
+    return { version: 2, timeframes: out, caps };
   }
 }

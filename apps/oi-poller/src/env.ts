@@ -18,6 +18,8 @@ export const EnvSchema = z
     /** Blank → oi-core defaults (5m:3%:600s,15m:5%:900s,1h:10%:3600s,w60-30:5%:3600s). */
     OI_ALERT_TIMEFRAMES: env.str(''),
     OI_ALERT_EXCLUDED_SYMBOLS: env.list(['USDCUSDT']),
+    /** At most one UP and one DOWN alert per symbol per this many minutes, across timeframes; 0 = per timeframe. */
+    OI_ALERT_SYMBOL_COOLDOWN_MIN: env.num(15, { min: 0, max: 24 * 60 }),
     /** `i/n` (0 ≤ i < n): poll only the symbols whose stable hash mod n is i. Blank → everything. */
     OI_SHARD: env.str(''),
     /** A mark price older than this is not used for openInterestUsd (null instead). */

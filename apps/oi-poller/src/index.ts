@@ -115,6 +115,7 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     timeframes,
     excludedSymbols: env.OI_ALERT_EXCLUDED_SYMBOLS,
     stateKey: `oi-poller:alert-state:${label}`,
+    symbolCooldownSec: env.OI_ALERT_SYMBOL_COOLDOWN_MIN * 60,
     onAlert: (d) => {
       alertRate.add();
       metrics.alerts.inc({ timeframe: d.timeframe, direction: d.direction });

@@ -14,6 +14,7 @@ const TIMEFRAMES =
   '3s:2%:300s:tol=1s:min=100:label=3s,8s:5%:300s:tol=2s:min=100:label=8s,20s:20%:300s:tol=3s:min=100:label=20s';
 const POLLER_ENV = {
   OI_ALERT_TIMEFRAMES: TIMEFRAMES,
+  OI_ALERT_SYMBOL_COOLDOWN_MIN: '0', // per-timeframe behaviour; the cap has its own test below
   OI_POLL_MIN_INTERVAL_MS: '1000',
   OI_POLL_MAX_INTERVAL_MS: '1000',
   OI_PUBLISH_INTERVAL_MS: '500',
@@ -94,4 +95,45 @@ describe('OI alerts', () => {
     expect(p2.alerts.stateOf(a)?.['8s']?.UP.state).toBe('OUTSIDE');
     await p2.stop();
   }, 60_000);
+
+  it('caps a symbol at one spike across timeframes, records the later timeframe on the sent alert, and keeps the cap over a restart', async () => {
+    const env = { ...POLLER_ENV, OI_ALERT_SYMBOL_COOLDOWN_MIN: '15' };
+    const [d] = h.sim.market.liquid(0).slice(3, 4) as [string];
+    await h.setUniverse([d]);
+    const p1 = await h.startPoller(env);
+    await waitFor('3 s of history', () => (p1.history.get(d)?.size ?? 0) >= 4, 8000);
+
+    // +8 % over 10 s crosses 3s after ≈ 3 s and 8s after ≈ 7 s: one alert (3s), the 8s recorded on it.
+    await moveOi(d, 8, 10);
+    const alsoCrossed = async () => {
+      const rows = await storedAlerts(d);
+      const list = (rows[0]?.details as { alsoCrossed?: { timeframe: string }[] } | null)?.alsoCrossed ?? [];
+      return list.map((c) => c.timeframe);
+    };
+    await waitFor(
+      'the 8s crossing recorded on the sent alert',
+      async () => (await alsoCrossed()).includes('8s'),
+      15_000,
+    );
+    expect((await storedAlerts(d)).map((r) => r.timeframe)).toEqual(['3s']);
+    expect(busAlerts.filter((x) => x.symbol === d).map((x) => x.timeframe)).toEqual(['3s']);
+    const cap = p1.alerts.capOf(d)?.UP;
+    expect(cap?.timeframe).toBe('3s');
+    await p1.stop();
+
+    // Restarted, and once OI has been flat long enough for 8s to be back INSIDE, the same move again: 8s
+    // crosses anew (it never alerted, so no cooldown of its own holds it) and only the restored cap stops it.
+    const p2 = await h.startPoller(env);
+    expect(p2.alerts.capOf(d)?.UP?.ts).toBe(cap?.ts);
+    await waitFor('8s back inside', () => p2.alerts.stateOf(d)?.['8s']?.UP.state === 'INSIDE', 20_000);
+    await moveOi(d, 8, 10);
+    await waitFor(
+      'the second 8s crossing recorded too',
+      async () => (await alsoCrossed()).filter((t) => t === '8s').length >= 2,
+      15_000,
+    );
+    expect((await storedAlerts(d)).map((r) => r.timeframe)).toEqual(['3s']);
+    expect(busAlerts.filter((x) => x.symbol === d)).toHaveLength(1);
+    await p2.stop();
+  }, 90_000);
 });

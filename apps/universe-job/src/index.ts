@@ -18,7 +18,7 @@ export type { Env };
 export { UniverseJob } from './universe-job.js';
 export type { UniverseJobStatus } from './universe-job.js';
 export { UniverseStore } from './universe-store.js';
-export { SymbolSource, SymbolListError } from './symbol-source.js';
+export { SymbolSource } from './symbol-source.js';
 export { TickerVolumeFeed, VolumeSource, VolumeUnavailableError } from './volume-source.js';
 
 export interface UniverseJobHandle {

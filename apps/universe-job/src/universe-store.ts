@@ -1,7 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CHANNELS, KEYS } from '@volspike/runtime';
+import { CHANNELS, KEYS, writeJsonAtomic } from '@volspike/runtime';
 import type { Bus, Logger, UniverseMessage } from '@volspike/runtime';
 
 const volume = z
@@ -101,7 +100,7 @@ export class UniverseStore {
    */
   async save(universe: UniverseMessage): Promise<void> {
     try {
-      await this.writeFile(universe);
+      await writeJsonAtomic(this.opts.stateFile, universe);
       if (this.fileFailing) this.opts.logger.info({ file: this.opts.stateFile }, 'universe state file writable again');
       this.fileFailing = false;
     } catch (err) {
@@ -132,12 +131,5 @@ export class UniverseStore {
       throw err;
     }
     return JSON.parse(text) as unknown;
-  }
-
-  private async writeFile(universe: UniverseMessage): Promise<void> {
-    await mkdir(dirname(this.opts.stateFile), { recursive: true });
-    const tmp = `${this.opts.stateFile}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(universe));
-    await rename(tmp, this.opts.stateFile);
   }
 }

@@ -1,13 +1,14 @@
+import { VolspikeError } from '@volspike/errors';
 /** Minimal JSON client for the backend's daemon routes: the key travels only in the X-API-Key header. */
-export class ApiError extends Error {
+export class BackendCallError extends VolspikeError<'BACKEND_HTTP' | 'BACKEND_NETWORK' | 'BACKEND_INVALID_RESPONSE'> {
   constructor(
-    readonly code: 'API_HTTP' | 'API_NETWORK' | 'API_INVALID_RESPONSE',
+    code: BackendCallError['code'],
     message: string,
     readonly status: number | null = null,
     readonly body: unknown = null,
+    cause?: unknown,
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message, { cause });
   }
 }
 
@@ -21,7 +22,7 @@ export class BackendApi {
     private readonly opts: { baseUrl: string; apiKey: string | undefined; timeoutMs: number; fetchImpl?: typeof fetch },
   ) {}
 
-  /** Any HTTP status resolves (the caller decides); network errors and timeouts reject with ApiError. */
+  /** Any HTTP status resolves (the caller decides); network errors and timeouts reject with BackendCallError. */
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.opts.apiKey) headers['x-api-key'] = this.opts.apiKey;
@@ -37,8 +38,8 @@ export class BackendApi {
     } catch (err) {
       const e = err as Error;
       const cause = (e.cause as Error | undefined)?.message;
-      throw new ApiError(
-        'API_NETWORK',
+      throw new BackendCallError(
+        'BACKEND_NETWORK',
         `${method} ${path}: ${e.name === 'TimeoutError' ? 'timeout' : e.message}${cause ? ` (${cause})` : ''}`,
       );
     }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { detectCross } from '@volspike/oi-core';
 import type { BinanceRestClient } from '@volspike/binance-client';
-import type { Logger } from '@volspike/runtime';
-import { ApiError, type BackendApi } from './api.js';
+import { counter, type Logger } from '@volspike/runtime';
+import { BackendCallError, type BackendApi } from './api.js';
 import type { LiveValues } from './live-values.js';
 
 const ActiveAlertSchema = z.object({
@@ -79,24 +79,17 @@ export class UserAlertChecker {
 
   constructor(private readonly opts: CheckerOptions) {
     this.now = opts.now ?? Date.now;
-    const existing = (name: string) => opts.metrics.getSingleMetric(name) as Counter<'result'> | undefined;
     this.counters = {
-      checks:
-        existing('volspike_user_alerts_checks_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_checks_total',
-          help: 'User cross-alert evaluations by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
-      triggers:
-        existing('volspike_user_alerts_triggers_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_triggers_total',
-          help: 'Trigger POSTs by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
+      checks: counter(opts.metrics, {
+        name: 'volspike_user_alerts_checks_total',
+        help: 'User cross-alert evaluations by result',
+        labelNames: ['result'],
+      }),
+      triggers: counter(opts.metrics, {
+        name: 'volspike_user_alerts_triggers_total',
+        help: 'Trigger POSTs by result',
+        labelNames: ['result'],
+      }),
     };
   }
 
@@ -165,16 +158,16 @@ export class UserAlertChecker {
   private async fetchActive(): Promise<ActiveAlert[]> {
     const res = await this.opts.api.request('GET', '/api/user-alerts-trigger/active');
     if (res.status !== 200)
-      throw new ApiError(
-        'API_HTTP',
+      throw new BackendCallError(
+        'BACKEND_HTTP',
         `GET /api/user-alerts-trigger/active answered ${res.status}`,
         res.status,
         res.body,
       );
     const parsed = ActiveResponseSchema.safeParse(res.body);
     if (!parsed.success)
-      throw new ApiError(
-        'API_INVALID_RESPONSE',
+      throw new BackendCallError(
+        'BACKEND_INVALID_RESPONSE',
         `GET /api/user-alerts-trigger/active: ${parsed.error.issues[0]?.message ?? 'invalid body'}`,
       );
     return parsed.data.alerts;
@@ -274,7 +267,7 @@ export class UserAlertChecker {
         return;
       }
       this.counters.triggers.inc({ result: 'error' });
-      throw new ApiError('API_HTTP', `POST /trigger answered ${res.status}`, res.status, res.body);
+      throw new BackendCallError('BACKEND_HTTP', `POST /trigger answered ${res.status}`, res.status, res.body);
     }
     this.counters.checks.inc({ result: previous === null ? 'baseline' : 'no-cross' });
     // update-checked only when the value changed: an unchanged value would only move lastCheckedAt.
@@ -293,7 +286,7 @@ export class UserAlertChecker {
       this.stored.delete(alert.id);
       return;
     }
-    throw new ApiError('API_HTTP', `POST /update-checked answered ${res.status}`, res.status, res.body);
+    throw new BackendCallError('BACKEND_HTTP', `POST /update-checked answered ${res.status}`, res.status, res.body);
   }
 
   recordError(err: unknown): void {

@@ -15,7 +15,7 @@ export {
   type IterationResult,
 } from './checker.js';
 export { LiveValues } from './live-values.js';
-export { BackendApi, ApiError } from './api.js';
+export { BackendApi, BackendCallError } from './api.js';
 
 export const COMPONENT = 'user-alerts';
 

@@ -34,7 +34,7 @@ export { OiChangeLookup } from './oi-change-lookup.js';
 export { OiSnapshotJob } from './oi-snapshot-job.js';
 export type { SnapshotResult } from './oi-snapshot-job.js';
 export { VolumeStateStore } from './state-store.js';
-export { ExchangeInfoSymbols, SymbolListError } from './symbol-source.js';
+export { ExchangeInfoSymbols } from './symbol-source.js';
 export { TelegramSender } from './telegram-sender.js';
 export { VolumeCycle } from './volume-cycle.js';
 export type { CycleResult } from './volume-cycle.js';

@@ -1,7 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from '@volspike/runtime';
-import { backoffDelay } from '@volspike/runtime';
+import { backoffDelay, writeFileAtomic } from '@volspike/runtime';
 
 interface QueuedMessage {
   id: string;
@@ -187,9 +186,7 @@ export class TelegramSender {
     this.saving = this.saving
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, snapshot);
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(file, snapshot);
       });
     return this.saving;
   }

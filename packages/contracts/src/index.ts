@@ -15,5 +15,16 @@ export {
   type OiUpdateEvent,
   type OiUpdatesEvent,
 } from './socket-events.js';
-export { ROUTES, type RouteSpec, type RouteAuth } from './routes.js';
+export {
+  ROUTES,
+  ROUTE_TABLE,
+  DAEMON_NAMES,
+  type DaemonName,
+  type NamedRouteSpec,
+  type RouteAuth,
+  type RouteName,
+  type RouteSpec,
+  type RouteTable,
+} from './routes.js';
 export { buildOpenApiDocument } from './openapi.js';
+export * from './values.js';

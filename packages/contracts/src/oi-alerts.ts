@@ -29,6 +29,36 @@ export const OiAlertIngestResponseSchema = z.object({
   duplicate: z.boolean().optional(),
 });
 
+/**
+ * `POST /api/open-interest-alerts/also-crossed` body: a timeframe that crossed while the symbol's cap (one UP and
+ * one DOWN alert per OI_ALERT_SYMBOL_COOLDOWN_MIN) was held by an alert already sent; appended to that alert's
+ * `details.alsoCrossed` (the same shape as the poller's explanation), never broadcast as an alert of its own.
+ */
+export const OiAlertAlsoCrossedSchema = z
+  .object({
+    symbol: symbolString(),
+    direction: z.enum(OI_DIRECTIONS, { message: 'must be UP or DOWN' }),
+    alert: z
+      .object({ timeframe: z.string().min(1).max(32), timestamp: dateString() })
+      .meta({ description: 'the sent alert (with symbol and direction, its key)' }),
+    crossing: z.object({
+      timeframe: z.string().min(1).max(32),
+      ts: z.number().int().positive().meta({ description: 'sample time of the crossing, epoch ms' }),
+      baseline: z.number().min(0, { message: 'must not be negative' }),
+      current: z.number().min(0, { message: 'must not be negative' }),
+      pctChange: z.number(),
+      absChange: z.number(),
+    }),
+  })
+  .meta({ id: 'OiAlertAlsoCrossed' });
+export type OiAlertAlsoCrossed = z.input<typeof OiAlertAlsoCrossedSchema>;
+
+export const OiAlertAlsoCrossedResponseSchema = z.object({
+  success: z.literal(true),
+  id: z.string(),
+  duplicate: z.boolean(),
+});
+
 /** REST row of `GET /api/open-interest-alerts`: Decimal columns are strings (legacy Prisma JSON). */
 export const OiAlertRestRowSchema = z.object({
   id: z.string(),

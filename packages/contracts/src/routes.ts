@@ -9,6 +9,17 @@ import * as sys from './system.js';
 
 export type RouteAuth = 'none' | 'ingestKey' | 'bearer' | 'optionalBearer' | 'debug' | 'triggerKey';
 
+/** The daemons that call the backend with an ingest key (names of the backend's INGEST_KEYS entries). */
+export const DAEMON_NAMES = [
+  'volume-alerts',
+  'oi-poller',
+  'universe-job',
+  'user-alerts',
+  'telegram-poller',
+  'funding',
+] as const;
+export type DaemonName = (typeof DAEMON_NAMES)[number];
+
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path (`/api/user-alerts/:id`). */
@@ -19,6 +30,11 @@ export interface RouteSpec {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: z.ZodType;
+  /**
+   * Ingest-key routes: the daemons whose own key (INGEST_KEYS) opens this route. The legacy single key
+   * (ALERT_INGEST_API_KEY) opens every ingest route.
+   */
+  callers?: readonly DaemonName[];
   /** Honours an `Idempotency-Key` header (the stored response is replayed). */
   idempotent?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
@@ -32,12 +48,17 @@ const ingestErrors = {
 };
 const idParam = z.object({ id: z.string() });
 
-/** Every HTTP route of the backend with its wire schemas; the OpenAPI document is generated from this. */
-export const ROUTES: RouteSpec[] = [
+/**
+ * Every HTTP route of the backend by name, with its wire schemas. The daemons call routes by these names
+ * (`@volspike/backend-client`), the OpenAPI document and the reverse-proxy list are generated from it.
+ * `satisfies` keeps each entry's own schema types, so a client call is typed by its route.
+ */
+export const ROUTE_TABLE = {
   // --- open interest ---
-  {
+  oiIngest: {
     method: 'post',
     path: '/api/market/open-interest/ingest',
+    callers: ['oi-poller', 'volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -45,9 +66,10 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiIngestAlias: {
     method: 'post',
     path: '/api/market/open-interest',
+    callers: ['oi-poller', 'volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -55,7 +77,7 @@ export const ROUTES: RouteSpec[] = [
     body: oi.OiIngestSchema,
     responses: { 200: { description: 'stored', schema: oi.OiIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiMap: {
     method: 'get',
     path: '/api/market/open-interest',
     tag: 'open-interest',
@@ -63,7 +85,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Legacy map symbol → OI in USD with staleness flags',
     responses: { 200: { description: 'map', schema: oi.OiMapResponseSchema } },
   },
-  {
+  oiLatest: {
     method: 'get',
     path: '/api/market/open-interest/latest',
     tag: 'open-interest',
@@ -72,7 +94,7 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiLatestQuerySchema,
     responses: { 200: { description: 'latest values', schema: oi.OiLatestResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSamples: {
     method: 'get',
     path: '/api/market/open-interest/samples',
     tag: 'open-interest',
@@ -81,9 +103,10 @@ export const ROUTES: RouteSpec[] = [
     query: oi.OiSamplesQuerySchema,
     responses: { 200: { description: 'samples', schema: oi.OiSamplesResponseSchema }, 400: err('bad query') },
   },
-  {
+  oiSnapshot: {
     method: 'get',
     path: '/api/market/open-interest/snapshot',
+    callers: ['volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     summary: 'Newest sample of a symbol at or before ts (any source)',
@@ -94,7 +117,7 @@ export const ROUTES: RouteSpec[] = [
       401: err('bad key'),
     },
   },
-  {
+  liquidUniverse: {
     method: 'get',
     path: '/api/market/open-interest/liquid-universe',
     tag: 'open-interest',
@@ -102,9 +125,10 @@ export const ROUTES: RouteSpec[] = [
     summary: 'The liquid universe the OI poller polls',
     responses: { 200: { description: 'universe', schema: oi.LiquidUniverseResponseSchema } },
   },
-  {
+  liquidUniverseUpdate: {
     method: 'post',
     path: '/api/market/open-interest/liquid-universe/update',
+    callers: ['universe-job'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -113,9 +137,10 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'replaced', schema: oi.LiquidUniverseUpdateResponseSchema }, ...ingestErrors },
   },
   // --- OI alerts ---
-  {
+  oiAlertIngest: {
     method: 'post',
     path: '/api/open-interest-alerts/ingest',
+    callers: ['oi-poller'],
     tag: 'oi-alerts',
     auth: 'ingestKey',
     idempotent: true,
@@ -123,7 +148,22 @@ export const ROUTES: RouteSpec[] = [
     body: oia.OiAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: oia.OiAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  oiAlertAlsoCrossed: {
+    method: 'post',
+    path: '/api/open-interest-alerts/also-crossed',
+    callers: ['oi-poller'],
+    tag: 'oi-alerts',
+    auth: 'ingestKey',
+    idempotent: true,
+    summary: "Record a timeframe held back by the symbol's alert cap on the alert that holds it (no broadcast)",
+    body: oia.OiAlertAlsoCrossedSchema,
+    responses: {
+      200: { description: 'recorded (duplicate: already there)', schema: oia.OiAlertAlsoCrossedResponseSchema },
+      404: err('Alert not found'),
+      ...ingestErrors,
+    },
+  },
+  oiAlerts: {
     method: 'get',
     path: '/api/open-interest-alerts',
     tag: 'oi-alerts',
@@ -136,7 +176,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite subscription required'),
     },
   },
-  {
+  oiAlertsRecent: {
     method: 'get',
     path: '/api/open-interest-alerts/recent',
     tag: 'oi-alerts',
@@ -146,9 +186,10 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'alerts', schema: oia.OiAlertsRecentResponseSchema } },
   },
   // --- volume alerts ---
-  {
+  volumeAlertIngest: {
     method: 'post',
     path: '/api/volume-alerts/ingest',
+    callers: ['volume-alerts'],
     tag: 'volume-alerts',
     auth: 'ingestKey',
     idempotent: true,
@@ -156,7 +197,7 @@ export const ROUTES: RouteSpec[] = [
     body: va.VolumeAlertIngestSchema,
     responses: { 200: { description: 'stored', schema: va.VolumeAlertIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  volumeAlerts: {
     method: 'get',
     path: '/api/volume-alerts',
     tag: 'volume-alerts',
@@ -165,7 +206,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsResponseSchema } },
   },
-  {
+  volumeAlertsRecent: {
     method: 'get',
     path: '/api/volume-alerts/recent',
     tag: 'volume-alerts',
@@ -174,7 +215,7 @@ export const ROUTES: RouteSpec[] = [
     query: va.VolumeAlertsRecentQuerySchema,
     responses: { 200: { description: 'alerts', schema: va.VolumeAlertsRecentResponseSchema }, 400: err('bad query') },
   },
-  {
+  subscriptions: {
     method: 'get',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -182,7 +223,7 @@ export const ROUTES: RouteSpec[] = [
     summary: "The caller's symbol subscriptions",
     responses: { 200: { description: 'list', schema: va.SubscriptionsResponseSchema } },
   },
-  {
+  subscriptionCreate: {
     method: 'post',
     path: '/api/volume-alerts/subscriptions',
     tag: 'volume-alerts',
@@ -194,7 +235,7 @@ export const ROUTES: RouteSpec[] = [
       403: err('Pro or Elite tier required'),
     },
   },
-  {
+  subscriptionDelete: {
     method: 'delete',
     path: '/api/volume-alerts/subscriptions/:symbol',
     tag: 'volume-alerts',
@@ -207,7 +248,7 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- user cross alerts ---
-  {
+  userAlerts: {
     method: 'get',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -216,7 +257,7 @@ export const ROUTES: RouteSpec[] = [
     query: ua.UserAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.UserAlertsResponseSchema } },
   },
-  {
+  userAlertCreate: {
     method: 'post',
     path: '/api/user-alerts',
     tag: 'user-alerts',
@@ -230,7 +271,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate active alert'),
     },
   },
-  {
+  userAlertUpdate: {
     method: 'put',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -245,7 +286,7 @@ export const ROUTES: RouteSpec[] = [
       409: err('duplicate'),
     },
   },
-  {
+  userAlertDelete: {
     method: 'delete',
     path: '/api/user-alerts/:id',
     tag: 'user-alerts',
@@ -257,7 +298,7 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertReactivate: {
     method: 'post',
     path: '/api/user-alerts/:id/reactivate',
     tag: 'user-alerts',
@@ -270,18 +311,20 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertsActive: {
     method: 'get',
     path: '/api/user-alerts-trigger/active',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Every active alert, oldest check first (checker)',
     query: ua.ActiveAlertsQuerySchema,
     responses: { 200: { description: 'alerts', schema: ua.ActiveAlertsResponseSchema }, 401: err('Unauthorized') },
   },
-  {
+  userAlertTrigger: {
     method: 'post',
     path: '/api/user-alerts-trigger/trigger',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Fire an alert (atomic: concurrent triggers succeed once)',
@@ -293,9 +336,10 @@ export const ROUTES: RouteSpec[] = [
       404: err('Alert not found'),
     },
   },
-  {
+  userAlertUpdateChecked: {
     method: 'post',
     path: '/api/user-alerts-trigger/update-checked',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Record the last checked value',
@@ -307,9 +351,10 @@ export const ROUTES: RouteSpec[] = [
     },
   },
   // --- telegram ---
-  {
+  telegramIngest: {
     method: 'post',
     path: '/api/telegram/ingest',
+    callers: ['telegram-poller'],
     tag: 'telegram',
     auth: 'ingestKey',
     idempotent: true,
@@ -317,7 +362,7 @@ export const ROUTES: RouteSpec[] = [
     body: tg.TelegramIngestSchema,
     responses: { 200: { description: 'stored', schema: tg.TelegramIngestResponseSchema }, ...ingestErrors },
   },
-  {
+  telegramMessages: {
     method: 'get',
     path: '/api/telegram/messages',
     tag: 'telegram',
@@ -326,7 +371,7 @@ export const ROUTES: RouteSpec[] = [
     query: tg.TelegramMessagesQuerySchema,
     responses: { 200: { description: 'messages', schema: tg.TelegramMessagesResponseSchema } },
   },
-  {
+  telegramHealth: {
     method: 'get',
     path: '/api/telegram/health',
     tag: 'telegram',
@@ -335,16 +380,17 @@ export const ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'ok', schema: tg.TelegramHealthResponseSchema } },
   },
   // --- system ---
-  {
+  heartbeat: {
     method: 'post',
     path: '/api/heartbeats',
+    callers: DAEMON_NAMES,
     tag: 'system',
     auth: 'ingestKey',
     summary: 'Daemon heartbeat',
     body: sys.HeartbeatSchema,
     responses: { 200: { description: 'recorded', schema: sys.HeartbeatResponseSchema }, ...ingestErrors },
   },
-  {
+  health: {
     method: 'get',
     path: '/health',
     tag: 'system',
@@ -355,7 +401,7 @@ export const ROUTES: RouteSpec[] = [
       503: { description: 'something enabled is stale or down', schema: sys.HealthResponseSchema },
     },
   },
-  {
+  metrics: {
     method: 'get',
     path: '/metrics',
     tag: 'system',
@@ -363,7 +409,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Prometheus metrics',
     responses: { 200: { description: 'text exposition format', contentType: 'text/plain' } },
   },
-  {
+  openapi: {
     method: 'get',
     path: '/openapi.json',
     tag: 'system',
@@ -371,7 +417,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1' } },
   },
-  {
+  docs: {
     method: 'get',
     path: '/docs',
     tag: 'system',
@@ -379,4 +425,14 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This document rendered as HTML',
     responses: { 200: { description: 'HTML', contentType: 'text/html' } },
   },
-];
+} satisfies Record<string, RouteSpec>;
+
+export type RouteTable = typeof ROUTE_TABLE;
+export type RouteName = keyof RouteTable;
+export type NamedRouteSpec = RouteSpec & { name: RouteName };
+
+/** The same routes as a list (each with its `name`), in table order. */
+export const ROUTES: readonly NamedRouteSpec[] = (Object.keys(ROUTE_TABLE) as RouteName[]).map((name) => ({
+  name,
+  ...(ROUTE_TABLE[name] as RouteSpec),
+}));

@@ -9,3 +9,4 @@ export * from './cross.js';
 export * from './ring-buffer.js';
 export * from './oi-timeframes.js';
 export * from './oi-alerts.js';
+export * from './oi-alerts-cap.js';

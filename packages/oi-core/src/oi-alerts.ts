@@ -1,5 +1,6 @@
 import { DEFAULT_OI_EXCLUDED_SYMBOLS, DEFAULT_WINDOW_MIN_SAMPLES, type OiTimeframe } from './oi-timeframes.js';
 import { median, type OiHistory } from './ring-buffer.js';
+import { activeCap, liveCap, type OiAlsoCrossed, type OiCappedCrossing, type OiSymbolCap } from './oi-alerts-cap.js';
 import { isoSeconds } from './time.js';
 
 export type OiDirection = 'UP' | 'DOWN';
@@ -28,6 +29,10 @@ export interface OiAlertExplanation {
   cooldownSec: number;
   /** baseline mark price (median of known marks for a window), null when unknown */
   baselineMarkPrice: number | null;
+  /** the per-symbol cap in force (0 = per-timeframe cooldowns only) */
+  symbolCooldownSec: number;
+  /** other timeframes of the same direction that crossed on this sample, held back by this alert's cap */
+  alsoCrossed: OiAlsoCrossed[];
 }
 
 /** Legacy ingest fields (`POST /api/open-interest-alerts/ingest`) plus the explanation. */
@@ -59,7 +64,8 @@ export type OiAlertSkipReason =
   | 'insufficient-history'
   | 'baseline-zero'
   | 'below-abs-min'
-  | 'cooldown';
+  | 'cooldown'
+  | 'symbol-cap';
 
 export interface OiAlertSkip {
   timeframe: string | null;
@@ -79,11 +85,18 @@ export interface EvaluateOiAlertInput {
   excludedSymbols?: readonly string[];
   /** a sample further than this from `now` (either way) is not evaluated; default 120 s */
   maxSampleAgeMs?: number;
+  /** per-symbol cap across timeframes (FR-OI-ALERT-3), seconds; 0 or unset = per-timeframe cooldowns only */
+  symbolCooldownSec?: number;
+  /** the symbol's cap state (the alert holding each direction's cap) */
+  cap?: OiSymbolCap | undefined;
 }
 
 export interface EvaluateOiAlertResult {
   alerts: OiAlertDecision[];
   nextState: OiSymbolAlertState;
+  nextCap: OiSymbolCap;
+  /** crossings held back by the cap of an alert sent for an earlier sample, to be recorded on that alert */
+  capped: OiCappedCrossing[];
   /** why a timeframe/direction did not alert when it might have (for logs/metrics) */
   skipped: OiAlertSkip[];
 }
@@ -121,8 +134,108 @@ const inside = (): OiTimeframeState => ({
   DOWN: { state: 'INSIDE', lastAlertAt: null },
 });
 
+/** What one evaluation shares across timeframes. */
+interface SampleContext {
+  input: EvaluateOiAlertInput;
+  cur: number;
+  t: number;
+  funding: number | undefined;
+  symbolCooldownSec: number;
+}
+
+/** A timeframe/direction that went INSIDE → OUTSIDE on this sample (abs minimum met); sent unless held back. */
+interface Crossing {
+  decision: OiAlertDecision;
+  inCooldown: boolean;
+}
+
+/** Why the whole sample is not evaluated, or null. */
+function sampleGuard(input: EvaluateOiAlertInput): OiAlertSkipReason | null {
+  if ((input.excludedSymbols ?? DEFAULT_OI_EXCLUDED_SYMBOLS).includes(input.symbol)) return 'excluded-symbol';
+  const { oi, ts } = input.current;
+  if (!Number.isFinite(oi) || oi <= 0 || !Number.isFinite(ts)) return 'invalid-sample';
+  if (Math.abs(input.now - ts) > (input.maxSampleAgeMs ?? 120_000)) return 'stale-sample';
+  return null;
+}
+
+function buildDecision(ctx: SampleContext, tf: OiTimeframe, direction: OiDirection, b: Baseline): OiAlertDecision {
+  const { cur, t } = ctx;
+  const mark = ctx.input.current.markPrice;
+  const d: OiAlertDecision = {
+    symbol: ctx.input.symbol,
+    direction,
+    baseline: b.oi,
+    current: cur,
+    pctChange: (cur - b.oi) / b.oi,
+    absChange: cur - b.oi,
+    timeframe: tf.label,
+    timestamp: isoSeconds(t),
+    ts: t,
+    source: 'oi_realtime_poller',
+    explanation: {
+      method: tf.kind === 'lookback' ? 'lookback-closest' : 'window-median',
+      baselineFrom: b.from,
+      baselineTo: b.to,
+      baselineSamples: b.samples,
+      lookbackSec: tf.lookbackSec,
+      toleranceSec: tf.toleranceSec,
+      thresholdPct: tf.thresholdPct,
+      minAbsContracts: tf.minAbsContracts,
+      cooldownSec: tf.cooldownSec,
+      baselineMarkPrice: b.mark,
+      symbolCooldownSec: ctx.symbolCooldownSec,
+      alsoCrossed: [],
+    },
+  };
+  if (mark !== null && mark > 0 && b.mark !== null && b.mark > 0) d.priceChange = (mark - b.mark) / b.mark;
+  if (ctx.funding !== undefined) d.fundingRate = ctx.funding;
+  return d;
+}
+
+/** One timeframe: its next INSIDE/OUTSIDE state and its crossings (cooldown and cap are decided by the caller). */
+function evaluateTimeframe(
+  ctx: SampleContext,
+  tf: OiTimeframe,
+  skipped: OiAlertSkip[],
+): { after: OiTimeframeState; crossings: Crossing[] } | null {
+  const b = findBaseline(tf, ctx.input.history, ctx.t);
+  if (!b || !(b.oi > 0)) {
+    skipped.push({ timeframe: tf.label, reason: b ? 'baseline-zero' : 'insufficient-history' });
+    return null;
+  }
+  const pct = (ctx.cur - b.oi) / b.oi;
+  const abs = ctx.cur - b.oi;
+  const thr = tf.thresholdPct / 100;
+  const before = ctx.input.state?.[tf.label] ?? inside();
+  const after: OiTimeframeState = { UP: { ...before.UP }, DOWN: { ...before.DOWN } };
+  const crossings: Crossing[] = [];
+  for (const direction of OI_DIRECTIONS) {
+    const key = after[direction];
+    const breach = direction === 'UP' ? pct >= thr : pct <= -thr;
+    if (!breach) key.state = 'INSIDE';
+    if (!breach || key.state === 'OUTSIDE') continue; // inside, or still outside: already handled
+    if (!(direction === 'UP' ? abs >= tf.minAbsContracts : abs <= -tf.minAbsContracts)) {
+      skipped.push({ timeframe: tf.label, direction, reason: 'below-abs-min' });
+      continue; // stays INSIDE
+    }
+    key.state = 'OUTSIDE';
+    const inCooldown = key.lastAlertAt !== null && ctx.t - key.lastAlertAt < tf.cooldownSec * 1000;
+    crossings.push({ decision: buildDecision(ctx, tf, direction, b), inCooldown });
+  }
+  return { after, crossings };
+}
+
+const alsoCrossed = (d: OiAlertDecision): OiAlsoCrossed => ({
+  timeframe: d.timeframe,
+  ts: d.ts,
+  baseline: d.baseline,
+  current: d.current,
+  pctChange: d.pctChange,
+  absChange: d.absChange,
+});
+
 /**
- * OI spike/dump rule for one new sample, every timeframe independently (CONTRACTS §4.4, issue 7).
+ * OI spike/dump rule for one new sample (CONTRACTS §4.4, issue 7; the per-symbol cap, issue 19 §3).
  *
  * Per (timeframe, direction): fire only on the INSIDE → OUTSIDE transition. UP needs pct ≥ thr and
  * abs ≥ +min; DOWN needs pct ≤ −thr and abs ≤ −min. Decided quirks (legacy §6.13):
@@ -135,93 +248,50 @@ const inside = (): OiTimeframeState => ({
  *   edges) or a zero baseline → no alert and NO state change (never a guess; legacy reset to INSIDE);
  * - excluded symbols (default USDCUSDT), a non-finite/≤ 0 OI, or a sample more than maxSampleAgeMs away
  *   from `now` → nothing at all, state unchanged.
+ * Per symbol (`symbolCooldownSec` > 0): at most one UP and one DOWN alert per symbol cooldown, across
+ * timeframes. The first crossing (timeframe order) is sent; every other crossing of that direction until the
+ * cap ends marks its key OUTSIDE without alerting (like a cooldown) and is recorded in `alsoCrossed` of the
+ * sent alert: in its explanation when on the same sample, else in `capped` (for the poller to append).
  */
 export function evaluateOiAlert(input: EvaluateOiAlertInput): EvaluateOiAlertResult {
-  const prevState = input.state ?? {};
-  const nextState: OiSymbolAlertState = { ...prevState };
-  const alerts: OiAlertDecision[] = [];
-  const skipped: OiAlertSkip[] = [];
-  const excluded = input.excludedSymbols ?? DEFAULT_OI_EXCLUDED_SYMBOLS;
-  if (excluded.includes(input.symbol))
-    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'excluded-symbol' }] };
-  const { oi: cur, markPrice, ts: t } = input.current;
-  if (!Number.isFinite(cur) || cur <= 0 || !Number.isFinite(t))
-    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'invalid-sample' }] };
-  if (Math.abs(input.now - t) > (input.maxSampleAgeMs ?? 120_000))
-    return { alerts, nextState, skipped: [{ timeframe: null, reason: 'stale-sample' }] };
-  const funding = input.fundingRate !== null && Number.isFinite(input.fundingRate) ? input.fundingRate : undefined;
-
+  const nextState: OiSymbolAlertState = { ...(input.state ?? {}) };
+  const symbolCooldownSec = Math.max(0, input.symbolCooldownSec ?? 0);
+  const nextCap: OiSymbolCap = liveCap(input.cap, input.current.ts, symbolCooldownSec) ?? {};
+  const res: EvaluateOiAlertResult = { alerts: [], nextState, nextCap, capped: [], skipped: [] };
+  const guard = sampleGuard(input);
+  if (guard) return { ...res, nextCap: input.cap ?? {}, skipped: [{ timeframe: null, reason: guard }] };
+  const fr = input.fundingRate;
+  const funding = fr !== null && Number.isFinite(fr) ? fr : undefined;
+  const ctx: SampleContext = { input, cur: input.current.oi, t: input.current.ts, funding, symbolCooldownSec };
+  const sentNow = new Set<OiDirection>();
   for (const tf of input.timeframes) {
-    const baseline = findBaseline(tf, input.history, t);
-    if (!baseline) {
-      skipped.push({ timeframe: tf.label, reason: 'insufficient-history' });
-      continue;
-    }
-    if (!(baseline.oi > 0)) {
-      skipped.push({ timeframe: tf.label, reason: 'baseline-zero' });
-      continue;
-    }
-    const base = baseline.oi;
-    const pct = (cur - base) / base;
-    const abs = cur - base;
-    const thr = tf.thresholdPct / 100;
-    const priceChange =
-      markPrice !== null && markPrice > 0 && baseline.mark !== null && baseline.mark > 0
-        ? (markPrice - baseline.mark) / baseline.mark
-        : undefined;
-    const before = prevState[tf.label] ?? inside();
-    const after: OiTimeframeState = { UP: { ...before.UP }, DOWN: { ...before.DOWN } };
-
-    for (const direction of OI_DIRECTIONS) {
-      const key = after[direction];
-      const breach = direction === 'UP' ? pct >= thr : pct <= -thr;
-      if (!breach) {
-        key.state = 'INSIDE';
-        continue;
+    const r = evaluateTimeframe(ctx, tf, res.skipped);
+    if (!r) continue;
+    nextState[tf.label] = r.after;
+    for (const { decision: d, inCooldown } of r.crossings) {
+      const held = activeCap(nextCap, d.direction, ctx.t, symbolCooldownSec);
+      if (held) {
+        held.alsoCrossed = [...held.alsoCrossed, alsoCrossed(d)];
+        if (!sentNow.has(d.direction))
+          res.capped.push({
+            symbol: d.symbol,
+            direction: d.direction,
+            alert: { timeframe: held.timeframe, ts: held.ts },
+            crossing: alsoCrossed(d),
+          });
+        res.skipped.push({ timeframe: d.timeframe, direction: d.direction, reason: 'symbol-cap' });
+      } else if (inCooldown) {
+        res.skipped.push({ timeframe: d.timeframe, direction: d.direction, reason: 'cooldown' });
+      } else {
+        r.after[d.direction].lastAlertAt = ctx.t;
+        res.alerts.push(d);
+        if (symbolCooldownSec > 0) nextCap[d.direction] = { timeframe: d.timeframe, ts: ctx.t, alsoCrossed: [] };
+        sentNow.add(d.direction);
       }
-      if (key.state === 'OUTSIDE') continue; // still outside: already handled
-      const absOk = direction === 'UP' ? abs >= tf.minAbsContracts : abs <= -tf.minAbsContracts;
-      if (!absOk) {
-        skipped.push({ timeframe: tf.label, direction, reason: 'below-abs-min' });
-        continue; // stays INSIDE
-      }
-      key.state = 'OUTSIDE';
-      if (key.lastAlertAt !== null && t - key.lastAlertAt < tf.cooldownSec * 1000) {
-        skipped.push({ timeframe: tf.label, direction, reason: 'cooldown' });
-        continue;
-      }
-      key.lastAlertAt = t;
-      const decision: OiAlertDecision = {
-        symbol: input.symbol,
-        direction,
-        baseline: base,
-        current: cur,
-        pctChange: pct,
-        absChange: abs,
-        timeframe: tf.label,
-        timestamp: isoSeconds(t),
-        ts: t,
-        source: 'oi_realtime_poller',
-        explanation: {
-          method: tf.kind === 'lookback' ? 'lookback-closest' : 'window-median',
-          baselineFrom: baseline.from,
-          baselineTo: baseline.to,
-          baselineSamples: baseline.samples,
-          lookbackSec: tf.lookbackSec,
-          toleranceSec: tf.toleranceSec,
-          thresholdPct: tf.thresholdPct,
-          minAbsContracts: tf.minAbsContracts,
-          cooldownSec: tf.cooldownSec,
-          baselineMarkPrice: baseline.mark,
-        },
-      };
-      if (priceChange !== undefined) decision.priceChange = priceChange;
-      if (funding !== undefined) decision.fundingRate = funding;
-      alerts.push(decision);
     }
-    nextState[tf.label] = after;
   }
-  return { alerts, nextState, skipped };
+  for (const a of res.alerts) a.explanation.alsoCrossed = nextCap[a.direction]?.alsoCrossed ?? [];
+  return res;
 }
 
 /** Legacy ingest body, keys in the legacy order; priceChange/fundingRate omitted when unknown. */

@@ -1,4 +1,4 @@
-export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv } from './env.js';
+export { EnvError, backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from './env.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export {
@@ -24,6 +24,15 @@ export {
   type StatusServer,
   type StatusServerOptions,
 } from './status-server.js';
+export {
+  DEFAULT_STATE_FILE_MODE,
+  readOrCreateSecret,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeJsonAtomic,
+  type WriteFileAtomicOptions,
+} from './atomic-file.js';
+export { counter, gauge, histogram } from './metrics.js';
 export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
 export {
   FileOutboxStore,
@@ -36,6 +45,7 @@ export {
   type OutboxOptions,
   type OutboxStats,
   type OutboxStore,
+  type OutboxTarget,
 } from './outbox.js';
 export {
   runStandalone,
@@ -53,4 +63,3 @@ export {
   type HeartbeatSenderOptions,
   type HeartbeatTimers,
 } from './heartbeat.js';
-export { writeFileAtomic, type WriteFileAtomicOptions } from './atomic-file.js';

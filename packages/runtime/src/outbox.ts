@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboxStore } from './outbox-store.js';
@@ -7,7 +8,15 @@ export { FileOutboxStore, MemoryOutboxStore, RedisOutboxStore, type OutboxStore 
 
 export interface OutboxMessage {
   id: string;
-  url: string;
+  /**
+   * A named target (e.g. a backend route name) that `OutboxOptions.resolveTarget` turns into a URL and
+   * headers at send time, so no URL and no secret is stored with the message. Messages carry a route or a url.
+   */
+  route?: string;
+  /** Path parameters of the route (stored; no secrets). */
+  params?: Record<string, string>;
+  /** A raw URL, sent with the stored headers (messages without a route). */
+  url?: string;
   method: 'POST' | 'PUT';
   headers: Record<string, string>;
   body: unknown;
@@ -29,7 +38,17 @@ export interface OutboxOptions {
   fetchImpl?: typeof fetch;
   /** Jitter source (tests). */
   random?: () => number;
+  /**
+   * URL and headers of a message enqueued with a `route`, built at each send (this is where a secret
+   * header such as the API key is added, so it is never persisted).
+   */
+  resolveTarget?: (m: OutboxMessage) => { url: string; headers: Record<string, string> };
 }
+
+/** Where a queued message goes: a named route (resolved at send time) or a raw URL with headers. */
+export type OutboxTarget =
+  | { route: string; params?: Record<string, string>; url?: never }
+  | { url: string; headers?: Record<string, string>; route?: never };
 
 export interface OutboxStats {
   depth: number;
@@ -43,12 +62,9 @@ export interface OutboxStats {
   oldestAgeMs: number | null;
 }
 
-export class OutboxError extends Error {
-  readonly code: 'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE';
+export class OutboxError extends VolspikeError<'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE' | 'OUTBOX_NO_RESOLVER'> {
   constructor(code: OutboxError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'OutboxError';
-    this.code = code;
+    super(code, message, { cause });
   }
 }
 
@@ -76,7 +92,8 @@ type Outcome =
  * fails, the message is still queued and delivered from memory (counted as `unpersisted`).
  */
 export class Outbox {
-  private readonly opts: Required<Omit<OutboxOptions, 'fetchImpl' | 'random'>> & {
+  private readonly opts: Required<Omit<OutboxOptions, 'fetchImpl' | 'random' | 'resolveTarget'>> & {
+    resolveTarget: OutboxOptions['resolveTarget'];
     fetchImpl: typeof fetch;
     random: () => number;
   };
@@ -106,6 +123,7 @@ export class Outbox {
       ...opts,
       fetchImpl: opts.fetchImpl ?? fetch,
       random: opts.random ?? Math.random,
+      resolveTarget: opts.resolveTarget,
     };
     this.logger = opts.logger.child({ outbox: opts.name });
   }
@@ -122,14 +140,16 @@ export class Outbox {
     this.kick();
   }
 
-  async enqueue(m: {
-    url: string;
-    method?: 'POST' | 'PUT';
-    headers?: Record<string, string>;
-    body: unknown;
-    idempotencyKey?: string;
-  }): Promise<string> {
+  async enqueue(
+    m: OutboxTarget & {
+      method?: 'POST' | 'PUT';
+      body: unknown;
+      idempotencyKey?: string;
+    },
+  ): Promise<string> {
     if (this.stopped) throw new OutboxError('OUTBOX_STOPPED', `outbox ${this.opts.name} is stopped`);
+    if (m.route !== undefined && !this.opts.resolveTarget)
+      throw new OutboxError('OUTBOX_NO_RESOLVER', `outbox ${this.opts.name} has no resolveTarget for route ${m.route}`);
     let body: unknown;
     try {
       body = JSON.parse(JSON.stringify(m.body)) as unknown;
@@ -142,9 +162,11 @@ export class Outbox {
     }
     const msg: OutboxMessage = {
       id: randomUUID(),
-      url: m.url,
+      ...(m.route !== undefined
+        ? { route: m.route, ...(m.params ? { params: { ...m.params } } : {}) }
+        : { url: m.url }),
       method: m.method ?? 'POST',
-      headers: { ...m.headers },
+      headers: m.route !== undefined ? {} : { ...m.headers },
       body,
       idempotencyKey: m.idempotencyKey ?? randomUUID(),
       enqueuedAt: Date.now(),
@@ -291,7 +313,13 @@ export class Outbox {
       this.forget(m.id);
       this.persist('remove', () => this.opts.store.remove(m.id));
       this.logger.error(
-        { id: m.id, url: m.url, status: outcome.status, idempotencyKey: m.idempotencyKey, error: outcome.error },
+        {
+          id: m.id,
+          target: m.route ?? m.url,
+          status: outcome.status,
+          idempotencyKey: m.idempotencyKey,
+          error: outcome.error,
+        },
         'outbox message rejected by receiver; dead-lettered',
       );
       return;
@@ -312,7 +340,13 @@ export class Outbox {
     if (this.failingSince === null) {
       this.failingSince = Date.now();
       this.logger.warn(
-        { url: m.url, status: outcome.status, error: outcome.error, retryInMs: delay, depth: this.queue.length },
+        {
+          target: m.route ?? m.url,
+          status: outcome.status,
+          error: outcome.error,
+          retryInMs: delay,
+          depth: this.queue.length,
+        },
         'outbox delivery failing; retrying with backoff',
       );
     } else
@@ -332,9 +366,10 @@ export class Outbox {
       this.opts.timeoutMs,
     );
     try {
-      const res = await this.opts.fetchImpl(m.url, {
+      const target = this.target(m);
+      const res = await this.opts.fetchImpl(target.url, {
         method: m.method,
-        headers: { 'content-type': 'application/json', ...m.headers, 'idempotency-key': m.idempotencyKey },
+        headers: { 'content-type': 'application/json', ...target.headers, 'idempotency-key': m.idempotencyKey },
         body: JSON.stringify(m.body),
         signal: controller.signal,
       });
@@ -358,6 +393,15 @@ export class Outbox {
       clearTimeout(timer);
       this.abort.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  private target(m: OutboxMessage): { url: string; headers: Record<string, string> } {
+    if (m.route !== undefined) {
+      if (!this.opts.resolveTarget)
+        throw new OutboxError('OUTBOX_NO_RESOLVER', `outbox ${this.opts.name} cannot resolve route ${m.route}`);
+      return this.opts.resolveTarget(m);
+    }
+    return { url: m.url ?? '', headers: m.headers };
   }
 }
 

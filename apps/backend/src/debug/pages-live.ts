@@ -16,11 +16,28 @@ export interface OiAlertView {
   current: number | null;
   priceChange: number | null;
   fundingRate: number | null;
+  /** timeframes held back by the symbol's cap and recorded on this alert (details.alsoCrossed) */
+  alsoCrossed: string;
+}
+
+/** "15 min +6.00% 10:08:03Z, 1 hour +12.10% 10:09:15Z" from an alert's details; '—' when none. */
+export function alsoCrossedText(details: unknown): string {
+  const list =
+    typeof details === 'object' && details !== null ? (details as { alsoCrossed?: unknown }).alsoCrossed : null;
+  if (!Array.isArray(list) || list.length === 0) return '—';
+  return list
+    .map((e: { timeframe?: unknown; pctChange?: unknown; ts?: unknown }) => {
+      const p =
+        typeof e.pctChange === 'number' ? ` ${e.pctChange >= 0 ? '+' : ''}${(e.pctChange * 100).toFixed(2)}%` : '';
+      const at = typeof e.ts === 'number' ? ` ${new Date(e.ts).toISOString().slice(11, 19)}Z` : '';
+      return `${String(e.timeframe)}${p}${at}`;
+    })
+    .join(', ');
 }
 
 function oiRow(a: OiAlertView): string {
   const cls = a.direction === 'UP' ? 'up' : 'down';
-  return `<tr>${td(esc(fmtTime(a.ts)), a.ts)}${td(esc(a.symbol))}${td(esc(a.direction), a.direction, cls)}${td(esc(a.timeframe))}${td(pct(a.pctChange), a.pctChange, cls)}${td(fmtNum(a.baseline, 2), a.baseline)}${td(fmtNum(a.current, 2), a.current)}${td(pct(a.priceChange), a.priceChange)}${td(a.fundingRate === null ? '—' : a.fundingRate.toFixed(6), a.fundingRate)}</tr>`;
+  return `<tr>${td(esc(fmtTime(a.ts)), a.ts)}${td(esc(a.symbol))}${td(esc(a.direction), a.direction, cls)}${td(esc(a.timeframe))}${td(pct(a.pctChange), a.pctChange, cls)}${td(fmtNum(a.baseline, 2), a.baseline)}${td(fmtNum(a.current, 2), a.current)}${td(pct(a.priceChange), a.priceChange)}${td(a.fundingRate === null ? '—' : a.fundingRate.toFixed(6), a.fundingRate)}${td(esc(a.alsoCrossed))}</tr>`;
 }
 
 const ALERTS_SCRIPT = `
@@ -38,7 +55,7 @@ if(typeof io!=='function'){liveStatus.textContent='socket.io client not availabl
   socket.on('disconnect',function(){liveStatus.textContent='disconnected, reconnecting…'});
   socket.on('connect_error',function(e){liveStatus.textContent='socket error: '+e.message});
   socket.on('debug-alert',function(m){var a=m.alert;if(m.kind==='oi'){var cls=a.direction==='UP'?'up':'down';
-      prepend('oi-alerts',[cell(fmtT(a.ts)),cell(a.symbol),cell(a.direction,cls),cell(a.timeframe),cell(pct(a.pctChange),cls),cell(num(a.baseline,2)),cell(num(a.current,2)),cell(pct(a.priceChange)),cell(a.fundingRate===null?'—':a.fundingRate.toFixed(6))]);}
+      prepend('oi-alerts',[cell(fmtT(a.ts)),cell(a.symbol),cell(a.direction,cls),cell(a.timeframe),cell(pct(a.pctChange),cls),cell(num(a.baseline,2)),cell(num(a.current,2)),cell(pct(a.priceChange)),cell(a.fundingRate===null?'—':a.fundingRate.toFixed(6)),cell('—')]);}
     else{prepend('volume-alerts',[cell(fmtT(a.timestamp)),cell(a.symbol),cell(a.alertType),cell(num(a.volumeRatio,2)+'x'),cell(num(a.currentVolume,0)),cell(num(a.price,6)),cell(a.candleDirection||'—'),cell(fmtT(a.detectionTime)),cell(a.message,'msg')]);}});
 }
 `;
@@ -60,6 +77,7 @@ export async function renderAlerts(prisma: PrismaClient): Promise<string> {
         current: num(a.current),
         priceChange: num(a.priceChange),
         fundingRate: num(a.fundingRate),
+        alsoCrossed: alsoCrossedText(a.details),
       }),
     )
     .join('');
@@ -72,8 +90,8 @@ export async function renderAlerts(prisma: PrismaClient): Promise<string> {
   const body = `
 <div class="cards">${card('Live feed', '<span id="live-status">connecting…</span>')}${card('Live alerts received', '<span id="live-count">0</span>')}</div>
 <h2>Open-interest alerts (latest 50)</h2>
-<table id="oi-alerts" class="sortable"><thead><tr><th>time</th><th>symbol</th><th>direction</th><th>timeframe</th><th>change</th><th>baseline</th><th>current</th><th>price change</th><th>funding</th></tr></thead>
-<tbody>${oiRows || '<tr><td colspan="9" class="muted">no OI alert yet</td></tr>'}</tbody></table>
+<table id="oi-alerts" class="sortable"><thead><tr><th>time</th><th>symbol</th><th>direction</th><th>timeframe</th><th>change</th><th>baseline</th><th>current</th><th>price change</th><th>funding</th><th title="timeframes that crossed later inside the symbol's alert cap (OI_ALERT_SYMBOL_COOLDOWN_MIN), recorded here instead of alerting">also crossed</th></tr></thead>
+<tbody>${oiRows || '<tr><td colspan="10" class="muted">no OI alert yet</td></tr>'}</tbody></table>
 <h2>Volume alerts (latest 50)</h2>
 <table id="volume-alerts" class="sortable"><thead><tr><th>time</th><th>symbol</th><th>type</th><th>ratio</th><th>volume</th><th>price</th><th>candle</th><th>detected</th><th>message</th></tr></thead>
 <tbody>${volRows || '<tr><td colspan="9" class="muted">no volume alert yet</td></tr>'}</tbody></table>`;

@@ -1,18 +1,22 @@
 import { Router } from 'express';
 import type { Prisma, OpenInterestAlert } from '@volspike/db';
 import {
+  OiAlertAlsoCrossedSchema,
   OiAlertIngestSchema,
   OiAlertsQuerySchema,
   OiAlertsRecentQuerySchema,
   normalizeSymbol,
+  parseNormalisedSymbol,
   type OiAlertEvent,
+  toIso,
+  decimalToNumber,
+  decimalToString,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-import { decStr, iso, num } from '../services/serialize.js';
 
 /** Socket/`recent` form: every Decimal as a number. */
 export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
@@ -20,16 +24,16 @@ export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
     id: row.id,
     symbol: row.symbol,
     direction: row.direction as OiAlertEvent['direction'],
-    baseline: num(row.baseline) ?? Number.NaN,
-    current: num(row.current) ?? Number.NaN,
-    pctChange: num(row.pctChange) ?? Number.NaN,
-    absChange: num(row.absChange) ?? Number.NaN,
-    priceChange: num(row.priceChange),
-    fundingRate: num(row.fundingRate),
+    baseline: decimalToNumber(row.baseline) ?? Number.NaN,
+    current: decimalToNumber(row.current) ?? Number.NaN,
+    pctChange: decimalToNumber(row.pctChange) ?? Number.NaN,
+    absChange: decimalToNumber(row.absChange) ?? Number.NaN,
+    priceChange: decimalToNumber(row.priceChange),
+    fundingRate: decimalToNumber(row.fundingRate),
     timeframe: row.timeframe,
     source: row.source,
-    ts: iso(row.ts),
-    createdAt: iso(row.createdAt),
+    ts: toIso(row.ts),
+    createdAt: toIso(row.createdAt),
   };
 }
 
@@ -39,29 +43,31 @@ function oiAlertRestRow(row: OpenInterestAlert) {
     id: row.id,
     symbol: row.symbol,
     direction: row.direction,
-    baseline: decStr(row.baseline),
-    current: decStr(row.current),
-    pctChange: decStr(row.pctChange),
-    absChange: decStr(row.absChange),
-    priceChange: decStr(row.priceChange),
-    fundingRate: decStr(row.fundingRate),
+    baseline: decimalToString(row.baseline),
+    current: decimalToString(row.current),
+    pctChange: decimalToString(row.pctChange),
+    absChange: decimalToString(row.absChange),
+    priceChange: decimalToString(row.priceChange),
+    fundingRate: decimalToString(row.fundingRate),
     timeframe: row.timeframe,
     source: row.source,
-    ts: iso(row.ts),
-    createdAt: iso(row.createdAt),
+    ts: toIso(row.ts),
+    createdAt: toIso(row.createdAt),
     details: row.details,
   };
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function oiAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
-    const symbol = normalizeSymbol(p.symbol);
-    if (!/^[A-Z0-9]{1,40}$/.test(symbol)) {
+    const symbol = parseNormalisedSymbol(p.symbol);
+    if (symbol === null) {
       throw new HttpError(400, 'BAD_REQUEST', {
         error: 'Invalid payload: missing required fields',
         message: 'symbol: not a symbol',
@@ -103,6 +109,43 @@ export function oiAlertsRouter(ctx: AppContext): Router {
       };
     });
     stop({ status: String(res.statusCode) });
+  });
+
+  // A timeframe the poller held back under the symbol's cap (FR-OI-ALERT-3): appended to the sent alert's
+  // details.alsoCrossed (once per timeframe and sample), its state row marked OUTSIDE; nothing is broadcast.
+  router.post('/also-crossed', requireIngestKey(config.ingestKeys), async (req, res) => {
+    const p = parseOr400(OiAlertAlsoCrossedSchema, req.body, 'Invalid payload: missing required fields');
+    const symbol = normalizeSymbol(p.symbol);
+    const ts = new Date(Date.parse(p.alert.timestamp));
+    await runIngest(prisma, req, res, 'POST /api/open-interest-alerts/also-crossed', async (tx) => {
+      const [row] = await tx.$queryRaw<{ id: string; details: unknown }[]>`
+        SELECT "id", "details" FROM "open_interest_alerts"
+        WHERE "symbol" = ${symbol} AND "direction" = ${p.direction} AND "timeframe" = ${p.alert.timeframe}
+          AND "ts" = ${ts}
+        FOR UPDATE`;
+      if (!row) {
+        throw new HttpError(404, 'NOT_FOUND', {
+          error: 'Alert not found',
+          message: `no ${p.direction} alert of ${symbol} for ${p.alert.timeframe} at ${p.alert.timestamp}`,
+        });
+      }
+      const details = isRecord(row.details) ? row.details : {};
+      const list = Array.isArray(details.alsoCrossed) ? (details.alsoCrossed as unknown[]) : [];
+      const c = p.crossing;
+      const duplicate = list.some((e) => isRecord(e) && e.timeframe === c.timeframe && e.ts === c.ts);
+      if (!duplicate) {
+        await tx.openInterestAlert.update({
+          where: { id: row.id },
+          data: { details: { ...details, alsoCrossed: [...list, c] } as Prisma.InputJsonValue },
+        });
+      }
+      await tx.oiAlertState.upsert({
+        where: { symbol_timeframe_direction: { symbol, timeframe: c.timeframe, direction: p.direction } },
+        create: { symbol, timeframe: c.timeframe, direction: p.direction, state: 'OUTSIDE' },
+        update: { state: 'OUTSIDE' },
+      });
+      return { status: 200, body: { success: true, id: row.id, duplicate } };
+    });
   });
 
   router.get('/recent', ctx.auth.requireDebugAccess(config.debugAccess), async (req, res) => {
