@@ -1,4 +1,5 @@
 import type { TelegramMessageInput } from '@volspike/contracts';
+import { VolspikeError } from '@volspike/errors';
 
 /** A channel as resolved from its username. `id` is the Bot-API style chat id (-100…), as the legacy poller sent. */
 export interface ChannelRef {
@@ -33,16 +34,7 @@ export type ChannelSourceErrorCode =
   | 'TELEGRAM_NETWORK'
   | 'TELEGRAM_FLOOD_WAIT';
 
-export class ChannelSourceError extends Error {
-  constructor(
-    readonly code: ChannelSourceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ChannelSourceError';
-  }
-}
+export class ChannelSourceError extends VolspikeError<ChannelSourceErrorCode> {}
 
 /** Telegram's FLOOD_WAIT_X: nothing may be asked for `seconds`. */
 export class FloodWaitError extends ChannelSourceError {
@@ -51,6 +43,5 @@ export class FloodWaitError extends ChannelSourceError {
     options?: { cause?: unknown },
   ) {
     super('TELEGRAM_FLOOD_WAIT', `Telegram asks to wait ${seconds} s (FLOOD_WAIT)`, options);
-    this.name = 'FloodWaitError';
   }
 }

@@ -1,4 +1,5 @@
 import type { TelegramIngest } from '@volspike/contracts';
+import { VolspikeError } from '@volspike/errors';
 
 export interface IngestBatch {
   /** `telegram:<chatId>|<first id>..<last id>`: the same batch re-sent after a crash carries the same key. */
@@ -11,15 +12,14 @@ export interface IngestSink {
   send(batch: IngestBatch, signal?: AbortSignal): Promise<void>;
 }
 
-export class IngestError extends Error {
+export class IngestError extends VolspikeError<'INGEST_HTTP' | 'INGEST_NETWORK' | 'INGEST_TIMEOUT'> {
   constructor(
-    readonly code: 'INGEST_HTTP' | 'INGEST_NETWORK' | 'INGEST_TIMEOUT',
+    code: IngestError['code'],
     message: string,
     readonly status: number | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'IngestError';
+    super(code, message, options);
   }
 }
 

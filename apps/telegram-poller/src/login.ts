@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { VolspikeError } from '@volspike/errors';
 import { SessionError, saveSession } from './session.js';
 
 /** The sign-in dialogue of a Telegram user client (GramJS in production, a fake in tests). */
@@ -15,11 +16,9 @@ export interface AuthClient {
   close(): Promise<void>;
 }
 
-export class PromptClosedError extends Error {
-  readonly code = 'PROMPT_CLOSED';
+export class PromptClosedError extends VolspikeError<'TELEGRAM_LOGIN_INPUT_ENDED'> {
   constructor() {
-    super('input ended before the login was complete');
-    this.name = 'PromptClosedError';
+    super('TELEGRAM_LOGIN_INPUT_ENDED', 'input ended before the login was complete');
   }
 }
 

@@ -1,17 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { VolspikeError } from '@volspike/errors';
 import { writeFileAtomic } from '@volspike/runtime';
 import type { Env } from './env.js';
 
-export class SessionError extends Error {
-  constructor(
-    readonly code: 'TELEGRAM_NO_SESSION' | 'TELEGRAM_SESSION_EXISTS',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SessionError';
-  }
-}
+export class SessionError extends VolspikeError<'TELEGRAM_NO_SESSION' | 'TELEGRAM_SESSION_EXISTS'> {}
 
 /** TELEGRAM_SESSION_FILE, default `<DATA_DIR>/telegram-poller/session`. */
 export function sessionFilePath(env: Pick<Env, 'TELEGRAM_SESSION_FILE' | 'DATA_DIR'>): string {
