@@ -7,35 +7,15 @@ import {
   OiAlertsRecentQuerySchema,
   normalizeSymbol,
   parseNormalisedSymbol,
-  type OiAlertEvent,
-  toIso,
-  decimalToNumber,
   decimalToString,
+  oiAlertEvent,
+  toIso,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-
-/** Socket/`recent` form: every Decimal as a number. */
-export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
-  return {
-    id: row.id,
-    symbol: row.symbol,
-    direction: row.direction as OiAlertEvent['direction'],
-    baseline: decimalToNumber(row.baseline) ?? Number.NaN,
-    current: decimalToNumber(row.current) ?? Number.NaN,
-    pctChange: decimalToNumber(row.pctChange) ?? Number.NaN,
-    absChange: decimalToNumber(row.absChange) ?? Number.NaN,
-    priceChange: decimalToNumber(row.priceChange),
-    fundingRate: decimalToNumber(row.fundingRate),
-    timeframe: row.timeframe,
-    source: row.source,
-    ts: toIso(row.ts),
-    createdAt: toIso(row.createdAt),
-  };
-}
 
 /** Legacy REST form: Decimals as strings (as Prisma JSON had them). */
 function oiAlertRestRow(row: OpenInterestAlert) {
