@@ -145,7 +145,8 @@ function retentionJob(env: Env, deps: { prisma: PrismaClient; logger: Logger; me
     config: {
       sampleRetentionHours: env.OI_SAMPLE_RETENTION_HOURS,
       downsampleRetentionDays: env.OI_DOWNSAMPLE_RETENTION_DAYS,
-      snapshotRetentionDays: env.OI_SNAPSHOT_RETENTION_DAYS,
+      snapshotRetentionDays: env.OI_SNAPSHOT_RETENTION_DAYS ?? null,
+      includePreAdoption: env.OI_RETENTION_INCLUDE_PRE_ADOPTION,
       idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
       emailRetentionDays: env.EMAIL_OUTBOX_RETENTION_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS,

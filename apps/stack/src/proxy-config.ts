@@ -150,7 +150,7 @@ export function renderNginxConfig(options: Partial<ProxyOptions> = {}): string {
     '# (apps/stack/src/proxy-config.ts; a test fails when this file and the route table disagree).',
     `# Options: backends ${o.backends.join(' ')} · legacy ${o.legacyUrl} · listen ${o.listen}`,
     '# Install: /etc/nginx/conf.d/volspike.conf (inside http {}), then `nginx -t && systemctl reload nginx`.',
-    '# The backends must count exactly this one proxy hop when they read X-Forwarded-For (docs/cutover.md).',
+    '# The backends must count this proxy as one hop (TRUST_PROXY_HOPS=1 in /etc/volspike/volspike.env).',
     '',
     ...upstreams(o, legacy),
     '',

@@ -18,6 +18,15 @@ import { oiIngestRows, symbolOr400 } from '../services/oi-ingest-body.js';
 import { OiIngestStore } from '../services/oi-store.js';
 
 const STALE_MS = 5 * 60_000;
+
+/**
+ * A mark price or USD value as served: the legacy snapshot script stored 0.0 where it did not know them; a zero is
+ * served as missing (null), never as a real value (CONTRACTS.md §6, STYLE 11).
+ */
+function knownAmount(value: Prisma.Decimal | null): number | null {
+  const n = decimalToNumber(value);
+  return n === 0 ? null : n;
+}
 const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
 
 export function openInterestRouter(ctx: AppContext): Router {
@@ -76,8 +85,8 @@ export function openInterestRouter(ctx: AppContext): Router {
     const data = rows.map((r) => ({
       symbol: r.symbol,
       openInterest: decimalToNumber(r.openInterest),
-      openInterestUsd: decimalToNumber(r.openInterestUsd),
-      markPrice: decimalToNumber(r.markPrice),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
       ts: toIso(r.ts),
       source: r.source,
       ageMs: now - r.ts.getTime(),
@@ -98,8 +107,8 @@ export function openInterestRouter(ctx: AppContext): Router {
     const samples = rows.reverse().map((r) => ({
       ts: toIso(r.ts),
       openInterest: decimalToNumber(r.openInterest),
-      openInterestUsd: decimalToNumber(r.openInterestUsd),
-      markPrice: decimalToNumber(r.markPrice),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
       source: r.source,
     }));
     res.json({ symbol, samples, count: samples.length });
@@ -132,8 +141,8 @@ export function openInterestRouter(ctx: AppContext): Router {
       found: true,
       symbol: row.symbol,
       openInterest: decimalToNumber(row.openInterest),
-      openInterestUsd: decimalToNumber(row.openInterestUsd),
-      markPrice: decimalToNumber(row.markPrice),
+      openInterestUsd: knownAmount(row.openInterestUsd),
+      markPrice: knownAmount(row.markPrice),
       ts: toIso(row.ts),
       source: row.source,
     });
