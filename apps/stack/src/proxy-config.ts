@@ -29,6 +29,8 @@ export interface ProxyOptions {
   /** `listen` argument of the server block. */
   listen: string;
   serverName: string;
+  /** Certificate and key files: the server block terminates TLS (`listen … ssl`). */
+  tls?: { cert: string; key: string };
 }
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
@@ -155,8 +157,9 @@ export function renderNginxConfig(options: Partial<ProxyOptions> = {}): string {
     ...upstreams(o, legacy),
     '',
     'server {',
-    `  listen ${o.listen};`,
+    `  listen ${o.listen}${o.tls ? ' ssl' : ''};`,
     `  server_name ${o.serverName};`,
+    ...(o.tls ? [`  ssl_certificate ${o.tls.cert};`, `  ssl_certificate_key ${o.tls.key};`] : []),
     '  # Each backend route has its own, smaller limit; this is only the outer bound.',
     '  client_max_body_size 16m;',
     '  # Inherited by every location that sets no header of its own (the REST ones below).',

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { BackendClient } from '@volspike/backend-client';
 import { CHANNELS, KEYS, writeJsonAtomic } from '@volspike/runtime';
 import type { Bus, Logger, UniverseMessage } from '@volspike/runtime';
 
@@ -59,11 +60,10 @@ export class UniverseStore {
     private readonly opts: {
       bus: Bus;
       stateFile: string;
-      apiUrl: string;
+      backend: BackendClient;
       logger: Logger;
       thresholds: { enter: number; exit: number };
       now?: () => number;
-      fetchImpl?: typeof fetch;
     },
   ) {}
 
@@ -112,14 +112,9 @@ export class UniverseStore {
     await this.opts.bus.publish(CHANNELS.universe, universe);
   }
 
-  private async fromBackend(): Promise<unknown> {
-    const url = new URL('/api/market/open-interest/liquid-universe', this.opts.apiUrl);
-    const res = await (this.opts.fetchImpl ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`backend answered ${res.status}`);
-    }
-    return res.json();
+  private fromBackend(): Promise<unknown> {
+    // legacy: 5 s, no auth; a read, so it is also asked in shadow mode
+    return this.opts.backend.get('liquidUniverse', { timeoutMs: 5_000 });
   }
 
   private async fromFile(): Promise<unknown> {
