@@ -36,8 +36,8 @@ describe('symbol format', () => {
         .get(`/api/market/open-interest/snapshot?symbol=${q}&ts=2025-01-01T00:00:00Z`)
         .set('X-API-Key', INGEST_KEY),
     ];
-    for (const r of await Promise.all(checks)) {
-      expect(r.status, `${r.req.method} ${r.req.path}: ${JSON.stringify(r.body)}`).toBe(400);
+    for (const [i, r] of (await Promise.all(checks)).entries()) {
+      expect(r.status, `check ${i}: ${JSON.stringify(r.body)}`).toBe(400);
       expect(r.body.message).toMatch(/symbol/);
     }
   });
@@ -59,8 +59,8 @@ describe('symbol format', () => {
       hourTimestamp: '2025-03-01T10:00:00Z',
     });
     const oi = await post('/api/market/open-interest/ingest', { data: [{ symbol: bad, openInterest: 1 }] });
-    for (const r of [volume, oi]) {
-      expect(r.status, `${r.req.path}: ${JSON.stringify(r.body)}`).toBe(400);
+    for (const [i, r] of [volume, oi].entries()) {
+      expect(r.status, `check ${i}: ${JSON.stringify(r.body)}`).toBe(400);
       expect(r.body.message).toMatch(/symbol/);
     }
   });
