@@ -7,12 +7,13 @@
 // ingested through backend A → a Socket.IO client on backend B (and one through the proxy) sees the
 // updates; an OI move injected at the exchange becomes an alert at those clients; the funding API answers;
 // legacy routes reach the legacy backend.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '@volspike/binance-sim';
@@ -22,6 +23,7 @@ import { COMMITTED_NGINX_CONF, parseNginxLocations, routeOf } from '../../src/pr
 import { startDedicatedRedis, redisUnavailable, type DedicatedRedis } from '../faults/services.js';
 import { freePort, liquidUniverse, waitFor } from '../helpers.js';
 
+const execFileP = promisify(execFile);
 const KEY = 'multi-process-ingest-key-0123456789';
 const JWT_SECRET = 'multi-process-jwt-secret-0123456789-abcdefghij';
 const N_LIQUID = 6;
@@ -206,15 +208,17 @@ async function getJson<T>(u: string, headers: Record<string, string> = {}): Prom
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** An elite user and the signed token `npm run users -- add` prints for it (the operator's path). */
-function eliteToken(): string {
-  const r = spawnSync(
+/**
+ * An elite user and the signed token `npm run users -- add` prints for it (the operator's path). Run
+ * asynchronously: a blocked event loop would stop reading the children's output pipes and stall them.
+ */
+async function eliteToken(): Promise<string> {
+  const { stdout } = await execFileP(
     process.execPath,
     ['--import', 'tsx', 'apps/backend/src/users-cli.ts', 'add', '--email', 'elite@multi.test', '--tier', 'elite'],
     { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.url, JWT_SECRET }, encoding: 'utf8', timeout: 120_000 },
   );
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').at(-1)!;
+  return stdout.trim().split('\n').at(-1)!;
 }
 
 function connectClient(base: string, token: string): Promise<{ socket: Socket; events: Map<string, unknown[]> }> {
@@ -307,7 +311,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
       .join('\n');
 
   it('classifies the universe, ingests OI through backend A, and fans updates out to a client on backend B', async () => {
-    const token = eliteToken();
+    const token = await eliteToken();
     const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, token);
     const viaProxy = await connectClient(proxyUrl, token);
     try {
@@ -356,7 +360,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
   }, 300_000);
 
   it('turns an OI move injected at the exchange into an alert at the clients', async () => {
-    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, eliteToken());
+    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, await eliteToken());
     const symbol = liquid[0]!;
     try {
       const res = await fetch(`${sim.url}/__sim/oi`, {
