@@ -39,10 +39,19 @@ const APPS = [
 
 interface Proc {
   name: string;
+  /** The current process (replaced when it is restarted). */
   child: ChildProcess;
+  /** Resolves when the current process has exited. */
   exited: Promise<void>;
+  /** Times it failed and was started again (Restart=on-failure). */
+  restarts: number;
   output(): string;
 }
+
+/** Set at teardown: exits are then expected, not restarted. */
+let stopping = false;
+/** The units' Restart=on-failure with RestartSec=5, StartLimitBurst=10: at most this many restarts. */
+const RESTART_LIMIT = 3;
 
 let sim: Sim;
 let db: TestDatabase;
@@ -97,15 +106,30 @@ function launch(name: string, unit: string, overrides: Record<string, string>, i
     ...overrides,
     ...cmd.execEnv,
   };
-  const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-100_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const p = { name, child, exited, output: () => out };
+  const p: Proc = { name, child: null as never, exited: Promise.resolve(), restarts: 0, output: () => out };
+  // As systemd runs a unit: a process that fails is started again after RestartSec (here 1 s), a few times.
+  const start = (): void => {
+    const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    p.child = child;
+    p.exited = new Promise<void>((r) =>
+      child.once('exit', (code) => {
+        r();
+        if (stopping || code === 0 || p.restarts >= RESTART_LIMIT) return;
+        p.restarts += 1;
+        out += `\n[test] ${name} exited with ${String(code ?? child.signalCode)}: restarted (${p.restarts})\n`;
+        setTimeout(() => {
+          if (!stopping) start();
+        }, 1000);
+      }),
+    );
+  };
+  start();
   procs.push(p);
   return p;
 }
@@ -152,6 +176,7 @@ function testOverrides(): Record<string, string> {
     OI_LIQUID_ENTER_QUOTE_24H: String(uni.enter),
     OI_LIQUID_EXIT_QUOTE_24H: String(uni.enter / 2),
     OI_UNIVERSE_REFRESH_SEC: '5',
+    OI_UNIVERSE_REFRESH_MS: '2000',
     UNIVERSE_USE_TICKER_WS: 'false',
     OI_POLL_MIN_INTERVAL_MS: '1000',
     OI_POLL_MAX_INTERVAL_MS: '1000',
@@ -289,6 +314,9 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
   afterAll(async () => {
     for (const s of sockets) s.close();
     // One shutdown path, as systemd stops them: SIGTERM, then SIGKILL for anything still there after 20 s.
+    stopping = true;
+    const restarted = procs.filter((p) => p.restarts > 0).map((p) => `${p.name} ×${p.restarts}`);
+    if (restarted.length > 0) console.warn(`[multi-process] restarted after a failure: ${restarted.join(', ')}`);
     for (const p of procs) if (running(p)) p.child.kill('SIGTERM');
     await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 20_000))]);
     for (const p of procs) if (running(p)) p.child.kill('SIGKILL');
@@ -402,6 +430,12 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
       encoding: 'utf8',
     });
     expect(keys.stdout.trim().length, 'no budget keys in Redis').toBeGreaterThan(0);
-    for (const p of procs) expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
+    for (const p of procs) {
+      expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
+      // A unit that keeps failing would hit systemd's start limit; one failed start is logged above.
+      expect(p.restarts, `${p.name} restarted ${p.restarts} times:\n${p.output().slice(-3000)}`).toBeLessThan(
+        RESTART_LIMIT,
+      );
+    }
   }, 90_000);
 });
