@@ -322,7 +322,7 @@ describe('debug pages in a browser', () => {
     // one colour per component
     const swatches = await p
       .locator('#components .swatch')
-      .evaluateAll((els) => els.map((e) => (e as HTMLElement).style.background));
+      .evaluateAll((els) => els.map((e) => (e as unknown as { style: { background: string } }).style.background));
     expect(new Set(swatches).size).toBe(2);
     // the OI scheduler: measured figures and when/why each symbol was last polled
     expect(await p.locator('#sched-mode').textContent()).toBe('activity (trade stream live)');

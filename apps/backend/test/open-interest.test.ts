@@ -517,7 +517,7 @@ describe('liquid universe', () => {
 
   it('reports what the OI poller measured (its fresh heartbeat), and the formula again once that is stale', async () => {
     await update(legacyUpdate).expect(200);
-    const beat = (ageMs: number, scheduler: Record<string, unknown>, status = 'ok') =>
+    const beat = (ageMs: number, scheduler: Record<string, number | string | null>, status = 'ok') =>
       t.prisma.componentHeartbeat.upsert({
         where: { component: 'oi-poller' },
         create: { component: 'oi-poller', status, lastSeenAt: new Date(t.clock.now - ageMs), details: { scheduler } },
