@@ -2,10 +2,12 @@
 // Postgres: expand-only, every legacy row and object kept (duplicates moved whole to archive tables), the
 // 26 outside tables untouched, `--plan` changes nothing, a second run is a no-op, a crash at any step is
 // finished by the next run, and an INVALID index left by a crashed concurrent build is rebuilt.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog, type Catalog } from '../src/adoption/catalog.js';
 import { ADOPTION_BASELINE } from '../src/adoption/target.js';
-import { DbError, formatAdoptionReport, migrate, readMigrations } from '../src/index.js';
+import { DbError, formatAdoptionReport, migrate, readMigrations, resolveDatabase } from '../src/index.js';
 import {
   createLegacyDatabase,
   LEGACY_OUTSIDE_TABLES,
@@ -169,6 +171,15 @@ describe('adopting a database created by the legacy backend', () => {
     expect(adoption).toEqual({ ordered: true });
   });
 
+  it("keeps the outside tables' foreign keys working: a user they reference with ON DELETE RESTRICT cannot be deleted", async () => {
+    await expect(query(db.url, `DELETE FROM users WHERE id = 'cm1legacyadminelite0000004'`)).rejects.toMatchObject({
+      code: '23503',
+    });
+    const outside = Object.fromEntries(LEGACY_OUTSIDE_TABLES.map((t) => [t, columns[t]!]));
+    const now = await tableFingerprints(db.url, outside);
+    for (const t of LEGACY_OUTSIDE_TABLES) expect(now[t], t).toEqual(printsBefore[t]);
+  });
+
   it('a second run is a no-op', async () => {
     const before = await everything(db.url);
     const r = await migrate(db.url);
@@ -227,5 +238,126 @@ describe('a crash in the middle of an adoption', () => {
     for (const t of Object.keys(before).filter((x) => !ignore.has(x))) expect(now[t], t).toEqual(before[t]);
     expectLegacyCatalogKept(catalogBefore, after);
     expect((await migrate(db.url)).state).toBe('migrated');
+  }, 120_000);
+});
+
+describe('npm run db:migrate -- --plan, and a legacy writer during the adoption', () => {
+  let db: LegacyDatabase;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('the CLI prints the plan with its data checks and changes nothing', async () => {
+    db = await createLegacyDatabase();
+    const before = await everything(db.url);
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', cli, 'migrate', '--plan'],
+        { env: { ...process.env, DATABASE_URL: db.url }, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+        (err, stdout) => (err && typeof err.code !== 'number' ? reject(err) : resolve({ code: err ? 1 : 0, stdout })),
+      );
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('plan only, nothing was changed');
+    expect(out.stdout).toContain(
+      'rows of open_interest_snapshots sharing (symbol, ts, source): 7 rows share a key with an earlier row (7 keys): 5 exact duplicates, 2 differing → would move to open_interest_snapshots_adoption_archive',
+    );
+    expect(out.stdout).toMatch(/Plan for .* \(database legacy\): 0 migrations would be applied/);
+    expect(await everything(db.url)).toBe(before);
+  }, 120_000);
+
+  it('a service starting on it (resolveDatabase) refuses with ADOPTION_REQUIRED and changes nothing', async () => {
+    // Why: adopting the live database is the operator's explicit step, never a side effect of starting a backend.
+    const before = await everything(db.url);
+    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    await expect(resolveDatabase({ databaseUrl: db.url, dataDir: '/nonexistent', logger })).rejects.toMatchObject({
+      code: 'ADOPTION_REQUIRED',
+    });
+    expect(await everything(db.url)).toBe(before);
+  });
+
+  it('archives a duplicate written while the unique index was being built, and builds it again', async () => {
+    let wrote = 0;
+    const r = await migrate(db.url, {
+      adoptionHooks: {
+        async beforeUniqueIndexBuild(step, attempt) {
+          if (step.index !== 'open_interest_snapshots_symbol_ts_source_key' || attempt > 1) return;
+          // A retried legacy POST lands between the archive transaction and the concurrent build.
+          await query(
+            db.url,
+            `INSERT INTO open_interest_snapshots (id, symbol, ts, "openInterest", "openInterestUsd", "markPrice", source, "createdAt")
+             SELECT 'cm-retried-post', symbol, ts, "openInterest", "openInterestUsd", "markPrice", source, now()
+             FROM open_interest_snapshots WHERE symbol = 'BTCUSDT' AND source = 'snapshot' ORDER BY ts DESC LIMIT 1`,
+          );
+          wrote += 1;
+        },
+      },
+    });
+    expect(wrote).toBe(1);
+    expect(r.adoption!.archives).toContainEqual({
+      archive: 'open_interest_snapshots_adoption_archive',
+      rows: 8,
+      exact: 6,
+      differing: 2,
+    });
+    expect((await catalogOf(db.url)).indexes.get('open_interest_snapshots_symbol_ts_source_key')?.valid).toBe(true);
+    expect(
+      await query(db.url, `SELECT id FROM open_interest_snapshots_adoption_archive WHERE id = 'cm-retried-post'`),
+    ).toHaveLength(1);
+  }, 120_000);
+
+  it('--plan on an empty database lists the migrations and creates nothing', async () => {
+    const name = `volspike_test_${process.pid}_planempty`;
+    const base = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+    await query(base, `CREATE DATABASE "${name}" TEMPLATE template0`);
+    try {
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      const r = await migrate(url.toString(), { plan: true });
+      expect(r).toMatchObject({ state: 'empty', skipped: [], adoption: null });
+      expect(r.applied).toEqual(readMigrations().map((m) => m.name));
+      expect(
+        await query(
+          url.toString(),
+          `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`,
+        ),
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await query(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+});
+
+describe('a legacy database without some of the foreign keys we model', () => {
+  let db: LegacyDatabase;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('adds a missing key when every row has its parent, and leaves one out (reported, nothing deleted) when not', async () => {
+    db = await createLegacyDatabase();
+    await query(
+      db.url,
+      `ALTER TABLE alert_subscriptions DROP CONSTRAINT "alert_subscriptions_userId_fkey";
+       ALTER TABLE user_sessions DROP CONSTRAINT "user_sessions_userId_fkey";
+       INSERT INTO user_sessions (id, "userId", "deviceId", tier, "expiresAt") VALUES ('cm-orphan', 'deleted-user', 'd', 'pro', now())`,
+    );
+    const plan = await migrate(db.url, { plan: true });
+    expect(plan.adoption!.checks).toContainEqual(
+      expect.objectContaining({ step: 'foreign-key user_sessions_userId_fkey', orphans: 1 }),
+    );
+    const r = await migrate(db.url);
+    const step = (id: string) => r.adoption!.steps.find((s) => s.id === id);
+    expect(step('foreign-key alert_subscriptions_userId_fkey')?.status).toBe('done');
+    expect(step('foreign-key user_sessions_userId_fkey')).toMatchObject({ status: 'skipped' });
+    expect(step('foreign-key user_sessions_userId_fkey')?.reason).toContain(
+      '1 rows of user_sessions name no users row',
+    );
+    const after = await catalogOf(db.url);
+    expect(after.constraints.get('alert_subscriptions_userId_fkey')?.validated).toBe(true);
+    expect(after.constraints.has('user_sessions_userId_fkey')).toBe(false);
+    expect(await query(db.url, `SELECT id FROM user_sessions WHERE id = 'cm-orphan'`)).toHaveLength(1);
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import { CHANNELS, KEYS } from '@volspike/runtime';
-import type { Bus, Logger } from '@volspike/runtime';
+import type { Bus, Logger, OiScheduleMessage } from '@volspike/runtime';
 import type { Auth } from '../auth/index.js';
 import type { LatestOiWriter } from '../services/oi-latest.js';
 import { DEBUG_TOKEN_COOKIE } from '../auth/index.js';
@@ -47,6 +47,13 @@ const pick = (details: unknown, key: string): number | null => {
   const v = (details as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 };
+
+/** The scheduler stats an oi-poller heartbeat carries (details.scheduler), or null. */
+export function schedulerOf(details: unknown): Record<string, unknown> | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const s = (details as Record<string, unknown>).scheduler;
+  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : null;
+}
 
 export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
   const { prisma, bus } = deps;
@@ -101,7 +108,8 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
   router.get('/rate-limit', (req, res) => html(renderRateLimit())(req, res));
   router.get('/api/rate-limit', async (_req, res) => {
     history.add(await bus.getJson(BUDGET_LATEST_KEY).catch(() => null));
-    res.set('Cache-Control', 'no-store').json(await rateLimitJson(prisma, history, now()));
+    const oiSchedule = await bus.getJson<OiScheduleMessage>(KEYS.oiSchedule).catch(() => null);
+    res.set('Cache-Control', 'no-store').json(await rateLimitJson(prisma, history, now(), oiSchedule));
   });
 
   router.close = async () => {
@@ -155,7 +163,12 @@ function tokenToCookie(auth: Auth): (req: Request, res: Response, next: NextFunc
 }
 
 /** The JSON behind /debug/rate-limit: the budget's history and each component's last heartbeat. */
-async function rateLimitJson(prisma: PrismaClient, history: BudgetHistory, t: number) {
+async function rateLimitJson(
+  prisma: PrismaClient,
+  history: BudgetHistory,
+  t: number,
+  oiSchedule: OiScheduleMessage | null,
+) {
   const heartbeats = await prisma.componentHeartbeat.findMany({ orderBy: { component: 'asc' } });
   const poller = heartbeats.find((h) => h.component === OI_POLLER_COMPONENT);
   return {
@@ -172,8 +185,10 @@ async function rateLimitJson(prisma: PrismaClient, history: BudgetHistory, t: nu
           universeSize: pick(poller.details, 'universeSize'),
           errors: pick(poller.details, 'errors'),
           alertsPerMin: pick(poller.details, 'alertsPerMin'),
+          scheduler: schedulerOf(poller.details),
         }
       : null,
+    oiSchedule,
     heartbeats: heartbeats.map((h) => ({
       component: h.component,
       status: h.status,
