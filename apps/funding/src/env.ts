@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 export const FUNDING_STREAMS = ['!markPrice@arr@1s', '!markPrice@arr'] as const;
 
@@ -32,6 +32,7 @@ export const EnvSchema = z.object({
   /** Heartbeats to the backend; off for a funding API run without a backend. */
   FUNDING_HEARTBEAT_ENABLED: env.bool(true),
   ...busEnv,
+  ...shadowEnv,
   ...processEnv,
 });
 

@@ -1,3 +1,4 @@
+import { BackendClient, openShadowJournal } from '@volspike/backend-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { HeartbeatSender, counter, gauge, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
 import type { Registry } from 'prom-client';
@@ -139,13 +140,18 @@ function createHeartbeat(
 ): HeartbeatSender | null {
   if (!env.FUNDING_HEARTBEAT_ENABLED) return null;
   const age = (sec: number | undefined): number | null => (sec === undefined ? null : Math.round(sec * 100) / 100);
+  // the only backend call of this app; in SHADOW mode it is recorded instead of sent
+  const backend = new BackendClient({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    shadow: openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: 'funding', logger }),
+    ...(fetchImpl ? { fetchImpl } : {}),
+  });
   return new HeartbeatSender({
     component: 'funding',
-    apiUrl: env.VOLSPIKE_API_URL,
-    apiKey: env.VOLSPIKE_API_KEY,
+    post: (body, timeoutMs) => backend.send('heartbeat', { body, timeoutMs }),
     intervalMs: env.FUNDING_HEARTBEAT_SEC * 1000,
     logger: logger.child({ component: 'heartbeat' }),
-    ...(fetchImpl ? { fetchImpl } : {}),
     report: () => {
       const a = store.ages(now());
       const st = stream.stats();
