@@ -94,7 +94,7 @@ export const OiSamplesResponseSchema = z.object({
   count: z.number().int(),
 });
 
-export const OiSnapshotQuerySchema = z.object({ symbol: z.string().optional(), ts: z.string().optional() });
+export const OiSnapshotQuerySchema = z.object({ symbol: symbolString().optional(), ts: z.string().optional() });
 export const OiSnapshotResponseSchema = z.union([
   z.object({
     found: z.literal(true),

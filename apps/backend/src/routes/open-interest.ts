@@ -4,7 +4,6 @@ import {
   LiquidUniverseUpdateSchema,
   OiLatestQuerySchema,
   OiSamplesQuerySchema,
-  normalizeSymbol,
   type LiquidUniverseResponse,
   toIso,
   decimalToNumber,
@@ -128,7 +127,7 @@ export function openInterestRouter(ctx: AppContext): Router {
     const t = Date.parse(rawTs);
     if (Number.isNaN(t))
       throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid timestamp format', message: 'ts: not a date' });
-    const symbol = normalizeSymbol(rawSymbol);
+    const symbol = symbolOr400(rawSymbol, 'symbol');
     const row = await prisma.openInterestSnapshot.findFirst({
       where: { symbol, ts: { lte: new Date(t) } },
       orderBy: { ts: 'desc' },
