@@ -31,6 +31,8 @@ export const EnvSchema = z.object({
   ...backendTargetEnv,
   /** Heartbeats to the backend; off for a funding API run without a backend. */
   FUNDING_HEARTBEAT_ENABLED: env.bool(true),
+  /** SHADOW=true: heartbeats are recorded in SHADOW_DIR instead of sent, and the legacy state file is not written. */
+  ...shadowEnv,
   ...busEnv,
   ...shadowEnv,
   ...processEnv,
