@@ -34,7 +34,6 @@ export const EnvSchema = z.object({
   /** SHADOW=true: heartbeats are recorded in SHADOW_DIR instead of sent, and the legacy state file is not written. */
   ...shadowEnv,
   ...busEnv,
-  ...shadowEnv,
   ...processEnv,
 });
 
