@@ -159,7 +159,9 @@ describe('planAdoption', () => {
       archive: 'snap_adoption_archive',
     });
   });
+});
 
+describe('planAdoption on a database that has (nearly) everything', () => {
   it('rebuilds an INVALID index of ours and adds nothing once everything exists and adoption is recorded', () => {
     const like = (valid: boolean) =>
       catalog({
