@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Prisma, OpenInterestAlert } from '@volspike/db';
 import {
   OiAlertAlsoCrossedSchema,
@@ -56,6 +56,49 @@ function oiAlertRestRow(row: OpenInterestAlert) {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * `POST /also-crossed`: a timeframe the poller held back under the symbol's cap (FR-OI-ALERT-3), appended to
+ * the sent alert's details.alsoCrossed (once per timeframe and sample), its state row marked OUTSIDE; nothing
+ * is broadcast. 404 when the alert is not stored.
+ */
+function alsoCrossedHandler(ctx: AppContext): RequestHandler {
+  const { prisma } = ctx;
+  return async (req, res) => {
+    const p = parseOr400(OiAlertAlsoCrossedSchema, req.body, 'Invalid payload: missing required fields');
+    const symbol = normalizeSymbol(p.symbol);
+    const ts = new Date(Date.parse(p.alert.timestamp));
+    await runIngest(prisma, req, res, 'POST /api/open-interest-alerts/also-crossed', async (tx) => {
+      const [row] = await tx.$queryRaw<{ id: string; details: unknown }[]>`
+      SELECT "id", "details" FROM "open_interest_alerts"
+      WHERE "symbol" = ${symbol} AND "direction" = ${p.direction} AND "timeframe" = ${p.alert.timeframe}
+        AND "ts" = ${ts}
+      FOR UPDATE`;
+      if (!row) {
+        throw new HttpError(404, 'NOT_FOUND', {
+          error: 'Alert not found',
+          message: `no ${p.direction} alert of ${symbol} for ${p.alert.timeframe} at ${p.alert.timestamp}`,
+        });
+      }
+      const details = isRecord(row.details) ? row.details : {};
+      const list = Array.isArray(details.alsoCrossed) ? (details.alsoCrossed as unknown[]) : [];
+      const c = p.crossing;
+      const duplicate = list.some((e) => isRecord(e) && e.timeframe === c.timeframe && e.ts === c.ts);
+      if (!duplicate) {
+        await tx.openInterestAlert.update({
+          where: { id: row.id },
+          data: { details: { ...details, alsoCrossed: [...list, c] } as Prisma.InputJsonValue },
+        });
+      }
+      await tx.oiAlertState.upsert({
+        where: { symbol_timeframe_direction: { symbol, timeframe: c.timeframe, direction: p.direction } },
+        create: { symbol, timeframe: c.timeframe, direction: p.direction, state: 'OUTSIDE' },
+        update: { state: 'OUTSIDE' },
+      });
+      return { status: 200, body: { success: true, id: row.id, duplicate } };
+    });
+  };
+}
+
 export function oiAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
@@ -108,42 +151,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
     stop({ status: String(res.statusCode) });
   });
 
-  // A timeframe the poller held back under the symbol's cap (FR-OI-ALERT-3): appended to the sent alert's
-  // details.alsoCrossed (once per timeframe and sample), its state row marked OUTSIDE; nothing is broadcast.
-  router.post('/also-crossed', requireIngestKey(config.ingestKey), async (req, res) => {
-    const p = parseOr400(OiAlertAlsoCrossedSchema, req.body, 'Invalid payload: missing required fields');
-    const symbol = normalizeSymbol(p.symbol);
-    const ts = new Date(Date.parse(p.alert.timestamp));
-    await runIngest(prisma, req, res, 'POST /api/open-interest-alerts/also-crossed', async (tx) => {
-      const [row] = await tx.$queryRaw<{ id: string; details: unknown }[]>`
-        SELECT "id", "details" FROM "open_interest_alerts"
-        WHERE "symbol" = ${symbol} AND "direction" = ${p.direction} AND "timeframe" = ${p.alert.timeframe}
-          AND "ts" = ${ts}
-        FOR UPDATE`;
-      if (!row) {
-        throw new HttpError(404, 'NOT_FOUND', {
-          error: 'Alert not found',
-          message: `no ${p.direction} alert of ${symbol} for ${p.alert.timeframe} at ${p.alert.timestamp}`,
-        });
-      }
-      const details = isRecord(row.details) ? row.details : {};
-      const list = Array.isArray(details.alsoCrossed) ? (details.alsoCrossed as unknown[]) : [];
-      const c = p.crossing;
-      const duplicate = list.some((e) => isRecord(e) && e.timeframe === c.timeframe && e.ts === c.ts);
-      if (!duplicate) {
-        await tx.openInterestAlert.update({
-          where: { id: row.id },
-          data: { details: { ...details, alsoCrossed: [...list, c] } as Prisma.InputJsonValue },
-        });
-      }
-      await tx.oiAlertState.upsert({
-        where: { symbol_timeframe_direction: { symbol, timeframe: c.timeframe, direction: p.direction } },
-        create: { symbol, timeframe: c.timeframe, direction: p.direction, state: 'OUTSIDE' },
-        update: { state: 'OUTSIDE' },
-      });
-      return { status: 200, body: { success: true, id: row.id, duplicate } };
-    });
-  });
+  router.post('/also-crossed', requireIngestKey(config.ingestKey), alsoCrossedHandler(ctx));
 
   router.get('/recent', ctx.auth.requireDebugAccess(config.debugAccess), async (req, res) => {
     const q = parseOr400(OiAlertsRecentQuerySchema, req.query, 'Invalid query', 'query');
