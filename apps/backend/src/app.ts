@@ -1,9 +1,11 @@
 import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { ROUTES } from '@volspike/contracts';
 import type { AppContext } from './context.js';
+import { closeUnreadBodies } from './http/body.js';
 import { cors } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
-import { jsonBodyParser } from './http/body.js';
+import { rateLimit, type RateLimiter } from './http/rate-limit.js';
 import { oiAlertsRouter } from './routes/oi-alerts.js';
 import { openInterestRouter } from './routes/open-interest.js';
 import { systemRouter } from './routes/system.js';
@@ -16,15 +18,28 @@ export interface CreateAppOptions extends AppContext {
   registry: Registry;
   /** Mounted at /debug (the debug pages); optional so tests can leave it out. */
   debugRouter?: Router;
+  /** Per-client limit of the public routes (RATE_LIMIT_REST_PER_MIN); none → unlimited. */
+  rateLimiter?: RateLimiter;
 }
+
+/** The daemons' routes (ingest key): authenticated by key, never rate limited. */
+const KEYED_ROUTES = new Set(
+  ROUTES.filter((r) => r.auth === 'ingestKey' || r.auth === 'triggerKey').map(
+    (r) => `${r.method.toUpperCase()} ${r.path}`,
+  ),
+);
+const isKeyedRoute = (method: string, path: string): boolean =>
+  KEYED_ROUTES.has(`${method} ${path.replace(/\/+$/, '') || '/'}`);
 
 /** The Express app (no listening): used by `start()` and by supertest. */
 export function createApp(opts: CreateAppOptions): Express {
-  const { registry, debugRouter, ...ctx } = opts;
+  const { registry, debugRouter, rateLimiter, ...ctx } = opts;
   const log = ctx.logger.child({ component: 'http' });
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // A count of proxies, never `true`: with `true` any client could pick its own address (and rate-limit key)
+  // by sending X-Forwarded-For.
+  app.set('trust proxy', ctx.config.trustProxyHops);
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -40,10 +55,11 @@ export function createApp(opts: CreateAppOptions): Express {
     });
     next();
   });
+  app.use(closeUnreadBodies);
   app.use(cors(ctx.config.corsOrigins));
-  // Every body is parsed as JSON whatever its Content-Type (the daemons are not all careful about it); a body
-  // error is raised only after the route's authentication (see http/body.ts).
-  app.use(jsonBodyParser());
+  if (rateLimiter) app.use(rateLimit(rateLimiter, isKeyedRoute));
+  // No body is read here: each route reads its own, after its authentication and with its own size limit
+  // (http/body.ts: large for ingest, small elsewhere).
 
   app.use(systemRouter(ctx, registry));
   app.use('/api/market/open-interest', openInterestRouter(ctx));

@@ -1,6 +1,8 @@
 import type { AppConfig } from './context.js';
 import type { Env } from './env.js';
 import { corsOrigins } from './http/cors.js';
+import { IngestKeyring } from './http/ingest-key.js';
+import { parseIngestKeys } from './env.js';
 
 /** Reported by /health (legacy: npm_package_version or "1.0.0"). */
 export const VERSION = process.env.npm_package_version ?? '1.0.0';
@@ -9,8 +11,12 @@ export const VERSION = process.env.npm_package_version ?? '1.0.0';
 export function appConfig(env: Env): AppConfig {
   const development = env.NODE_ENV === 'development';
   return {
-    ingestKey: env.ALERT_INGEST_API_KEY,
+    ingestKeys: new IngestKeyring(env.ALERT_INGEST_API_KEY, parseIngestKeys(env.INGEST_KEYS)),
     development,
+    production: env.NODE_ENV === 'production',
+    trustProxyHops: env.TRUST_PROXY_HOPS,
+    metricsToken: env.METRICS_TOKEN,
+    userAlertsMaxPerUser: env.USER_ALERTS_MAX_PER_USER,
     environment: env.NODE_ENV,
     version: VERSION,
     debugAccess: env.DEBUG_ACCESS,

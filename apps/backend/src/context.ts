@@ -4,6 +4,7 @@ import type { Auth } from './auth/index.js';
 import type { Realtime } from './realtime/index.js';
 import type { BackendMetrics } from './metrics.js';
 import type { LatestOiWriter } from './services/oi-latest.js';
+import type { IngestKeyring } from './http/ingest-key.js';
 
 /** What the HTTP routes need from Socket.IO (the real `Realtime`, or a fake in tests). */
 export type RealtimeSink = Pick<
@@ -19,9 +20,17 @@ export interface EmailQueue {
 }
 
 export interface AppConfig {
-  /** ALERT_INGEST_API_KEY; undefined → ingest routes answer 500 "Server configuration error". */
-  ingestKey: string | undefined;
+  /** ALERT_INGEST_API_KEY + INGEST_KEYS; none configured → ingest routes answer 500 "Server configuration error". */
+  ingestKeys: IngestKeyring;
   development: boolean;
+  /** NODE_ENV=production: /metrics needs METRICS_TOKEN or a loopback client. */
+  production: boolean;
+  /** TRUST_PROXY_HOPS: Express `trust proxy` (a count of proxies, never `true`). */
+  trustProxyHops: number;
+  /** METRICS_TOKEN */
+  metricsToken: string | undefined;
+  /** USER_ALERTS_MAX_PER_USER: cross alerts (active or not) one user may keep. */
+  userAlertsMaxPerUser: number;
   environment: string;
   version: string;
   debugAccess: 'public' | 'admin';

@@ -7,7 +7,10 @@ describe('loadAppEnv', () => {
     expect(env).toMatchObject({
       PORT: 3001,
       HOST: '0.0.0.0',
-      SOCKET_LEGACY_TOKEN_AUTH: true,
+      LEGACY_ID_TOKENS: true,
+      LEGACY_EMAIL_TOKENS: false,
+      TRUST_PROXY_HOPS: 0,
+      SMTP_ALLOW_INSECURE: false,
       DEBUG_ACCESS: 'admin',
       OI_LIQUID_ENTER_QUOTE_24H: 4_000_000,
       OI_LIQUID_EXIT_QUOTE_24H: 2_000_000,
@@ -34,7 +37,8 @@ describe('loadAppEnv', () => {
   });
 
   it.each([
-    ['SOCKET_LEGACY_TOKEN_AUTH', 'yes'],
+    ['LEGACY_ID_TOKENS', 'yes'],
+    ['TRUST_PROXY_HOPS', 'true'],
     ['DEBUG_ACCESS', 'everyone'],
     ['PORT', 'http'],
   ])('rejects %s=%s', (name, value) => {
@@ -42,6 +46,57 @@ describe('loadAppEnv', () => {
   });
 
   it('reads booleans the house way', () => {
-    expect(loadAppEnv({ SOCKET_LEGACY_TOKEN_AUTH: '0' }).SOCKET_LEGACY_TOKEN_AUTH).toBe(false);
+    expect(loadAppEnv({ LEGACY_ID_TOKENS: '0' }).LEGACY_ID_TOKENS).toBe(false);
+  });
+
+  it('refuses SOCKET_LEGACY_TOKEN_AUTH=true, naming the two switches that replaced it', () => {
+    expect(loadAppEnv({ SOCKET_LEGACY_TOKEN_AUTH: 'false' }).LEGACY_EMAIL_TOKENS).toBe(false);
+    expect(() => loadAppEnv({ SOCKET_LEGACY_TOKEN_AUTH: 'true' })).toThrow(
+      'Invalid environment: SOCKET_LEGACY_TOKEN_AUTH (<redacted>) was replaced: use LEGACY_ID_TOKENS (bare user ids) and LEGACY_EMAIL_TOKENS (emails, development only)',
+    );
+  });
+
+  it('takes daemon keys as name=key pairs of known daemons, without echoing them', () => {
+    expect(
+      loadAppEnv({ INGEST_KEYS: 'oi-poller=0123456789abcdef0123,funding=fedcba9876543210fedc' }).INGEST_KEYS,
+    ).toHaveLength(2);
+    for (const bad of ['oi-poller=short', 'nobody=0123456789abcdef0123', '0123456789abcdef0123']) {
+      const err = (() => {
+        try {
+          loadAppEnv({ INGEST_KEYS: bad });
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'accepted';
+      })();
+      expect(err).toMatch(/^Invalid environment: INGEST_KEYS \(<redacted>\) must be name=key pairs/);
+    }
+  });
+
+  describe('in production (NODE_ENV=production)', () => {
+    const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    it.each([
+      [
+        { DEBUG_ACCESS: 'public' },
+        'Invalid environment: DEBUG_ACCESS (public) must be admin in production (NODE_ENV=production)',
+      ],
+      [
+        { JWT_SECRET: 'x'.repeat(31) },
+        'Invalid environment: JWT_SECRET (<redacted>) must be at least 32 bytes in production (NODE_ENV=production)',
+      ],
+      [
+        { LEGACY_EMAIL_TOKENS: 'true' },
+        'Invalid environment: LEGACY_EMAIL_TOKENS (<redacted>) must be false in production (NODE_ENV=production): an email is not a proof of identity',
+      ],
+    ])('refuses %o with one line', (bad, line) => {
+      expect(() => loadAppEnv({ ...prod, ...bad })).toThrow(line);
+    });
+
+    it('accepts the same values in development, and a 32-byte secret in production', () => {
+      expect(() =>
+        loadAppEnv({ DEBUG_ACCESS: 'public', JWT_SECRET: 'short', LEGACY_EMAIL_TOKENS: 'true' }),
+      ).not.toThrow();
+      expect(loadAppEnv(prod).NODE_ENV).toBe('production');
+    });
   });
 });

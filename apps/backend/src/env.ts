@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadEnv } from '@volspike/runtime';
+import { DAEMON_NAMES } from '@volspike/contracts';
 
 /** Environment of the backend (parsed once by `loadAppEnv`, then passed down). */
 export const EnvSchema = z
@@ -18,8 +19,32 @@ export const EnvSchema = z
     JWT_SECRET: env.str(),
     FRONTEND_URL: env.str('http://localhost:3000'),
     CORS_EXTRA_ORIGINS: env.list([]),
-    SOCKET_LEGACY_TOKEN_AUTH: env.bool(true),
+    /**
+     * Daemon-specific ingest keys, `name=key,name=key` (names from DAEMON_NAMES in @volspike/contracts). A key
+     * opens only the routes whose `callers` name its daemon; ALERT_INGEST_API_KEY keeps opening every ingest route.
+     */
+    INGEST_KEYS: env.list([]),
+    /** A bare user id as Bearer token / Socket.IO token names that (existing, active) user, as the legacy backend did. */
+    LEGACY_ID_TOKENS: env.bool(true),
+    /** An email address as Socket.IO token names that user. No proof of identity: development only. */
+    LEGACY_EMAIL_TOKENS: env.bool(false),
+    /** Replaced by LEGACY_ID_TOKENS and LEGACY_EMAIL_TOKENS; `true` is refused with a line saying so. */
+    SOCKET_LEGACY_TOKEN_AUTH: env.bool(false),
     DEBUG_ACCESS: env.enumOf(['public', 'admin'] as const, 'admin'),
+    /** Reverse proxies in front of the backend whose X-Forwarded-For is trusted (0: the peer address is the client). */
+    TRUST_PROXY_HOPS: env.int(0, { min: 0, max: 10 }),
+    /** Requests per minute per client address on the public REST routes (ingest routes are not limited); 0 = off. */
+    RATE_LIMIT_REST_PER_MIN: env.int(600, { min: 0 }),
+    /** Socket.IO handshakes per minute per client address; 0 = off. */
+    RATE_LIMIT_HANDSHAKES_PER_MIN: env.int(60, { min: 0 }),
+    /** Symbol rooms one socket may join (`subscribe-symbol`). */
+    SOCKET_MAX_SYMBOLS: env.int(200, { min: 1 }),
+    /** Guest (unauthenticated) sockets per client address on one backend process. */
+    SOCKET_MAX_GUESTS_PER_IP: env.int(20, { min: 1 }),
+    /** Cross alerts (active or not) one user may keep; the per-tier limit on active alerts applies too. */
+    USER_ALERTS_MAX_PER_USER: env.int(200, { min: 1 }),
+    /** `/metrics` from anywhere with `Authorization: Bearer <token>`. In production, without it, loopback only. */
+    METRICS_TOKEN: env.str(),
     OI_UPDATE_TICK_MS: env.int(1000, { min: 50, max: 60_000 }),
     /** Longest time an ingested OI value waits before open_interest_latest is written (coalesced per symbol). */
     OI_LATEST_FLUSH_MS: env.int(1000, { min: 10, max: 60_000 }),
@@ -41,6 +66,8 @@ export const EnvSchema = z
      * Unset → emails are queued in email_outbox but not sent (one warning at start; sent after a restart with it set).
      */
     SMTP_URL: env.url(),
+    /** `smtp://` without STARTTLS is refused unless this is true (a local relay); smtps:// is always TLS. */
+    SMTP_ALLOW_INSECURE: env.bool(false),
     EMAIL_FROM: env.str('VolSpike Alerts <alerts@localhost>'),
     /** How often the email sender looks for due rows; a trigger also wakes it at once. */
     EMAIL_POLL_INTERVAL_MS: env.int(5000, { min: 100, max: 600_000 }),
@@ -71,7 +98,50 @@ export const EnvSchema = z
     if (e.OI_MIN_INTERVAL_SEC > e.OI_MAX_INTERVAL_SEC) {
       ctx.addIssue({ code: 'custom', path: ['OI_MIN_INTERVAL_SEC'], message: 'must not exceed OI_MAX_INTERVAL_SEC' });
     }
+    for (const issue of securityIssues(e)) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+/** Minimum length of JWT_SECRET in production (HS256 wants at least 256 bits). */
+export const MIN_JWT_SECRET_BYTES = 32;
+
+/** `name=key` pairs of INGEST_KEYS (validated by the schema). */
+export function parseIngestKeys(list: string[]): { name: string; key: string }[] {
+  return list.map((item) => {
+    const eq = item.indexOf('=');
+    return eq < 0 ? { name: '', key: '' } : { name: item.slice(0, eq).trim(), key: item.slice(eq + 1).trim() };
+  });
+}
+
+function securityIssues(e: {
+  NODE_ENV: string;
+  DEBUG_ACCESS: string;
+  JWT_SECRET?: string | undefined;
+  LEGACY_EMAIL_TOKENS: boolean;
+  SOCKET_LEGACY_TOKEN_AUTH: boolean;
+  INGEST_KEYS: string[];
+}): { path: string[]; message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  if (e.SOCKET_LEGACY_TOKEN_AUTH)
+    out.push({
+      path: ['SOCKET_LEGACY_TOKEN_AUTH'],
+      message: 'was replaced: use LEGACY_ID_TOKENS (bare user ids) and LEGACY_EMAIL_TOKENS (emails, development only)',
+    });
+  const names: readonly string[] = DAEMON_NAMES;
+  const pairs = parseIngestKeys(e.INGEST_KEYS);
+  if (pairs.some((p) => !names.includes(p.name) || !/^\S{16,}$/.test(p.key)))
+    out.push({
+      path: ['INGEST_KEYS'],
+      message: `must be name=key pairs (names: ${DAEMON_NAMES.join(', ')}), each key at least 16 characters`,
+    });
+  if (e.NODE_ENV !== 'production') return out;
+  const prod = 'in production (NODE_ENV=production)';
+  if (e.DEBUG_ACCESS === 'public') out.push({ path: ['DEBUG_ACCESS'], message: `must be admin ${prod}` });
+  if (e.JWT_SECRET !== undefined && Buffer.byteLength(e.JWT_SECRET) < MIN_JWT_SECRET_BYTES)
+    out.push({ path: ['JWT_SECRET'], message: `must be at least ${MIN_JWT_SECRET_BYTES} bytes ${prod}` });
+  if (e.LEGACY_EMAIL_TOKENS)
+    out.push({ path: ['LEGACY_EMAIL_TOKENS'], message: `must be false ${prod}: an email is not a proof of identity` });
+  return out;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 

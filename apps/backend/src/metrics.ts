@@ -7,6 +7,7 @@ export interface BackendMetrics {
   telegramMessages: Counter<'result'>;
   retentionRows: Counter<'action'>;
   emails: Counter<'result'>;
+  legacyIdTokens: Counter<'transport'>;
 }
 
 /**
@@ -59,6 +60,12 @@ export function createBackendMetrics(registry: Registry, socketClients: () => nu
       name: 'volspike_backend_emails_total',
       help: 'Alert emails: queued (outbox row written), sent, retry (attempt failed, retried later), failed (given up)',
       labelNames: ['result'],
+      registers,
+    }),
+    legacyIdTokens: new Counter({
+      name: 'volspike_backend_legacy_id_token_requests_total',
+      help: 'Requests (transport=rest) and Socket.IO handshakes (transport=socket) identified by a bare user id (LEGACY_ID_TOKENS)',
+      labelNames: ['transport'],
       registers,
     }),
   };

@@ -82,7 +82,13 @@ export async function createTestApp(envOverrides: Record<string, string | undefi
     NODE_ENV: 'test',
     ...envOverrides,
   });
-  const auth = createAuth({ prisma: db.prisma, jwtSecret: TEST_JWT_SECRET, legacyTokens: false, logger });
+  const auth = createAuth({
+    prisma: db.prisma,
+    jwtSecret: TEST_JWT_SECRET,
+    legacyIdTokens: false,
+    legacyEmailTokens: false,
+    logger,
+  });
   const clock = { now: Date.now() };
   const metrics = createBackendMetrics(registry, () => realtime.stats().clients);
   const email = emailSenderFromEnv(env, { prisma: db.prisma, logger, metrics, now: () => clock.now });

@@ -16,7 +16,13 @@ describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    auth = createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: true, logger: silentLogger() });
+    auth = createAuth({
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      legacyIdTokens: false,
+      legacyEmailTokens: false,
+      logger: silentLogger(),
+    });
     users.pro = await createUser(db.prisma, { email: 'pro@example.com', tier: 'pro' });
     users.admin = await createUser(db.prisma, { email: 'admin@example.com', tier: 'elite', role: 'ADMIN' });
     users.banned = await createUser(db.prisma, { email: 'b@example.com', tier: 'pro', status: 'BANNED' });

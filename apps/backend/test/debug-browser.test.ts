@@ -175,9 +175,13 @@ describe('debug pages in a browser', () => {
     });
     backend = await start(env, { logger, bus, metrics: createMetrics(), prisma: db.prisma, dataDir });
     base = `http://127.0.0.1:${backend.port}`;
-    adminToken = await createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger }).signToken(
-      admin,
-    );
+    adminToken = await createAuth({
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      legacyIdTokens: false,
+      legacyEmailTokens: false,
+      logger,
+    }).signToken(admin);
     await bus.publish(CHANNELS.universe, universe(SYMBOLS, now - 10 * 60_000));
     for (let k = 5; k >= 0; k--) await bus.publish(CHANNELS.budget, budgetSnapshot(now - k * 5000, 600 + 20 * k, 40));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -386,10 +386,10 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect((await post('/api/market/open-interest/ingest', '{"data": [', 'wrong')).status).toBe(401);
   });
 
-  it('rejects a body over 5 MB with 400', async () => {
+  it('rejects a body over 5 MB with 413', async () => {
     const big = JSON.stringify({ data: [{ symbol: 'A', openInterest: 1 }], pad: 'x'.repeat(5 * 1024 * 1024 + 10) });
     const res = await post('/api/market/open-interest/ingest', big);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(413);
     expect(res.body.message).toContain('5 MB');
     expect(await countSnapshots()).toBe(0);
   });

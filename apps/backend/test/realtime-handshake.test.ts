@@ -35,14 +35,16 @@ describe('Socket.IO handshake', () => {
   let db: TestDatabase;
   let legacyOn: RealtimeServer;
   let legacyOff: RealtimeServer;
+  let idOnly: RealtimeServer;
   let pro: { id: string; email: string };
   let banned: { id: string; email: string };
   const open: RecordingClient[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    legacyOn = await startRealtimeServer(db.prisma, { legacyTokenAuth: true });
-    legacyOff = await startRealtimeServer(db.prisma, { legacyTokenAuth: false });
+    legacyOn = await startRealtimeServer(db.prisma, { legacyIdTokens: true, legacyEmailTokens: true });
+    legacyOff = await startRealtimeServer(db.prisma, { legacyIdTokens: false, legacyEmailTokens: false });
+    idOnly = await startRealtimeServer(db.prisma, { legacyIdTokens: true, legacyEmailTokens: false });
     pro = await createUser(db.prisma, { email: 'pro@example.com', tier: 'pro' });
     banned = await createUser(db.prisma, { email: 'banned@example.com', tier: 'elite', status: 'BANNED' });
   });
@@ -51,6 +53,7 @@ describe('Socket.IO handshake', () => {
     for (const c of open) c.socket.close();
     await legacyOn?.close();
     await legacyOff?.close();
+    await idOnly?.close();
     await db?.drop();
   });
 
@@ -85,7 +88,7 @@ describe('Socket.IO handshake', () => {
     expect(await rejection(connectClient(legacyOff.url, { token: forged }))).toBe('Invalid token');
   });
 
-  it('with SOCKET_LEGACY_TOKEN_AUTH on, trusts an email or an id (query.method=id) as before', async () => {
+  it('with LEGACY_ID_TOKENS and LEGACY_EMAIL_TOKENS on (development), trusts an email or an id as before', async () => {
     const byEmail = keep(await connectClient(legacyOn.url, { token: pro.email }));
     expect(byEmail.of('connected')[0]!.payload).toEqual({ tier: 'pro', refreshInterval: 300_000 });
     const byId = keep(await connectClient(legacyOn.url, { token: pro.id }, { query: { method: 'id' } }));
@@ -95,10 +98,25 @@ describe('Socket.IO handshake', () => {
       () => byEmail.of('user-alert-triggered').length === 1 && byId.of('user-alert-triggered').length === 1,
     );
     expect(await rejection(connectClient(legacyOn.url, { token: 'nobody@example.com' }))).toBe('Invalid token');
-    expect(await rejection(connectClient(legacyOn.url, { token: 'mock-token-1-123' }))).toBe('Invalid token');
+    expect(await rejection(connectClient(legacyOn.url, { token: 'no-such-id' }))).toBe('Invalid token');
+    // A mock token is never an identity (§6-42): guest rights.
+    const mock = keep(await connectClient(legacyOn.url, { token: 'mock-token-1-123' }));
+    expect(mock.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
   });
 
-  it('with SOCKET_LEGACY_TOKEN_AUTH off, an email, id or mock token gets guest rights at most', async () => {
+  it('with LEGACY_ID_TOKENS only (the production default), an id is its user and an email is a guest', async () => {
+    const byId = keep(await connectClient(idOnly.url, { token: pro.id }, { query: { method: 'id' } }));
+    expect(byId.of('connected')[0]!.payload).toEqual({ tier: 'pro', refreshInterval: 300_000 });
+    const byEmail = keep(await connectClient(idOnly.url, { token: pro.email }));
+    expect(byEmail.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
+    idOnly.realtime.emitUserAlertTriggered(pro.id, triggered('ua-id-only'));
+    await waitFor(() => byId.of('user-alert-triggered').length === 1);
+    await sleep(100);
+    expect(byEmail.of('user-alert-triggered')).toEqual([]);
+    expect(await rejection(connectClient(idOnly.url, { token: banned.id }))).toBe('Invalid token');
+  });
+
+  it('with LEGACY_ID_TOKENS and LEGACY_EMAIL_TOKENS off, an email, id or mock token gets guest rights at most', async () => {
     const spoofs = [
       keep(await connectClient(legacyOff.url, { token: pro.email })),
       keep(await connectClient(legacyOff.url, { token: pro.id }, { query: { method: 'id' } })),
@@ -128,17 +146,21 @@ describe('Socket.IO handshake', () => {
     }
   });
 
-  it('checks a legacy sessionId: a revoked session is refused', async () => {
-    const session = await db.prisma.tokenSession.create({
-      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000), revokedAt: new Date() },
-    });
-    expect(await rejection(connectClient(legacyOn.url, { token: pro.email, sessionId: session.id }))).toBe(
+  it('checks a legacy sessionId (user_sessions): a revoked or expired session is refused', async () => {
+    const session = (deviceId: string, data: { isActive?: boolean; expiresAt?: Date }) =>
+      db.prisma.userSession.create({
+        data: { userId: pro.id, deviceId, tier: 'pro', expiresAt: new Date(Date.now() + 3_600_000), ...data },
+      });
+    const revoked = await session('hs-revoked', { isActive: false });
+    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: revoked.id }))).toBe(
       'Session invalid: revoked',
     );
-    const live = await db.prisma.tokenSession.create({
-      data: { userId: pro.id, expiresAt: new Date(Date.now() + 3_600_000) },
-    });
-    keep(await connectClient(legacyOn.url, { token: pro.email, sessionId: live.id }));
+    const expired = await session('hs-expired', { expiresAt: new Date(Date.now() - 1000) });
+    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: expired.id }))).toBe(
+      'Session invalid: expired',
+    );
+    const live = await session('hs-live', {});
+    keep(await connectClient(idOnly.url, { token: pro.id, sessionId: live.id }));
   });
 
   it('lets only admins join the debug feed when debug access is admin', async () => {

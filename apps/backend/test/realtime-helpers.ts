@@ -38,10 +38,16 @@ export interface RealtimeServer {
 
 export async function startRealtimeServer(
   prisma: PrismaClient,
-  opts: Partial<Omit<RealtimeOptions, 'httpServer' | 'prisma' | 'auth' | 'logger'>> = {},
+  options: Partial<Omit<RealtimeOptions, 'httpServer' | 'prisma' | 'auth' | 'logger'>> & {
+    /** LEGACY_ID_TOKENS (default true, as the backend's default) */
+    legacyIdTokens?: boolean;
+    /** LEGACY_EMAIL_TOKENS (default false) */
+    legacyEmailTokens?: boolean;
+  } = {},
 ): Promise<RealtimeServer> {
   const logger = silentLogger();
-  const auth = createAuth({ prisma, jwtSecret: JWT_SECRET, legacyTokens: opts.legacyTokenAuth ?? true, logger });
+  const { legacyIdTokens = true, legacyEmailTokens = false, ...opts } = options;
+  const auth = createAuth({ prisma, jwtSecret: JWT_SECRET, legacyIdTokens, legacyEmailTokens, logger });
   const server = http.createServer();
   const realtime = await createRealtime({
     httpServer: server,
@@ -49,7 +55,6 @@ export async function startRealtimeServer(
     auth,
     logger,
     corsOrigins: ['http://localhost:3000'],
-    legacyTokenAuth: true,
     ...opts,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

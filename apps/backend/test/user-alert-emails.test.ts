@@ -69,7 +69,12 @@ function useSinkAndApp(open: (sink: SmtpSink) => Promise<TestApp>) {
 describe('alert emails with a running sender (SMTP_URL set)', () => {
   // A 10-minute poll: a mail that arrives within the test's deadline was sent because the trigger woke the sender.
   const s = useSinkAndApp((sink) =>
-    createTestApp({ SMTP_URL: sink.url, EMAIL_POLL_INTERVAL_MS: '600000', FRONTEND_URL: 'https://volspike.com' }),
+    createTestApp({
+      SMTP_URL: sink.url,
+      SMTP_ALLOW_INSECURE: 'true',
+      EMAIL_POLL_INTERVAL_MS: '600000',
+      FRONTEND_URL: 'https://volspike.com',
+    }),
   );
   const sink = s.sink;
   let t: TestApp;
@@ -190,7 +195,7 @@ describe('alert emails without a running sender', () => {
     new EmailSender({
       prisma: t.prisma,
       logger,
-      transport: smtpTransport(sink.url),
+      transport: smtpTransport(sink.url, { allowInsecure: true }),
       config: { from: 'VolSpike Alerts <alerts@localhost>', pollIntervalMs: 600_000, maxAttempts },
       now: () => t.clock.now,
     });
@@ -202,7 +207,7 @@ describe('alert emails without a running sender', () => {
     expect(res.body).toMatchObject({ success: true, alert: { id: alert.id, isActive: false } });
     expect(await outboxRow(t, alert.id)).toMatchObject({ toAddress: user.email, attempts: 0, sentAt: null });
     // As after a restart with SMTP_URL set.
-    const env = loadAppEnv({ SMTP_URL: sink.url, EMAIL_POLL_INTERVAL_MS: '600000' });
+    const env = loadAppEnv({ SMTP_URL: sink.url, SMTP_ALLOW_INSECURE: 'true', EMAIL_POLL_INTERVAL_MS: '600000' });
     const s = emailSenderFromEnv(env, { prisma: t.prisma, logger, now: () => t.clock.now })!;
     s.start();
     try {
@@ -211,6 +216,23 @@ describe('alert emails without a running sender', () => {
       await s.stop();
     }
     expect(await outboxRow(t, alert.id)).toMatchObject({ attempts: 1, sentAt: expect.any(Date) });
+  });
+
+  it('does not send over an SMTP server without STARTTLS unless SMTP_ALLOW_INSECURE is set', async () => {
+    const { user, alert } = await alertOf(t, 'EMAIL');
+    await trigger(t, alert.id).expect(200);
+    const strict = new EmailSender({
+      prisma: t.prisma,
+      logger,
+      transport: smtpTransport(sink.url, { allowInsecure: false }),
+      config: { from: 'VolSpike Alerts <alerts@localhost>', pollIntervalMs: 600_000, maxAttempts: 10 },
+      now: () => t.clock.now,
+    });
+    expect(await strict.runOnce()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(sink.mailsTo(user.email)).toEqual([]);
+    expect((await outboxRow(t, alert.id))?.lastError).toMatch(/STARTTLS/i);
+    await strict.stop();
+    await t.prisma.emailOutbox.deleteMany({ where: { sentAt: null } });
   });
 
   it('gives up after EMAIL_MAX_ATTEMPTS with backoff between attempts, and at once on a permanent rejection', async () => {
@@ -281,6 +303,7 @@ describe('start() with SMTP_URL', () => {
     const bus = createBus({ logger });
     const env = startEnv({
       SMTP_URL: sink.url,
+      SMTP_ALLOW_INSECURE: 'true',
       EMAIL_POLL_INTERVAL_MS: '600000',
       EMAIL_FROM: 'Alerts <alerts@volspike.test>',
     });

@@ -55,7 +55,13 @@ describe('users commands', () => {
   });
 
   it('add creates a user, then updates tier and role, and prints a token the backend accepts', async () => {
-    const auth = createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyTokens: false, logger: silentLogger() });
+    const auth = createAuth({
+      prisma: db.prisma,
+      jwtSecret: JWT_SECRET,
+      legacyIdTokens: false,
+      legacyEmailTokens: false,
+      logger: silentLogger(),
+    });
     const lines: string[] = [];
     await runUsersCommand(parseUsersArgs(['add', '--email', 'ops@example.com', '--tier', 'pro']), {
       prisma: db.prisma,
@@ -123,7 +129,8 @@ describe('users CLI process', () => {
       const auth = createAuth({
         prisma: db.prisma,
         jwtSecret: 'stack-secret',
-        legacyTokens: false,
+        legacyIdTokens: false,
+        legacyEmailTokens: false,
         logger: silentLogger(),
       });
       expect(await auth.verifyToken(token)).toMatchObject({ email: 'me@example.com', tier: 'elite', role: 'ADMIN' });

@@ -83,6 +83,8 @@ function composeAppEnv(
   r: Resolved,
 ): Record<string, string | undefined> {
   return {
+    // `npm start` is production (secure defaults, refused start-up on unsafe ones); only the demo is development.
+    NODE_ENV: mode === 'demo' ? 'development' : 'production',
     DEBUG_ACCESS: mode === 'demo' ? 'public' : 'admin',
     VOLSPIKE_API_URL: `http://127.0.0.1:${env.PORT}`,
     VOLSPIKE_API_KEY: r.ingestKey,
@@ -110,19 +112,95 @@ function persistentSecret(dataDir: string, file: string): string {
   return value;
 }
 
-/**
- * Starts every enabled component in one process with embedded defaults: the simulated exchange in demo
- * mode, embedded Postgres when DATABASE_URL is unset, an in-process bus and weight budget when REDIS_URL
- * is unset. Each app still parses its own variables from the same environment.
- */
-export async function startStack(opts: {
+type StartOptions = {
   mode: StackMode;
   env: StackEnv;
   source: Record<string, string | undefined>;
   logger: Logger;
   /** Something the stack cannot run without is gone (the embedded database's process died): stop and exit non-zero. */
   onFatal?: (reason: string) => void;
-}): Promise<StackHandle> {
+};
+
+/** The simulated exchange in demo mode (unless BINANCE_REST_URL is given), else the configured endpoints. */
+async function startExchange(
+  opts: StartOptions,
+  running: Running[],
+): Promise<{ sim: Sim | null; restUrl: string; wsUrl: string }> {
+  const { env, logger } = opts;
+  const restUrl = env.BINANCE_REST_URL ?? 'https://fapi.binance.com';
+  const wsUrl = env.BINANCE_WS_URL ?? 'wss://fstream.binance.com';
+  if (opts.mode !== 'demo' || env.BINANCE_REST_URL) return { sim: null, restUrl, wsUrl };
+  const sim = await startSim({
+    port: env.SIM_PORT,
+    symbols: env.SIM_SYMBOLS,
+    seed: env.SIM_SEED,
+    weightLimitPerMin: env.SIM_WEIGHT_LIMIT_PER_MIN,
+    lively: true,
+  });
+  running.push({ name: 'binance-sim', stop: () => sim.close() });
+  logger.info({ url: sim.url }, 'simulated exchange started');
+  return { sim, restUrl: sim.url, wsUrl: sim.wsUrl };
+}
+
+/** What every app shares: the database (embedded when DATABASE_URL is unset), the bus, the weight budget. */
+async function startShared(opts: StartOptions, dataDir: string, running: Running[]) {
+  const { env, logger } = opts;
+  const db = await resolveDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: join(dataDir, 'pg'),
+    logger,
+    embedded: 'process',
+    onEmbeddedExit: ({ code, signal }) =>
+      opts.onFatal?.(`embedded Postgres process exited (code ${String(code)}, signal ${String(signal)})`),
+  });
+  running.push({ name: 'database', stop: () => db.stop() });
+  if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
+
+  const bus = createBus({
+    redisUrl: env.REDIS_URL,
+    stateFile: join(dataDir, 'bus-state.json'),
+    logger: logger.child({ component: 'bus' }),
+  });
+  running.push({ name: 'bus', stop: () => bus.close() });
+  const budget = new WeightBudget({
+    limitPerMin: env.BINANCE_WEIGHT_LIMIT_PER_MIN,
+    safetyMargin: env.BINANCE_WEIGHT_SAFETY_MARGIN,
+    redisUrl: env.REDIS_URL,
+    shares: DEFAULT_COMPONENT_SHARES,
+    logger: logger.child({ component: 'weight-budget' }),
+  });
+  running.push({ name: 'weight-budget', stop: () => budget.stop() });
+  return { db, bus, budget };
+}
+
+/** Starts the enabled apps in order, each with its own parse of the composed environment. */
+async function startApps(
+  env: StackEnv,
+  appEnv: Record<string, string | undefined>,
+  deps: AppDeps,
+  running: Running[],
+): Promise<string[]> {
+  const { logger } = deps;
+  for (const c of COMPONENTS) {
+    if (!env[c.flag]) logger.info({ component: c.name }, `disabled by ${String(c.flag)}=false`);
+  }
+  const started: string[] = [];
+  for (const c of COMPONENTS.filter((c) => env[c.flag])) {
+    const appEnvParsed = c.module.loadAppEnv(appEnv);
+    const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ app: c.name }) });
+    running.push({ name: c.name, stop: () => handle.stop() });
+    started.push(c.name);
+    logger.info({ component: c.name }, 'started');
+  }
+  return started;
+}
+
+/**
+ * Starts every enabled component in one process with embedded defaults: the simulated exchange in demo
+ * mode, embedded Postgres when DATABASE_URL is unset, an in-process bus and weight budget when REDIS_URL
+ * is unset. Each app still parses its own variables from the same environment.
+ */
+export async function startStack(opts: StartOptions): Promise<StackHandle> {
   const { mode, env, logger } = opts;
   const dataDir = resolve(env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -141,54 +219,13 @@ export async function startStack(opts: {
 
   // Every enabled app parses its variables before anything starts, so a bad value stops the process at
   // once with the one-line EnvError naming the variable (and nothing half-started to clean up).
-  const enabled = COMPONENTS.filter((c) => env[c.flag]);
-  for (const c of enabled) c.module.loadAppEnv(composeAppEnv(mode, env, opts.source, PROVISIONAL));
+  for (const c of COMPONENTS.filter((c) => env[c.flag])) {
+    c.module.loadAppEnv(composeAppEnv(mode, env, opts.source, PROVISIONAL));
+  }
 
   try {
-    let sim: Sim | null = null;
-    let restUrl = env.BINANCE_REST_URL ?? 'https://fapi.binance.com';
-    let wsUrl = env.BINANCE_WS_URL ?? 'wss://fstream.binance.com';
-    if (mode === 'demo' && !env.BINANCE_REST_URL) {
-      sim = await startSim({
-        port: env.SIM_PORT,
-        symbols: env.SIM_SYMBOLS,
-        seed: env.SIM_SEED,
-        weightLimitPerMin: env.SIM_WEIGHT_LIMIT_PER_MIN,
-        lively: true,
-      });
-      const s = sim;
-      running.push({ name: 'binance-sim', stop: () => s.close() });
-      restUrl = sim.url;
-      wsUrl = sim.wsUrl;
-      logger.info({ url: sim.url }, 'simulated exchange started');
-    }
-
-    const db = await resolveDatabase({
-      databaseUrl: env.DATABASE_URL,
-      dataDir: join(dataDir, 'pg'),
-      logger,
-      embedded: 'process',
-      onEmbeddedExit: ({ code, signal }) =>
-        opts.onFatal?.(`embedded Postgres process exited (code ${String(code)}, signal ${String(signal)})`),
-    });
-    running.push({ name: 'database', stop: () => db.stop() });
-    if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
-
-    const bus = createBus({
-      redisUrl: env.REDIS_URL,
-      stateFile: join(dataDir, 'bus-state.json'),
-      logger: logger.child({ component: 'bus' }),
-    });
-    running.push({ name: 'bus', stop: () => bus.close() });
-    const budget = new WeightBudget({
-      limitPerMin: env.BINANCE_WEIGHT_LIMIT_PER_MIN,
-      safetyMargin: env.BINANCE_WEIGHT_SAFETY_MARGIN,
-      redisUrl: env.REDIS_URL,
-      shares: DEFAULT_COMPONENT_SHARES,
-      logger: logger.child({ component: 'weight-budget' }),
-    });
-    running.push({ name: 'weight-budget', stop: () => budget.stop() });
-
+    const { sim, restUrl, wsUrl } = await startExchange(opts, running);
+    const { db, bus, budget } = await startShared(opts, dataDir, running);
     const ingestKey = opts.source.ALERT_INGEST_API_KEY || persistentSecret(dataDir, 'ingest-key');
     const jwtSecret = opts.source.JWT_SECRET || persistentSecret(dataDir, 'jwt-secret');
     const apiUrl = `http://127.0.0.1:${env.PORT}`;
@@ -201,19 +238,8 @@ export async function startStack(opts: {
       dataDir,
     });
     const deps: AppDeps = { logger, bus, budget, dataDir, metrics: createMetrics() };
-
-    for (const c of COMPONENTS) {
-      if (!env[c.flag]) logger.info({ component: c.name }, `disabled by ${String(c.flag)}=false`);
-    }
-    const started: string[] = [];
-    for (const c of enabled) {
-      const appEnvParsed = c.module.loadAppEnv(appEnv);
-      const handle = await c.module.start(appEnvParsed as never, { ...deps, logger: logger.child({ app: c.name }) });
-      running.push({ name: c.name, stop: () => handle.stop() });
-      started.push(c.name);
-      logger.info({ component: c.name }, 'started');
-    }
-    return { sim, databaseUrl: db.url, apiUrl, ingestKey, env: appEnv, components: started, stop: stopAll };
+    const components = await startApps(env, appEnv, deps, running);
+    return { sim, databaseUrl: db.url, apiUrl, ingestKey, env: appEnv, components, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -3,6 +3,7 @@ import {
   LiquidUniverseUpdateSchema,
   OiAlertIngestSchema,
   OiIngestSchema,
+  DAEMON_NAMES,
   ROUTES,
   TelegramIngestSchema,
   TriggerRequestSchema,
@@ -247,5 +248,15 @@ describe('buildOpenApiDocument', () => {
     for (const [, id] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
       expect(doc.components.schemas[id!]).toBeDefined();
     expect(text).not.toContain('$defs');
+  });
+});
+
+describe('route callers (the scopes of the per-daemon ingest keys)', () => {
+  it('names the calling daemons of every keyed route, and of no other', () => {
+    for (const r of ROUTES) {
+      const keyed = r.auth === 'ingestKey' || r.auth === 'triggerKey';
+      expect(keyed ? (r.callers?.length ?? 0) > 0 : r.callers === undefined, `${r.method} ${r.path}`).toBe(true);
+      for (const c of r.callers ?? []) expect(DAEMON_NAMES).toContain(c);
+    }
   });
 });

@@ -18,6 +18,8 @@ export {
 export {
   ROUTES,
   ROUTE_TABLE,
+  DAEMON_NAMES,
+  type DaemonName,
   type NamedRouteSpec,
   type RouteAuth,
   type RouteName,

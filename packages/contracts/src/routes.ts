@@ -9,6 +9,17 @@ import * as sys from './system.js';
 
 export type RouteAuth = 'none' | 'ingestKey' | 'bearer' | 'optionalBearer' | 'debug' | 'triggerKey';
 
+/** The daemons that call the backend with an ingest key (names of the backend's INGEST_KEYS entries). */
+export const DAEMON_NAMES = [
+  'volume-alerts',
+  'oi-poller',
+  'universe-job',
+  'user-alerts',
+  'telegram-poller',
+  'funding',
+] as const;
+export type DaemonName = (typeof DAEMON_NAMES)[number];
+
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path (`/api/user-alerts/:id`). */
@@ -19,6 +30,11 @@ export interface RouteSpec {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: z.ZodType;
+  /**
+   * Ingest-key routes: the daemons whose own key (INGEST_KEYS) opens this route. The legacy single key
+   * (ALERT_INGEST_API_KEY) opens every ingest route.
+   */
+  callers?: readonly DaemonName[];
   /** Honours an `Idempotency-Key` header (the stored response is replayed). */
   idempotent?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
@@ -42,6 +58,7 @@ export const ROUTE_TABLE = {
   oiIngest: {
     method: 'post',
     path: '/api/market/open-interest/ingest',
+    callers: ['oi-poller', 'volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -52,6 +69,7 @@ export const ROUTE_TABLE = {
   oiIngestAlias: {
     method: 'post',
     path: '/api/market/open-interest',
+    callers: ['oi-poller', 'volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -88,6 +106,7 @@ export const ROUTE_TABLE = {
   oiSnapshot: {
     method: 'get',
     path: '/api/market/open-interest/snapshot',
+    callers: ['volume-alerts'],
     tag: 'open-interest',
     auth: 'ingestKey',
     summary: 'Newest sample of a symbol at or before ts (any source)',
@@ -109,6 +128,7 @@ export const ROUTE_TABLE = {
   liquidUniverseUpdate: {
     method: 'post',
     path: '/api/market/open-interest/liquid-universe/update',
+    callers: ['universe-job'],
     tag: 'open-interest',
     auth: 'ingestKey',
     idempotent: true,
@@ -120,6 +140,7 @@ export const ROUTE_TABLE = {
   oiAlertIngest: {
     method: 'post',
     path: '/api/open-interest-alerts/ingest',
+    callers: ['oi-poller'],
     tag: 'oi-alerts',
     auth: 'ingestKey',
     idempotent: true,
@@ -130,6 +151,7 @@ export const ROUTE_TABLE = {
   oiAlertAlsoCrossed: {
     method: 'post',
     path: '/api/open-interest-alerts/also-crossed',
+    callers: ['oi-poller'],
     tag: 'oi-alerts',
     auth: 'ingestKey',
     idempotent: true,
@@ -167,6 +189,7 @@ export const ROUTE_TABLE = {
   volumeAlertIngest: {
     method: 'post',
     path: '/api/volume-alerts/ingest',
+    callers: ['volume-alerts'],
     tag: 'volume-alerts',
     auth: 'ingestKey',
     idempotent: true,
@@ -291,6 +314,7 @@ export const ROUTE_TABLE = {
   userAlertsActive: {
     method: 'get',
     path: '/api/user-alerts-trigger/active',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Every active alert, oldest check first (checker)',
@@ -300,6 +324,7 @@ export const ROUTE_TABLE = {
   userAlertTrigger: {
     method: 'post',
     path: '/api/user-alerts-trigger/trigger',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Fire an alert (atomic: concurrent triggers succeed once)',
@@ -314,6 +339,7 @@ export const ROUTE_TABLE = {
   userAlertUpdateChecked: {
     method: 'post',
     path: '/api/user-alerts-trigger/update-checked',
+    callers: ['user-alerts'],
     tag: 'user-alerts',
     auth: 'triggerKey',
     summary: 'Record the last checked value',
@@ -328,6 +354,7 @@ export const ROUTE_TABLE = {
   telegramIngest: {
     method: 'post',
     path: '/api/telegram/ingest',
+    callers: ['telegram-poller'],
     tag: 'telegram',
     auth: 'ingestKey',
     idempotent: true,
@@ -356,6 +383,7 @@ export const ROUTE_TABLE = {
   heartbeat: {
     method: 'post',
     path: '/api/heartbeats',
+    callers: DAEMON_NAMES,
     tag: 'system',
     auth: 'ingestKey',
     summary: 'Daemon heartbeat',

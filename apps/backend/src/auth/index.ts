@@ -1,14 +1,21 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import type { Logger } from '@volspike/runtime';
-import { TokenService, toAuthUser } from './tokens.js';
+import { TokenService, looksLikeJwt } from './tokens.js';
+import { unsignedKind, userByEmail, userById } from './legacy.js';
 import type { AuthUser, TokenFailure, TokenResult } from './tokens.js';
 
 export type { AuthUser, Tier, Role, TokenResult, TokenFailure } from './tokens.js';
-export { normaliseTier, looksLikeJwt, DEFAULT_TOKEN_TTL_SEC } from './tokens.js';
+export { normaliseTier, looksLikeJwt, DEFAULT_TOKEN_TTL_SEC, TOKEN_ISSUER, TOKEN_AUDIENCE } from './tokens.js';
 
 /** Cookie that carries a debug-page token for browsers (set by `/debug?token=…`). */
 export const DEBUG_TOKEN_COOKIE = 'volspike_debug_token';
+
+/** What a Bearer or Socket.IO token amounts to. `anonymous`: not an identity here (guest rights at most). */
+export type Resolution =
+  | { kind: 'user'; user: AuthUser; via: 'jwt' | 'legacy-id' | 'legacy-email' }
+  | { kind: 'refused'; failure: TokenFailure }
+  | { kind: 'anonymous' };
 
 export interface Auth {
   signToken(user: { id: string }, opts?: { ttlSec?: number; sessionId?: string }): Promise<string>;
@@ -17,19 +24,32 @@ export interface Auth {
   /** Same as verifyToken, with the reason when refused. */
   checkToken(token: string): Promise<TokenResult>;
   /**
-   * Legacy unsigned handshake token (email, or user id; `method: 'id'` forces id). Only the Socket.IO
-   * handshake calls this, and only when SOCKET_LEGACY_TOKEN_AUTH is on. REST never accepts it (§6-43).
+   * Any token: signed (always); a bare user id when LEGACY_ID_TOKENS; an email only on the Socket.IO handshake
+   * and only when LEGACY_EMAIL_TOKENS (development). Everything else is anonymous.
    */
-  findLegacyUser(token: string, method?: string): Promise<AuthUser | null>;
-  /** Why a session id cannot be used by this user (`not_found`, `revoked`, `expired`), or null when it can. */
+  resolve(token: string, transport: 'rest' | 'socket'): Promise<Resolution>;
+  /** Why a legacy session id (`user_sessions`) cannot be used by this user, or null when it can. */
   sessionProblem(sessionId: string, userId: string): Promise<string | null>;
-  /** Bearer HS256 JWT (sub = user id); sets res.locals.user. Legacy 401/403/404 bodies (§1.2). */
+  /** Bearer token (see resolve); sets res.locals.user. Legacy 401/403/404 bodies (§1.2). */
   requireUser: RequestHandler;
   /** Sets res.locals.user when a valid Bearer token is present; anything else continues anonymously. */
   optionalUser: RequestHandler;
-  /** `public`: everyone. `admin`: Bearer (or the debug cookie) of an ADMIN user, else 401/403. */
+  /** `public`: everyone. `admin`: a signed Bearer token (or the debug cookie) of an ADMIN user, else 401/403. */
   requireDebugAccess(mode: 'public' | 'admin'): RequestHandler;
-  readonly legacyTokens: boolean;
+  readonly legacyIdTokens: boolean;
+  readonly legacyEmailTokens: boolean;
+}
+
+export interface AuthOptions {
+  prisma: PrismaClient;
+  jwtSecret: string;
+  /** LEGACY_ID_TOKENS */
+  legacyIdTokens: boolean;
+  /** LEGACY_EMAIL_TOKENS (refused in production by the env schema) */
+  legacyEmailTokens: boolean;
+  logger: Logger;
+  /** Called for every request or handshake identified by a bare user id (the metric of LEGACY_ID_TOKENS). */
+  onLegacyIdToken?: (transport: 'rest' | 'socket') => void;
 }
 
 const FAILURE_RESPONSES: Record<
@@ -73,50 +93,57 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
-export function createAuth(opts: {
-  prisma: PrismaClient;
-  jwtSecret: string;
-  legacyTokens: boolean;
-  logger: Logger;
-}): Auth {
+/** How a token is resolved (kept apart from createAuth so that each stays short). */
+function resolver(opts: AuthOptions, tokens: TokenService): Auth['resolve'] {
+  return async (token, transport) => {
+    const via = (result: TokenResult, how: 'jwt' | 'legacy-id' | 'legacy-email'): Resolution =>
+      result.ok ? { kind: 'user', user: result.user, via: how } : { kind: 'refused', failure: result };
+    if (looksLikeJwt(token)) return via(await tokens.verify(token), 'jwt');
+    const kind = unsignedKind(token);
+    if (kind === 'id' && opts.legacyIdTokens) {
+      opts.onLegacyIdToken?.(transport);
+      return via(await userById(opts.prisma, token), 'legacy-id');
+    }
+    if (kind === 'email' && transport === 'socket' && opts.legacyEmailTokens)
+      return via(await userByEmail(opts.prisma, token), 'legacy-email');
+    return { kind: 'anonymous' };
+  };
+}
+
+export function createAuth(opts: AuthOptions): Auth {
   const tokens = new TokenService(opts.prisma, opts.jwtSecret);
   const log = opts.logger.child({ component: 'auth' });
+  const resolve = resolver(opts, tokens);
 
-  async function authenticate(token: string | null, res: Response, next: NextFunction): Promise<void> {
+  /** Sets res.locals.user or answers with the legacy failure body. `signedOnly`: unsigned tokens are refused. */
+  async function authenticate(token: string | null, res: Response, next: NextFunction, signedOnly = false) {
     if (!token) {
       res.status(401).json({ error: 'Missing or invalid authorization header' });
       return;
     }
-    let result: TokenResult;
+    let r: Resolution;
     try {
-      result = await tokens.verify(token);
+      r = signedOnly && !looksLikeJwt(token) ? { kind: 'anonymous' } : await resolve(token, 'rest');
     } catch (err) {
       log.warn({ err }, 'authentication error');
       res.status(401).json({ error: 'Authentication error' });
       return;
     }
-    if (!result.ok) {
-      const failure = FAILURE_RESPONSES[result.code];
-      res.status(failure.status).json(failure.body(result));
-      return;
-    }
-    res.locals.user = result.user;
-    next();
-  }
-
-  const requireUser: RequestHandler = (req, res, next) => {
-    void authenticate(bearerToken(req), res, next);
-  };
-
-  const optionalUser: RequestHandler = (req, res, next) => {
-    const token = bearerToken(req);
-    if (!token) {
+    if (r.kind === 'user') {
+      res.locals.user = r.user;
       next();
       return;
     }
-    tokens.verify(token).then(
-      (result) => {
-        if (result.ok) res.locals.user = result.user;
+    const failure = FAILURE_RESPONSES[r.kind === 'refused' ? r.failure.code : 'INVALID_TOKEN'];
+    res.status(failure.status).json(failure.body(r.kind === 'refused' ? r.failure : { code: 'INVALID_TOKEN' }));
+  }
+
+  const optionalUser: RequestHandler = (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) return next();
+    resolve(token, 'rest').then(
+      (r) => {
+        if (r.kind === 'user') res.locals.user = r.user;
         next();
       },
       (err: unknown) => {
@@ -130,37 +157,26 @@ export function createAuth(opts: {
     if (mode === 'public') return (_req, _res, next) => next();
     return (req, res, next) => {
       const token = bearerToken(req) ?? readCookie(req.headers.cookie, DEBUG_TOKEN_COOKIE);
-      void authenticate(token, res, () => {
-        const user = res.locals.user as AuthUser;
-        if (user.role !== 'ADMIN') {
-          res.status(403).json({ error: 'Admin access required' });
-          return;
-        }
-        next();
-      });
+      const admin = () => {
+        if ((res.locals.user as AuthUser).role === 'ADMIN') return next();
+        res.status(403).json({ error: 'Admin access required' });
+      };
+      void authenticate(token, res, admin, true);
     };
   }
 
-  async function findLegacyUser(token: string, method?: string): Promise<AuthUser | null> {
-    const byId = method === 'id' || !token.includes('@');
-    const row = byId
-      ? await opts.prisma.user.findUnique({ where: { id: token } })
-      : await opts.prisma.user.findUnique({ where: { email: token } });
-    if (!row || row.status !== 'ACTIVE') return null;
-    return toAuthUser(row);
-  }
-
   return {
-    legacyTokens: opts.legacyTokens,
+    legacyIdTokens: opts.legacyIdTokens,
+    legacyEmailTokens: opts.legacyEmailTokens,
     signToken: (user, signOpts) => tokens.sign(user, signOpts),
     verifyToken: async (token) => {
       const r = await tokens.verify(token);
       return r.ok ? r.user : null;
     },
     checkToken: (token) => tokens.verify(token),
-    findLegacyUser,
-    sessionProblem: (sessionId, userId) => tokens.sessionProblem(sessionId, userId),
-    requireUser,
+    resolve,
+    sessionProblem: (sessionId, userId) => tokens.legacySessionProblem(sessionId, userId),
+    requireUser: (req, res, next) => void authenticate(bearerToken(req), res, next),
     optionalUser,
     requireDebugAccess,
   };

@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import type { PrismaClient } from '@volspike/db';
 
 export type Tier = 'free' | 'pro' | 'elite';
@@ -23,6 +23,10 @@ export type TokenFailure =
 export type TokenResult = { ok: true; user: AuthUser } | ({ ok: false } & TokenFailure);
 
 export const DEFAULT_TOKEN_TTL_SEC = 365 * 24 * 3600;
+/** `iss` of the tokens this backend signs (checked on every token that carries an `iss`). */
+export const TOKEN_ISSUER = 'volspike-market-data';
+/** `aud` of the tokens this backend signs: Bearer auth and the Socket.IO handshake. */
+export const TOKEN_AUDIENCE = 'volspike-api';
 
 /** Users' `tier` column is free text in the legacy schema; anything unknown is treated as free. */
 export function normaliseTier(tier: string | null | undefined): Tier {
@@ -54,24 +58,33 @@ export class TokenService {
     const jwt = new SignJWT(opts.sessionId ? { sessionId: opts.sessionId } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlSec ?? DEFAULT_TOKEN_TTL_SEC));
     return jwt.sign(this.key);
   }
 
-  /** Full check: signature (HS256 only), expiry, optional `sessionId` claim, user exists and is active. */
+  /**
+   * Full check: signature (HS256 only), then by issuer:
+   * - ours (`iss` = TOKEN_ISSUER): `aud` = TOKEN_AUDIENCE and `exp` required; an optional `sessionId` must be live;
+   * - no `iss`: signed by the legacy backend with the shared JWT_SECRET; only with a `sessionId` naming a live
+   *   `user_sessions` row of the same user (our own tokens from before iss/aud were added have no session
+   *   and are refused: re-issue them with `npm run users -- token`);
+   * then the user must exist and be active.
+   */
   async verify(token: string): Promise<TokenResult> {
     if (!looksLikeJwt(token)) return { ok: false, code: 'INVALID_TOKEN' };
-    let payload: { sub?: unknown; sessionId?: unknown };
-    try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] }));
-    } catch (err) {
-      if (err instanceof joseErrors.JOSEError) return { ok: false, code: 'INVALID_TOKEN' };
-      throw err;
-    }
+    const payload = await this.verifySignature(token);
+    if (!payload) return { ok: false, code: 'INVALID_TOKEN' };
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) return { ok: false, code: 'INVALID_PAYLOAD' };
-    if (payload.sessionId !== undefined) {
-      const reason = await this.sessionProblem(String(payload.sessionId), payload.sub);
+    const sessionId = payload.sessionId === undefined ? undefined : String(payload.sessionId);
+    if (payload.iss === undefined && sessionId === undefined) return { ok: false, code: 'INVALID_TOKEN' };
+    if (sessionId !== undefined) {
+      const reason =
+        payload.iss === undefined
+          ? await this.legacySessionProblem(sessionId, payload.sub)
+          : await this.sessionProblem(sessionId, payload.sub);
       if (reason) return { ok: false, code: 'SESSION_INVALID', reason };
     }
     const row = await this.prisma.user.findUnique({ where: { id: payload.sub } });
@@ -81,7 +94,34 @@ export class TokenService {
     return { ok: true, user: toAuthUser(row) };
   }
 
-  /** Returns why a session is unusable, or null when it is valid for this user. */
+  /** The payload of a token with a good HS256 signature, unexpired, and (when it has an `iss`) ours in iss/aud/exp. */
+  private async verifySignature(token: string): Promise<JWTPayload | null> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] }));
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError) return null;
+      throw err;
+    }
+    if (payload.iss === undefined) return payload;
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    const ours = payload.iss === TOKEN_ISSUER && aud.includes(TOKEN_AUDIENCE) && payload.exp !== undefined;
+    return ours ? payload : null;
+  }
+
+  /**
+   * Why a legacy session (`user_sessions`, CONTRACTS §1.2) cannot be used by this user — `not_found`, `revoked`
+   * (isActive false or invalidatedAt set), `expired` (expiresAt passed) — or null when it can.
+   */
+  async legacySessionProblem(sessionId: string, userId: string): Promise<string | null> {
+    const session = await this.prisma.userSession.findUnique({ where: { id: sessionId } });
+    if (!session || session.userId !== userId) return 'not_found';
+    if (!session.isActive || session.invalidatedAt) return 'revoked';
+    if (session.expiresAt.getTime() <= Date.now()) return 'expired';
+    return null;
+  }
+
+  /** Returns why one of our sessions is unusable, or null when it is valid for this user. */
   async sessionProblem(sessionId: string, userId: string): Promise<string | null> {
     const session = await this.prisma.tokenSession.findUnique({ where: { id: sessionId } });
     if (!session || session.userId !== userId) return 'not_found';

@@ -3,7 +3,15 @@ import type { z } from 'zod';
 import type { Logger } from '@volspike/runtime';
 
 export type HttpErrorCode =
-  'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'CONFIG' | 'IDEMPOTENCY_CONFLICT';
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'CONFIG'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED';
 
 /** An error that becomes an HTTP response with a JSON body (legacy shapes: `{ error, ... }`). */
 export class HttpError extends Error {
@@ -55,7 +63,8 @@ export const notFoundHandler: RequestHandler = (_req, res) => {
 };
 
 /**
- * One error handler: body-parser failures (malformed JSON, > 5 MB) → 400 naming the body; HttpError → its
+ * One error handler: malformed JSON → 400 naming the body (a body over the route's limit is an HttpError 413
+ * raised by http/body.ts); HttpError → its
  * status/body; anything else → 500 with the legacy shape (message only in development).
  */
 export function errorHandler(opts: { logger: Logger; development: boolean }): ErrorRequestHandler {
@@ -71,10 +80,6 @@ export function errorHandler(opts: { logger: Logger; development: boolean }): Er
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') {
       res.status(400).json({ error: 'Invalid JSON', message: `body: malformed JSON (${e.message ?? 'parse error'})` });
-      return;
-    }
-    if (e.type === 'entity.too.large') {
-      res.status(400).json({ error: 'Payload too large', message: 'body: larger than the 5 MB limit' });
       return;
     }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {

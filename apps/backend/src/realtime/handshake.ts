@@ -1,7 +1,6 @@
-// Socket.IO handshake (CONTRACTS.md §3.2) with the §6-42 fix: only `guest` and signed tokens are trusted
-// unless SOCKET_LEGACY_TOKEN_AUTH is on; an unsigned email/id token then gets guest rights at most.
+// Socket.IO handshake (CONTRACTS.md §3.2) with the §6-42 fix: `guest`, signed tokens, bare user ids while
+// LEGACY_ID_TOKENS is on; an email is an identity only with LEGACY_EMAIL_TOKENS (never in production).
 import type { Auth, AuthUser, Tier } from '../auth/index.js';
-import { looksLikeJwt } from '../auth/index.js';
 
 export interface SocketIdentity {
   userId: string;
@@ -25,33 +24,29 @@ function fromUser(user: AuthUser, via: SocketIdentity['via']): SocketIdentity {
   return { userId: user.id, tier: user.tier, role: user.role, guest: false, via };
 }
 
+/**
+ * The identity of a handshake. `guest` → guest. A signed token → its user, or refused. A bare user id → that user
+ * when LEGACY_ID_TOKENS (refused when unknown, as before). An email → that user only when LEGACY_EMAIL_TOKENS
+ * (development). Anything else, and any unsigned token whose switch is off, → guest rights (`downgraded`).
+ */
 export async function identify(
   handshake: { auth?: Record<string, unknown> | undefined; query?: Record<string, unknown> | undefined },
   socketId: string,
-  deps: { auth: Auth; legacyTokenAuth: boolean },
+  deps: { auth: Auth },
 ): Promise<SocketIdentity> {
   const token = handshake.auth?.token;
   if (typeof token !== 'string' || token.trim() === '') throw new HandshakeError('Authentication required');
   if (token === 'guest') return guestIdentity(socketId);
 
-  let identity: SocketIdentity;
-  if (looksLikeJwt(token)) {
-    const result = await deps.auth.checkToken(token);
-    if (!result.ok)
-      throw new HandshakeError(
-        result.code === 'SESSION_INVALID' ? `Session invalid: ${result.reason}` : 'Invalid token',
-      );
-    identity = fromUser(result.user, 'jwt');
-  } else if (deps.legacyTokenAuth) {
-    const method = typeof handshake.query?.method === 'string' ? handshake.query.method : undefined;
-    const user = await deps.auth.findLegacyUser(token, method);
-    if (!user) throw new HandshakeError('Invalid token');
-    identity = fromUser(user, 'legacy');
-  } else {
-    return guestIdentity(socketId, 'downgraded');
-  }
+  const r = await deps.auth.resolve(token.trim(), 'socket');
+  if (r.kind === 'anonymous') return guestIdentity(socketId, 'downgraded');
+  if (r.kind === 'refused')
+    throw new HandshakeError(
+      r.failure.code === 'SESSION_INVALID' ? `Session invalid: ${r.failure.reason}` : 'Invalid token',
+    );
+  const identity = fromUser(r.user, r.via === 'jwt' ? 'jwt' : 'legacy');
 
-  // Legacy clients may also send the NextAuth session id; when they do, it must be a live session.
+  // Legacy clients may also send their session id (`user_sessions`); when they do, it must be a live session.
   const sessionId = handshake.auth?.sessionId;
   if (typeof sessionId === 'string' && sessionId !== '') {
     const reason = await deps.auth.sessionProblem(sessionId, identity.userId);

@@ -50,7 +50,6 @@ export interface RealtimeOptions {
   redisUrl?: string | undefined;
   /** Key prefix of the Redis adapter's channels (default `socket.io`); tests isolate with their own. */
   redisKeyPrefix?: string;
-  legacyTokenAuth: boolean;
   oiUpdateTickMs?: number;
   now?: () => number;
   /** Who may join the `debug` room (live feed of /debug/alerts): everyone, or admins only (default). */
@@ -117,15 +116,8 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
     log.info('socket.io redis adapter enabled');
   }
 
-  if (opts.legacyTokenAuth) {
-    log.warn(
-      'SOCKET_LEGACY_TOKEN_AUTH is on: the Socket.IO handshake trusts unsigned email/user-id tokens (legacy frontend). ' +
-        'Switch the frontend to signed tokens and set SOCKET_LEGACY_TOKEN_AUTH=false.',
-    );
-  }
-
   io.use((socket, next) => {
-    identify(socket.handshake, socket.id, { auth: opts.auth, legacyTokenAuth: opts.legacyTokenAuth }).then(
+    identify(socket.handshake, socket.id, { auth: opts.auth }).then(
       (identity) => {
         socket.data.identity = identity;
         next();

@@ -103,7 +103,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
     const symbol = normalizeSymbol(p.symbol);
@@ -151,7 +151,7 @@ export function oiAlertsRouter(ctx: AppContext): Router {
     stop({ status: String(res.statusCode) });
   });
 
-  router.post('/also-crossed', requireIngestKey(config.ingestKey), alsoCrossedHandler(ctx));
+  router.post('/also-crossed', requireIngestKey(config.ingestKeys), alsoCrossedHandler(ctx));
 
   router.get('/recent', ctx.auth.requireDebugAccess(config.debugAccess), async (req, res) => {
     const q = parseOr400(OiAlertsRecentQuerySchema, req.query, 'Invalid query', 'query');

@@ -22,7 +22,7 @@ const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
 export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
-  const ingestKey = requireIngestKey(config.ingestKey);
+  const ingestKey = requireIngestKey(config.ingestKeys);
   const oiStore = new OiIngestStore(prisma, ctx.oiLatest);
 
   router.post(['/ingest', '/'], ingestKey, async (req, res) => {

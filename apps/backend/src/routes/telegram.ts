@@ -50,7 +50,7 @@ export function telegramRouter(ctx: AppContext): Router {
   const { prisma, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(ctx.config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(ctx.config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'telegram' });
     const p = parseOr400(TelegramIngestSchema, req.body, 'Invalid message data');
     const now = new Date(ctx.now());

@@ -59,7 +59,7 @@ async function enqueueAlertEmail(
 export function userAlertsTriggerRouter(ctx: AppContext): Router {
   const { prisma } = ctx;
   const router = Router();
-  router.use(requireTriggerKey(ctx.config.ingestKey));
+  router.use(requireTriggerKey(ctx.config.ingestKeys));
 
   router.get('/active', async (_req, res) => {
     const rows = await prisma.userCrossAlert.findMany({

@@ -10,7 +10,7 @@ import {
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
-import { rethrowBodyError } from '../http/body.js';
+import { SMALL_BODY_LIMIT_BYTES, jsonBody } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { inTransaction, type Tx } from '../http/idempotency.js';
 import { iso } from '../services/serialize.js';
@@ -79,7 +79,7 @@ async function ownAlert(tx: Tx, id: string, userId: string): Promise<UserCrossAl
 export function userAlertsRouter(ctx: AppContext): Router {
   const { prisma } = ctx;
   const router = Router();
-  router.use(ctx.auth.requireUser, rethrowBodyError);
+  router.use(ctx.auth.requireUser, jsonBody(SMALL_BODY_LIMIT_BYTES));
 
   router.get('/', async (req, res) => {
     const user = res.locals.user as AuthUser;

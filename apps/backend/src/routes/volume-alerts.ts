@@ -10,7 +10,7 @@ import {
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
-import { rethrowBodyError } from '../http/body.js';
+import { SMALL_BODY_LIMIT_BYTES, jsonBody } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { idempotencyKeyOf, runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
@@ -42,7 +42,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
   const router = Router();
 
-  router.post('/ingest', requireIngestKey(config.ingestKey), async (req, res) => {
+  router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'volume-alerts' });
     const p = parseOr400(VolumeAlertIngestSchema, req.body, 'Invalid alert data');
     const key = idempotencyKeyOf(req);
@@ -99,7 +99,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
     res.json({ subscriptions: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) })) });
   });
 
-  router.post('/subscriptions', ctx.auth.requireUser, rethrowBodyError, async (req, res) => {
+  router.post('/subscriptions', ctx.auth.requireUser, jsonBody(SMALL_BODY_LIMIT_BYTES), async (req, res) => {
     const user = res.locals.user as AuthUser;
     const p = parseOr400(SubscriptionCreateSchema, req.body, 'Invalid request data');
     if (user.role !== 'ADMIN' && user.tier !== 'pro' && user.tier !== 'elite') {

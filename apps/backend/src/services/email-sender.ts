@@ -20,10 +20,15 @@ export interface MailTransport {
   close(): void;
 }
 
-/** nodemailer's SMTP transport for `SMTP_URL` (smtp:// or smtps://, credentials in the URL), with bounded timeouts. */
-export function smtpTransport(url: string): MailTransport {
+/**
+ * nodemailer's SMTP transport for `SMTP_URL` (smtp:// or smtps://, credentials in the URL), with bounded timeouts.
+ * smtp:// must upgrade with STARTTLS (a server that does not offer it is refused, so credentials and addresses
+ * never cross the network in clear) unless `allowInsecure` (SMTP_ALLOW_INSECURE, for a local relay).
+ */
+export function smtpTransport(url: string, opts: { allowInsecure: boolean }): MailTransport {
   return createTransport({
     url,
+    requireTLS: !opts.allowInsecure,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
@@ -232,13 +237,13 @@ export class EmailSender {
 
 /** The sender for this env, or null when SMTP_URL is unset (emails then wait in email_outbox). */
 export function emailSenderFromEnv(
-  env: Pick<Env, 'SMTP_URL' | 'EMAIL_FROM' | 'EMAIL_POLL_INTERVAL_MS' | 'EMAIL_MAX_ATTEMPTS'>,
+  env: Pick<Env, 'SMTP_URL' | 'SMTP_ALLOW_INSECURE' | 'EMAIL_FROM' | 'EMAIL_POLL_INTERVAL_MS' | 'EMAIL_MAX_ATTEMPTS'>,
   deps: { prisma: PrismaClient; logger: Logger; metrics?: BackendMetrics; now?: () => number },
 ): EmailSender | null {
   if (!env.SMTP_URL) return null;
   return new EmailSender({
     ...deps,
-    transport: smtpTransport(env.SMTP_URL),
+    transport: smtpTransport(env.SMTP_URL, { allowInsecure: env.SMTP_ALLOW_INSECURE }),
     config: { from: env.EMAIL_FROM, pollIntervalMs: env.EMAIL_POLL_INTERVAL_MS, maxAttempts: env.EMAIL_MAX_ATTEMPTS },
   });
 }

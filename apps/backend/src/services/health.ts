@@ -4,11 +4,16 @@ import type { AppContext } from '../context.js';
 
 type Check = HealthResponse['checks'][string];
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string }> {
+/**
+ * Runs a probe. A failure is logged with its error and reported only as `what` (e.g. "database unreachable"):
+ * /health is public, and a driver's error text names hosts, users and ports.
+ */
+async function timed<T>(ctx: AppContext, what: string, fn: () => Promise<T>): Promise<{ value?: T; error?: string }> {
   try {
     return { value: await fn() };
   } catch (err) {
-    return { error: (err as Error).message ?? String(err) };
+    ctx.logger.warn({ err, check: what }, 'health probe failed');
+    return { error: what };
   }
 }
 
@@ -32,8 +37,8 @@ function freshness(enabled: boolean, newest: number | null, now: number, maxAgeS
 export async function computeHealth(ctx: AppContext): Promise<{ ok: boolean; body: HealthResponse }> {
   const now = ctx.now();
   const h = ctx.config.health;
-  const db = await timed(() => ctx.prisma.$queryRaw`SELECT 1`);
-  const bus = await timed(() => ctx.bus.ping());
+  const db = await timed(ctx, 'database unreachable', () => ctx.prisma.$queryRaw`SELECT 1`);
+  const bus = await timed(ctx, 'bus unreachable', () => ctx.bus.ping());
   const checks: Record<string, Check> = {
     database: { ok: !db.error, enabled: true, ageMs: null, ...(db.error ? { detail: db.error } : {}) },
     bus: {
@@ -83,7 +88,9 @@ export async function computeHealth(ctx: AppContext): Promise<{ ok: boolean; bod
       'universe update',
     );
     if (bus.value === true) {
-      const marks = await timed(() => ctx.bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices));
+      const marks = await timed(ctx, 'bus unreachable', () =>
+        ctx.bus.getJson<Record<string, MarkPriceRecord>>(KEYS.markPrices),
+      );
       let newest: number | null = null;
       for (const r of Object.values(marks.value ?? {})) newest = Math.max(newest ?? 0, r.updatedAt);
       checks.markPrices = freshness(enabled.has('funding'), newest, now, h.markPriceStaleSec, 'mark prices');
