@@ -101,7 +101,8 @@ function armRound(c: Clients, m: Extract<ToChild, { type: 'arm' }>, send: (m: Fr
 
 async function main(): Promise<void> {
   const send = (m: FromChild) => process.send?.(m);
-  const input = await new Promise<FanoutStart>((resolve) => process.once('message', (m) => resolve(m as FanoutStart)));
+  const input = JSON.parse(process.env.BENCH_FANOUT_INPUT ?? 'null') as FanoutStart | null;
+  if (!input) throw new Error('BENCH_FANOUT_INPUT is not set (this process is started by bench/fanout.ts)');
   const clients = await connectAll(input);
   send({ type: 'connected', perSymbol: clients.perSymbol.length, batch: clients.batch.length, failed: clients.failed });
   process.on('message', (m: ToChild) => {

@@ -50,10 +50,11 @@ function waitFor<T extends FromChild['type']>(
 
 export async function startFanout(input: FanoutStart): Promise<Fanout> {
   const entry = fileURLToPath(new URL('./fanout-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const connected = waitFor(child, 'connected', 300_000);
-  child.send(input);
-  const c = await connected;
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_FANOUT_INPUT: JSON.stringify(input) },
+  });
+  const c = await waitFor(child, 'connected', 300_000);
   const send = (m: ToChild) => child.send(m);
   return {
     pid: child.pid!,

@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { ENDPOINT_WEIGHTS, klinesWeight } from '@volspike/binance-client';
 import type { PrismaClient } from '@volspike/db';
-import { runUsersCommand } from '../apps/backend/src/auth/users.js';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted numbers; null for an empty list. */
 export function percentile(values: number[], p: number): number | null {
@@ -191,19 +190,4 @@ export async function scrapeMetrics(api: string): Promise<string> {
 export function metricValue(text: string, name: string): number | null {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
-}
-
-/** A user of `tier` created with the backend's users code; resolves to its signed token. */
-export async function createUser(
-  prisma: PrismaClient,
-  jwtSecret: string,
-  email: string,
-  tier: 'free' | 'pro' | 'elite',
-): Promise<string> {
-  const lines: string[] = [];
-  await runUsersCommand(
-    { kind: 'add', email, tier, admin: false, ttlSec: 86_400 },
-    { prisma, jwtSecret, out: (l) => lines.push(l) },
-  );
-  return lines[lines.length - 1]!;
 }

@@ -2,10 +2,11 @@
 // with the same clients attached and more rounds during it. Postgres' durability settings are recorded.
 import { loadavg } from 'node:os';
 import type { PrismaClient } from '@volspike/db';
+import { createUser } from './users.js';
 import { CONFIG, log } from './config.js';
 import { fanoutStats, startFanout, type Fanout, type RoundResult } from './fanout.js';
 import { runIngestLoad } from './ingest-load.js';
-import { createUser, percentile, round, sleep } from './lib.js';
+import { percentile, round, sleep } from './lib.js';
 import type { BenchStack } from './stack.js';
 
 const MARKER_BASE = 900_000_000;

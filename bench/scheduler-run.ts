@@ -11,8 +11,10 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createPrismaClient, type PrismaClient } from '@volspike/db';
 import { parseOiTimeframes } from '../packages/oi-core/src/index.js';
 import type { Logger } from '@volspike/runtime';
+import { createUser } from './users.js';
+import { dropDatabase, freshDatabase } from './database.js';
 import { CONFIG, OI_PATH, log, type SchedulerMode } from './config.js';
-import { connectSocket, createUser, freePort, getJson, postJson, round, sleep, waitUntil } from './lib.js';
+import { connectSocket, freePort, getJson, postJson, round, sleep, waitUntil } from './lib.js';
 import { peakMemory, type PeakMemory } from './memory.js';
 import type { PlannedMove } from './moves.js';
 import { alertLatencies, type AlertReceipt, type Injected } from './alert-latency.js';
@@ -50,12 +52,17 @@ export async function rankedUniverse(): Promise<string[]> {
   }
 }
 
-async function stackEnv(mode: SchedulerMode, sim: Sim, dataDir: string): Promise<Record<string, string | undefined>> {
+async function stackEnv(
+  mode: SchedulerMode,
+  sim: Sim,
+  dataDir: string,
+  databaseUrl: string | undefined,
+): Promise<Record<string, string | undefined>> {
   const u = universeOf(sim, CONFIG.symbols);
   return {
     DATA_DIR: dataDir,
     LOG_LEVEL: CONFIG.logLevel,
-    DATABASE_URL: CONFIG.databaseUrl,
+    DATABASE_URL: databaseUrl,
     REDIS_URL: CONFIG.redisUrl,
     PORT: String(await freePort()),
     BINANCE_PROXY_PORT: String(await freePort()),
@@ -97,7 +104,8 @@ export async function runScheduler(
   const dataDir = mkdtempSync(join(tmpdir(), `volspike-bench-${mode}-`));
   const sim = await startSim({ port: 0, symbols: CONFIG.simSymbols, weightLimitPerMin: 2400, seed: CONFIG.seed });
   const path = new OiPathRecorder(sim.market);
-  const stack = await startBenchStack(await stackEnv(mode, sim, dataDir), logger);
+  const databaseUrl = CONFIG.databaseUrl ? await freshDatabase(CONFIG.databaseUrl, mode) : undefined;
+  const stack = await startBenchStack(await stackEnv(mode, sim, dataDir, databaseUrl), logger);
   const prisma = createPrismaClient(stack.databaseUrl);
   const listener = await alertListener(stack, prisma);
   log(`${mode}: stack up (pid ${stack.pid}); warming up`);
@@ -110,8 +118,16 @@ export async function runScheduler(
     await stack.stop();
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl)
+      await dropDatabase(databaseUrl).catch((err: unknown) => log(`could not drop ${databaseUrl}: ${String(err)}`));
   };
-  const results = await measure({ mode, sim, stack, path, moves, receipts: listener.receipts });
+  let results: Record<string, unknown>;
+  try {
+    results = await measure({ mode, sim, stack, path, moves, receipts: listener.receipts });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   memory();
   if (!keep) await stop();
   return { mode, sim, stack, prisma, results, memory, stop };
