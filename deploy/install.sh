@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
     --start) START=1; shift ;;
     --skip-build) BUILD=0; shift ;;
     --root) ROOT="$(mkdir -p "${2:?--root needs a directory}" && cd "$2" && pwd)"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -75,6 +75,11 @@ if [ "${NODE_MAJOR:-0}" -lt 20 ] || { [ "$NODE_MAJOR" -eq 20 ] && [ "${NODE_MINO
 fi
 NODE="$(readlink -f "$NODE")"
 say "node $NODE_VERSION ($NODE), checkout $REPO${ROOT:+, root $ROOT}"
+# The units hide /home and /root (ProtectHome=true): the checkout they run must live elsewhere.
+case "$REPO/" in
+  /home/*|/root/*) die "the units cannot read $REPO (ProtectHome=true): clone it to /opt/volspike and run install.sh from there" ;;
+esac
+command -v curl >/dev/null 2>&1 || say "warning: curl is missing (volspike-funding-health uses it): apt-get install -y curl"
 
 # --- user and directories ---------------------------------------------------------------------------------
 if [ -n "$ROOT" ]; then

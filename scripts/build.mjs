@@ -111,6 +111,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
+  // Class names survive bundling: error classes take their `name` from the class (@volspike/errors).
+  keepNames: true,
   logLevel: 'warning',
   // Lets bundled code find its sibling bundles (e.g. dist/embedded-postgres.mjs); undefined under tsx.
   define: { __VOLSPIKE_DIST__: JSON.stringify(distDir) },

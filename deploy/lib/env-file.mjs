@@ -24,6 +24,10 @@ const PRODUCTION = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   LOG_PRETTY: 'false',
   DEBUG_ACCESS: 'admin',
+  // The backends are reached through nginx on this host (deploy/proxy): loopback only, and exactly that one
+  // proxy hop is trusted for X-Forwarded-For (nothing else can connect to set it).
+  HOST: '127.0.0.1',
+  TRUST_PROXY_HOPS: '1',
 };
 
 /** Written into shadow.env by --shadow-target: the shadow phase beside the legacy scripts (docs/cutover.md). */

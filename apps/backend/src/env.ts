@@ -56,7 +56,10 @@ export const EnvSchema = z
     OI_MAX_INTERVAL_SEC: env.int(20, { min: 1 }),
     OI_SAMPLE_RETENTION_HOURS: env.num(3, { min: 0.1 }),
     OI_DOWNSAMPLE_RETENTION_DAYS: env.num(30, { min: 0.1 }),
-    OI_SNAPSHOT_RETENTION_DAYS: env.num(30, { min: 0.1 }),
+    /** Unset (default) → `snapshot`/`snapshot_legacy` rows are kept forever (the legacy history has no retention). */
+    OI_SNAPSHOT_RETENTION_DAYS: env.optionalNum({ min: 0.1 }),
+    /** true → retention also applies to rows older than the adoption of a legacy database (default: never touched). */
+    OI_RETENTION_INCLUDE_PRE_ADOPTION: env.bool(false),
     IDEMPOTENCY_RETENTION_HOURS: env.num(24, { min: 0.1 }),
     RETENTION_INTERVAL_MS: env.int(300_000, { min: 1000 }),
     /** Sent and given-up `email_outbox` rows are deleted after this many days. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createPrismaClient, type PrismaClient } from '@volspike/db';
 import type { Bus, Lifecycle, Logger } from '@volspike/runtime';
+import { readOrCreateSecret } from '@volspike/runtime';
 import { createApp } from './app.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { RealtimeSink } from './context.js';
@@ -18,7 +19,6 @@ import { emailSenderFromEnv } from './services/email-sender.js';
 import { computeHealth } from './services/health.js';
 import { LatestOiWriter } from './services/oi-latest.js';
 import { RetentionJob } from './services/retention.js';
-import { readOrCreateSecret } from './services/secret-file.js';
 
 export { EnvSchema, loadAppEnv, type Env } from './env.js';
 export { createApp, type CreateAppOptions } from './app.js';
@@ -77,7 +77,7 @@ function warnInsecureSwitches(env: Env, logger: Logger): void {
 
 /** JWT_SECRET, or the generated `DATA_DIR/jwt-secret` (0600); in production at least 32 bytes either way. */
 function jwtSecretOf(env: Env, deps: AppDeps): string {
-  const secret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret'));
+  const secret = env.JWT_SECRET ?? readOrCreateSecret(join(deps.dataDir ?? env.DATA_DIR, 'jwt-secret')).value;
   if (env.NODE_ENV === 'production' && Buffer.byteLength(secret) < MIN_JWT_SECRET_BYTES)
     throw new Error(`JWT secret file is shorter than ${MIN_JWT_SECRET_BYTES} bytes: not allowed in production`);
   return secret;
@@ -145,7 +145,8 @@ function retentionJob(env: Env, deps: { prisma: PrismaClient; logger: Logger; me
     config: {
       sampleRetentionHours: env.OI_SAMPLE_RETENTION_HOURS,
       downsampleRetentionDays: env.OI_DOWNSAMPLE_RETENTION_DAYS,
-      snapshotRetentionDays: env.OI_SNAPSHOT_RETENTION_DAYS,
+      snapshotRetentionDays: env.OI_SNAPSHOT_RETENTION_DAYS ?? null,
+      includePreAdoption: env.OI_RETENTION_INCLUDE_PRE_ADOPTION,
       idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
       emailRetentionDays: env.EMAIL_OUTBOX_RETENTION_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS,

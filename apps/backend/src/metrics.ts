@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '@volspike/runtime';
 
 export interface BackendMetrics {
   oiSamples: Counter<'source'>;
@@ -15,58 +16,49 @@ export interface BackendMetrics {
  * `socketClients` reads the live count from Socket.IO at scrape time.
  */
 export function createBackendMetrics(registry: Registry, socketClients: () => number): BackendMetrics {
-  const registers = [registry];
-  new Gauge({
+  gauge(registry, {
     name: 'volspike_backend_socket_clients',
     help: 'Connected Socket.IO clients on this backend',
-    registers,
     collect() {
       this.set(socketClients());
     },
   });
   return {
-    oiSamples: new Counter({
+    oiSamples: counter(registry, {
       name: 'volspike_backend_oi_samples_ingested_total',
       help: 'OI samples stored (new rows)',
       labelNames: ['source'],
-      registers,
     }),
-    alerts: new Counter({
+    alerts: counter(registry, {
       name: 'volspike_backend_alerts_ingested_total',
       help: 'Alerts stored',
       labelNames: ['kind'],
-      registers,
     }),
-    ingestDuration: new Histogram({
+    ingestDuration: histogram(registry, {
       name: 'volspike_backend_ingest_duration_seconds',
       help: 'Ingest request latency',
       labelNames: ['route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
     }),
-    telegramMessages: new Counter({
+    telegramMessages: counter(registry, {
       name: 'volspike_backend_telegram_messages_total',
       help: 'Telegram messages ingested',
       labelNames: ['result'],
-      registers,
     }),
-    retentionRows: new Counter({
+    retentionRows: counter(registry, {
       name: 'volspike_backend_retention_rows_total',
       help: 'Rows handled by the retention job',
       labelNames: ['action'],
-      registers,
     }),
-    emails: new Counter({
+    emails: counter(registry, {
       name: 'volspike_backend_emails_total',
       help: 'Alert emails: queued (outbox row written), sent, retry (attempt failed, retried later), failed (given up)',
       labelNames: ['result'],
-      registers,
     }),
-    legacyIdTokens: new Counter({
+    legacyIdTokens: counter(registry, {
       name: 'volspike_backend_legacy_id_token_requests_total',
       help: 'Requests (transport=rest) and Socket.IO handshakes (transport=socket) identified by a bare user id (LEGACY_ID_TOKENS)',
       labelNames: ['transport'],
-      registers,
     }),
   };
 }

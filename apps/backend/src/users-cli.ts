@@ -2,24 +2,20 @@
 // Database: DATABASE_URL; else the embedded database of a running stack (`<DATA_DIR>/pg/url`, written by
 // apps/stack while it holds the data-directory lock); else the embedded database is opened here.
 // Secret: JWT_SECRET; else `<DATA_DIR>/jwt-secret`, the file the stack generates and uses.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPrismaClient, embeddedLockOwner, resolveDatabase } from '@volspike/db';
 import type { PrismaClient } from '@volspike/db';
-import { createLogger } from '@volspike/runtime';
+import { createLogger, readOrCreateSecret } from '@volspike/runtime';
 import { USERS_USAGE, UsageError, parseUsersArgs, runUsersCommand } from './auth/users.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function secretFromDataDir(dataDir: string): string {
   const path = join(dataDir, 'jwt-secret');
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const value = randomBytes(24).toString('hex');
-  writeFileSync(path, value + '\n', { mode: 0o600 });
-  console.error(`generated a JWT secret in ${path} (the stack uses it while JWT_SECRET is unset)`);
+  const { value, created } = readOrCreateSecret(path);
+  if (created) console.error(`generated a JWT secret in ${path} (the stack uses it while JWT_SECRET is unset)`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { clearTables } from './app-helpers.js';
-import { RetentionJob, downsampleCutoff } from '../src/services/retention.js';
+import { RetentionJob, downsampleCutoff, type RetentionConfig } from '../src/services/retention.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -12,11 +12,11 @@ afterAll(async () => {
   await db.drop();
 });
 beforeEach(async () => {
-  await clearTables(db.prisma, ['open_interest_snapshots', 'ingest_requests', 'email_outbox']);
+  await clearTables(db.prisma, ['open_interest_snapshots', 'ingest_requests', 'email_outbox', 'volspike_adoption']);
 });
 
 const NOW = Date.parse('2025-03-10T12:02:30Z');
-const job = () =>
+const job = (config: Partial<RetentionConfig> = {}) =>
   new RetentionJob({
     prisma: db.prisma,
     logger: createLogger({ name: 'test', level: 'silent' }),
@@ -27,7 +27,9 @@ const job = () =>
       snapshotRetentionDays: 30,
       idempotencyRetentionHours: 24,
       emailRetentionDays: 14,
+      includePreAdoption: false,
       intervalMs: 60_000,
+      ...config,
     },
   });
 
@@ -109,6 +111,42 @@ describe('RetentionJob', () => {
     expect(r).toMatchObject({ deletedDownsampled: 1, deletedSnapshots: 2, deletedIngestRequests: 1 });
     expect(await db.prisma.openInterestSnapshot.count()).toBe(2);
     expect((await db.prisma.ingestRequest.findMany()).map((x) => x.idempotencyKey)).toEqual(['new']);
+  });
+
+  it('keeps snapshot and snapshot_legacy rows forever unless a snapshot retention is configured', async () => {
+    await sample('BTCUSDT', '2020-01-01T00:00:00Z', 1, 'snapshot');
+    await sample('BTCUSDT', '2020-01-01T00:00:00Z', 1, 'snapshot_legacy');
+    expect(await job({ snapshotRetentionDays: null }).runOnce()).toMatchObject({ deletedSnapshots: 0 });
+    expect(await db.prisma.openInterestSnapshot.count()).toBe(2);
+  });
+
+  it('never touches rows older than the adoption of a legacy database, unless told to', async () => {
+    // Why: the adopted history (legacy realtime samples, 5-minute rows, snapshots) is the live system's record.
+    await db.prisma.adoption.create({ data: { startedAt: new Date('2025-03-01T00:00:00Z') } });
+    await sample('BTCUSDT', '2025-02-01T00:00:00Z', 1, 'snapshot');
+    await sample('BTCUSDT', '2025-02-01T00:00:00Z', 1, 'realtime_5m');
+    await sample('BTCUSDT', '2025-02-28T23:59:00Z', 1, 'realtime');
+    await sample('BTCUSDT', '2025-02-28T23:59:30Z', 2, 'realtime');
+    await sample('BTCUSDT', '2025-03-10T08:50:05Z', 3, 'realtime'); // after the adoption: downsampled as always
+    await sample('BTCUSDT', '2025-03-05T00:00:00Z', 1, 'snapshot');
+    expect(await job({ snapshotRetentionDays: 1, downsampleRetentionDays: 1 }).runOnce()).toMatchObject({
+      collapsedSamples: 1,
+      deletedDownsampled: 0,
+      deletedSnapshots: 1,
+    });
+    const left = await db.prisma.openInterestSnapshot.findMany({ orderBy: [{ ts: 'asc' }, { source: 'asc' }] });
+    expect(left.map((x) => [x.source, x.ts.toISOString()])).toEqual([
+      ['realtime_5m', '2025-02-01T00:00:00.000Z'],
+      ['snapshot', '2025-02-01T00:00:00.000Z'],
+      ['realtime', '2025-02-28T23:59:00.000Z'],
+      ['realtime', '2025-02-28T23:59:30.000Z'],
+      ['realtime_5m', '2025-03-10T08:50:00.000Z'],
+    ]);
+    const all = await job({ snapshotRetentionDays: 1, downsampleRetentionDays: 1, includePreAdoption: true }).runOnce();
+    expect(all).toMatchObject({ collapsedSamples: 2, deletedSnapshots: 1 });
+    expect(
+      await db.prisma.openInterestSnapshot.count({ where: { ts: { lt: new Date('2025-03-01T00:00:00Z') } } }),
+    ).toBe(0);
   });
 
   it('deletes sent and given-up emails past their retention and never a queued one', async () => {

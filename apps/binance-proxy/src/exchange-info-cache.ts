@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { createHash } from 'node:crypto';
 import type { Logger } from '@volspike/runtime';
 import { backoffDelay } from '@volspike/runtime';
@@ -22,11 +23,9 @@ export interface CacheStatus {
   upstreamFetches: number;
 }
 
-export class ExchangeInfoUnavailableError extends Error {
-  readonly code = 'EXCHANGE_INFO_UNAVAILABLE';
+export class ExchangeInfoUnavailableError extends VolspikeError<'EXCHANGE_INFO_UNAVAILABLE'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ExchangeInfoUnavailableError';
+    super('EXCHANGE_INFO_UNAVAILABLE', message, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isSymbol, parseSymbol } from '@volspike/contracts';
 import type { Logger, MarkPriceRecord } from '@volspike/runtime';
 import type { Registry } from 'prom-client';
 import type { FundingStore } from './funding-store.js';
@@ -11,7 +12,6 @@ export interface FundingHealth {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const SYMBOL_RE = /^[A-Z0-9_]{1,40}$/;
 
 /**
  * The health decision shared by /funding/health, /health and the stack: healthy ⇔ the WebSocket is
@@ -184,7 +184,7 @@ export class FundingApi {
       send(res, 400, { detail: { error: 'No symbols provided' } });
       return;
     }
-    const bad = symbols.find((s) => !SYMBOL_RE.test(s));
+    const bad = symbols.find((s) => !isSymbol(s));
     if (bad !== undefined || symbols.length > 1000) {
       send(res, 400, {
         detail: bad !== undefined ? { error: 'Invalid symbol', symbol: bad } : { error: 'Too many symbols', max: 1000 },
@@ -204,13 +204,13 @@ export class FundingApi {
 
   /** GET /funding/:symbol: 400 bad symbol, 404 unknown, 503 stale. */
   private one(res: ServerResponse, raw: string, now: number): void {
-    let symbol: string;
+    let symbol: string | null;
     try {
-      symbol = decodeURIComponent(raw).trim().toUpperCase();
+      symbol = parseSymbol(decodeURIComponent(raw));
     } catch {
-      symbol = '';
+      symbol = null;
     }
-    if (!SYMBOL_RE.test(symbol)) {
+    if (symbol === null) {
       send(res, 400, { detail: { error: 'Invalid symbol', symbol: raw } });
       return;
     }

@@ -1,6 +1,6 @@
 import type { WeightBudget } from '@volspike/binance-client';
-import { HeartbeatSender, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { HeartbeatSender, counter, gauge, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
+import type { Registry } from 'prom-client';
 import type { Env } from './env.js';
 import { FundingApi, fundingHealth, type FundingHealth } from './funding-api.js';
 import { FundingStore } from './funding-store.js';
@@ -50,55 +50,47 @@ interface Wiring {
 type Metrics = ReturnType<typeof createCounters>;
 
 function createCounters(registry: Registry) {
-  const registers = [registry];
   return {
-    updates: new Counter({ name: 'funding_mark_price_updates_total', help: 'mark-price items received', registers }),
-    gaps: new Counter({
+    updates: counter(registry, { name: 'funding_mark_price_updates_total', help: 'mark-price items received' }),
+    gaps: counter(registry, {
       name: 'funding_gaps_total',
       help: 'times a symbol went FUNDING_GAP_ALERT_SEC without an update',
-      registers,
     }),
-    gapped: new Gauge({
+    gapped: gauge(registry, {
       name: 'funding_symbols_in_gap',
       help: 'symbols currently without an update for FUNDING_GAP_ALERT_SEC',
-      registers,
     }),
-    published: new Counter({
+    published: counter(registry, {
       name: 'funding_bus_writes_total',
       help: 'bus publications (changes) and snapshots',
       labelNames: ['kind'],
-      registers,
     }),
-    busErrors: new Counter({
+    busErrors: counter(registry, {
       name: 'funding_bus_errors_total',
       help: 'failed bus writes',
       labelNames: ['kind'],
-      registers,
     }),
   };
 }
 
 /** Gauges read at scrape time: connection, symbol count, reconnects, record ages. */
 function registerGauges({ registry, store, now }: Wiring, stream: FundingStream): void {
-  const registers = [registry];
-  const gauge = (name: string, help: string, value: () => number): void => {
-    new Gauge({
+  const live = (name: string, help: string, value: () => number): void => {
+    gauge(registry, {
       name,
       help,
-      registers,
       collect() {
         this.set(value());
       },
     });
   };
-  gauge('funding_ws_connected', '1 when the mark-price stream is connected', () => (stream.connected() ? 1 : 0));
-  gauge('funding_symbols', 'symbols tracked', () => store.size());
-  gauge('funding_ws_reconnects', 'reconnects of the mark-price stream since start', () => stream.stats().reconnects);
-  new Gauge({
+  live('funding_ws_connected', '1 when the mark-price stream is connected', () => (stream.connected() ? 1 : 0));
+  live('funding_symbols', 'symbols tracked', () => store.size());
+  live('funding_ws_reconnects', 'reconnects of the mark-price stream since start', () => stream.stats().reconnects);
+  gauge(registry, {
     name: 'funding_record_age_seconds',
     help: 'age of the records (oldest, p95, median)',
     labelNames: ['stat'],
-    registers,
     collect() {
       this.reset();
       const a = store.ages(now());

@@ -71,8 +71,11 @@ describe('AlertEngine', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oi-alert-engine-'));
     const stateFile = join(dir, 'bus.json');
     const timeframes = parseOiTimeframes('10s:5%:60s:tol=2s:min=10:label=10s');
-    const queued: { body: unknown; idempotencyKey?: string; url: string }[] = [];
-    const outbox = { enqueue: async (m: (typeof queued)[number]) => (queued.push(m), 'id') };
+    const queued: { body: unknown; idempotencyKey?: string; route: string }[] = [];
+    const outbox = {
+      enqueue: async (route: string, body: unknown, opts?: { idempotencyKey?: string }) =>
+        void queued.push({ route, body, ...opts }),
+    };
     const t0 = Date.now();
     const buf = new OiRingBuffer(100);
     buf.push(t0, 1000, 10);
@@ -83,8 +86,6 @@ describe('AlertEngine', () => {
       bus: bus1,
       outbox,
       logger,
-      apiUrl: 'http://api',
-      apiKey: 'k',
       timeframes,
       excludedSymbols: [],
       stateKey: 'oi-poller:alert-state:all',
@@ -101,7 +102,7 @@ describe('AlertEngine', () => {
       history: buf,
     });
     expect(fired).toHaveLength(1);
-    expect(queued[0]?.url).toBe('http://api/api/open-interest-alerts/ingest');
+    expect(queued[0]?.route).toBe('oiAlertIngest');
     expect(queued[0]?.idempotencyKey).toBe(`FOOUSDT|UP|10s|${t0 + 10_000}`);
     expect(queued[0]?.body).toMatchObject({
       symbol: 'FOOUSDT',
@@ -123,8 +124,6 @@ describe('AlertEngine', () => {
       bus: bus2,
       outbox,
       logger,
-      apiUrl: 'http://api',
-      apiKey: 'k',
       timeframes,
       excludedSymbols: [],
       stateKey: 'oi-poller:alert-state:all',
@@ -170,10 +169,11 @@ describe('AlertEngine: per-symbol cap', () => {
   const engine = (bus: ReturnType<typeof createBus>, queued: unknown[], now: () => number, capSec = 900) =>
     new AlertEngine({
       bus,
-      outbox: { enqueue: async (m: unknown) => (queued.push(m), 'id') },
+      outbox: {
+        enqueue: async (route: string, body: unknown, opts?: { idempotencyKey?: string }) =>
+          void queued.push({ route, body, ...opts }),
+      },
       logger,
-      apiUrl: 'http://api',
-      apiKey: 'k',
       timeframes,
       excludedSymbols: [],
       stateKey: 'oi-poller:alert-state:all',
@@ -192,7 +192,7 @@ describe('AlertEngine: per-symbol cap', () => {
   it('holds the second timeframe back after a restart and records it on the sent alert instead', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oi-alert-cap-'));
     const stateFile = join(dir, 'bus.json');
-    const queued: { url: string; body: Record<string, unknown>; idempotencyKey?: string }[] = [];
+    const queued: { route: string; body: Record<string, unknown>; idempotencyKey?: string }[] = [];
     const t0 = Date.now();
     const buf = new OiRingBuffer(100);
     buf.push(t0, 1050, null); // 20 s before the first sample: +4.8 %, below 8 %
@@ -214,10 +214,7 @@ describe('AlertEngine: per-symbol cap', () => {
     expect(e2.capOf('FOOUSDT')?.UP).toEqual({ timeframe: '10s', ts: t0 + 20_000, alsoCrossed: [] });
     expect(await e2.onSample(sample(buf, t0 + 30_000, 1100))).toEqual([]);
     expect(published).toEqual([]);
-    expect(queued.map((q) => q.url)).toEqual([
-      'http://api/api/open-interest-alerts/ingest',
-      'http://api/api/open-interest-alerts/also-crossed',
-    ]);
+    expect(queued.map((q) => q.route)).toEqual(['oiAlertIngest', 'oiAlertAlsoCrossed']);
     expect(queued[1]?.body).toEqual({
       symbol: 'FOOUSDT',
       direction: 'UP',

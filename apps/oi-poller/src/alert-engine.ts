@@ -11,14 +11,14 @@ import {
   type OiSymbolCap,
   type OiTimeframe,
 } from '@volspike/oi-core';
-import { CHANNELS, type Bus, type Logger, type Outbox } from '@volspike/runtime';
+import type { BackendQueue } from '@volspike/backend-client';
+import { CHANNELS, type Bus, type Logger } from '@volspike/runtime';
 
 export interface AlertEngineOptions {
   bus: Bus;
-  outbox: Pick<Outbox, 'enqueue'>;
+  /** The backend client's queue (routes `oiAlertIngest`, `oiAlertAlsoCrossed`; the key is added at send time). */
+  outbox: Pick<BackendQueue, 'enqueue'>;
   logger: Logger;
-  apiUrl: string;
-  apiKey: string | undefined;
   timeframes: readonly OiTimeframe[];
   excludedSymbols: readonly string[];
   /** bus key of the persisted INSIDE/OUTSIDE + cooldown state and the per-symbol caps */
@@ -159,20 +159,14 @@ export class AlertEngine {
       { symbol: c.symbol, direction: c.direction, alert: c.alert, crossing: c.crossing },
       `OI ${c.direction} [${c.crossing.timeframe}] ${c.symbol}: held back by the symbol cap of the ${c.alert.timeframe} alert at ${isoSeconds(c.alert.ts)}`,
     );
-    const headers: Record<string, string> = {};
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     try {
-      await this.opts.outbox.enqueue({
-        url: `${this.opts.apiUrl}/api/open-interest-alerts/also-crossed`,
-        headers,
-        body: {
-          symbol: c.symbol,
-          direction: c.direction,
-          alert: { timeframe: c.alert.timeframe, timestamp: isoSeconds(c.alert.ts) },
-          crossing: c.crossing,
-        },
-        idempotencyKey: alsoCrossedIdempotencyKey(c),
-      });
+      const body = {
+        symbol: c.symbol,
+        direction: c.direction,
+        alert: { timeframe: c.alert.timeframe, timestamp: isoSeconds(c.alert.ts) },
+        crossing: c.crossing,
+      };
+      await this.opts.outbox.enqueue('oiAlertAlsoCrossed', body, { idempotencyKey: alsoCrossedIdempotencyKey(c) });
     } catch (err) {
       this.log.error({ err, symbol: c.symbol }, 'could not queue a capped OI crossing for the backend');
     }
@@ -194,16 +188,9 @@ export class AlertEngine {
       oiAlertConsoleLine(d),
     );
     this.opts.onAlert?.(d);
-    const headers: Record<string, string> = {};
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
-    const body = { ...oiAlertIngestBody(d), explanation: d.explanation, details: d.explanation };
+    const body = { ...oiAlertIngestBody(d), explanation: d.explanation, details: { ...d.explanation } };
     try {
-      await this.opts.outbox.enqueue({
-        url: `${this.opts.apiUrl}/api/open-interest-alerts/ingest`,
-        headers,
-        body,
-        idempotencyKey: alertIdempotencyKey(d),
-      });
+      await this.opts.outbox.enqueue('oiAlertIngest', body, { idempotencyKey: alertIdempotencyKey(d) });
     } catch (err) {
       this.log.error({ err, symbol: d.symbol, timeframe: d.timeframe }, 'could not queue OI alert for the backend');
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 import { parseOiTimeframes } from '@volspike/oi-core';
 import { parseShard } from './shard.js';
 
@@ -43,6 +43,7 @@ export const EnvSchema = z
     BINANCE_WEIGHT_LIMIT_PER_MIN: env.int(2400, { min: 1 }),
     BINANCE_WEIGHT_SAFETY_MARGIN: env.num(0.1, { min: 0, max: 0.9 }),
     ...busEnv,
+    ...shadowEnv,
     ...processEnv,
   })
   .superRefine((e, ctx) => {

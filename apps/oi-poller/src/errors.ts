@@ -1,9 +1,7 @@
+import { VolspikeError } from '@volspike/errors';
 /** Typed errors of the OI poller. */
-export class OiPollerError extends Error {
-  readonly code: 'OI_SHARD_INVALID' | 'OI_POLLER_STOPPED';
+export class OiPollerError extends VolspikeError<'OI_SHARD_INVALID'> {
   constructor(code: OiPollerError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'OiPollerError';
-    this.code = code;
+    super(code, message, { cause });
   }
 }

@@ -1,12 +1,7 @@
+import { BackendClient, openShadowJournal } from '@volspike/backend-client';
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
 import { parseOiTimeframes, planPollIntervals, type OiTimeframe, type PollPlan } from '@volspike/oi-core';
-import {
-  FileOutboxStore,
-  Outbox,
-  RedisOutboxStore,
-  type AppDeps as RuntimeAppDeps,
-  type OutboxStore,
-} from '@volspike/runtime';
+import { FileOutboxStore, RedisOutboxStore, type AppDeps as RuntimeAppDeps, type OutboxStore } from '@volspike/runtime';
 import { AlertEngine } from './alert-engine.js';
 import type { Env } from './env.js';
 import { HistoryStore } from './history-store.js';
@@ -71,9 +66,14 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
   const shard = parseShard(env.OI_SHARD);
   const label = shardLabel(shard);
   const timeframes = parseOiTimeframes(env.OI_ALERT_TIMEFRAMES);
-  const apiUrl = env.VOLSPIKE_API_URL.replace(/\/+$/, '');
-  const apiKey = env.VOLSPIKE_API_KEY;
-  if (!apiKey)
+  const shadow = openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: 'oi-poller', logger });
+  const backend = new BackendClient({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    shadow,
+    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+  });
+  if (!env.VOLSPIKE_API_KEY)
     logger.warn(
       'VOLSPIKE_API_KEY is not set: the backend will refuse samples, alerts and heartbeats (they wait in the outbox)',
     );
@@ -92,8 +92,8 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     maxDelayMs: env.OI_OUTBOX_MAX_DELAY_MS,
     ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
   };
-  const samplesOutbox = new Outbox({ name: 'oi-samples', store: store('samples'), ...outboxOpts });
-  const alertsOutbox = new Outbox({ name: 'oi-alerts', store: store('alerts'), ...outboxOpts });
+  const samplesOutbox = backend.queue({ name: 'oi-samples', store: store('samples'), ...outboxOpts });
+  const alertsOutbox = backend.queue({ name: 'oi-alerts', store: store('alerts'), ...outboxOpts });
 
   const client = new BinanceRestClient({
     baseUrl: env.BINANCE_REST_URL,
@@ -110,8 +110,6 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     bus: deps.bus,
     outbox: alertsOutbox,
     logger,
-    apiUrl,
-    apiKey,
     timeframes,
     excludedSymbols: env.OI_ALERT_EXCLUDED_SYMBOLS,
     stateKey: `oi-poller:alert-state:${label}`,
@@ -125,8 +123,6 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     outbox: samplesOutbox,
     bus: deps.bus,
     logger,
-    apiUrl,
-    apiKey,
     intervalMs: env.OI_PUBLISH_INTERVAL_MS,
     onPublished: (n) => metrics.samplesPublished.inc(n),
   });
@@ -175,15 +171,13 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
   });
 
   const warm = new WarmStarter({
-    apiUrl,
-    apiKey,
     history,
     hist: source,
     neededSpanMs: Math.min(neededSpanMs(timeframes), env.OI_HISTORY_MINUTES * 60_000),
     histSpacingMs: env.OI_HIST_MIN_SPACING_MS,
     intervalFor: (symbol) => plan?.perSymbol.get(symbol) ?? null,
     logger,
-    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+    backend,
   });
 
   const budgetPerMin = (): number =>
@@ -234,12 +228,11 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
 
   const follower = new UniverseFollower({
     bus: deps.bus,
-    apiUrl,
     shard,
     logger,
     refreshMs: env.OI_UNIVERSE_REFRESH_MS,
     onChange: (_symbols, src) => replan(`universe (${src})`),
-    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+    backend,
   });
 
   const status = (): PollerStatus => {
@@ -280,8 +273,6 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
     bus: deps.bus,
     budget: deps.budget,
     logger,
-    apiUrl,
-    apiKey,
     heartbeatIntervalMs: env.OI_HEARTBEAT_INTERVAL_MS,
     budgetIntervalMs: env.OI_BUDGET_PUBLISH_INTERVAL_MS,
     status,
@@ -296,7 +287,7 @@ export async function start(env: Env, deps: AppDeps): Promise<OiPollerHandle> {
       metrics.outboxDepth.set({ outbox: 'alerts' }, alertsOutbox.depth());
       metrics.historyBytes.set(history.bytes());
     },
-    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+    backend,
   });
 
   await alertsOutbox.start();

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { counter, gauge } from '@volspike/runtime';
 
 /** Events in the last 60 s, in one-second buckets (polls/min, errors/min, alerts/min). */
 export class RateWindow {
@@ -25,10 +26,6 @@ export class RateWindow {
   }
 }
 
-function getOrCreate<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 export interface OiPollerMetrics {
   polls: Counter<'result'>;
   alerts: Counter<'timeframe' | 'direction'>;
@@ -43,88 +40,43 @@ export interface OiPollerMetrics {
 
 /** Prometheus metrics of the poller (reuses already-registered ones, so a restart in one process is fine). */
 export function createPollerMetrics(registry: Registry): OiPollerMetrics {
-  const registers = [registry];
   return {
-    polls: getOrCreate(
-      registry,
-      'oi_poller_polls_total',
-      () =>
-        new Counter({
-          name: 'oi_poller_polls_total',
-          help: 'OI requests by result (ok, error, paused)',
-          labelNames: ['result'] as const,
-          registers,
-        }),
-    ),
-    alerts: getOrCreate(
-      registry,
-      'oi_poller_alerts_total',
-      () =>
-        new Counter({
-          name: 'oi_poller_alerts_total',
-          help: 'OI alerts fired',
-          labelNames: ['timeframe', 'direction'] as const,
-          registers,
-        }),
-    ),
-    samplesPublished: getOrCreate(
-      registry,
-      'oi_poller_samples_published_total',
-      () =>
-        new Counter({
-          name: 'oi_poller_samples_published_total',
-          help: 'OI samples queued for the backend',
-          registers,
-        }),
-    ),
-    universe: getOrCreate(
-      registry,
-      'oi_poller_universe_symbols',
-      () => new Gauge({ name: 'oi_poller_universe_symbols', help: 'symbols this poller polls (its shard)', registers }),
-    ),
-    plannedIntervalMs: getOrCreate(
-      registry,
-      'oi_poller_planned_interval_ms',
-      () =>
-        new Gauge({
-          name: 'oi_poller_planned_interval_ms',
-          help: 'planned poll interval (min, median, max)',
-          labelNames: ['stat'] as const,
-          registers,
-        }),
-    ),
-    maxSampleAgeMs: getOrCreate(
-      registry,
-      'oi_poller_max_sample_age_ms',
-      () =>
-        new Gauge({
-          name: 'oi_poller_max_sample_age_ms',
-          help: 'oldest latest-sample age over the polled symbols',
-          registers,
-        }),
-    ),
-    outboxDepth: getOrCreate(
-      registry,
-      'oi_poller_outbox_depth',
-      () =>
-        new Gauge({
-          name: 'oi_poller_outbox_depth',
-          help: 'messages waiting for the backend',
-          labelNames: ['outbox'] as const,
-          registers,
-        }),
-    ),
-    historyBytes: getOrCreate(
-      registry,
-      'oi_poller_history_bytes',
-      () =>
-        new Gauge({ name: 'oi_poller_history_bytes', help: 'ring-buffer sample storage over all symbols', registers }),
-    ),
-    plannedWeightPerMin: getOrCreate(
-      registry,
-      'oi_poller_planned_weight_per_min',
-      () =>
-        new Gauge({ name: 'oi_poller_planned_weight_per_min', help: 'weight/min the interval plan spends', registers }),
-    ),
+    polls: counter(registry, {
+      name: 'oi_poller_polls_total',
+      help: 'OI requests by result (ok, error, paused)',
+      labelNames: ['result'],
+    }),
+    alerts: counter(registry, {
+      name: 'oi_poller_alerts_total',
+      help: 'OI alerts fired',
+      labelNames: ['timeframe', 'direction'],
+    }),
+    samplesPublished: counter(registry, {
+      name: 'oi_poller_samples_published_total',
+      help: 'OI samples queued for the backend',
+    }),
+    universe: gauge(registry, { name: 'oi_poller_universe_symbols', help: 'symbols this poller polls (its shard)' }),
+    plannedIntervalMs: gauge(registry, {
+      name: 'oi_poller_planned_interval_ms',
+      help: 'planned poll interval (min, median, max)',
+      labelNames: ['stat'],
+    }),
+    maxSampleAgeMs: gauge(registry, {
+      name: 'oi_poller_max_sample_age_ms',
+      help: 'oldest latest-sample age over the polled symbols',
+    }),
+    outboxDepth: gauge(registry, {
+      name: 'oi_poller_outbox_depth',
+      help: 'messages waiting for the backend',
+      labelNames: ['outbox'],
+    }),
+    historyBytes: gauge(registry, {
+      name: 'oi_poller_history_bytes',
+      help: 'ring-buffer sample storage over all symbols',
+    }),
+    plannedWeightPerMin: gauge(registry, {
+      name: 'oi_poller_planned_weight_per_min',
+      help: 'weight/min the interval plan spends',
+    }),
   };
 }

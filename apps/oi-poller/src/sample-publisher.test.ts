@@ -12,12 +12,15 @@ const sample = (symbol: string, ts: number, mark: number | null = 2): OiSampleMe
 });
 
 function fakes() {
-  const enqueued: { url: string; headers?: Record<string, string>; body: unknown; idempotencyKey?: string }[] = [];
+  const enqueued: { route: string; body: unknown; idempotencyKey?: string }[] = [];
   const published: { channel: string; message: unknown }[] = [];
   return {
     enqueued,
     published,
-    outbox: { enqueue: async (m: (typeof enqueued)[number]) => (enqueued.push(m), 'id') },
+    outbox: {
+      enqueue: async (route: string, body: unknown, opts?: { idempotencyKey?: string }) =>
+        void enqueued.push({ route, body, ...opts }),
+    },
     bus: { publish: async (channel: string, message: unknown) => void published.push({ channel, message }) },
   };
 }
@@ -32,8 +35,6 @@ describe('SamplePublisher', () => {
       outbox: f.outbox,
       bus: f.bus,
       logger,
-      apiUrl: 'http://api',
-      apiKey: 'k',
       intervalMs: 2000,
     });
     pub.start();
@@ -44,8 +45,7 @@ describe('SamplePublisher', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(f.enqueued).toHaveLength(1);
     const m = f.enqueued[0];
-    expect(m?.url).toBe('http://api/api/market/open-interest/ingest');
-    expect(m?.headers).toEqual({ 'X-API-Key': 'k' });
+    expect(m?.route).toBe('oiIngest');
     expect(m?.body).toEqual({
       data: [
         { symbol: 'BTCUSDT', openInterest: 100, openInterestUsd: 200, markPrice: 2, ts: '2026-01-01T10:00:00.500Z' },
@@ -89,8 +89,6 @@ describe('SamplePublisher', () => {
       outbox: f.outbox,
       bus: f.bus,
       logger,
-      apiUrl: 'http://api',
-      apiKey: undefined,
       intervalMs: 60_000,
     });
     pub.start();
@@ -99,7 +97,6 @@ describe('SamplePublisher', () => {
     expect(f.enqueued.map((m) => (m.body as { data: unknown[] }).data.length)).toEqual([500, 500, 201]);
     expect(f.enqueued.map((m) => (m.body as { totalSymbols: number }).totalSymbols)).toEqual([500, 500, 201]);
     expect(new Set(f.enqueued.map((m) => m.idempotencyKey)).size).toBe(3);
-    expect(f.enqueued[0]?.headers).toEqual({});
   });
 
   it('puts a second sample of one symbol into another chunk (the backend stores one time per chunk)', () => {

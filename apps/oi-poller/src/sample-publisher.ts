@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNELS, type Bus, type Logger, type OiSampleMessage, type Outbox } from '@volspike/runtime';
+import type { BackendQueue, BodyOf } from '@volspike/backend-client';
+import { CHANNELS, type Bus, type Logger, type OiSampleMessage } from '@volspike/runtime';
 
 export interface SamplePublisherOptions {
-  outbox: Pick<Outbox, 'enqueue'>;
+  /** The backend client's queue (route `oiIngest`; URL and key are added at send time). */
+  outbox: Pick<BackendQueue, 'enqueue'>;
   bus: Pick<Bus, 'publish'>;
   logger: Logger;
-  apiUrl: string;
-  apiKey: string | undefined;
   intervalMs: number;
   /** items per POST (the backend accepts up to 2000; we send ≤ 500) */
   chunkSize?: number;
@@ -14,7 +14,7 @@ export interface SamplePublisherOptions {
 }
 
 /** The legacy ingest body plus a per-item `ts` (ISO) so each sample keeps its own time. */
-export function ingestBody(chunk: readonly OiSampleMessage[]): Record<string, unknown> {
+export function ingestBody(chunk: readonly OiSampleMessage[]): BodyOf<'oiIngest'> {
   const newest = chunk.reduce((m, s) => Math.max(m, s.ts), 0);
   return {
     data: chunk.map((s) => ({
@@ -109,18 +109,11 @@ export class SamplePublisher {
     const batch = this.pending;
     this.pending = [];
     const size = this.opts.chunkSize ?? 500;
-    const headers: Record<string, string> = {};
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     let chunks = 0;
     for (const chunk of chunkBatch(batch, size)) {
       const key = `oi-samples|${this.bootId}|${++this.seq}`;
       try {
-        await this.opts.outbox.enqueue({
-          url: `${this.opts.apiUrl}/api/market/open-interest/ingest`,
-          headers,
-          body: ingestBody(chunk),
-          idempotencyKey: key,
-        });
+        await this.opts.outbox.enqueue('oiIngest', ingestBody(chunk), { idempotencyKey: key });
         chunks++;
       } catch (err) {
         this.log.error({ err, samples: chunk.length }, 'could not queue OI samples for the backend');

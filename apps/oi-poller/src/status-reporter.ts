@@ -1,3 +1,4 @@
+import type { BackendClient } from '@volspike/backend-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { CHANNELS, HeartbeatSender, KEYS, type Bus, type Logger } from '@volspike/runtime';
 
@@ -18,15 +19,14 @@ export interface StatusReporterOptions {
   bus: Bus;
   budget: WeightBudget;
   logger: Logger;
-  apiUrl: string;
-  apiKey: string | undefined;
+  /** The backend client (route `heartbeat`). */
+  backend: Pick<BackendClient, 'send'>;
   heartbeatIntervalMs: number;
   budgetIntervalMs: number;
   /** Current status (also what /health shows). */
   status: () => PollerStatus;
   /** Called on every budget tick (metrics refresh, replan when the budget's availability changed). */
   onTick?: () => void;
-  fetchImpl?: typeof fetch;
 }
 
 /** The part of the status whose change is worth one log line (never per tick). */
@@ -57,10 +57,7 @@ export class StatusReporter {
     this.log = opts.logger.child({ component: 'status' });
     this.heartbeat = new HeartbeatSender({
       component: 'oi-poller',
-      apiUrl: opts.apiUrl,
-      // apiUrl may carry a path prefix: every oi-poller endpoint is appended to it
-      url: `${opts.apiUrl}/api/heartbeats`,
-      apiKey: opts.apiKey,
+      post: (body, timeoutMs) => opts.backend.send('heartbeat', { body, timeoutMs }),
       intervalMs: opts.heartbeatIntervalMs,
       // a fixed 15 s beat, as before: the outage is logged once, the interval stays
       backoff: false,
@@ -80,7 +77,6 @@ export class StatusReporter {
         return { status: s.status, details };
       },
       logger: this.log,
-      ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BackendClient } from '@volspike/backend-client';
 import { CHANNELS, KEYS, createBus, createLogger } from '@volspike/runtime';
 import { UniverseFollower, type UniverseSymbol } from './universe-follower.js';
 
@@ -22,12 +23,14 @@ describe('UniverseFollower', () => {
     const seen: UniverseSymbol[][] = [];
     const f = new UniverseFollower({
       bus,
-      apiUrl: 'http://api',
+      backend: new BackendClient({
+        baseUrl: 'http://api',
+        fetchImpl: () => Promise.reject(new Error('must not be called')),
+      }),
       shard: { index: 0, count: 1 },
       logger,
       refreshMs: 60_000,
       onChange: (s) => seen.push(s),
-      fetchImpl: () => Promise.reject(new Error('must not be called')),
     });
     await f.start();
     expect(seen.at(-1)?.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
@@ -50,25 +53,36 @@ describe('UniverseFollower', () => {
     let answer: () => Response = () => jsonResponse({ error: 'down' }, 503);
     const f = new UniverseFollower({
       bus,
-      apiUrl: 'http://api',
+      backend: new BackendClient({
+        baseUrl: 'http://api',
+        fetchImpl: async (url) => {
+          expect(String(url)).toBe('http://api/api/market/open-interest/liquid-universe');
+          calls.push(Date.now());
+          return answer();
+        },
+      }),
       shard: { index: 0, count: 1 },
       logger,
       refreshMs: 3000,
       onChange: () => undefined,
-      fetchImpl: async (url) => {
-        expect(String(url)).toBe('http://api/api/market/open-interest/liquid-universe');
-        calls.push(Date.now());
-        return answer();
-      },
     });
     await f.start();
     await sleep(1200);
     expect(calls.length).toBeGreaterThanOrEqual(2);
-    expect(f.status()).toMatchObject({ size: 0, lastError: 'universe unavailable: liquid-universe answered 503' });
-    answer = () => jsonResponse({ ...universe(), totalSymbols: 0 }); // empty is "nothing yet", keep asking
+    expect(f.status()).toMatchObject({
+      size: 0,
+      lastError: 'universe unavailable: GET /api/market/open-interest/liquid-universe answered 503: down',
+    });
+    // the backend's shape (the client checks it against the contract)
+    const served = (...symbols: string[]) => {
+      const u = universe(...symbols);
+      const members = u.symbols.map((s) => ({ ...s, estimatedPollIntervalSec: 5 }));
+      return { ...u, symbols: members, totalSymbols: symbols.length };
+    };
+    answer = () => jsonResponse(served()); // empty is "nothing yet", keep asking
     await sleep(1500);
     expect(f.symbols()).toHaveLength(0);
-    answer = () => jsonResponse({ ...universe('BTCUSDT'), totalSymbols: 1 });
+    answer = () => jsonResponse(served('BTCUSDT'));
     for (let i = 0; i < 50 && f.symbols().length === 0; i++) await sleep(100); // next retry ≤ refreshMs (3 s)
     expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT']);
     expect(f.status().source).toBe('backend');
@@ -84,7 +98,7 @@ describe('UniverseFollower', () => {
       [0, 1].map(async (index) => {
         const f = new UniverseFollower({
           bus,
-          apiUrl: 'http://api',
+          backend: new BackendClient({ baseUrl: 'http://api' }),
           shard: { index, count: 2 },
           logger,
           refreshMs: 60_000,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { NO_RETRY } from '@volspike/backend-client';
+import type { BackendClient } from '@volspike/backend-client';
 import { CHANNELS, KEYS, backoffDelay, type Bus, type Logger } from '@volspike/runtime';
 import { inShard, type Shard } from './shard.js';
 
@@ -13,13 +15,13 @@ const UniverseSchema = z.object({
 
 export interface UniverseFollowerOptions {
   bus: Bus;
-  apiUrl: string;
+  /** The backend client (route `liquidUniverse`, the fallback while the bus is silent). */
+  backend: Pick<BackendClient, 'get'>;
   shard: Shard;
   logger: Logger;
   /** Backend fallback refresh while the bus is silent. */
   refreshMs: number;
   onChange: (symbols: UniverseSymbol[], source: 'bus' | 'backend') => void;
-  fetchImpl?: typeof fetch;
   now?: () => number;
 }
 
@@ -41,13 +43,11 @@ export class UniverseFollower {
   private readonly abort = new AbortController();
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly fetchImpl: typeof fetch;
   private lastError: string | null = null;
 
   constructor(private readonly opts: UniverseFollowerOptions) {
     this.log = opts.logger.child({ component: 'universe-follower' });
     this.now = opts.now ?? Date.now;
-    this.fetchImpl = opts.fetchImpl ?? fetch;
   }
 
   async start(): Promise<void> {
@@ -127,12 +127,12 @@ export class UniverseFollower {
       return;
     }
     try {
-      const res = await this.fetchImpl(`${this.opts.apiUrl}/api/market/open-interest/liquid-universe`, {
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]),
+      // this loop backs off on its own: one attempt per refresh
+      const body = await this.opts.backend.get('liquidUniverse', {
+        signal: this.abort.signal,
+        timeoutMs: 10_000,
+        retry: NO_RETRY,
       });
-      if (!res.ok) throw new Error(`liquid-universe answered ${res.status}`);
-      const body: unknown = await res.json();
       this.apply(body, 'backend');
       if (this.current.length === 0) throw new Error('the backend has no liquid universe yet');
       if (this.failures > 0) this.log.info({ size: this.current.length }, 'universe available again');

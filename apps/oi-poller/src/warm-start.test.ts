@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BackendClient } from '@volspike/backend-client';
 import type { OpenInterestHistPoint } from '@volspike/binance-client';
 import { createLogger } from '@volspike/runtime';
 import { HistoryStore } from './history-store.js';
@@ -30,29 +31,31 @@ function setup(
   };
   const backendUrls: string[] = [];
   const warm = new WarmStarter({
-    apiUrl: 'http://api',
-    apiKey: 'k',
+    backend: new BackendClient({
+      baseUrl: 'http://api',
+      apiKey: 'k',
+      fetchImpl: async (url) => {
+        backendUrls.push(String(url));
+        if (opts.backendDown) throw new Error('ECONNREFUSED');
+        const symbol = new URL(String(url)).searchParams.get('symbol') as string;
+        const samples = (stored[symbol] ?? []).map((s) => ({
+          ts: new Date(s.ts).toISOString(),
+          openInterest: s.oi,
+          openInterestUsd: null,
+          markPrice: s.mark,
+          source: 'realtime',
+        }));
+        return new Response(JSON.stringify({ symbol, samples, count: samples.length }), {
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    }),
     history,
     hist,
     neededSpanMs: 62 * MIN,
     histSpacingMs: opts.spacingMs ?? 0,
     intervalFor: () => 5000,
     logger,
-    fetchImpl: async (url) => {
-      backendUrls.push(String(url));
-      if (opts.backendDown) throw new Error('ECONNREFUSED');
-      const symbol = new URL(String(url)).searchParams.get('symbol') as string;
-      const samples = (stored[symbol] ?? []).map((s) => ({
-        ts: new Date(s.ts).toISOString(),
-        openInterest: s.oi,
-        openInterestUsd: null,
-        markPrice: s.mark,
-        source: 'realtime',
-      }));
-      return new Response(JSON.stringify({ symbol, samples, count: samples.length }), {
-        headers: { 'content-type': 'application/json' },
-      });
-    },
   });
   return { now, history, histCalls, backendUrls, warm };
 }

@@ -1,3 +1,5 @@
+import { NO_RETRY } from '@volspike/backend-client';
+import type { BackendClient } from '@volspike/backend-client';
 import type { OpenInterestHistPoint } from '@volspike/binance-client';
 import type { OiSample } from '@volspike/oi-core';
 import { sleep, type Logger } from '@volspike/runtime';
@@ -8,8 +10,8 @@ const HIST_PERIOD_MS = 5 * 60_000;
 const MAX_GAP_MS = 10 * 60_000;
 
 export interface WarmStartOptions {
-  apiUrl: string;
-  apiKey: string | undefined;
+  /** The backend client (route `oiSamples`). */
+  backend: Pick<BackendClient, 'get'>;
   history: HistoryStore;
   /** openInterestHist (5m) through the budget as 'oi-poller:backfill'; null disables that source. */
   hist: { history(symbol: string, limit: number, endTime?: number): Promise<OpenInterestHistPoint[]> } | null;
@@ -19,15 +21,8 @@ export interface WarmStartOptions {
   /** Interval currently planned for the symbol (sizes its buffer), null when it left the universe. */
   intervalFor: (symbol: string) => number | null;
   logger: Logger;
-  fetchImpl?: typeof fetch;
   now?: () => number;
   backendConcurrency?: number;
-}
-
-interface StoredSample {
-  ts: string;
-  openInterest: number;
-  markPrice: number | null;
 }
 
 /**
@@ -47,14 +42,12 @@ export class WarmStarter {
   private readonly workers = new Set<Promise<void>>();
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly fetchImpl: typeof fetch;
   private counters = { backendSamples: 0, histPoints: 0, symbolsDone: 0, backendErrors: 0, histErrors: 0 };
   private lastHistAt = 0;
 
   constructor(private readonly opts: WarmStartOptions) {
     this.log = opts.logger.child({ component: 'warm-start' });
     this.now = opts.now ?? Date.now;
-    this.fetchImpl = opts.fetchImpl ?? fetch;
   }
 
   start(): void {
@@ -139,18 +132,15 @@ export class WarmStarter {
 
   private async fromBackend(symbol: string): Promise<number> {
     const since = new Date(this.now() - this.opts.neededSpanMs).toISOString();
-    const url = `${this.opts.apiUrl}/api/market/open-interest/samples?symbol=${encodeURIComponent(symbol)}&since=${encodeURIComponent(since)}&limit=10000`;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
-    const res = await this.fetchImpl(url, {
-      headers,
-      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)]),
+    const body = await this.opts.backend.get('oiSamples', {
+      query: { symbol, since, limit: '10000' },
+      signal: this.abort.signal,
+      timeoutMs: 10_000,
+      // a failure falls back to openInterestHist at once (as before): no retry waits per symbol
+      retry: NO_RETRY,
     });
-    if (!res.ok) throw new Error(`GET samples ${res.status}`);
-    const body = (await res.json()) as { samples?: unknown };
-    if (!Array.isArray(body.samples)) throw new Error('GET samples: no samples array');
     const samples: OiSample[] = [];
-    for (const raw of body.samples as StoredSample[]) {
+    for (const raw of body.samples) {
       const ts = Date.parse(raw.ts);
       if (!Number.isFinite(ts) || typeof raw.openInterest !== 'number' || !(raw.openInterest > 0)) continue;
       samples.push({

@@ -1,4 +1,5 @@
-// `npm run proxy:config -- [--backend host:port ...] [--legacy URL] [--listen L] [--server-name N] [--out FILE | --stdout]`
+// `npm run proxy:config -- [--backend host:port ...] [--legacy URL] [--listen L] [--server-name N]
+//   [--tls-cert FILE --tls-key FILE] [--out FILE | --stdout]`
 // writes the nginx reverse-proxy configuration generated from the route table (default: the committed
 // deploy/proxy/nginx.conf with the default options).
 import { writeFileSync } from 'node:fs';
@@ -13,11 +14,18 @@ function main(argv: string[]): number {
       legacy: { type: 'string' },
       listen: { type: 'string' },
       'server-name': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       out: { type: 'string' },
       stdout: { type: 'boolean' },
     },
   });
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key']))
+    throw new Error('--tls-cert and --tls-key go together');
+  const tls =
+    values['tls-cert'] && values['tls-key'] ? { cert: values['tls-cert'], key: values['tls-key'] } : undefined;
   const conf = renderNginxConfig({
+    ...(tls ? { tls } : {}),
     backends: values.backend ?? DEFAULT_PROXY_OPTIONS.backends,
     legacyUrl: values.legacy ?? DEFAULT_PROXY_OPTIONS.legacyUrl,
     listen: values.listen ?? DEFAULT_PROXY_OPTIONS.listen,

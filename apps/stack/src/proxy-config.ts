@@ -29,6 +29,8 @@ export interface ProxyOptions {
   /** `listen` argument of the server block. */
   listen: string;
   serverName: string;
+  /** Certificate and key files: the server block terminates TLS (`listen … ssl`). */
+  tls?: { cert: string; key: string };
 }
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
@@ -150,13 +152,14 @@ export function renderNginxConfig(options: Partial<ProxyOptions> = {}): string {
     '# (apps/stack/src/proxy-config.ts; a test fails when this file and the route table disagree).',
     `# Options: backends ${o.backends.join(' ')} · legacy ${o.legacyUrl} · listen ${o.listen}`,
     '# Install: /etc/nginx/conf.d/volspike.conf (inside http {}), then `nginx -t && systemctl reload nginx`.',
-    '# The backends must count exactly this one proxy hop when they read X-Forwarded-For (docs/cutover.md).',
+    '# The backends must count this proxy as one hop (TRUST_PROXY_HOPS=1 in /etc/volspike/volspike.env).',
     '',
     ...upstreams(o, legacy),
     '',
     'server {',
-    `  listen ${o.listen};`,
+    `  listen ${o.listen}${o.tls ? ' ssl' : ''};`,
     `  server_name ${o.serverName};`,
+    ...(o.tls ? [`  ssl_certificate ${o.tls.cert};`, `  ssl_certificate_key ${o.tls.key};`] : []),
     '  # Each backend route has its own, smaller limit; this is only the outer bound.',
     '  client_max_body_size 16m;',
     '  # Inherited by every location that sets no header of its own (the REST ones below).',

@@ -1,10 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WeightBudget, DEFAULT_COMPONENT_SHARES } from '@volspike/binance-client';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { resolveDatabase } from '@volspike/db';
-import { createBus, createMetrics, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
+import {
+  createBus,
+  createMetrics,
+  readOrCreateSecret,
+  writeFileAtomicSync,
+  type AppDeps as RuntimeAppDeps,
+  type Logger,
+} from '@volspike/runtime';
 import * as backend from '@volspike/backend';
 import * as binanceProxy from '@volspike/binance-proxy';
 import * as funding from '@volspike/funding';
@@ -105,11 +111,7 @@ function composeAppEnv(
 
 /** Reads a secret from the data directory, creating it on first use, so restarts keep the same value. */
 function persistentSecret(dataDir: string, file: string): string {
-  const path = join(dataDir, file);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const value = randomBytes(24).toString('hex');
-  writeFileSync(path, value + '\n', { mode: 0o600 });
-  return value;
+  return readOrCreateSecret(join(dataDir, file)).value;
 }
 
 type StartOptions = {
@@ -154,7 +156,7 @@ async function startShared(opts: StartOptions, dataDir: string, running: Running
       opts.onFatal?.(`embedded Postgres process exited (code ${String(code)}, signal ${String(signal)})`),
   });
   running.push({ name: 'database', stop: () => db.stop() });
-  if (db.embedded) writeFileSync(join(dataDir, 'pg', 'url'), db.url + '\n');
+  if (db.embedded) writeFileAtomicSync(join(dataDir, 'pg', 'url'), db.url + '\n');
 
   const bus = createBus({
     redisUrl: env.REDIS_URL,

@@ -1,14 +1,16 @@
+import { VolspikeError } from '@volspike/errors';
 import type { TgUpdate } from './mapping.js';
 
-export class TelegramError extends Error {
+export class TelegramError extends VolspikeError<
+  'TELEGRAM_RATE_LIMITED' | 'TELEGRAM_HTTP' | 'TELEGRAM_NETWORK' | 'TELEGRAM_INVALID_RESPONSE'
+> {
   constructor(
-    readonly code: 'TELEGRAM_RATE_LIMITED' | 'TELEGRAM_HTTP' | 'TELEGRAM_NETWORK' | 'TELEGRAM_INVALID_RESPONSE',
+    code: TelegramError['code'],
     message: string,
     readonly status: number | null = null,
     readonly retryAfterMs: number | null = null,
   ) {
-    super(message);
-    this.name = 'TelegramError';
+    super(code, message);
   }
 }
 

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeJsonAtomic } from '@volspike/runtime';
 
 /** The next getUpdates offset, in `<dataDir>/telegram-poller/offset.json` (atomic write). */
 export class OffsetStore {
@@ -16,9 +16,6 @@ export class OffsetStore {
   }
 
   async save(offset: number): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ offset, savedAt: new Date().toISOString() }));
-    await rename(tmp, this.file);
+    await writeJsonAtomic(this.file, { offset, savedAt: new Date().toISOString() });
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 /** universe-job configuration, parsed once at start. */
 export const EnvSchema = z
@@ -22,6 +22,7 @@ export const EnvSchema = z
     OI_WEIGHT_BUDGET_PER_MIN: env.int(2000, { min: 1 }),
     UNIVERSE_JOB_STATUS_PORT: env.port(9103),
     ...busEnv,
+    ...shadowEnv,
     ...processEnv,
   })
   .superRefine((e, ctx) => {

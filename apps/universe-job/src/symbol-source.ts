@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { filterUsdtPerpetuals } from '@volspike/binance-client';
+import { SymbolListError, filterUsdtPerpetuals } from '@volspike/binance-client';
 import type { BinanceRestClient } from '@volspike/binance-client';
 import type { Logger } from '@volspike/runtime';
-
-export class SymbolListError extends Error {
-  readonly code = 'SYMBOL_LIST_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SymbolListError';
-  }
-}
 
 const perpetualsResponseSchema = z.object({
   updatedAt: z.string(),

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { estimatedPollIntervalSec } from '@volspike/oi-core';
 import { createLogger, createMetrics } from '@volspike/runtime';
-import type { Outbox, UniverseMessage } from '@volspike/runtime';
+import type { BackendQueue } from '@volspike/backend-client';
+import type { UniverseMessage } from '@volspike/runtime';
 import { universeMetrics } from './metrics.js';
 import type { SymbolSource } from './symbol-source.js';
 import { UniverseJob } from './universe-job.js';
@@ -52,7 +53,9 @@ function harness(opts: { prior?: UniverseMessage | null } = {}) {
     loadPrior: async () => ({ universe: opts.prior ?? null, from: opts.prior ? 'file' : null, errors: [] }),
     save: async (u: UniverseMessage) => void saved.push(u),
   } as unknown as UniverseStore;
-  const outbox = { enqueue: async (m: unknown) => (enqueued.push(m), 'id') } as unknown as Outbox;
+  const outbox = {
+    enqueue: async (route: string, body: unknown, opts: unknown) => void enqueued.push({ route, body, opts }),
+  } as unknown as BackendQueue;
   const job = new UniverseJob({
     symbols,
     volumes,
@@ -60,8 +63,6 @@ function harness(opts: { prior?: UniverseMessage | null } = {}) {
     outbox,
     logger,
     metrics: universeMetrics(createMetrics()),
-    apiUrl: 'http://backend.test',
-    apiKey: 'k',
     enterThreshold: ENTER,
     exitThreshold: EXIT,
     maxSymbols: undefined,
@@ -79,13 +80,11 @@ describe('UniverseJob', () => {
     expect(await h.job.refreshNow()).toBe(true);
     expect(h.job.universe()!.symbols.map((s) => s.symbol)).toEqual(['AUSDT']);
     const post = h.enqueued[0] as {
-      url: string;
-      headers: Record<string, string>;
+      route: string;
       body: { symbols: { enteredAt: string }[] };
-      idempotencyKey: string;
+      opts: { idempotencyKey: string };
     };
-    expect(post.url).toBe('http://backend.test/api/market/open-interest/liquid-universe/update');
-    expect(post.headers['x-api-key']).toBe('k');
+    expect(post.route).toBe('liquidUniverseUpdate');
     expect(post.body.symbols.every((s) => typeof s.enteredAt === 'string')).toBe(true);
   });
 

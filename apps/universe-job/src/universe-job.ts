@@ -1,5 +1,6 @@
+import type { BackendQueue } from '@volspike/backend-client';
 import { backoffDelay } from '@volspike/runtime';
-import type { HeartbeatBody, Logger, Outbox, UniverseMessage } from '@volspike/runtime';
+import type { HeartbeatBody, Logger, UniverseMessage } from '@volspike/runtime';
 import { classify } from './classify.js';
 import type { UniverseMetrics } from './metrics.js';
 import type { SymbolSource } from './symbol-source.js';
@@ -10,11 +11,10 @@ export interface UniverseJobOptions {
   symbols: SymbolSource;
   volumes: VolumeSource;
   store: UniverseStore;
-  outbox: Outbox;
+  /** The backend client's queue (route `liquidUniverseUpdate`; the key is added at send time). */
+  outbox: Pick<BackendQueue, 'enqueue'>;
   logger: Logger;
   metrics: UniverseMetrics;
-  apiUrl: string;
-  apiKey: string | undefined;
   enterThreshold: number;
   exitThreshold: number;
   maxSymbols: number | undefined;
@@ -235,17 +235,13 @@ export class UniverseJob {
   }
 
   private async postToBackend(message: UniverseMessage): Promise<void> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.opts.apiKey) headers['x-api-key'] = this.opts.apiKey;
     try {
-      await this.opts.outbox.enqueue({
-        url: new URL('/api/market/open-interest/liquid-universe/update', this.opts.apiUrl).toString(),
-        method: 'POST',
-        headers,
+      await this.opts.outbox.enqueue(
+        'liquidUniverseUpdate',
         // Every member carries its enteredAt (legacy sent null for retained members, defect 15).
-        body: { symbols: message.symbols, updatedAt: message.updatedAt, allowEmpty: message.symbols.length === 0 },
-        idempotencyKey: `universe-job:${message.updatedAt}`,
-      });
+        { symbols: message.symbols, updatedAt: message.updatedAt, allowEmpty: message.symbols.length === 0 },
+        { idempotencyKey: `universe-job:${message.updatedAt}` },
+      );
     } catch (err) {
       this.opts.logger.error({ err }, 'could not queue the backend universe update');
     }

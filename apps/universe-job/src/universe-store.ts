@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CHANNELS, KEYS } from '@volspike/runtime';
+import type { BackendClient } from '@volspike/backend-client';
+import { CHANNELS, KEYS, writeJsonAtomic } from '@volspike/runtime';
 import type { Bus, Logger, UniverseMessage } from '@volspike/runtime';
 
 const volume = z
@@ -60,11 +60,10 @@ export class UniverseStore {
     private readonly opts: {
       bus: Bus;
       stateFile: string;
-      apiUrl: string;
+      backend: BackendClient;
       logger: Logger;
       thresholds: { enter: number; exit: number };
       now?: () => number;
-      fetchImpl?: typeof fetch;
     },
   ) {}
 
@@ -101,7 +100,7 @@ export class UniverseStore {
    */
   async save(universe: UniverseMessage): Promise<void> {
     try {
-      await this.writeFile(universe);
+      await writeJsonAtomic(this.opts.stateFile, universe);
       if (this.fileFailing) this.opts.logger.info({ file: this.opts.stateFile }, 'universe state file writable again');
       this.fileFailing = false;
     } catch (err) {
@@ -113,14 +112,9 @@ export class UniverseStore {
     await this.opts.bus.publish(CHANNELS.universe, universe);
   }
 
-  private async fromBackend(): Promise<unknown> {
-    const url = new URL('/api/market/open-interest/liquid-universe', this.opts.apiUrl);
-    const res = await (this.opts.fetchImpl ?? fetch)(url, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`backend answered ${res.status}`);
-    }
-    return res.json();
+  private fromBackend(): Promise<unknown> {
+    // legacy: 5 s, no auth; a read, so it is also asked in shadow mode
+    return this.opts.backend.get('liquidUniverse', { timeoutMs: 5_000 });
   }
 
   private async fromFile(): Promise<unknown> {
@@ -132,12 +126,5 @@ export class UniverseStore {
       throw err;
     }
     return JSON.parse(text) as unknown;
-  }
-
-  private async writeFile(universe: UniverseMessage): Promise<void> {
-    await mkdir(dirname(this.opts.stateFile), { recursive: true });
-    const tmp = `${this.opts.stateFile}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(universe));
-    await rename(tmp, this.opts.stateFile);
   }
 }

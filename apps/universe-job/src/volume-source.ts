@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { BinanceWsClient } from '@volspike/binance-client';
 import type { BinanceRestClient, TickerUpdate } from '@volspike/binance-client';
 import type { Logger } from '@volspike/runtime';
@@ -10,11 +11,9 @@ export interface VolumeReading {
   source: VolumeOrigin;
 }
 
-export class VolumeUnavailableError extends Error {
-  readonly code = 'VOLUME_UNAVAILABLE';
+export class VolumeUnavailableError extends VolspikeError<'VOLUME_UNAVAILABLE'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'VolumeUnavailableError';
+    super('VOLUME_UNAVAILABLE', message, options);
   }
 }
 

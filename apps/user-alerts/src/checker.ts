@@ -1,22 +1,13 @@
-import { z } from 'zod';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { BackendError } from '@volspike/backend-client';
+import type { BackendClient } from '@volspike/backend-client';
+import type { ActiveAlert } from '@volspike/contracts';
 import { detectCross } from '@volspike/oi-core';
 import type { BinanceRestClient } from '@volspike/binance-client';
-import type { Logger } from '@volspike/runtime';
-import { ApiError, type BackendApi } from './api.js';
+import { counter, type Logger } from '@volspike/runtime';
 import type { LiveValues } from './live-values.js';
 
-const ActiveAlertSchema = z.object({
-  id: z.string(),
-  userId: z.string(),
-  symbol: z.string(),
-  alertType: z.string(),
-  threshold: z.number(),
-  lastCheckedValue: z.number().nullable(),
-  userTier: z.string().nullable().optional(),
-});
-const ActiveResponseSchema = z.object({ alerts: z.array(ActiveAlertSchema) });
-export type ActiveAlert = z.infer<typeof ActiveAlertSchema>;
+export type { ActiveAlert };
 
 export type Cadence = 'fast' | 'free';
 
@@ -27,7 +18,8 @@ export function cadenceOf(tier: string | null | undefined): Cadence {
 }
 
 export interface CheckerOptions {
-  api: BackendApi;
+  /** The backend client (routes userAlertsActive, userAlertTrigger, userAlertUpdateChecked). */
+  api: BackendClient;
   live: LiveValues;
   logger: Logger;
   metrics: Registry;
@@ -79,24 +71,17 @@ export class UserAlertChecker {
 
   constructor(private readonly opts: CheckerOptions) {
     this.now = opts.now ?? Date.now;
-    const existing = (name: string) => opts.metrics.getSingleMetric(name) as Counter<'result'> | undefined;
     this.counters = {
-      checks:
-        existing('volspike_user_alerts_checks_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_checks_total',
-          help: 'User cross-alert evaluations by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
-      triggers:
-        existing('volspike_user_alerts_triggers_total') ??
-        new Counter({
-          name: 'volspike_user_alerts_triggers_total',
-          help: 'Trigger POSTs by result',
-          labelNames: ['result'],
-          registers: [opts.metrics],
-        }),
+      checks: counter(opts.metrics, {
+        name: 'volspike_user_alerts_checks_total',
+        help: 'User cross-alert evaluations by result',
+        labelNames: ['result'],
+      }),
+      triggers: counter(opts.metrics, {
+        name: 'volspike_user_alerts_triggers_total',
+        help: 'Trigger POSTs by result',
+        labelNames: ['result'],
+      }),
     };
   }
 
@@ -163,21 +148,7 @@ export class UserAlertChecker {
   }
 
   private async fetchActive(): Promise<ActiveAlert[]> {
-    const res = await this.opts.api.request('GET', '/api/user-alerts-trigger/active');
-    if (res.status !== 200)
-      throw new ApiError(
-        'API_HTTP',
-        `GET /api/user-alerts-trigger/active answered ${res.status}`,
-        res.status,
-        res.body,
-      );
-    const parsed = ActiveResponseSchema.safeParse(res.body);
-    if (!parsed.success)
-      throw new ApiError(
-        'API_INVALID_RESPONSE',
-        `GET /api/user-alerts-trigger/active: ${parsed.error.issues[0]?.message ?? 'invalid body'}`,
-      );
-    return parsed.data.alerts;
+    return (await this.opts.api.get('userAlertsActive')).alerts;
   }
 
   private async currentValue(
@@ -236,64 +207,76 @@ export class UserAlertChecker {
     const previous = this.stored.get(alert.id) ?? alert.lastCheckedValue;
     const cross = detectCross({ previous, current, threshold: alert.threshold });
     if (cross.crossed && previous !== null) {
-      const res = await this.opts.api.request('POST', '/api/user-alerts-trigger/trigger', {
+      await this.trigger(alert, previous, current, cross.crossedUp === true, result);
+      return;
+    }
+    this.counters.checks.inc({ result: previous === null ? 'baseline' : 'no-cross' });
+    // update-checked only when the value changed: an unchanged value would only move lastCheckedAt.
+    if (previous !== null && previous === current) return;
+    try {
+      await this.opts.api.send('userAlertUpdateChecked', { body: { alertId: alert.id, lastCheckedValue: current } });
+    } catch (err) {
+      if (err instanceof BackendError && err.status === 404) {
+        this.stored.delete(alert.id);
+        return;
+      }
+      throw err;
+    }
+    // delivered, or recorded in shadow mode: either way this is the value the next check compares with
+    this.stored.set(alert.id, current);
+    if (previous === null) result.baselines++;
+    else result.updates++;
+  }
+
+  private async trigger(
+    alert: ActiveAlert,
+    previous: number,
+    current: number,
+    crossedUp: boolean,
+    result: IterationResult,
+  ): Promise<void> {
+    let delivered: boolean;
+    try {
+      const body = {
         alertId: alert.id,
         symbol: alert.symbol,
         currentValue: current,
         previousValue: previous,
-        crossedUp: cross.crossedUp,
-      });
-      if (res.status === 200) {
-        result.triggered++;
-        this.statsValue.triggered++;
-        this.counters.triggers.inc({ result: 'fired' });
-        this.stored.delete(alert.id);
-        this.opts.logger.info(
-          {
-            alertId: alert.id,
-            userId: alert.userId,
-            symbol: alert.symbol,
-            alertType: alert.alertType,
-            threshold: alert.threshold,
-            previous,
-            current,
-          },
-          'user alert triggered',
-        );
-        return;
-      }
-      if (res.status === 400 || res.status === 404 || res.status === 409) {
+        crossedUp,
+      };
+      delivered = (await this.opts.api.send('userAlertTrigger', { body })).delivered;
+    } catch (err) {
+      if (err instanceof BackendError && (err.status === 400 || err.status === 404 || err.status === 409)) {
         // Someone else (another checker, a restart of this one, the user) already fired or removed it.
         result.alreadyFired++;
         this.counters.triggers.inc({ result: 'already' });
         this.stored.delete(alert.id);
         this.opts.logger.info(
-          { alertId: alert.id, status: res.status, body: res.body },
+          { alertId: alert.id, status: err.status, body: err.body },
           'user alert was no longer active; not fired again',
         );
         return;
       }
       this.counters.triggers.inc({ result: 'error' });
-      throw new ApiError('API_HTTP', `POST /trigger answered ${res.status}`, res.status, res.body);
+      throw err;
     }
-    this.counters.checks.inc({ result: previous === null ? 'baseline' : 'no-cross' });
-    // update-checked only when the value changed: an unchanged value would only move lastCheckedAt.
-    if (previous !== null && previous === current) return;
-    const res = await this.opts.api.request('POST', '/api/user-alerts-trigger/update-checked', {
-      alertId: alert.id,
-      lastCheckedValue: current,
-    });
-    if (res.status === 200) {
-      this.stored.set(alert.id, current);
-      if (previous === null) result.baselines++;
-      else result.updates++;
-      return;
-    }
-    if (res.status === 404) {
-      this.stored.delete(alert.id);
-      return;
-    }
-    throw new ApiError('API_HTTP', `POST /update-checked answered ${res.status}`, res.status, res.body);
+    result.triggered++;
+    this.statsValue.triggered++;
+    this.counters.triggers.inc({ result: 'fired' });
+    this.stored.delete(alert.id);
+    this.opts.logger.info(
+      {
+        alertId: alert.id,
+        userId: alert.userId,
+        symbol: alert.symbol,
+        alertType: alert.alertType,
+        threshold: alert.threshold,
+        previous,
+        current,
+        delivered,
+      },
+      delivered ? 'user alert triggered' : 'user alert would have triggered (recorded, not delivered)',
+    );
   }
 
   recordError(err: unknown): void {

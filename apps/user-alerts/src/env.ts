@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 /** user-alerts configuration, parsed once at start. */
 export const EnvSchema = z.object({
@@ -20,6 +20,7 @@ export const EnvSchema = z.object({
   USER_ALERTS_STATUS_PORT: env.port(3013),
   USER_ALERTS_STATUS_HOST: env.str('127.0.0.1'),
   ...busEnv,
+  ...shadowEnv,
   ...processEnv,
 });
 

@@ -1,7 +1,8 @@
+import { BackendClient, openShadowJournal } from '@volspike/backend-client';
 import { BinanceRestClient, type WeightBudget } from '@volspike/binance-client';
-import { HeartbeatSender, backoffDelay, type AppDeps as RuntimeAppDeps } from '@volspike/runtime';
-import { BackendApi } from './api.js';
+import { HeartbeatSender, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
 import { UserAlertChecker } from './checker.js';
+import { CheckerLoop } from './checker-loop.js';
 import type { Env } from './env.js';
 import { LiveValues } from './live-values.js';
 
@@ -15,7 +16,7 @@ export {
   type IterationResult,
 } from './checker.js';
 export { LiveValues } from './live-values.js';
-export { BackendApi, ApiError } from './api.js';
+export { CheckerLoop } from './checker-loop.js';
 
 export const COMPONENT = 'user-alerts';
 
@@ -37,17 +38,20 @@ export interface UserAlertsHandle {
 }
 
 /**
- * Starts the checker: bus subscriptions (mark prices, OI samples), the evaluation loop (setTimeout chain,
- * backoff on failures) and the 15 s heartbeat. `stop()` ends both and sends a `stopped` heartbeat.
+ * Starts the checker, step by step: backend client (and shadow journal), bus values (mark prices, OI
+ * samples), the optional OI REST fallback, the checker and its loop, the 15 s heartbeat. `stop()` ends
+ * them and sends a `stopped` heartbeat.
  */
 export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> {
   const logger = deps.logger.child({ component: COMPONENT });
   const now = deps.now ?? Date.now;
   if (!env.VOLSPIKE_API_KEY) logger.warn('VOLSPIKE_API_KEY is not set: the backend will refuse the checker (401)');
-  const api = new BackendApi({
+  const shadow = openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: COMPONENT, logger });
+  const api = new BackendClient({
     baseUrl: env.VOLSPIKE_API_URL,
     apiKey: env.VOLSPIKE_API_KEY,
-    timeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS,
+    defaultTimeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS,
+    shadow,
   });
   const live = new LiveValues(deps.bus, logger, {
     markMaxAgeMs: env.MARK_PRICE_MAX_AGE_MS,
@@ -55,15 +59,7 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
     now,
   });
   await live.start();
-  const rest = deps.budget
-    ? new BinanceRestClient({
-        baseUrl: env.BINANCE_REST_URL,
-        budget: deps.budget,
-        component: COMPONENT,
-        logger,
-        maxRetries: 1,
-      })
-    : null;
+  const rest = restFallback(env, deps, logger);
   const checker = new UserAlertChecker({
     api,
     live,
@@ -74,46 +70,68 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
     rest,
     now,
   });
+  const loop = new CheckerLoop({ checker, logger });
+  const heartbeat = heartbeatSender(env, api, checker, live, logger);
+  loop.start();
+  void heartbeat.sendNow('starting');
+  heartbeat.start(env.USER_ALERTS_HEARTBEAT_MS);
+  logger.info(
+    {
+      fastIntervalMs: env.USER_ALERTS_FAST_INTERVAL_MS,
+      freeIntervalMs: env.USER_ALERTS_FREE_INTERVAL_MS,
+      restFallback: rest !== null,
+      shadow: env.SHADOW,
+    },
+    'user-alert checker started',
+  );
 
-  const abort = new AbortController();
-  let failures = 0;
-  let inFlight: Promise<void> | null = null;
-  let loopTimer: NodeJS.Timeout | null = null;
-
-  const runOnce = (): Promise<void> => {
-    inFlight ??= (async () => {
-      try {
-        await checker.iterate();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        checker.recordError(err);
-        logger.warn({ err, failures }, 'user-alert iteration failed; backing off');
-      } finally {
-        inFlight = null;
-      }
-    })();
-    return inFlight;
+  let stopping: Promise<void> | null = null;
+  return {
+    checker,
+    live,
+    runOnce: () => loop.runOnce(),
+    health: async () => {
+      const s = checker.stats();
+      const stale = s.lastIterationAt === null ? null : now() - s.lastIterationAt;
+      const ok = s.lastError === null && (stale === null || stale < checker.periodMs * 3 + 60_000);
+      return { ok, body: { component: COMPONENT, ...s, ...live.stats() } };
+    },
+    stop() {
+      stopping ??= (async () => {
+        await loop.stop();
+        await live.stop();
+        await heartbeat.stop({ finalStatus: 'stopped' });
+        await rest?.close();
+        await shadow?.close();
+        logger.info('user-alert checker stopped');
+      })();
+      return stopping;
+    },
   };
+}
 
-  const schedule = (delayMs: number): void => {
-    if (abort.signal.aborted) return;
-    loopTimer = setTimeout(() => {
-      loopTimer = null;
-      void runOnce().then(() => {
-        const delay =
-          failures > 0
-            ? Math.max(checker.periodMs, backoffDelay(failures - 1, { baseMs: 1000, maxMs: 60_000 }))
-            : checker.periodMs;
-        schedule(delay);
-      });
-    }, delayMs);
-  };
-
-  const heartbeat = new HeartbeatSender({
+/** The OI REST fallback, only with a shared weight budget. */
+function restFallback(env: Env, deps: AppDeps, logger: Logger): BinanceRestClient | null {
+  if (!deps.budget) return null;
+  return new BinanceRestClient({
+    baseUrl: env.BINANCE_REST_URL,
+    budget: deps.budget,
     component: COMPONENT,
-    apiUrl: env.VOLSPIKE_API_URL,
-    apiKey: env.VOLSPIKE_API_KEY,
+    logger,
+    maxRetries: 1,
+  });
+}
+
+function heartbeatSender(
+  env: Env,
+  api: BackendClient,
+  checker: UserAlertChecker,
+  live: LiveValues,
+  logger: Logger,
+): HeartbeatSender {
+  return new HeartbeatSender({
+    component: COMPONENT,
+    post: (body, timeoutMs) => api.send('heartbeat', { body, timeoutMs }),
     intervalMs: env.USER_ALERTS_HEARTBEAT_MS,
     timeoutMs: env.USER_ALERTS_HTTP_TIMEOUT_MS,
     backoff: false,
@@ -132,41 +150,4 @@ export async function start(env: Env, deps: AppDeps): Promise<UserAlertsHandle> 
       };
     },
   });
-
-  schedule(0);
-  void heartbeat.sendNow('starting');
-  heartbeat.start(env.USER_ALERTS_HEARTBEAT_MS);
-  logger.info(
-    {
-      fastIntervalMs: env.USER_ALERTS_FAST_INTERVAL_MS,
-      freeIntervalMs: env.USER_ALERTS_FREE_INTERVAL_MS,
-      restFallback: rest !== null,
-    },
-    'user-alert checker started',
-  );
-
-  let stopping: Promise<void> | null = null;
-  return {
-    checker,
-    live,
-    runOnce,
-    health: async () => {
-      const s = checker.stats();
-      const stale = s.lastIterationAt === null ? null : now() - s.lastIterationAt;
-      const ok = s.lastError === null && (stale === null || stale < checker.periodMs * 3 + 60_000);
-      return { ok, body: { component: COMPONENT, ...s, ...live.stats() } };
-    },
-    stop() {
-      stopping ??= (async () => {
-        abort.abort();
-        if (loopTimer) clearTimeout(loopTimer);
-        await inFlight;
-        await live.stop();
-        await heartbeat.stop({ finalStatus: 'stopped' });
-        await rest?.close();
-        logger.info('user-alert checker stopped');
-      })();
-      return stopping;
-    },
-  };
 }

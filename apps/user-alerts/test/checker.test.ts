@@ -64,7 +64,13 @@ async function user(tier: 'free' | 'pro') {
   const row = await db.prisma.user.create({
     data: { email: `${tier}-${Math.random().toString(36).slice(2)}@example.com`, tier },
   });
-  const auth = createAuth({ prisma: db.prisma, jwtSecret: JWT_SECRET, legacyIdTokens: false, legacyEmailTokens: false, logger });
+  const auth = createAuth({
+    prisma: db.prisma,
+    jwtSecret: JWT_SECRET,
+    legacyIdTokens: false,
+    legacyEmailTokens: false,
+    logger,
+  });
   return { row, token: await auth.signToken({ id: row.id }) };
 }
 

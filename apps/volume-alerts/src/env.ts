@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 /**
  * volume-alerts configuration, parsed once at start (legacy variable names, CONTRACTS §4.1).
@@ -36,6 +36,7 @@ export const EnvSchema = z.object({
   VOLUME_HEARTBEAT_SEC: env.num(15, { min: 0.05, max: 300 }),
   VOLUME_ALERTS_STATUS_PORT: env.port(3012),
   ...busEnv,
+  ...shadowEnv,
   ...processEnv,
 });
 

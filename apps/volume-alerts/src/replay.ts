@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { createBus, createMetrics } from '@volspike/runtime';
 import type { Logger } from '@volspike/runtime';
 import type { WeightBudget } from '@volspike/binance-client';
@@ -6,11 +7,9 @@ import type { Env } from './env.js';
 import { start } from './index.js';
 import type { CycleResult } from './volume-cycle.js';
 
-export class ReplayArgsError extends Error {
-  readonly code = 'REPLAY_ARGS_INVALID';
+export class ReplayArgsError extends VolspikeError<'REPLAY_ARGS_INVALID'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ReplayArgsError';
+    super('REPLAY_ARGS_INVALID', message);
   }
 }
 

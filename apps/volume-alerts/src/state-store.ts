@@ -1,8 +1,8 @@
-import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { VolspikeError } from '@volspike/errors';
+import { readFile } from 'node:fs/promises';
 import { HOUR_MS } from '@volspike/oi-core';
 import type { VolumeSymbolState } from '@volspike/oi-core';
-import type { Logger } from '@volspike/runtime';
+import { writeJsonAtomic, type Logger } from '@volspike/runtime';
 
 export interface VolumeState {
   /** boundary (epoch ms) of the last cycle that completed its scan */
@@ -11,18 +11,16 @@ export interface VolumeState {
   symbols: Record<string, VolumeSymbolState>;
 }
 
-export class StateFileError extends Error {
-  readonly code = 'VOLUME_STATE_WRITE';
+export class StateFileError extends VolspikeError<'VOLUME_STATE_WRITE'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StateFileError';
+    super('VOLUME_STATE_WRITE', message, options);
   }
 }
 
 /**
  * The legacy in-memory `lastAlert` / `initialMinute` maps, persisted (defect §6.4): a restart in the middle
  * of an hour neither re-sends the SPIKE nor loses the pending HALF/FULL updates. JSON file written
- * atomically (temp file, fsync, rename). `path: null` keeps it in memory (replay).
+ * atomically (writeJsonAtomic: temp file, fsync, rename). `path: null` keeps it in memory (replay).
  */
 export class VolumeStateStore {
   private state: VolumeState = { lastCycleAt: null, symbols: {} };
@@ -72,17 +70,8 @@ export class VolumeStateStore {
   private async save(): Promise<void> {
     const path = this.opts.path;
     if (!path) return;
-    const tmp = `${path}.${process.pid}.tmp`;
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, JSON.stringify(this.state));
-      const fh = await open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
+      await writeJsonAtomic(path, this.state);
     } catch (err) {
       throw new StateFileError(`cannot write volume state ${path}: ${(err as Error).message}`, { cause: err });
     }

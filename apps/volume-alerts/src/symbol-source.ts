@@ -1,17 +1,9 @@
-import type { BinanceRestClient } from '@volspike/binance-client';
+import { SymbolListError, type BinanceRestClient } from '@volspike/binance-client';
 import type { Logger } from '@volspike/runtime';
 import { legacyPerpetualSymbols } from './cycle-rules.js';
 
 export interface SymbolLister {
   list(): Promise<string[]>;
-}
-
-export class SymbolListError extends Error {
-  readonly code = 'SYMBOL_LIST_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SymbolListError';
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { ShadowSink } from '@volspike/backend-client';
 import type { Logger } from '@volspike/runtime';
-import { backoffDelay } from '@volspike/runtime';
+import { backoffDelay, writeFileAtomic } from '@volspike/runtime';
 
 interface QueuedMessage {
   id: string;
@@ -14,6 +14,8 @@ interface QueuedMessage {
  * timeout) but through its own in-order queue: a Telegram outage or 429 delays only Telegram, never the
  * backend posts, and nothing is lost. Honours 429 `parameters.retry_after`; other 4xx are dropped and
  * logged. Queue and recently sent ids are persisted (`file`), so a restart neither loses nor repeats.
+ * With a `shadow` sink (SHADOW=true) each message is recorded there instead (target `telegram`, route
+ * `sendMessage`, body `{chat_id, text}`, never the bot token) and Telegram is not called.
  */
 export class TelegramSender {
   private queue: QueuedMessage[] = [];
@@ -39,6 +41,7 @@ export class TelegramSender {
       baseDelayMs?: number;
       maxDelayMs?: number;
       fetchImpl?: typeof fetch;
+      shadow?: ShadowSink | null;
     },
   ) {}
 
@@ -121,6 +124,7 @@ export class TelegramSender {
   }
 
   private async attempt(m: QueuedMessage): Promise<void> {
+    if (this.opts.shadow) return this.record(this.opts.shadow, m);
     const url = `${this.opts.apiUrl.replace(/\/+$/, '')}/bot${this.opts.token}/sendMessage?${new URLSearchParams({ chat_id: this.opts.chatId, text: m.text }).toString()}`;
     let status: number | null = null;
     let retryAfterMs: number | null = null;
@@ -171,6 +175,21 @@ export class TelegramSender {
     }
   }
 
+  private async record(shadow: ShadowSink, m: QueuedMessage): Promise<void> {
+    try {
+      const body = { chat_id: this.opts.chatId, text: m.text };
+      await shadow.record({ target: 'telegram', route: 'sendMessage', method: 'GET', path: '/sendMessage', body });
+      this.done(m, true);
+    } catch (err) {
+      this.counters.failedAttempts++;
+      this.nextAt = Date.now() + (this.opts.maxDelayMs ?? 60_000);
+      this.opts.logger.error(
+        { err, id: m.id },
+        'could not record the Telegram message in the shadow journal; retrying',
+      );
+    }
+  }
+
   private done(m: QueuedMessage, sent: boolean): void {
     this.queue = this.queue.filter((q) => q.id !== m.id);
     if (sent) this.counters.sent++;
@@ -187,9 +206,7 @@ export class TelegramSender {
     this.saving = this.saving
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, snapshot);
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(file, snapshot);
       });
     return this.saving;
   }

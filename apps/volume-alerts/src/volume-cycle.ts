@@ -59,54 +59,8 @@ export class VolumeCycle {
     this.opts.onSymbols?.(symbols);
     const pairs = await this.opts.candles.pairs(symbols, cycleTime);
 
-    const evaluations: VolumeEvaluation[] = [];
-    const next: Record<string, VolumeSymbolState> = {};
-    let fromStream = 0;
-    let fromRest = 0;
-    let skipped = 0;
-    for (const symbol of symbols) {
-      const pair = pairs.get(symbol);
-      if (!pair) {
-        skipped++;
-        continue;
-      }
-      if (pair.source === 'ws') fromStream++;
-      else fromRest++;
-      const e = evaluateVolumeSymbol({
-        symbol,
-        prev: pair.prev,
-        curr: pair.curr,
-        now: cycleTime,
-        state: this.opts.state.symbol(symbol),
-      });
-      next[symbol] = e.nextState;
-      if (e.kind) {
-        log.info({ symbol, alertType: e.kind, ratio: e.ratio, currentVolume: e.currVol }, e.consoleLine);
-        evaluations.push(e);
-      } else log.debug({ symbol }, e.consoleLine);
-    }
-
-    // lookups may run side by side; delivery keeps the legacy per-alert order
-    const extras = await mapLimit(evaluations, this.opts.lookupConcurrency ?? 8, async (e) => {
-      const [fundingRate, oiChange] = await Promise.all([
-        this.opts.funding.fundingRate(e.symbol),
-        this.opts.oiChange.oiChange(e.symbol, e.hourTimestamp, cycleTime),
-      ]);
-      return { fundingRate, oiChange };
-    });
-    const alerts: VolumeAlertPayload[] = [];
-    for (const [i, e] of evaluations.entries()) {
-      const x = extras[i] ?? { fundingRate: null, oiChange: undefined };
-      const payload = volumeAlertPayload({
-        evaluation: e,
-        now: cycleTime,
-        fundingRate: x.fundingRate,
-        oiChange: x.oiChange,
-      });
-      if (!payload) continue;
-      await this.opts.delivery.volumeAlert(payload);
-      alerts.push(payload);
-    }
+    const { evaluations, next, fromStream, fromRest, skipped } = this.evaluate(symbols, pairs, cycleTime);
+    const alerts = await this.deliver(evaluations, cycleTime);
     await this.opts.state.commit(cycleTime, next);
 
     const result: CycleResult = {
@@ -133,5 +87,72 @@ export class VolumeCycle {
       `Scanned ${symbols.length - skipped} symbols, ${alerts.length} alert(s)`,
     );
     return result;
+  }
+
+  /** The per-symbol rules over the cycle's candle pairs (a symbol without a pair is skipped). */
+  private evaluate(
+    symbols: string[],
+    pairs: Awaited<ReturnType<CandleProvider['pairs']>>,
+    cycleTime: number,
+  ): {
+    evaluations: VolumeEvaluation[];
+    next: Record<string, VolumeSymbolState>;
+    fromStream: number;
+    fromRest: number;
+    skipped: number;
+  } {
+    const log = this.opts.logger;
+    const evaluations: VolumeEvaluation[] = [];
+    const next: Record<string, VolumeSymbolState> = {};
+    let fromStream = 0;
+    let fromRest = 0;
+    let skipped = 0;
+    for (const symbol of symbols) {
+      const pair = pairs.get(symbol);
+      if (!pair) {
+        skipped++;
+        continue;
+      }
+      if (pair.source === 'ws') fromStream++;
+      else fromRest++;
+      const e = evaluateVolumeSymbol({
+        symbol,
+        prev: pair.prev,
+        curr: pair.curr,
+        now: cycleTime,
+        state: this.opts.state.symbol(symbol),
+      });
+      next[symbol] = e.nextState;
+      if (e.kind) {
+        log.info({ symbol, alertType: e.kind, ratio: e.ratio, currentVolume: e.currVol }, e.consoleLine);
+        evaluations.push(e);
+      } else log.debug({ symbol }, e.consoleLine);
+    }
+    return { evaluations, next, fromStream, fromRest, skipped };
+  }
+
+  /** Funding and OI-change lookups side by side, then delivery in the legacy per-alert order. */
+  private async deliver(evaluations: VolumeEvaluation[], cycleTime: number): Promise<VolumeAlertPayload[]> {
+    const extras = await mapLimit(evaluations, this.opts.lookupConcurrency ?? 8, async (e) => {
+      const [fundingRate, oiChange] = await Promise.all([
+        this.opts.funding.fundingRate(e.symbol),
+        this.opts.oiChange.oiChange(e.symbol, e.hourTimestamp, cycleTime),
+      ]);
+      return { fundingRate, oiChange };
+    });
+    const alerts: VolumeAlertPayload[] = [];
+    for (const [i, e] of evaluations.entries()) {
+      const x = extras[i] ?? { fundingRate: null, oiChange: undefined };
+      const payload = volumeAlertPayload({
+        evaluation: e,
+        now: cycleTime,
+        fundingRate: x.fundingRate,
+        oiChange: x.oiChange,
+      });
+      if (!payload) continue;
+      await this.opts.delivery.volumeAlert(payload);
+      alerts.push(payload);
+    }
+    return alerts;
   }
 }

@@ -24,6 +24,8 @@ export interface BackendClientOptions {
   shadowTarget?: Extract<ShadowTarget, 'backend' | 'backend-dev'>;
   /** Per-route timeouts over the defaults. */
   timeoutsMs?: Partial<Record<RouteName, number>>;
+  /** This client's timeout of routes without one of their own (default 10 s). */
+  defaultTimeoutMs?: number;
   /** The policy of idempotent calls (default IDEMPOTENT_RETRY). */
   retry?: RetryPolicy;
   fetchImpl?: typeof fetch;
@@ -95,7 +97,7 @@ export class BackendClient {
       input.params as Record<string, string> | undefined,
       input.query as Record<string, string> | undefined,
     );
-    const res = await this.exchange(p, undefined, undefined, input, this.opts.retry ?? IDEMPOTENT_RETRY);
+    const res = await this.exchange(p, undefined, undefined, input, input.retry ?? this.opts.retry ?? IDEMPOTENT_RETRY);
     return res.data as ResultOf<N>;
   }
 
@@ -115,7 +117,8 @@ export class BackendClient {
       });
       return { delivered: false, recordedIn: this.opts.shadow.where };
     }
-    const policy = p.spec.idempotent && input.idempotencyKey ? (this.opts.retry ?? IDEMPOTENT_RETRY) : NO_RETRY;
+    const policy =
+      p.spec.idempotent && input.idempotencyKey ? (input.retry ?? this.opts.retry ?? IDEMPOTENT_RETRY) : NO_RETRY;
     const res = await this.exchange(p, input.body, input.idempotencyKey, input, policy);
     return { delivered: true, status: res.status, data: res.data as ResultOf<N> };
   }
@@ -170,7 +173,11 @@ export class BackendClient {
     ctl: CallControl,
   ): Promise<{ status: number; data: unknown }> {
     const timeoutMs =
-      ctl.timeoutMs ?? this.opts.timeoutsMs?.[p.name] ?? ROUTE_TIMEOUTS_MS[p.name] ?? DEFAULT_TIMEOUT_MS;
+      ctl.timeoutMs ??
+      this.opts.timeoutsMs?.[p.name] ??
+      ROUTE_TIMEOUTS_MS[p.name] ??
+      this.opts.defaultTimeoutMs ??
+      DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = ctl.signal ? AbortSignal.any([ctl.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers() };

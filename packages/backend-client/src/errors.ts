@@ -1,3 +1,5 @@
+import { VolspikeError } from '@volspike/errors';
+
 /** Stable codes of {@link BackendError} (as undici's `UND_ERR_*`: match on the code, not the message). */
 export type BackendErrorCode =
   /** The backend answered a non-2xx status; `status` and `body` carry the answer. */
@@ -14,8 +16,7 @@ export type BackendErrorCode =
   | 'BACKEND_BAD_CALL';
 
 /** Every failure of a backend call. `status`/`body` are set for BACKEND_HTTP (body: parsed JSON, else text). */
-export class BackendError extends Error {
-  readonly code: BackendErrorCode;
+export class BackendError extends VolspikeError<BackendErrorCode> {
   readonly route: string;
   readonly status: number | null;
   readonly body: unknown;
@@ -28,9 +29,7 @@ export class BackendError extends Error {
     message: string,
     opts: { status?: number; body?: unknown; cause?: unknown; retryAfterMs?: number | null } = {},
   ) {
-    super(message, { cause: opts.cause });
-    this.name = 'BackendError';
-    this.code = code;
+    super(code, message, { cause: opts.cause });
     this.route = route;
     this.status = opts.status ?? null;
     this.body = opts.body ?? null;

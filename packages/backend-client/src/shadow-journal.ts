@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { chmod, mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,11 +29,9 @@ export interface ShadowSink {
   readonly where: string;
 }
 
-export class ShadowJournalError extends Error {
-  readonly code = 'SHADOW_JOURNAL_WRITE';
+export class ShadowJournalError extends VolspikeError<'SHADOW_JOURNAL_WRITE'> {
   constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = 'ShadowJournalError';
+    super('SHADOW_JOURNAL_WRITE', message, { cause });
   }
 }
 

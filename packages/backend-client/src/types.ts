@@ -1,5 +1,6 @@
 import type { RouteName, RouteTable } from '@volspike/contracts';
 import type { z } from 'zod';
+import type { RetryPolicy } from './policy.js';
 
 type Spec<N extends RouteName> = RouteTable[N];
 
@@ -39,6 +40,8 @@ export interface CallControl {
   timeoutMs?: number;
   /** Aborts the call and its retry waits (shutdown). */
   signal?: AbortSignal;
+  /** This call's retry policy (e.g. NO_RETRY for a caller that runs its own backoff loop). */
+  retry?: RetryPolicy;
 }
 
 export type ReadInput<N extends ReadRouteName> = Opt<'params', ParamsOf<N>> & { query?: QueryOf<N> } & CallControl;

@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 export type BinanceErrorCode =
   | 'BINANCE_RATE_LIMITED'
   | 'BINANCE_IP_BANNED'
@@ -18,23 +19,28 @@ export interface BinanceErrorOptions {
 }
 
 /** Every failure of binance-client surfaces as this class with a stable `code`. */
-export class BinanceError extends Error {
-  override readonly name = 'BinanceError';
-  readonly code: BinanceErrorCode;
+export class BinanceError extends VolspikeError<BinanceErrorCode> {
   readonly status?: number;
   readonly binanceCode?: number;
   readonly retryAfterMs?: number;
   readonly path?: string;
-  override readonly cause?: unknown;
 
   constructor(code: BinanceErrorCode, message: string, opts: BinanceErrorOptions = {}) {
-    super(message);
-    this.code = code;
+    super(code, message, { cause: opts.cause });
     if (opts.status !== undefined) this.status = opts.status;
     if (opts.binanceCode !== undefined) this.binanceCode = opts.binanceCode;
     if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
     if (opts.path !== undefined) this.path = opts.path;
-    if (opts.cause !== undefined) this.cause = opts.cause;
+  }
+}
+
+/**
+ * No list of tradable symbols could be had (exchangeInfo and every fallback failed, or it listed none). A
+ * symbol source throws this instead of answering an empty list: "API down" must never read as "no symbols".
+ */
+export class SymbolListError extends VolspikeError<'SYMBOL_LIST_UNAVAILABLE'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SYMBOL_LIST_UNAVAILABLE', message, options);
   }
 }
 

@@ -1,4 +1,10 @@
-export { BinanceError, isBinanceError, type BinanceErrorCode, type BinanceErrorOptions } from './errors.js';
+export {
+  BinanceError,
+  SymbolListError,
+  isBinanceError,
+  type BinanceErrorCode,
+  type BinanceErrorOptions,
+} from './errors.js';
 export { WeightBudget, type BudgetSnapshot, type WeightBudgetOptions } from './weight-budget.js';
 export { DEFAULT_COMPONENT_SHARES, capFor, resolveShare, type BudgetShare, type Component } from './budget-shares.js';
 export { BinanceRestClient, type BinanceRestClientOptions } from './rest-client.js';

@@ -16,8 +16,6 @@ const PriceBody = SymbolBody.extend({ price: z.number().positive() });
 const SilenceBody = z.object({ ms: z.number().int().min(0).max(86_400_000) });
 const DropBody = z.object({ mode: z.enum(['close', 'terminate']).default('close') });
 
-class BadRequest extends Error {}
-
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -30,7 +28,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > MAX_BODY) throw new BadRequest(`body larger than ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw new SimError('SIM_BAD_REQUEST', `body larger than ${MAX_BODY} bytes`);
     chunks.push(b);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -38,7 +36,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new BadRequest('body is not valid JSON');
+    throw new SimError('SIM_BAD_REQUEST', 'body is not valid JSON');
   }
 }
 
@@ -46,7 +44,10 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const r = schema.safeParse(body);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new BadRequest(issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body');
+    throw new SimError(
+      'SIM_BAD_REQUEST',
+      issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body',
+    );
   }
   return r.data;
 }
@@ -85,13 +86,13 @@ const ROUTES: Record<string, Handler> = {
   'GET /__sim/stats': (ctx) => [200, ctx.stats()],
   'GET /__sim/requests': (ctx, _req, url) => {
     const path = url.searchParams.get('path');
-    if (!path) throw new BadRequest('path is required, e.g. ?path=/fapi/v1/openInterest');
+    if (!path) throw new SimError('SIM_BAD_REQUEST', 'path is required, e.g. ?path=/fapi/v1/openInterest');
     return [200, { path, requests: ctx.requestLog(path) }];
   },
   'GET /__sim/symbol': (ctx, _req, url) => symbolView(ctx, url),
   'GET /__sim/liquid': (ctx, _req, url) => {
     const threshold = Number(url.searchParams.get('threshold') ?? '4000000');
-    if (!Number.isFinite(threshold)) throw new BadRequest('threshold must be a number');
+    if (!Number.isFinite(threshold)) throw new SimError('SIM_BAD_REQUEST', 'threshold must be a number');
     return [200, { threshold, symbols: ctx.market.liquid(threshold) }];
   },
   'POST /__sim/oi': (ctx, req) => moveOi(ctx, req),
@@ -143,7 +144,7 @@ export async function handleControl(
     const [status, body] = await handler(ctx, req, url);
     send(res, status, body);
   } catch (err) {
-    if (err instanceof BadRequest || err instanceof SimError) return send(res, 400, { error: err.message });
+    if (err instanceof SimError) return send(res, 400, { error: err.message });
     throw err;
   }
 }

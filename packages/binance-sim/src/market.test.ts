@@ -61,9 +61,11 @@ describe('Market (seeded universe)', () => {
   });
 
   it('rejects unknown symbols and bad control arguments with typed errors', () => {
-    expect(() => m.openInterest('NOPE')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }));
-    expect(() => m.moveOpenInterest('BTCUSDT', -100, 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => m.openInterest('NOPE')).toThrow(expect.objectContaining({ code: 'SIM_UNKNOWN_SYMBOL' }));
+    expect(() => m.moveOpenInterest('BTCUSDT', -100, 1)).toThrow(
+      expect.objectContaining({ code: 'SIM_INVALID_ARGUMENT' }),
+    );
+    expect(() => m.setPrice('BTCUSDT', Number.NaN)).toThrow(expect.objectContaining({ code: 'SIM_INVALID_ARGUMENT' }));
   });
 });
 
@@ -159,7 +161,7 @@ describe('Market (open interest moves only with trades)', () => {
   it('refuses an OI move on a symbol that does not trade (PENDING_TRADING, CLOSE)', () => {
     const m = new Market({ seed: 42, symbols: 20, now: NOW });
     expect(() => m.moveOpenInterest('NEWCOINUSDT', 5, 0)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'SIM_INVALID_ARGUMENT' }),
     );
     expect(() => m.moveOpenInterest('GONEUSDT', 5, 0)).toThrow(/CLOSE/);
   });

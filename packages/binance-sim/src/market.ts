@@ -1,5 +1,6 @@
 // The simulated market: every symbol's state, the tick that advances them, synchronous reads for
 // tests, the control actions (OI ramps, volume spikes, prices) and the history queries REST needs.
+import { VolspikeError } from '@volspike/errors';
 import { HOUR_MS, MINUTE_MS, aggregate } from './candles.js';
 import type { Candle } from './candles.js';
 import { Rng, hash32 } from './rng.js';
@@ -7,15 +8,8 @@ import { FIVE_MIN_MS, SymbolState } from './symbol-state.js';
 import { buildUniverse } from './universe.js';
 import type { SimSymbol } from './universe.js';
 
-export class SimError extends Error {
-  constructor(
-    readonly code: 'UNKNOWN_SYMBOL' | 'INVALID_ARGUMENT',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SimError';
-  }
-}
+/** A control or market call the simulator refuses (answered 400 by the control API). */
+export class SimError extends VolspikeError<'SIM_UNKNOWN_SYMBOL' | 'SIM_INVALID_ARGUMENT' | 'SIM_BAD_REQUEST'> {}
 
 export interface MarketOptions {
   seed: number;
@@ -83,7 +77,7 @@ export class Market {
 
   state(symbol: string): SymbolState {
     const st = this.bySymbol.get(symbol);
-    if (!st) throw new SimError('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`);
+    if (!st) throw new SimError('SIM_UNKNOWN_SYMBOL', `unknown symbol ${symbol}`);
     return st;
   }
 
@@ -116,7 +110,7 @@ export class Market {
   // ---- control -----------------------------------------------------------------------------
   setQuoteVolume24h(symbol: string, v: number): void {
     if (!(v >= 0) || !Number.isFinite(v))
-      throw new SimError('INVALID_ARGUMENT', 'quoteVolume24h must be a finite number >= 0');
+      throw new SimError('SIM_INVALID_ARGUMENT', 'quoteVolume24h must be a finite number >= 0');
     const st = this.state(symbol);
     st.setQuoteVolume24h(v, this.now);
     if (st.pin) st.pin.q = st.cur.q;
@@ -131,12 +125,15 @@ export class Market {
    */
   moveOpenInterest(symbol: string, changePct: number, rampSec: number): void {
     if (!Number.isFinite(changePct) || changePct <= -100)
-      throw new SimError('INVALID_ARGUMENT', 'changePct must be a number > -100');
+      throw new SimError('SIM_INVALID_ARGUMENT', 'changePct must be a number > -100');
     if (!Number.isFinite(rampSec) || rampSec < 0)
-      throw new SimError('INVALID_ARGUMENT', 'rampSec must be a number >= 0');
+      throw new SimError('SIM_INVALID_ARGUMENT', 'rampSec must be a number >= 0');
     const st = this.state(symbol);
     if (!st.ticking)
-      throw new SimError('INVALID_ARGUMENT', `${symbol} is ${st.info.status}: nothing trades, so its OI cannot move`);
+      throw new SimError(
+        'SIM_INVALID_ARGUMENT',
+        `${symbol} is ${st.info.status}: nothing trades, so its OI cannot move`,
+      );
     const to = st.oi * (1 + changePct / 100);
     if (rampSec === 0) {
       st.tradeContracts(Math.abs(to - st.oi));
@@ -150,7 +147,7 @@ export class Market {
 
   /** The live 1h candle's quote volume becomes ratio × the previous candle's, and stays there for the hour. */
   spikeVolume(symbol: string, ratio: number): void {
-    if (!Number.isFinite(ratio) || ratio < 0) throw new SimError('INVALID_ARGUMENT', 'ratio must be a number >= 0');
+    if (!Number.isFinite(ratio) || ratio < 0) throw new SimError('SIM_INVALID_ARGUMENT', 'ratio must be a number >= 0');
     const st = this.state(symbol);
     const prev = st.hist.q[st.hist.q.length - 1] ?? 0;
     const target = ratio * prev;
@@ -161,7 +158,7 @@ export class Market {
   }
 
   setPrice(symbol: string, price: number): void {
-    if (!Number.isFinite(price) || price <= 0) throw new SimError('INVALID_ARGUMENT', 'price must be a number > 0');
+    if (!Number.isFinite(price) || price <= 0) throw new SimError('SIM_INVALID_ARGUMENT', 'price must be a number > 0');
     const st = this.state(symbol);
     st.setLast(price);
     st.markBasis = 0;

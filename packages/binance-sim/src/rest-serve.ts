@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTML_ERROR_PAGE, stripFields } from './faults.js';
 import type { Fault } from './faults.js';
-import { ApiError } from './rest.js';
+import { SimRejection } from './rest.js';
 import type { Endpoint } from './rest.js';
 import type { SimContext } from './sim-context.js';
 
@@ -114,7 +114,7 @@ export function serveRest(
   try {
     body = endpoint.handle(url.searchParams, ctx.market);
   } catch (err) {
-    if (err instanceof ApiError) return json(res, err.status, { code: err.binanceCode, msg: err.message }, headers);
+    if (err instanceof SimRejection) return json(res, err.status, { code: err.binanceCode, msg: err.message }, headers);
     throw err;
   }
   answerBody(ctx, res, url, body, fault ?? null, headers);

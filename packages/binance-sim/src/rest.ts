@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 // The public REST endpoints: Binance's paths, weights, parameter checks, error codes and shapes
 // (decimal strings, epoch-ms integers, 12-element kline arrays).
 import { INTERVAL_MS } from './candles.js';
@@ -6,14 +7,14 @@ import { hash32 } from './rng.js';
 import type { Market } from './market.js';
 import type { SymbolState } from './symbol-state.js';
 
-export class ApiError extends Error {
+/** A request the simulated exchange refuses, answered as Binance does: HTTP status + `{code, msg}` body. */
+export class SimRejection extends VolspikeError<'SIM_REQUEST_REJECTED'> {
   constructor(
     readonly status: number,
     readonly binanceCode: number,
     msg: string,
   ) {
-    super(msg);
-    this.name = 'ApiError';
+    super('SIM_REQUEST_REJECTED', msg);
   }
 }
 
@@ -37,9 +38,10 @@ const OI_PERIOD_MS: Record<string, number> = {
   '1d': 86_400_000,
 };
 
-const missing = (name: string): ApiError =>
-  new ApiError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
-const invalid = (name: string): ApiError => new ApiError(400, -1130, `Data sent for parameter '${name}' is not valid.`);
+const missing = (name: string): SimRejection =>
+  new SimRejection(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+const invalid = (name: string): SimRejection =>
+  new SimRejection(400, -1130, `Data sent for parameter '${name}' is not valid.`);
 
 function requiredSymbol(p: URLSearchParams, m: Market): SymbolState {
   const s = p.get('symbol');
@@ -48,7 +50,7 @@ function requiredSymbol(p: URLSearchParams, m: Market): SymbolState {
 }
 
 function symbolState(s: string, m: Market): SymbolState {
-  if (!m.has(s)) throw new ApiError(400, -1121, 'Invalid symbol.');
+  if (!m.has(s)) throw new SimRejection(400, -1121, 'Invalid symbol.');
   return m.state(s);
 }
 
@@ -247,7 +249,7 @@ const klines: Endpoint = {
     const interval = p.get('interval');
     if (!interval) throw missing('interval');
     const ms = INTERVAL_MS[interval];
-    if (ms === undefined) throw new ApiError(400, -1120, 'Invalid interval.');
+    if (ms === undefined) throw new SimRejection(400, -1120, 'Invalid interval.');
     const limit = limitParam(p, 500, 1500);
     const range = timeRange(p);
     return m.klines(st.info.symbol, ms, { ...range, limit }).map((c) => klineRow(st, c, ms));

@@ -7,10 +7,49 @@ export const MAX_OI_ITEMS = 2000;
 export const MAX_UNIVERSE_ITEMS = 2000;
 export const MAX_TELEGRAM_MESSAGES = 1000;
 
+/**
+ * The one symbol format (docs/legacy-contracts.md, "Symbols"): a Binance USDⓈ-M symbol as the exchange spells
+ * it — upper-case letters and digits, plus `_` in dated delivery contracts (`BTCUSDT_250926`) — at most
+ * {@link SYMBOL_MAX_LENGTH} characters. Every route input, socket room and stored row uses it.
+ */
+export const SYMBOL_RE = /^[A-Z0-9_]{1,40}$/;
+export const SYMBOL_MAX_LENGTH = 40;
+/** The stored form of the OI and volume areas: {@link normalizeSymbol} applied, so no `_` is left. */
+const NORMALISED_SYMBOL_RE = /^[A-Z0-9]{1,40}$/;
+
 /** Legacy symbol normalisation of the OI area: drop every `-` and `_`, upper-case. */
 export function normalizeSymbol(symbol: string): string {
   return symbol.replace(/[-_]/g, '').toUpperCase();
 }
+
+/** `s` is already in the exchange's spelling (no trimming, no case change). */
+export function isSymbol(s: unknown): s is string {
+  return typeof s === 'string' && SYMBOL_RE.test(s);
+}
+
+/** `s` is already normalised (what the pollers send): the ingest fast path skips {@link normalizeSymbol}. */
+export function isNormalisedSymbol(s: unknown): s is string {
+  return typeof s === 'string' && NORMALISED_SYMBOL_RE.test(s);
+}
+
+/** Client input → the exchange's spelling (trimmed, upper-cased), or null when it is not a symbol. */
+export function parseSymbol(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const s = input.trim().toUpperCase();
+  return SYMBOL_RE.test(s) ? s : null;
+}
+
+/** Client input → the normalised symbol of the OI/volume areas (`btc_usdt` → `BTCUSDT`), or null. */
+export function parseNormalisedSymbol(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const s = normalizeSymbol(input.trim());
+  return NORMALISED_SYMBOL_RE.test(s) ? s : null;
+}
+
+const SYMBOL_MESSAGE = 'must be a symbol such as BTCUSDT (letters, digits and _, at most 40 characters)';
+
+/** zod: a symbol in a route input (path, query or body), trimmed and upper-cased, in the one format. */
+export const symbolParam = () => z.string().trim().toUpperCase().regex(SYMBOL_RE, { message: SYMBOL_MESSAGE });
 
 /** A finite JSON number (zod 4 numbers already reject NaN and ±Infinity). */
 export const finite = () => z.number();

@@ -27,3 +27,4 @@ export {
   type RouteTable,
 } from './routes.js';
 export { buildOpenApiDocument } from './openapi.js';
+export * from './values.js';

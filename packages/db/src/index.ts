@@ -3,7 +3,17 @@ export type * from './generated/client.js';
 export { createPrismaClient, queryDirect } from './client.js';
 export type { PrismaClientOptions } from './client.js';
 export { migrate, MIGRATION_LOCK_KEY } from './migrate.js';
-export type { MigrateOptions, MigrateResult } from './migrate.js';
+export type { MigrateOptions, MigrateResult, DatabaseState } from './migrate.js';
+export { ADOPTION_BASELINE } from './adoption/target.js';
+export { formatAdoptionReport } from './adoption/report.js';
+export type {
+  AdoptionReport,
+  AdoptionHooks,
+  AdoptionStepReport,
+  AdoptionDataCheck,
+  ArchiveTotal,
+} from './adoption/adopt.js';
+export type { AdoptionStep } from './adoption/plan.js';
 export { readMigrations, migrationsFingerprint, DEFAULT_MIGRATIONS_DIR } from './migrations.js';
 export type { MigrationFile } from './migrations.js';
 export { DbError } from './errors.js';

@@ -173,3 +173,14 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
     },
   };
 }
+
+export {
+  createLegacyDatabase,
+  tableFingerprints,
+  tableColumns,
+  LEGACY_OUTSIDE_TABLES,
+  LEGACY_SHARED_TABLES,
+  LEGACY_SYMBOLS,
+  LEGACY_USERS,
+} from './legacy/fixture.js';
+export type { LegacyDatabase, LegacyDatabaseOptions } from './legacy/fixture.js';

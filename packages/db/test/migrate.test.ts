@@ -65,12 +65,12 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
 
   it('applies every migration, then a second run applies nothing and changes nothing', async () => {
     const first = await migrate(target.url);
-    expect(first).toEqual({ applied: MIGRATION_NAMES, skipped: [] });
+    expect(first).toEqual({ state: 'empty', applied: MIGRATION_NAMES, skipped: [], adoption: null });
     const schemaAfterFirst = await catalogSnapshot(target.url);
     const rowsAfterFirst = await query(target.url, 'SELECT * FROM "_prisma_migrations" ORDER BY started_at');
 
     const second = await migrate(target.url);
-    expect(second).toEqual({ applied: [], skipped: MIGRATION_NAMES });
+    expect(second).toEqual({ state: 'migrated', applied: [], skipped: MIGRATION_NAMES, adoption: null });
     expect(await catalogSnapshot(target.url)).toBe(schemaAfterFirst);
     expect(await query(target.url, 'SELECT * FROM "_prisma_migrations" ORDER BY started_at')).toEqual(rowsAfterFirst);
     expect(schemaAfterFirst).toContain('open_interest_snapshots_symbol_ts_source_key');
@@ -142,8 +142,10 @@ describe.each(targets)('migrate() on an empty $name database', ({ open }) => {
     tempDirs.push(dir);
     addMigration(dir, '29991231000000_extra', 'CREATE TABLE "extra_probe" ("id" TEXT NOT NULL);\n');
     expect(await migrate(target.url, { migrationsDir: dir })).toEqual({
+      state: 'migrated',
       applied: ['29991231000000_extra'],
       skipped: MIGRATION_NAMES,
+      adoption: null,
     });
     expect(await query(target.url, `SELECT to_regclass('public.extra_probe') IS NOT NULL AS present`)).toEqual([
       { present: true },

@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 /** Typed error for invalid configuration or input passed to an oi-core rule. `code` is stable. */
 export type OiCoreErrorCode =
   | 'POLL_BUDGET_INVALID'
@@ -6,11 +7,4 @@ export type OiCoreErrorCode =
   | 'OI_TIMEFRAMES_INVALID'
   | 'RING_BUFFER_INVALID';
 
-export class OiCoreError extends Error {
-  readonly code: OiCoreErrorCode;
-  constructor(code: OiCoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OiCoreError';
-    this.code = code;
-  }
-}
+export class OiCoreError extends VolspikeError<OiCoreErrorCode> {}

@@ -294,9 +294,24 @@ export function evaluateOiAlert(input: EvaluateOiAlertInput): EvaluateOiAlertRes
   return res;
 }
 
+/** `POST /api/open-interest-alerts/ingest` body as the poller builds it (the contract's input shape). */
+export interface OiAlertIngestBody {
+  symbol: string;
+  direction: OiDirection;
+  baseline: number;
+  current: number;
+  pctChange: number;
+  absChange: number;
+  timestamp: string;
+  source: string;
+  timeframe: string;
+  priceChange?: number;
+  fundingRate?: number;
+}
+
 /** Legacy ingest body, keys in the legacy order; priceChange/fundingRate omitted when unknown. */
-export function oiAlertIngestBody(d: OiAlertDecision): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function oiAlertIngestBody(d: OiAlertDecision): OiAlertIngestBody {
+  const body: OiAlertIngestBody = {
     symbol: d.symbol,
     direction: d.direction,
     baseline: d.baseline,

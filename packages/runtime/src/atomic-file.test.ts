@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './atomic-file.js';
+import { readOrCreateSecret, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './atomic-file.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -68,5 +68,46 @@ describe('writeFileAtomic', () => {
     await new Promise((r) => child.once('exit', r));
     const doc = JSON.parse(await readFile(file, 'utf8')) as { pad: string };
     expect(doc.pad.length).toBe(512 * 1024);
+  });
+});
+
+describe('writeJsonAtomic', () => {
+  it('concurrent writers never interleave: each has its own temp file, the last rename wins whole', async () => {
+    const file = join(await scratch(), 'state.json');
+    const bodies = Array.from({ length: 20 }, (_, i) => ({ i, pad: 'x'.repeat(10_000) }));
+    await Promise.all(bodies.map((b) => writeJsonAtomic(file, b)));
+    expect(bodies.map((b) => JSON.stringify(b))).toContain(await readFile(file, 'utf8'));
+    expect(await readdir(dirname(file))).toEqual(['state.json']);
+  });
+});
+
+describe('writeFileAtomicSync and readOrCreateSecret', () => {
+  it('writes synchronously with mode 0600 whatever the umask', async () => {
+    const file = join(await scratch(), 'lock');
+    const old = process.umask(0o022);
+    try {
+      writeFileAtomicSync(file, '123\n');
+    } finally {
+      process.umask(old);
+    }
+    expect(await readFile(file, 'utf8')).toBe('123\n');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('creates a secret once and reads the same value afterwards', async () => {
+    const file = join(await scratch(), 'data', 'jwt-secret');
+    const first = readOrCreateSecret(file);
+    expect(first.created).toBe(true);
+    expect(first.value).toMatch(/^[0-9a-f]{48}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(readOrCreateSecret(file)).toEqual({ value: first.value, created: false });
+  });
+
+  it('replaces an empty secret file instead of returning an empty secret', async () => {
+    const file = join(await scratch(), 'jwt-secret');
+    await writeFile(file, '\n');
+    const s = readOrCreateSecret(file);
+    expect(s.created).toBe(true);
+    expect(s.value).toHaveLength(48);
   });
 });

@@ -1,10 +1,10 @@
+import { VolspikeError } from '@volspike/errors';
 /** Error thrown by bus implementations, with a stable `code`. */
-export class BusError extends Error {
-  readonly code: 'BUS_CLOSED' | 'BUS_NOT_SERIALISABLE' | 'BUS_INVALID_JSON' | 'BUS_STATE_WRITE';
+export class BusError extends VolspikeError<
+  'BUS_CLOSED' | 'BUS_NOT_SERIALISABLE' | 'BUS_INVALID_JSON' | 'BUS_STATE_WRITE'
+> {
   constructor(code: BusError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'BusError';
-    this.code = code;
+    super(code, message, { cause });
   }
 }
 

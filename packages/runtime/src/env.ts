@@ -1,13 +1,12 @@
+import { VolspikeError } from '@volspike/errors';
 import { z } from 'zod';
 
 /** Thrown by {@link loadEnv}: `message` is one line naming the bad variable. */
-export class EnvError extends Error {
-  readonly code = 'ENV_INVALID';
+export class EnvError extends VolspikeError<'ENV_INVALID'> {
   readonly variable: string;
   readonly issues: readonly z.core.$ZodIssue[];
   constructor(message: string, variable: string, issues: readonly z.core.$ZodIssue[], cause?: unknown) {
-    super(message, { cause });
-    this.name = 'EnvError';
+    super('ENV_INVALID', message, { cause });
     this.variable = variable;
     this.issues = issues;
   }
@@ -149,6 +148,18 @@ function num(def: number | undefined, opts?: { min?: number; max?: number }): z.
   });
 }
 
+/** An optional number: unset → undefined (e.g. a retention that applies only when the operator sets it). */
+function optionalNum(opts?: { min?: number; max?: number }): z.ZodType<number | undefined> {
+  const inner = num(0, opts);
+  return raw.transform((v, ctx) => {
+    if (unset(v)) return undefined;
+    const r = inner.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
+}
+
 function port(def: number): z.ZodType<number> {
   return intSchema(def, { min: 0, max: 65535 }, 'a port (0-65535)');
 }
@@ -204,6 +215,7 @@ export const env = {
   bool,
   int: (def: number | undefined, opts?: { min?: number; max?: number }) => intSchema(def, opts),
   num,
+  optionalNum,
   port,
   url,
   str,

@@ -20,8 +20,13 @@ export interface HeartbeatTimers {
 export interface HeartbeatSenderOptions {
   /** `component` of every heartbeat. */
   component: string;
-  /** Backend base URL (`VOLSPIKE_API_URL`); null/undefined disables the sender (start, sendNow, stop do nothing). */
-  apiUrl: string | null | undefined;
+  /**
+   * Delivers one heartbeat (the backend client's `send('heartbeat', …)`): resolves when accepted, rejects
+   * otherwise. When given, `apiUrl`/`apiKey`/`url`/`fetchImpl` are not used.
+   */
+  post?: ((body: HeartbeatBody, timeoutMs: number) => Promise<unknown>) | null;
+  /** Backend base URL (`VOLSPIKE_API_URL`); null/undefined (and no `post`) disables the sender (start, sendNow, stop do nothing). */
+  apiUrl?: string | null | undefined;
   /** Sent as `X-API-Key` when set. */
   apiKey?: string | undefined;
   /** The full endpoint, when it is not `new URL('/api/heartbeats', apiUrl)` (e.g. an apiUrl with a path prefix). */
@@ -58,7 +63,9 @@ export class HeartbeatSender {
 
   constructor(private readonly opts: HeartbeatSenderOptions) {
     this.timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (t) => clearTimeout(t) };
-    this.endpoint = opts.url ?? (opts.apiUrl ? new URL('/api/heartbeats', opts.apiUrl).toString() : null);
+    this.endpoint = opts.post
+      ? 'post'
+      : (opts.url ?? (opts.apiUrl ? new URL('/api/heartbeats', opts.apiUrl).toString() : null));
   }
 
   /** False when no backend URL was given. */
@@ -100,18 +107,10 @@ export class HeartbeatSender {
 
   private async send(report: HeartbeatReport, timeoutMs: number): Promise<boolean> {
     if (!this.endpoint) return false;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
     const body: HeartbeatBody = { component: this.opts.component, status: report.status, details: report.details };
     try {
-      const res = await (this.opts.fetchImpl ?? fetch)(this.endpoint, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`backend answered ${res.status}`);
+      if (this.opts.post) await this.opts.post(body, timeoutMs);
+      else await this.fetchOne(body, timeoutMs);
       if (this.failures > 0) this.opts.logger.info({ failures: this.failures }, 'heartbeats delivered again');
       this.failures = 0;
       return true;
@@ -127,6 +126,19 @@ export class HeartbeatSender {
       this.failures += 1;
       return false;
     }
+  }
+
+  private async fetchOne(body: HeartbeatBody, timeoutMs: number): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.opts.apiKey) headers['X-API-Key'] = this.opts.apiKey;
+    const res = await (this.opts.fetchImpl ?? fetch)(this.endpoint ?? '', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`backend answered ${res.status}`);
   }
 
   private backoff(): boolean {

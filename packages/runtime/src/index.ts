@@ -24,6 +24,15 @@ export {
   type StatusServer,
   type StatusServerOptions,
 } from './status-server.js';
+export {
+  DEFAULT_STATE_FILE_MODE,
+  readOrCreateSecret,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeJsonAtomic,
+  type WriteFileAtomicOptions,
+} from './atomic-file.js';
+export { counter, gauge, histogram } from './metrics.js';
 export { AbortedError, backoffDelay, sleep, type BackoffOptions } from './retry.js';
 export {
   FileOutboxStore,
@@ -54,4 +63,3 @@ export {
   type HeartbeatSenderOptions,
   type HeartbeatTimers,
 } from './heartbeat.js';
-export { writeFileAtomic, type WriteFileAtomicOptions } from './atomic-file.js';

@@ -49,6 +49,15 @@ describe('createLogger', () => {
     expect(line.req.headers.accept).toBe('json');
   });
 
+  it('redacts a Telegram user session and API hash', () => {
+    const out = capture();
+    const log = createLogger({ name: 'telegram-poller', destination: out.stream });
+    log.info({ session: '1BVts-session', env: { TELEGRAM_SESSION: '1BVts-env', TELEGRAM_API_HASH: 'abc123' } }, 'x');
+    log.info({ client: { apiHash: 'abc123', session: '1BVts-nested' } }, 'y');
+    expect(out.text()).not.toMatch(/1BVts|abc123/);
+    expect(out.lines()[0]).toMatchObject({ session: '[Redacted]' });
+  });
+
   it('serialises errors under err with message and stack', () => {
     const out = capture();
     const log = createLogger({ name: 't', destination: out.stream });

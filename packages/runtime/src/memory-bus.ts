@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { writeJsonAtomic } from './atomic-file.js';
 import { BusError, toJson } from './bus-common.js';
 import type { Bus } from './bus.js';
 
@@ -14,7 +13,7 @@ interface Entry {
 
 /**
  * In-process bus: an EventEmitter for pub/sub (delivery is asynchronous and receives a JSON copy,
- * like Redis) and a map for key/value state, written atomically (temp file + fsync + rename) to
+ * like Redis) and a map for key/value state, written atomically ({@link writeJsonAtomic}) to
  * `stateFile` on every setJson when given, and reloaded by the next instance.
  */
 export class MemoryBus implements Bus {
@@ -126,17 +125,8 @@ export class MemoryBus implements Bus {
     const now = this.now();
     const entries: Record<string, Entry> = {};
     for (const [k, e] of this.state) if (e.expiresAt === null || e.expiresAt > now) entries[k] = e;
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      mkdirSync(dirname(file), { recursive: true });
-      await writeFile(tmp, JSON.stringify({ version: 1, entries }));
-      const fh = await open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
+      await writeJsonAtomic(file, { version: 1, entries });
     } catch (err) {
       throw new BusError('BUS_STATE_WRITE', `could not write bus state to ${file}: ${(err as Error).message}`, err);
     }

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { DEFAULT_STATE_FILE_MODE, writeFileAtomic } from './atomic-file.js';
 import type { OutboxMessage } from './outbox.js';
 
 /** Persistence behind an {@link Outbox}. `load` returns messages in enqueue order. */
@@ -48,7 +49,7 @@ function isMessage(v: unknown): v is OutboxMessage {
  * Append-only JSONL journal `<dir>/<name>.outbox.jsonl`: one `put` or `del` record per line, each
  * write followed by fdatasync, so an acknowledged append survives a crash. A torn last line (crash
  * mid-write) is skipped at load. `load()` and a growing journal trigger compaction: the live set is
- * written to a temp file, fsynced and renamed over the journal (atomic on POSIX).
+ * replaces the journal through {@link writeFileAtomic} (temp file, fsync, rename, directory fsync).
  * One Outbox per journal at a time.
  */
 export class FileOutboxStore implements OutboxStore {
@@ -138,7 +139,7 @@ export class FileOutboxStore implements OutboxStore {
   private async write(rec: JournalRecord): Promise<void> {
     if (!this.fh) {
       await mkdir(this.dir, { recursive: true });
-      this.fh = await open(this.file, 'a');
+      this.fh = await open(this.file, 'a', DEFAULT_STATE_FILE_MODE);
     }
     await this.fh.write(`${JSON.stringify(rec)}\n`);
     await this.fh.datasync();
@@ -147,23 +148,9 @@ export class FileOutboxStore implements OutboxStore {
 
   private async compact(): Promise<void> {
     await this.closeHandle();
-    await mkdir(this.dir, { recursive: true });
-    const tmp = `${this.file}.compact.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      let text = '';
-      for (const m of this.live.values()) text += `${JSON.stringify({ op: 'put', m } satisfies JournalRecord)}\n`;
-      await fh.write(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.file);
-    const dirFh = await open(this.dir, 'r').catch(() => null);
-    if (dirFh) {
-      await dirFh.sync().catch(() => undefined);
-      await dirFh.close();
-    }
+    let text = '';
+    for (const m of this.live.values()) text += `${JSON.stringify({ op: 'put', m } satisfies JournalRecord)}\n`;
+    await writeFileAtomic(this.file, text);
     this.journalLines = this.live.size;
   }
 }

@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboxStore } from './outbox-store.js';
@@ -61,12 +62,9 @@ export interface OutboxStats {
   oldestAgeMs: number | null;
 }
 
-export class OutboxError extends Error {
-  readonly code: 'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE' | 'OUTBOX_NO_RESOLVER';
+export class OutboxError extends VolspikeError<'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE' | 'OUTBOX_NO_RESOLVER'> {
   constructor(code: OutboxError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'OutboxError';
-    this.code = code;
+    super(code, message, { cause });
   }
 }
 

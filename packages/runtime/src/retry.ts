@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 export interface BackoffOptions {
   /** Delay for attempt 0. Default 500 ms. */
   baseMs?: number;
@@ -27,10 +28,10 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = {}): number
 }
 
 /** Error rejected by {@link sleep} when its signal aborts. */
-export class AbortedError extends Error {
-  readonly code = 'ABORTED';
+export class AbortedError extends VolspikeError<'ABORTED'> {
   constructor(cause?: unknown) {
-    super('Operation aborted', { cause });
+    super('ABORTED', 'Operation aborted', { cause });
+    // The DOM name, so code that checks `err.name === 'AbortError'` (fetch, undici) treats it alike.
     this.name = 'AbortError';
   }
 }

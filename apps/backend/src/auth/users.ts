@@ -1,11 +1,14 @@
 // Logic of `npm run users -- …` (src/users-cli.ts is the process shell): create/update users of a
 // self-hosted install and print a signed token for the Socket.IO handshake and Bearer auth.
+import { VolspikeError } from '@volspike/errors';
 import { parseArgs } from 'node:util';
 import type { PrismaClient } from '@volspike/db';
 import { DEFAULT_TOKEN_TTL_SEC, TokenService } from './tokens.js';
 
-export class UsageError extends Error {
-  readonly code = 'USAGE';
+export class UsageError extends VolspikeError<'USERS_CLI_USAGE'> {
+  constructor(message: string) {
+    super('USERS_CLI_USAGE', message);
+  }
 }
 
 export const USERS_USAGE = [

@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '@volspike/runtime';
@@ -14,15 +15,12 @@ export type HttpErrorCode =
   | 'RATE_LIMITED';
 
 /** An error that becomes an HTTP response with a JSON body (legacy shapes: `{ error, ... }`). */
-export class HttpError extends Error {
+export class HttpError extends VolspikeError<HttpErrorCode> {
   readonly status: number;
-  readonly code: HttpErrorCode;
   readonly body: Record<string, unknown>;
   constructor(status: number, code: HttpErrorCode, body: Record<string, unknown> & { error: string }, cause?: unknown) {
-    super(typeof body.message === 'string' ? `${body.error}: ${body.message}` : body.error, { cause });
-    this.name = 'HttpError';
+    super(code, typeof body.message === 'string' ? `${body.error}: ${body.message}` : body.error, { cause });
     this.status = status;
-    this.code = code;
     this.body = body;
   }
 }

@@ -1,5 +1,6 @@
 // Socket.IO handshake (CONTRACTS.md §3.2) with the §6-42 fix: `guest`, signed tokens, bare user ids while
 // LEGACY_ID_TOKENS is on; an email is an identity only with LEGACY_EMAIL_TOKENS (never in production).
+import { VolspikeError } from '@volspike/errors';
 import type { Auth, AuthUser, Tier } from '../auth/index.js';
 
 export interface SocketIdentity {
@@ -12,8 +13,10 @@ export interface SocketIdentity {
 }
 
 /** Error message sent to the client as `connect_error`. */
-export class HandshakeError extends Error {
-  readonly code = 'HANDSHAKE_REJECTED';
+export class HandshakeError extends VolspikeError<'HANDSHAKE_REJECTED'> {
+  constructor(message: string) {
+    super('HANDSHAKE_REJECTED', message);
+  }
 }
 
 export function guestIdentity(socketId: string, via: SocketIdentity['via'] = 'guest'): SocketIdentity {

@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import type { Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import { parseSymbol } from '@volspike/contracts';
 import type { PrismaClient } from '@volspike/db';
 import type { Logger } from '@volspike/runtime';
 import type { Auth } from '../auth/index.js';
@@ -68,8 +69,6 @@ export interface Realtime {
   /** Disconnects clients and the adapter; does NOT close the HTTP server (its owner does). */
   close(): Promise<void>;
 }
-
-const SYMBOL_RE = /^[A-Z0-9]{2,30}$/;
 
 export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const log = opts.logger.child({ component: 'realtime' });
@@ -146,14 +145,14 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (typeof fn === 'function') (fn as (r: { ok: boolean }) => void)(body);
     };
     socket.on('subscribe-symbol', (symbol: unknown, fn?: unknown) => {
-      const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
-      if (SYMBOL_RE.test(s)) void socket.join(`symbol-${s}`);
-      ack(fn, { ok: SYMBOL_RE.test(s) });
+      const s = parseSymbol(symbol);
+      if (s !== null) void socket.join(`symbol-${s}`);
+      ack(fn, { ok: s !== null });
     });
     socket.on('unsubscribe-symbol', (symbol: unknown, fn?: unknown) => {
-      const s = typeof symbol === 'string' ? symbol.trim().toUpperCase() : '';
-      if (SYMBOL_RE.test(s)) void socket.leave(`symbol-${s}`);
-      ack(fn, { ok: SYMBOL_RE.test(s) });
+      const s = parseSymbol(symbol);
+      if (s !== null) void socket.leave(`symbol-${s}`);
+      ack(fn, { ok: s !== null });
     });
     // No watchlist model exists on this side; the legacy answer for a watchlist the user does not own.
     socket.on('subscribe-watchlist', () => {

@@ -1,8 +1,9 @@
 // Socket.IO payloads (CONTRACTS.md §3.4). Defined here because @volspike/contracts had no socket event
 // schemas when this module was written; the shapes below are the legacy wire shapes.
+import { decimalToNumber, toIso, type DecimalLike } from '@volspike/contracts';
 
 /** Prisma Decimal, a number, or a decimal string: everything the socket sends is a plain number. */
-export type NumericLike = number | string | { toNumber(): number } | { toString(): string };
+export type NumericLike = DecimalLike;
 
 export type VolumeAlertType = 'SPIKE' | 'HALF_UPDATE' | 'FULL_UPDATE';
 
@@ -115,21 +116,9 @@ export interface UserAlertTriggeredEvent {
 /** Payload of `debug-alert` (room `debug`, used by /debug/alerts). */
 export type DebugAlertWire = { kind: 'volume'; alert: VolumeAlertEvent } | { kind: 'oi'; alert: OiAlertWire };
 
-function iso(d: Date | string): string {
-  return d instanceof Date ? d.toISOString() : new Date(d).toISOString();
-}
-
-export function toNumber(v: NumericLike): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') return Number(v);
-  if ('toNumber' in v && typeof v.toNumber === 'function') return v.toNumber();
-  return Number(v.toString());
-}
-
-function toNumberOrNull(v: NumericLike | null | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = toNumber(v);
-  return Number.isFinite(n) ? n : null;
+/** A Decimal column of a stored alert: always present on an alert row, so "not a number" is a broken row. */
+function requiredNumber(v: NumericLike): number {
+  return decimalToNumber(v) ?? Number.NaN;
 }
 
 export function volumeAlertWire(row: VolumeAlertRow): VolumeAlertEvent {
@@ -144,11 +133,11 @@ export function volumeAlertWire(row: VolumeAlertRow): VolumeAlertEvent {
     fundingRate: row.fundingRate,
     alertType: row.alertType,
     message: row.message,
-    timestamp: iso(row.timestamp),
-    hourTimestamp: iso(row.hourTimestamp),
+    timestamp: toIso(row.timestamp),
+    hourTimestamp: toIso(row.hourTimestamp),
     isUpdate: row.isUpdate,
     candleDirection: row.candleDirection,
-    detectionTime: row.detectionTime ? iso(row.detectionTime) : null,
+    detectionTime: row.detectionTime ? toIso(row.detectionTime) : null,
     oiChange: row.oiChange,
     priceChange: row.priceChange,
   };
@@ -159,16 +148,16 @@ export function oiAlertWire(row: OiAlertEvent): OiAlertWire {
     id: row.id,
     symbol: row.symbol,
     direction: row.direction,
-    baseline: toNumber(row.baseline),
-    current: toNumber(row.current),
-    pctChange: toNumber(row.pctChange),
-    absChange: toNumber(row.absChange),
-    priceChange: toNumberOrNull(row.priceChange),
-    fundingRate: toNumberOrNull(row.fundingRate),
+    baseline: requiredNumber(row.baseline),
+    current: requiredNumber(row.current),
+    pctChange: requiredNumber(row.pctChange),
+    absChange: requiredNumber(row.absChange),
+    priceChange: decimalToNumber(row.priceChange),
+    fundingRate: decimalToNumber(row.fundingRate),
     timeframe: row.timeframe,
     source: row.source,
-    ts: iso(row.ts),
-    createdAt: iso(row.createdAt),
+    ts: toIso(row.ts),
+    createdAt: toIso(row.createdAt),
   };
 }
 

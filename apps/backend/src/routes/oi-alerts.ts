@@ -6,14 +6,17 @@ import {
   OiAlertsQuerySchema,
   OiAlertsRecentQuerySchema,
   normalizeSymbol,
+  parseNormalisedSymbol,
   type OiAlertEvent,
+  toIso,
+  decimalToNumber,
+  decimalToString,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-import { decStr, iso, num } from '../services/serialize.js';
 
 /** Socket/`recent` form: every Decimal as a number. */
 export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
@@ -21,16 +24,16 @@ export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
     id: row.id,
     symbol: row.symbol,
     direction: row.direction as OiAlertEvent['direction'],
-    baseline: num(row.baseline) ?? Number.NaN,
-    current: num(row.current) ?? Number.NaN,
-    pctChange: num(row.pctChange) ?? Number.NaN,
-    absChange: num(row.absChange) ?? Number.NaN,
-    priceChange: num(row.priceChange),
-    fundingRate: num(row.fundingRate),
+    baseline: decimalToNumber(row.baseline) ?? Number.NaN,
+    current: decimalToNumber(row.current) ?? Number.NaN,
+    pctChange: decimalToNumber(row.pctChange) ?? Number.NaN,
+    absChange: decimalToNumber(row.absChange) ?? Number.NaN,
+    priceChange: decimalToNumber(row.priceChange),
+    fundingRate: decimalToNumber(row.fundingRate),
     timeframe: row.timeframe,
     source: row.source,
-    ts: iso(row.ts),
-    createdAt: iso(row.createdAt),
+    ts: toIso(row.ts),
+    createdAt: toIso(row.createdAt),
   };
 }
 
@@ -40,16 +43,16 @@ function oiAlertRestRow(row: OpenInterestAlert) {
     id: row.id,
     symbol: row.symbol,
     direction: row.direction,
-    baseline: decStr(row.baseline),
-    current: decStr(row.current),
-    pctChange: decStr(row.pctChange),
-    absChange: decStr(row.absChange),
-    priceChange: decStr(row.priceChange),
-    fundingRate: decStr(row.fundingRate),
+    baseline: decimalToString(row.baseline),
+    current: decimalToString(row.current),
+    pctChange: decimalToString(row.pctChange),
+    absChange: decimalToString(row.absChange),
+    priceChange: decimalToString(row.priceChange),
+    fundingRate: decimalToString(row.fundingRate),
     timeframe: row.timeframe,
     source: row.source,
-    ts: iso(row.ts),
-    createdAt: iso(row.createdAt),
+    ts: toIso(row.ts),
+    createdAt: toIso(row.createdAt),
     details: row.details,
   };
 }
@@ -106,8 +109,8 @@ export function oiAlertsRouter(ctx: AppContext): Router {
   router.post('/ingest', requireIngestKey(config.ingestKeys), async (req, res) => {
     const stop = metrics.ingestDuration.startTimer({ route: 'oi-alerts' });
     const p = parseOr400(OiAlertIngestSchema, req.body, 'Invalid payload: missing required fields');
-    const symbol = normalizeSymbol(p.symbol);
-    if (!/^[A-Z0-9]{1,40}$/.test(symbol)) {
+    const symbol = parseNormalisedSymbol(p.symbol);
+    if (symbol === null) {
       throw new HttpError(400, 'BAD_REQUEST', {
         error: 'Invalid payload: missing required fields',
         message: 'symbol: not a symbol',

@@ -6,6 +6,8 @@ import {
   OiSamplesQuerySchema,
   normalizeSymbol,
   type LiquidUniverseResponse,
+  toIso,
+  decimalToNumber,
 } from '@volspike/contracts';
 import { estimatedPollIntervalSec } from '@volspike/oi-core';
 import type { AppContext } from '../context.js';
@@ -14,9 +16,17 @@ import { runIngest, runIngestOneStatement } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
 import { oiIngestRows, symbolOr400 } from '../services/oi-ingest-body.js';
 import { OiIngestStore } from '../services/oi-store.js';
-import { iso, num } from '../services/serialize.js';
 
 const STALE_MS = 5 * 60_000;
+
+/**
+ * A mark price or USD value as served: the legacy snapshot script stored 0.0 where it did not know them; a zero is
+ * served as missing (null), never as a real value (CONTRACTS.md §6, STYLE 11).
+ */
+function knownAmount(value: Prisma.Decimal | null): number | null {
+  const n = decimalToNumber(value);
+  return n === 0 ? null : n;
+}
 const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
 
 export function openInterestRouter(ctx: AppContext): Router {
@@ -51,7 +61,7 @@ export function openInterestRouter(ctx: AppContext): Router {
     const data: Record<string, number> = {};
     let asOf: number | null = null;
     for (const r of rows) {
-      const usd = num(r.openInterestUsd);
+      const usd = decimalToNumber(r.openInterestUsd);
       if (usd !== null) data[r.symbol] = usd;
       asOf = Math.max(asOf ?? 0, r.updatedAt.getTime());
     }
@@ -74,10 +84,10 @@ export function openInterestRouter(ctx: AppContext): Router {
     const now = ctx.now();
     const data = rows.map((r) => ({
       symbol: r.symbol,
-      openInterest: num(r.openInterest),
-      openInterestUsd: num(r.openInterestUsd),
-      markPrice: num(r.markPrice),
-      ts: iso(r.ts),
+      openInterest: decimalToNumber(r.openInterest),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
+      ts: toIso(r.ts),
       source: r.source,
       ageMs: now - r.ts.getTime(),
     }));
@@ -95,10 +105,10 @@ export function openInterestRouter(ctx: AppContext): Router {
       take: limit,
     });
     const samples = rows.reverse().map((r) => ({
-      ts: iso(r.ts),
-      openInterest: num(r.openInterest),
-      openInterestUsd: num(r.openInterestUsd),
-      markPrice: num(r.markPrice),
+      ts: toIso(r.ts),
+      openInterest: decimalToNumber(r.openInterest),
+      openInterestUsd: knownAmount(r.openInterestUsd),
+      markPrice: knownAmount(r.markPrice),
       source: r.source,
     }));
     res.json({ symbol, samples, count: samples.length });
@@ -130,10 +140,10 @@ export function openInterestRouter(ctx: AppContext): Router {
     res.json({
       found: true,
       symbol: row.symbol,
-      openInterest: num(row.openInterest),
-      openInterestUsd: num(row.openInterestUsd),
-      markPrice: num(row.markPrice),
-      ts: iso(row.ts),
+      openInterest: decimalToNumber(row.openInterest),
+      openInterestUsd: knownAmount(row.openInterestUsd),
+      markPrice: knownAmount(row.markPrice),
+      ts: toIso(row.ts),
       source: row.source,
     });
   });
@@ -150,9 +160,9 @@ export function openInterestRouter(ctx: AppContext): Router {
       exitThreshold: u.exitThreshold,
       symbols: rows.map((r) => ({
         symbol: r.symbol,
-        quoteVolume24h: num(r.quoteVolume24h) ?? 0,
-        enteredAt: iso(r.enteredAt),
-        lastSeenAt: iso(r.lastSeenAt),
+        quoteVolume24h: decimalToNumber(r.quoteVolume24h) ?? 0,
+        enteredAt: toIso(r.enteredAt),
+        lastSeenAt: toIso(r.lastSeenAt),
         estimatedPollIntervalSec: interval,
       })),
       totalSymbols: rows.length,

@@ -1,12 +1,16 @@
 import { Router } from 'express';
-import { TriggerRequestSchema, UpdateCheckedRequestSchema, buildUserAlertTriggeredEvent } from '@volspike/contracts';
+import {
+  TriggerRequestSchema,
+  UpdateCheckedRequestSchema,
+  buildUserAlertTriggeredEvent,
+  toIso,
+} from '@volspike/contracts';
 import type { UserCrossAlert } from '@volspike/db';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { inTransaction, type Tx } from '../http/idempotency.js';
 import { requireTriggerKey } from '../http/ingest-key.js';
 import { USER_ALERT_EMAIL_KIND, userAlertDedupeKey, userAlertEmail, wantsEmail } from '../services/alert-email.js';
-import { iso } from '../services/serialize.js';
 import { userAlertJson } from './user-alerts.js';
 
 /**
@@ -75,7 +79,7 @@ export function userAlertsTriggerRouter(ctx: AppContext): Router {
         alertType: r.alertType,
         threshold: r.threshold,
         lastCheckedValue: r.lastCheckedValue,
-        lastCheckedAt: iso(r.lastCheckedAt),
+        lastCheckedAt: toIso(r.lastCheckedAt),
         deliveryMethod: r.deliveryMethod,
         userTier: r.user.tier,
       })),

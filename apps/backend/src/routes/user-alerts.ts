@@ -7,21 +7,21 @@ import {
   UserAlertsQuerySchema,
   thresholdProblem,
   type UserCrossAlertRow,
+  toIso,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { SMALL_BODY_LIMIT_BYTES, jsonBody } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { inTransaction, type Tx } from '../http/idempotency.js';
-import { iso } from '../services/serialize.js';
 
 export function userAlertJson(row: UserCrossAlert): UserCrossAlertRow {
   return {
     ...row,
-    lastCheckedAt: iso(row.lastCheckedAt),
-    triggeredAt: iso(row.triggeredAt),
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
+    lastCheckedAt: toIso(row.lastCheckedAt),
+    triggeredAt: toIso(row.triggeredAt),
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   VolumeAlertsQuerySchema,
   VolumeAlertsRecentQuerySchema,
   type VolumeAlertRow,
+  toIso,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
@@ -15,7 +16,6 @@ import { HttpError, parseOr400 } from '../http/errors.js';
 import { idempotencyKeyOf, runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
 import { volumeAlertWire } from '../realtime/payloads.js';
-import { iso } from '../services/serialize.js';
 
 const LIMITS = { free: 10, pro: 50, elite: 100, admin: 100 } as const;
 type GateTier = keyof typeof LIMITS;
@@ -96,7 +96,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
   router.get('/subscriptions', ctx.auth.requireUser, async (_req, res) => {
     const user = res.locals.user as AuthUser;
     const rows = await prisma.alertSubscription.findMany({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
-    res.json({ subscriptions: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) })) });
+    res.json({ subscriptions: rows.map((r) => ({ ...r, createdAt: toIso(r.createdAt) })) });
   });
 
   router.post('/subscriptions', ctx.auth.requireUser, jsonBody(SMALL_BODY_LIMIT_BYTES), async (req, res) => {
@@ -111,7 +111,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
       create: { userId: user.id, symbol },
       update: {},
     });
-    res.json({ success: true, subscription: { ...row, createdAt: iso(row.createdAt) } });
+    res.json({ success: true, subscription: { ...row, createdAt: toIso(row.createdAt) } });
   });
 
   router.delete('/subscriptions/:symbol', ctx.auth.requireUser, async (req, res) => {

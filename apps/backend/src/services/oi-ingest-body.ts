@@ -2,7 +2,8 @@ import {
   MAX_OI_ITEMS,
   OI_INGEST_SOURCES,
   OiIngestSchema,
-  normalizeSymbol,
+  isNormalisedSymbol,
+  parseNormalisedSymbol,
   type OiIngestSource,
 } from '@volspike/contracts';
 import { HttpError, parseOr400 } from '../http/errors.js';
@@ -13,12 +14,10 @@ export interface OiIngestRows {
   source: OiIngestSource;
 }
 
-const SYMBOL_RE = /^[A-Z0-9]{1,40}$/;
-
 /** A normalised symbol, or 400 naming the field. */
 export function symbolOr400(raw: string, field: string): string {
-  const s = normalizeSymbol(raw);
-  if (!SYMBOL_RE.test(s)) {
+  const s = parseNormalisedSymbol(raw);
+  if (s === null) {
     throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid symbol', message: `${field}: "${raw}" is not a symbol` });
   }
   return s;
@@ -109,8 +108,8 @@ export function plainRows(body: { data: unknown[] } & Record<string, unknown>, n
       rowTs = prevDate;
     }
     // Already-normalised symbols (what the pollers send) skip the normalisation.
-    const normalized = SYMBOL_RE.test(symbol) ? symbol : normalizeSymbol(symbol);
-    if (!SYMBOL_RE.test(normalized)) return null;
+    const normalized = isNormalisedSymbol(symbol) ? symbol : parseNormalisedSymbol(symbol);
+    if (normalized === null) return null;
     const row = toRow(item, normalized, rowTs);
     if (outOfRange(row)) return null;
     rows[i] = row;

@@ -47,14 +47,14 @@ ${UPSERT_TAIL}
  * After a crash, the values that were pending are in open_interest_snapshots but not in open_interest_latest:
  * the newest ingested sample of each symbol stored since the last flush (with a 10-minute margin; the whole
  * table when open_interest_latest is empty) is written when it is newer than the stored one. USD as the ingest
- * computes it (given, else oi × mark when > 0). Read through the (source, ts) index.
+ * computes it (given, else oi × mark when > 0; a legacy 0.0 mark or USD is unknown). Read through the (source, ts) index.
  */
 const REPAIR_SQL = `/* prepared: oi_latest_repair_v1 */
 WITH since AS (
   SELECT COALESCE(max("updatedAt") - interval '10 minutes', '-infinity'::timestamp) AS t FROM open_interest_latest
 ), newest AS (
-  SELECT DISTINCT ON (s.symbol) s.symbol, s."openInterest" AS oi, s."markPrice" AS mark, s.ts, s.source,
-    COALESCE(s."openInterestUsd", CASE WHEN s."openInterest" * s."markPrice" > 0 THEN s."openInterest" * s."markPrice" END) AS usd
+  SELECT DISTINCT ON (s.symbol) s.symbol, s."openInterest" AS oi, NULLIF(s."markPrice", 0) AS mark, s.ts, s.source,
+    COALESCE(NULLIF(s."openInterestUsd", 0), CASE WHEN s."openInterest" * s."markPrice" > 0 THEN s."openInterest" * s."markPrice" END) AS usd
   FROM open_interest_snapshots s, since
   WHERE s.source = ANY($1::text[]) AND s.ts >= since.t
   ORDER BY s.symbol, s.ts DESC, s."createdAt" DESC

@@ -8,8 +8,16 @@ export interface RetentionConfig {
   sampleRetentionHours: number;
   /** 5-minute rows (`realtime_5m`) are deleted after this many days. */
   downsampleRetentionDays: number;
-  /** `snapshot` / `snapshot_legacy` rows are deleted after this many days. */
-  snapshotRetentionDays: number;
+  /**
+   * `snapshot` / `snapshot_legacy` rows (what the legacy scripts and our snapshot job write) are deleted after this
+   * many days; null (the default) keeps them forever.
+   */
+  snapshotRetentionDays: number | null;
+  /**
+   * false (default): rows older than the adoption of a legacy database (`volspike_adoption.startedAt`) are never
+   * collapsed or deleted. true: retention applies to them too.
+   */
+  includePreAdoption: boolean;
   /** Stored idempotent responses are deleted after this many hours. */
   idempotencyRetentionHours: number;
   /** Sent and given-up `email_outbox` rows are deleted after this many days (queued ones never). */
@@ -36,6 +44,9 @@ export function downsampleCutoff(now: number, sampleRetentionHours: number): Dat
 /**
  * Bounds the OI tables: collapses old realtime samples into one `realtime_5m` row per symbol and 5-minute bucket
  * (the last sample of the bucket, stamped with the bucket start), then deletes what is past its retention.
+ * History is never lost by default: snapshots (`snapshot`, `snapshot_legacy`) are kept unless
+ * OI_SNAPSHOT_RETENTION_DAYS is set, and on an adopted legacy database nothing older than the adoption is touched
+ * unless OI_RETENTION_INCLUDE_PRE_ADOPTION=true (docs/adoption.md).
  * Runs as a setTimeout chain with an in-flight guard.
  */
 export class RetentionJob {
@@ -86,14 +97,21 @@ export class RetentionJob {
     this.timer.unref();
   }
 
-  async runOnce(): Promise<RetentionResult> {
-    const { prisma, config } = this.opts;
-    const now = (this.opts.now ?? Date.now)();
-    const cutoff = downsampleCutoff(now, config.sampleRetentionHours).toISOString();
-    const [collapsed] = await prisma.$queryRaw<{ moved: bigint; inserted: bigint }[]>`
+  /** The oldest `ts` retention may touch: the adoption time of a legacy database, unless configured otherwise. */
+  private async floor(): Promise<Date | null> {
+    if (this.opts.config.includePreAdoption) return null;
+    const adoption = await this.opts.prisma.adoption.findUnique({ where: { id: 1 } });
+    return adoption?.startedAt ?? null;
+  }
+
+  /** Collapses realtime samples older than the native window (and not older than `floor`) into 5-minute rows. */
+  private async collapse(now: number, floor: Date | null): Promise<{ moved: number; inserted: number }> {
+    const cutoff = downsampleCutoff(now, this.opts.config.sampleRetentionHours).toISOString();
+    const from = floor ? floor.toISOString() : '-infinity';
+    const [collapsed] = await this.opts.prisma.$queryRaw<{ moved: bigint; inserted: bigint }[]>`
       WITH moved AS (
         DELETE FROM open_interest_snapshots
-        WHERE source = 'realtime' AND ts < ${cutoff}::timestamp(3)
+        WHERE source = 'realtime' AND ts < ${cutoff}::timestamp(3) AND ts >= ${from}::timestamp(3)
         RETURNING symbol, ts, "openInterest", "openInterestUsd", "markPrice"
       ), buckets AS (
         SELECT DISTINCT ON (symbol, bucket) symbol, bucket, "openInterest", "openInterestUsd", "markPrice"
@@ -107,14 +125,28 @@ export class RetentionJob {
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM ins) AS inserted`;
+    return { moved: Number(collapsed?.moved ?? 0), inserted: Number(collapsed?.inserted ?? 0) };
+  }
+
+  async runOnce(): Promise<RetentionResult> {
+    const { prisma, config } = this.opts;
+    const now = (this.opts.now ?? Date.now)();
+    const floor = await this.floor();
+    const notBefore = floor ? { gte: floor } : {};
+    const collapsed = await this.collapse(now, floor);
     const downCutoff = new Date(now - config.downsampleRetentionDays * 86_400_000);
     const deletedDownsampled = await prisma.openInterestSnapshot.deleteMany({
-      where: { source: OI_DOWNSAMPLED_SOURCE, ts: { lt: downCutoff } },
+      where: { source: OI_DOWNSAMPLED_SOURCE, ts: { lt: downCutoff, ...notBefore } },
     });
-    const snapCutoff = new Date(now - config.snapshotRetentionDays * 86_400_000);
-    const deletedSnapshots = await prisma.openInterestSnapshot.deleteMany({
-      where: { source: { in: ['snapshot', 'snapshot_legacy'] }, ts: { lt: snapCutoff } },
-    });
+    const deletedSnapshots =
+      config.snapshotRetentionDays === null
+        ? { count: 0 }
+        : await prisma.openInterestSnapshot.deleteMany({
+            where: {
+              source: { in: ['snapshot', 'snapshot_legacy'] },
+              ts: { lt: new Date(now - config.snapshotRetentionDays * 86_400_000), ...notBefore },
+            },
+          });
     const deletedIngest = await prisma.ingestRequest.deleteMany({
       where: { createdAt: { lt: new Date(now - config.idempotencyRetentionHours * 3_600_000) } },
     });
@@ -123,8 +155,8 @@ export class RetentionJob {
       where: { OR: [{ sentAt: { lt: emailCutoff } }, { failedAt: { lt: emailCutoff } }] },
     });
     const result: RetentionResult = {
-      collapsedSamples: Number(collapsed?.moved ?? 0),
-      downsampledRows: Number(collapsed?.inserted ?? 0),
+      collapsedSamples: collapsed.moved,
+      downsampledRows: collapsed.inserted,
       deletedDownsampled: deletedDownsampled.count,
       deletedSnapshots: deletedSnapshots.count,
       deletedIngestRequests: deletedIngest.count,

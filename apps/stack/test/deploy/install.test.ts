@@ -118,7 +118,11 @@ describe('deploy/install.sh --root', () => {
     expect(unit).toContain(`WorkingDirectory=${REPO_ROOT}\n`);
     expect(unit).toMatch(/^ExecStart=\/\S*node dist\/oi-poller\.mjs$/m);
     expect(unit).not.toMatch(/pnpm|\/opt\/volspike/);
-    expect(parseEnvFile(etc('volspike/volspike.env')).NODE_ENV).toBe('production');
+    const env = parseEnvFile(etc('volspike/volspike.env'));
+    expect(env.NODE_ENV).toBe('production');
+    // Behind nginx on this host: loopback only, one trusted hop.
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(env.TRUST_PROXY_HOPS).toBe('1');
   });
 
   it('carries the legacy variables over and lists what it could not map, without printing secrets', () => {

@@ -1,10 +1,12 @@
-// The stack as the systemd units run it: one process per app (`node dist/<app>.mjs`, NODE_ENV=production,
-// one shared DATA_DIR), two backends, real Postgres and a real Redis that carries the shared weight budget,
-// the bus and the Socket.IO adapter, a reverse proxy that routes by the generated route table, and the
-// simulated exchange. Data flows end to end: universe job → backend A → the OI poller → samples ingested
-// through backend A → a Socket.IO client on backend B (and one through the proxy) sees the updates; an OI
-// move injected at the exchange becomes an alert at those clients; the funding API answers; legacy routes
-// reach the legacy backend.
+// The stack as the systemd units run it: deploy/install.sh into a scratch root, then every installed unit's
+// ExecStart run in its WorkingDirectory with its environment (the unit's Environment= lines, then the
+// volspike.env install.sh wrote, then this test's servers and ports) — one process per app, two backend
+// instances, NODE_ENV=production, one shared DATA_DIR; real Postgres; a real Redis carrying the shared
+// weight budget, the bus and the Socket.IO adapter; a reverse proxy that routes by the generated route
+// table; the simulated exchange. Data flows end to end: universe job → backend A → the OI poller → samples
+// ingested through backend A → a Socket.IO client on backend B (and one through the proxy) sees the
+// updates; an OI move injected at the exchange becomes an alert at those clients; the funding API answers;
+// legacy routes reach the legacy backend.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -48,17 +50,52 @@ let liquid: string[];
 let proxy: Server;
 let legacy: Server;
 let proxyUrl: string;
+let installRoot: string;
+let installedEnv: Record<string, string>;
 const procs: Proc[] = [];
 const sockets: Socket[] = [];
 const ports: Record<string, number> = {};
 
-/** Starts `node dist/<bundle>.mjs` as its unit does (cwd = checkout, the env file's variables). */
-function launch(name: string, bundle: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [join('dist', `${bundle}.mjs`)], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+interface UnitCommand {
+  cwd: string;
+  argv: string[];
+  /** The unit's Environment= lines (an EnvironmentFile overrides them). */
+  unitEnv: Record<string, string>;
+  /** Assignments `/usr/bin/env` makes on the command line (they override everything). */
+  execEnv: Record<string, string>;
+}
+
+const assign = (into: Record<string, string>, kv: string): void => {
+  into[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+};
+
+/** An installed unit's ExecStart, WorkingDirectory and Environment= lines (`%i` = the instance). */
+function unitCommand(unit: string, instance = ''): UnitCommand {
+  const text = readFileSync(join(installRoot, 'etc/systemd/system', unit), 'utf8').replaceAll('%i', instance);
+  const lines = (key: string): string[] =>
+    [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
+  const unitEnv: Record<string, string> = {};
+  for (const e of lines('Environment')) assign(unitEnv, e);
+  const execEnv: Record<string, string> = {};
+  let argv = lines('ExecStart')[0]!.split(/\s+/);
+  if (argv[0] === '/usr/bin/env') {
+    argv = argv.slice(1);
+    while (argv[0]?.includes('=')) assign(execEnv, argv.shift()!);
+  }
+  return { cwd: lines('WorkingDirectory')[0]!, argv, unitEnv, execEnv };
+}
+
+/** Runs an installed unit: Environment= < the installed volspike.env < `overrides` < env(1) assignments. */
+function launch(name: string, unit: string, overrides: Record<string, string>, instance = ''): Proc {
+  const cmd = unitCommand(unit, instance);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...cmd.unitEnv,
+    ...installedEnv,
+    ...overrides,
+    ...cmd.execEnv,
+  };
+  const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-100_000);
@@ -71,17 +108,25 @@ function launch(name: string, bundle: string, env: Record<string, string>): Proc
   return p;
 }
 
+/** KEY=value lines of a systemd EnvironmentFile (single or double quotes removed). */
+function parseEnvFile(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(l);
+    if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$|^'(.*)'$/, '$1$2');
+  }
+  return out;
+}
+
 function running(p: Proc): boolean {
   return p.child.exitCode === null && p.child.signalCode === null;
 }
 
-/** What every unit gets from /etc/volspike/volspike.env, for this test's servers. */
-function unitEnv(): Record<string, string> {
+/** What this test sets over the installed volspike.env: its servers, free ports and fast test cadences. */
+function testOverrides(): Record<string, string> {
   const uni = liquidUniverse(sim, N_LIQUID);
   return {
-    NODE_ENV: 'production',
     LOG_LEVEL: 'info',
-    LOG_PRETTY: 'false',
     DATA_DIR: dataDir,
     SHADOW_DIR: join(dataDir, 'shadow'),
     DATABASE_URL: db.url,
@@ -91,8 +136,6 @@ function unitEnv(): Record<string, string> {
     ALERT_INGEST_API_KEY: KEY,
     VOLSPIKE_API_KEY: KEY,
     JWT_SECRET,
-    DEBUG_ACCESS: 'admin',
-    HOST: '127.0.0.1',
     VOLSPIKE_API_URL: `http://127.0.0.1:${ports.backendA}`,
     FUNDING_API_PORT: String(ports.funding),
     FUNDING_API_URL: `http://127.0.0.1:${ports.funding}/funding`,
@@ -214,10 +257,18 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
     }
     legacy = createServer((req, res) => res.end(JSON.stringify({ legacy: true, url: req.url })));
     await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
-    const env = unitEnv();
-    // Dependency order, as install.sh enables them: both backends, then the daemons.
-    launch('backend-A', 'backend', { ...env, PORT: String(ports.backendA) });
-    launch('backend-B', 'backend', { ...env, PORT: String(ports.backendB) });
+    // deploy/install.sh into a scratch root: the units and the env file the processes run with.
+    installRoot = mkdtempSync(join(tmpdir(), 'volspike-units-root-'));
+    const inst = spawnSync('bash', [join(REPO_ROOT, 'deploy/install.sh'), '--root', installRoot, '--skip-build'], {
+      encoding: 'utf8',
+    });
+    expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+    installedEnv = parseEnvFile(join(installRoot, 'etc/volspike/volspike.env'));
+    expect(installedEnv.NODE_ENV).toBe('production');
+    const env = testOverrides();
+    // Dependency order, as install.sh enables them: both backend instances, then the daemons.
+    launch('backend-A', 'volspike-backend@.service', env, String(ports.backendA));
+    launch('backend-B', 'volspike-backend@.service', env, String(ports.backendB));
     for (const port of [ports.backendA, ports.backendB]) {
       await waitFor(
         `backend :${port} to answer /health`,
@@ -226,7 +277,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
         300,
       );
     }
-    for (const app of APPS) launch(app, app, env);
+    for (const app of APPS) launch(app, `volspike-${app}.service`, env);
     proxy = await startProxy([ports.backendA!, ports.backendB!], (legacy.address() as { port: number }).port);
     proxyUrl = url(proxy);
   }, 240_000);
@@ -244,6 +295,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
     await db?.drop();
     await sim?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (installRoot) rmSync(installRoot, { recursive: true, force: true });
   }, 60_000);
 
   const diagnose = (): string =>

@@ -82,6 +82,13 @@ describe('the committed nginx configuration', () => {
     expect(locations.filter((l) => l.localOnly).map((l) => l.regex)).toEqual(['^/metrics/?$']);
   });
 
+  it('terminates TLS when given a certificate and key', () => {
+    const conf = renderNginxConfig({ listen: '443', tls: { cert: '/c/fullchain.pem', key: '/c/privkey.pem' } });
+    expect(conf).toContain('  listen 443 ssl;\n');
+    expect(conf).toContain('  ssl_certificate /c/fullchain.pem;\n  ssl_certificate_key /c/privkey.pem;\n');
+    expect(renderNginxConfig()).not.toContain('ssl');
+  });
+
   it('passes an https legacy backend its own Host and SNI name', () => {
     const conf = renderNginxConfig({ legacyUrl: 'https://api.legacy.example' });
     expect(conf).toContain('server api.legacy.example:443;');
@@ -164,6 +171,31 @@ describe('nginx', () => {
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
     expect(nginxTest(renderNginxConfig({ legacyUrl: 'https://127.0.0.1:4443' })).status).toBe(0);
+    // …and the TLS variant, with a throwaway self-signed certificate.
+    const [cert, key] = [join(scratch, 'cert.pem'), join(scratch, 'key.pem')];
+    const ssl = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=volspike.test',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(ssl.status, ssl.stderr).toBe(0);
+    const tls = nginxTest(renderNginxConfig({ listen: '443', tls: { cert, key } }));
+    expect(tls.output).toBe('');
+    expect(tls.status).toBe(0);
   });
 
   nginxCase(

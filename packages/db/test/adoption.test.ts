@@ -1,0 +1,231 @@
+// Adopting a database created by the legacy backend (`prisma db push`, no `_prisma_migrations`), on real
+// Postgres: expand-only, every legacy row and object kept (duplicates moved whole to archive tables), the
+// 26 outside tables untouched, `--plan` changes nothing, a second run is a no-op, a crash at any step is
+// finished by the next run, and an INVALID index left by a crashed concurrent build is rebuilt.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalog, type Catalog } from '../src/adoption/catalog.js';
+import { ADOPTION_BASELINE } from '../src/adoption/target.js';
+import { DbError, formatAdoptionReport, migrate, readMigrations } from '../src/index.js';
+import {
+  createLegacyDatabase,
+  LEGACY_OUTSIDE_TABLES,
+  tableColumns,
+  tableFingerprints,
+  type LegacyDatabase,
+} from '../src/testing.js';
+import { query } from './helpers.js';
+import { expectedCatalog } from './schema-drift.js';
+import pg from 'pg';
+
+const DEDUPED = ['open_interest_snapshots', 'open_interest_alerts'];
+
+async function catalogOf(url: string): Promise<Catalog> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await readCatalog(c, 'public');
+  } finally {
+    await c.end();
+  }
+}
+
+/** Row counts of every table and the whole catalog, as one comparable value. */
+async function everything(url: string): Promise<string> {
+  const cat = await catalogOf(url);
+  const counts: Record<string, number> = {};
+  for (const t of [...cat.tables.keys()].sort()) {
+    counts[t] = (await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM "${t}"`))[0]!.n;
+  }
+  const history = await query(url, `SELECT to_regclass('_prisma_migrations')::text AS t`);
+  return JSON.stringify({
+    history,
+    counts,
+    enums: [...cat.enums],
+    tables: [...cat.tables],
+    indexes: [...cat.indexes],
+    constraints: [...cat.constraints],
+  });
+}
+
+/** Fingerprint of a table's legacy columns over its rows plus its archived rows (archive = moved whole). */
+async function withArchive(url: string, table: string, cols: string[]): Promise<{ rows: number; md5: string }> {
+  const list = cols.map((c) => `"${c}"`).join(', ');
+  const [r] = await query<{ rows: number; md5: string }>(
+    url,
+    `SELECT count(*)::int AS rows, md5(string_agg(h, '' ORDER BY h)) AS md5 FROM (
+       SELECT md5(json_build_array(${list})::text) AS h FROM "${table}"
+       UNION ALL SELECT md5(json_build_array(${list})::text) FROM "${table}_adoption_archive") t`,
+  );
+  return r!;
+}
+
+/** Every legacy object (enum, table, column, index, key) is still there with the same definition. */
+function expectLegacyCatalogKept(before: Catalog, after: Catalog): void {
+  for (const [name, labels] of before.enums) expect(after.enums.get(name), `enum ${name}`).toEqual(labels);
+  for (const [name, t] of before.tables) {
+    const a = after.tables.get(name);
+    expect(a, `table ${name}`).toBeDefined();
+    expect(a!.columns.slice(0, t.columns.length), `columns of ${name}`).toEqual(t.columns);
+    expect(a!.reloptions).toEqual(t.reloptions);
+  }
+  for (const [name, i] of before.indexes) expect(after.indexes.get(name), `index ${name}`).toEqual(i);
+  for (const [name, k] of before.constraints) expect(after.constraints.get(name), `constraint ${name}`).toEqual(k);
+}
+
+async function legacyFingerprints(db: LegacyDatabase, columns: Record<string, string[]>) {
+  const plain = Object.fromEntries(Object.entries(columns).filter(([t]) => !DEDUPED.includes(t)));
+  const out: Record<string, { rows: number; md5: string }> = await tableFingerprints(db.url, plain);
+  return out;
+}
+
+describe('adopting a database created by the legacy backend', () => {
+  let db: LegacyDatabase;
+  let columns: Record<string, string[]>;
+  let catalogBefore: Catalog;
+  let printsBefore: Record<string, { rows: number; md5: string }>;
+  let dedupedBefore: Record<string, { rows: number; md5: string }>;
+
+  beforeAll(async () => {
+    db = await createLegacyDatabase();
+    columns = await tableColumns(db.url);
+    catalogBefore = await catalogOf(db.url);
+    printsBefore = await legacyFingerprints(db, columns);
+    dedupedBefore = await tableFingerprints(db.url, Object.fromEntries(DEDUPED.map((t) => [t, columns[t]!])));
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('builds the legacy database as prisma db push leaves it: 11 shared and 26 outside tables, no migration history', async () => {
+    expect(Object.keys(columns).sort()).toHaveLength(37);
+    for (const t of LEGACY_OUTSIDE_TABLES) expect(columns[t], t).toBeDefined();
+    expect(await query(db.url, `SELECT to_regclass('_prisma_migrations') AS t`)).toEqual([{ t: null }]);
+    expect(printsBefore.open_interest_liquid_symbols!.rows).toBe(50);
+    expect(dedupedBefore.open_interest_snapshots!.rows).toBe(50 * 577 + 3 * 120 + 7);
+  });
+
+  it('--plan prints every step and the duplicates it found, and changes nothing', async () => {
+    const before = await everything(db.url);
+    const r = await migrate(db.url, { plan: true });
+    expect(await everything(db.url)).toBe(before);
+    expect(r.state).toBe('legacy');
+    expect(r.applied).toEqual([]);
+    const checks = r.adoption!.checks.flatMap((c) => (c.duplicates ? [c.duplicates] : []));
+    expect(checks).toEqual([
+      expect.objectContaining({ table: 'open_interest_snapshots', rows: 7, exact: 5, differing: 2 }),
+      expect.objectContaining({ table: 'open_interest_alerts', rows: 3, exact: 2, differing: 1 }),
+    ]);
+    const text = formatAdoptionReport(r.adoption!).join('\n');
+    expect(text).toContain('5 exact duplicates, 2 differing → would move to open_interest_snapshots_adoption_archive');
+    expect(text).toContain('CREATE UNIQUE INDEX CONCURRENTLY open_interest_snapshots_symbol_ts_source_key');
+    expect(text).toContain('create table token_sessions');
+    expect(r.adoption!.steps.every((s) => s.status === 'pending')).toBe(true);
+  });
+
+  it('adopts it expand-only: every legacy row, column, index and key kept; duplicates moved whole to archives', async () => {
+    const r = await migrate(db.url);
+    expect(r.state).toBe('legacy');
+    expect(r.adoption!.archives).toEqual([
+      { archive: 'open_interest_alerts_adoption_archive', rows: 3, exact: 2, differing: 1 },
+      { archive: 'open_interest_snapshots_adoption_archive', rows: 7, exact: 5, differing: 2 },
+    ]);
+    expect(await legacyFingerprints(db, columns)).toEqual(printsBefore);
+    for (const t of DEDUPED) expect(await withArchive(db.url, t, columns[t]!), t).toEqual(dedupedBefore[t]);
+    expectLegacyCatalogKept(catalogBefore, await catalogOf(db.url));
+    // The row that stayed is the first one written; the archive names it.
+    const kept = await query(
+      db.url,
+      `SELECT a."keptId", s.id, s."createdAt" < a."createdAt" AS earlier FROM open_interest_snapshots_adoption_archive a
+       JOIN open_interest_snapshots s ON s.id = a."keptId" ORDER BY a.id`,
+    );
+    expect(kept).toHaveLength(7);
+    expect(kept.every((k) => k.earlier === true)).toBe(true);
+  });
+
+  it('leaves a database with everything schema.prisma describes, the baseline recorded as prisma migrate deploy does', async () => {
+    const expected = expectedCatalog();
+    const after = await catalogOf(db.url);
+    for (const t of expected.tables) expect(after.tables.has(t), t).toBe(true);
+    for (const name of Object.keys(expected.indexes)) expect(after.indexes.get(name)?.valid, name).toBe(true);
+    for (const [name, def] of Object.entries(expected.constraints)) {
+      if (def.startsWith('FOREIGN KEY')) expect(after.constraints.get(name)?.validated, name).toBe(true);
+    }
+    for (const key of Object.keys(expected.columns)) {
+      const [t, c] = key.split('.') as [string, string];
+      expect(
+        after.tables.get(t)?.columns.some((x) => x.name === c),
+        key,
+      ).toBe(true);
+    }
+    const rows = await query<{ migration_name: string; checksum: string; finished: boolean }>(
+      db.url,
+      `SELECT migration_name, checksum, finished_at IS NOT NULL AND rolled_back_at IS NULL AS finished
+       FROM _prisma_migrations ORDER BY migration_name`,
+    );
+    const onDisk = readMigrations();
+    expect(rows).toEqual(onDisk.map((m) => ({ migration_name: m.name, checksum: m.checksum, finished: true })));
+    expect(onDisk.some((m) => m.name === ADOPTION_BASELINE)).toBe(true);
+    const [adoption] = await query(db.url, `SELECT "startedAt" < "finishedAt" AS ordered FROM volspike_adoption`);
+    expect(adoption).toEqual({ ordered: true });
+  });
+
+  it('a second run is a no-op', async () => {
+    const before = await everything(db.url);
+    const r = await migrate(db.url);
+    expect(r).toMatchObject({ state: 'migrated', applied: [], adoption: null });
+    expect(await everything(db.url)).toBe(before);
+  });
+});
+
+describe('a crash in the middle of an adoption', () => {
+  let db: LegacyDatabase;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('leaves a database the legacy backend can use, and the next run finishes the job', async () => {
+    db = await createLegacyDatabase();
+    const columns = await tableColumns(db.url);
+    const catalogBefore = await catalogOf(db.url);
+    const before = await legacyFingerprints(db, columns);
+    const crashAt = (k: number) => ({
+      adoptionHooks: {
+        afterStep(_step: unknown, i: number) {
+          if (i === k) throw new Error(`injected crash after step ${k + 1}`);
+        },
+      },
+    });
+    // A concurrent index build killed mid-way leaves an INVALID unique index (here: made to fail on the duplicates).
+    await expect(
+      query(
+        db.url,
+        'CREATE UNIQUE INDEX CONCURRENTLY open_interest_snapshots_symbol_ts_source_key ON open_interest_snapshots (symbol, ts, source)',
+      ),
+    ).rejects.toThrow(/could not create unique index/);
+    await expect(migrate(db.url, crashAt(2))).rejects.toMatchObject({ code: 'ADOPTION_FAILED' });
+    await expect(migrate(db.url, crashAt(9))).rejects.toBeInstanceOf(DbError);
+    // The legacy backend keeps working in between: its own writes, as it sends them.
+    await query(
+      db.url,
+      `INSERT INTO open_interest_snapshots (id, symbol, ts, "openInterest", source) VALUES ('cm-after-crash', 'BTCUSDT', now(), 1, 'snapshot');
+       UPDATE users SET "lastLoginAt" = now(), "updatedAt" = now() WHERE email = 'pro.trader@example.com';
+       INSERT INTO sessions (id, "sessionToken", "userId", expires) VALUES ('cm-s-after', 'tok-after', 'cm1legacyproactive00000002', now());`,
+    );
+    const r = await migrate(db.url);
+    expect(r.state).toBe('legacy');
+    expect(r.adoption!.steps.filter((s) => s.status === 'done').map((s) => s.id)).not.toContain(
+      'create-table volspike_adoption',
+    );
+    expect(r.adoption!.archives).toEqual([
+      { archive: 'open_interest_alerts_adoption_archive', rows: 3, exact: 2, differing: 1 },
+      { archive: 'open_interest_snapshots_adoption_archive', rows: 7, exact: 5, differing: 2 },
+    ]);
+    const after = await catalogOf(db.url);
+    expect(after.indexes.get('open_interest_snapshots_symbol_ts_source_key')?.valid).toBe(true);
+    const ignore = new Set([...DEDUPED, 'users', 'sessions']);
+    const now = await legacyFingerprints(db, columns);
+    for (const t of Object.keys(before).filter((x) => !ignore.has(x))) expect(now[t], t).toEqual(before[t]);
+    expectLegacyCatalogKept(catalogBefore, after);
+    expect((await migrate(db.url)).state).toBe('migrated');
+  }, 120_000);
+});
