@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, migrate, type PrismaClient } from '@volspike/db';
 import { createLegacyDatabase, LEGACY_USERS, type LegacyDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
-import { runUsersCommand } from '../src/auth/users.js';
+import { runUsersCommand, type UsersCommand } from '../src/auth/users.js';
 import { start, type BackendHandle } from '../src/index.js';
 import { startEnv, TEST_JWT_SECRET } from './app-helpers.js';
 
@@ -22,7 +22,7 @@ async function get<T = Record<string, unknown>>(path: string, headers: Record<st
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function users(argv: { kind: 'list' } | { kind: 'token'; email: string; ttlSec: number }): Promise<string[]> {
+async function users(argv: UsersCommand): Promise<string[]> {
   const lines: string[] = [];
   await runUsersCommand(argv, { prisma, jwtSecret: TEST_JWT_SECRET, out: (l) => lines.push(l) });
   return lines;
@@ -142,5 +142,19 @@ describe('the backend on an adopted legacy database', () => {
     } finally {
       socket.close();
     }
+  });
+
+  it('`users add` updates a legacy user in place (their account columns untouched) and prints a token that works', async () => {
+    const elite = LEGACY_USERS.find((u) => u.tier === 'elite' && u.role === 'USER')!;
+    const before = await prisma.user.findUniqueOrThrow({ where: { id: elite.id } });
+    const lines = await users({ kind: 'add', email: elite.email, tier: 'pro', admin: false, ttlSec: 3600 });
+    expect(lines[0]).toBe(`updated user ${elite.email} (id ${elite.id}, tier pro, role USER)`);
+    const after = await prisma.user.findUniqueOrThrow({ where: { id: elite.id } });
+    const { tier: _t, updatedAt: _u, ...keptBefore } = before;
+    const { tier, updatedAt: _u2, ...keptAfter } = after;
+    expect(tier).toBe('pro');
+    expect(keptAfter).toEqual(keptBefore); // password hash, wallet, Stripe id, 2FA… as the legacy backend left them
+    const res = await get('/api/user-alerts', { authorization: `Bearer ${lines.at(-1)!}` });
+    expect(res.status).toBe(200);
   });
 });

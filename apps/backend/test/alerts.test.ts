@@ -195,6 +195,11 @@ describe('GET /api/open-interest-alerts (Bearer, pro/elite)', () => {
       .set('Authorization', pro.bearer)
       .expect(200);
     expect(bar.body).toMatchObject({ count: 2, limit: 100 });
+    const deep = await request(t.app)
+      .get('/api/open-interest-alerts?offset=10001')
+      .set('Authorization', pro.bearer)
+      .expect(400);
+    expect(deep.body.message).toContain('offset');
   });
 
   it('serves /recent with numbers (DEBUG_ACCESS=public here)', async () => {
@@ -263,6 +268,8 @@ describe('volume alerts', () => {
     ['a null optional field', { ...volumeAlert, price: null }, 'price'],
     ['an unknown alertType', { ...volumeAlert, alertType: 'MEGA' }, 'alertType'],
     ['a missing hourTimestamp', { ...volumeAlert, hourTimestamp: undefined }, 'hourTimestamp'],
+    ['a message over 4000 characters', { ...volumeAlert, message: 'x'.repeat(4001) }, 'message'],
+    ['an asset over 40 characters', { ...volumeAlert, asset: 'A'.repeat(41) }, 'asset'],
   ])('rejects %s with the legacy 400 body', async (_n, body, field) => {
     const res = await post('/api/volume-alerts/ingest', body);
     expect(res.status).toBe(400);

@@ -239,6 +239,41 @@ describe('bodies in production', () => {
   });
 });
 
+describe('ingest keys in production', () => {
+  const OI_KEY = 'oi-poller-key-0123456789';
+  const CHECKER_KEY = 'user-alerts-key-0123456789';
+  let base: string;
+
+  beforeAll(async () => {
+    ({ base } = await startProd({ INGEST_KEYS: `oi-poller=${OI_KEY},user-alerts=${CHECKER_KEY}` }));
+  });
+
+  const post = (path: string, key: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const oiBody = { data: [{ symbol: 'KEYUSDT', openInterest: 1 }], source: 'realtime' };
+  const tgBody = { channel: { id: 1, username: 'k', title: 'k' }, messages: [] };
+
+  it("opens only its daemon's routes with a daemon key", async () => {
+    expect((await post('/api/market/open-interest/ingest', OI_KEY, oiBody)).status).toBe(200);
+    expect((await post('/api/heartbeats', OI_KEY, { component: 'oi-poller', status: 'ok' })).status).toBe(200);
+    expect((await post('/api/telegram/ingest', OI_KEY, tgBody)).status).toBe(401);
+    expect((await post('/api/market/open-interest/liquid-universe/update', OI_KEY, { symbols: [] })).status).toBe(401);
+    const active = await fetch(`${base}/api/user-alerts-trigger/active?apiKey=${CHECKER_KEY}`);
+    expect(active.status).toBe(200);
+    expect((await fetch(`${base}/api/user-alerts-trigger/active?apiKey=${OI_KEY}`)).status).toBe(401);
+  });
+
+  it('keeps the legacy ALERT_INGEST_API_KEY open on every ingest route', async () => {
+    expect((await post('/api/market/open-interest/ingest', INGEST_KEY, oiBody)).status).toBe(200);
+    expect((await post('/api/telegram/ingest', INGEST_KEY, tgBody)).status).not.toBe(401);
+    expect((await fetch(`${base}/api/user-alerts-trigger/active?apiKey=${INGEST_KEY}`)).status).toBe(200);
+  });
+});
+
 describe('rate limits in production (Redis-backed)', () => {
   it('answers the sixth request of a minute with 429 and Retry-After, counted across two backends', async () => {
     const prefix = `test:${randomUUID()}:`;

@@ -8,8 +8,8 @@ import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
 const triggered = (id: string) => ({
   id,
   symbol: 'BTCUSDT',
-  alertType: 'PRICE_CROSS',
-  alertTypeName: 'Price',
+  alertType: 'PRICE_CROSS' as const,
+  alertTypeName: 'Price' as const,
   threshold: 1,
   thresholdFormatted: '$1',
   currentValue: 2,

@@ -1,3 +1,4 @@
+import type { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   OiAlertEventSchema,
@@ -9,7 +10,7 @@ import { Prisma } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
 import { FREE_PERIOD_MS, nextBoundary } from '../src/realtime/index.js';
-import type { VolumeAlertRow } from '../src/realtime/index.js';
+import type { StoredVolumeAlert as VolumeAlertRow } from '@volspike/contracts';
 import { connectClient, createUser, sleep, startRealtimeServer, waitFor } from './realtime-helpers.js';
 import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
 
@@ -39,6 +40,8 @@ function volumeRow(id: string, detectionIso: string): VolumeAlertRow {
 describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
   let db: TestDatabase;
   let srv: RealtimeServer;
+  // The server is typed by the contract; this probe event is not in it on purpose (a room check only).
+  const untypedIo = () => srv.realtime.io as unknown as Server;
   let offset = 0;
   const clock = () => Date.now() + offset;
   const clients: Record<string, RecordingClient> = {};
@@ -259,10 +262,10 @@ describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
   it('joins and leaves symbol rooms on subscribe-symbol / unsubscribe-symbol', async () => {
     const c = clients.free!;
     expect(await c.socket.emitWithAck('subscribe-symbol', 'btcusdt')).toEqual({ ok: true });
-    srv.realtime.io.to('symbol-BTCUSDT').emit('symbol-probe', 1);
+    untypedIo().to('symbol-BTCUSDT').emit('symbol-probe', 1);
     await waitFor(() => c.of('symbol-probe').length === 1);
     expect(await c.socket.emitWithAck('unsubscribe-symbol', 'BTCUSDT')).toEqual({ ok: true });
-    srv.realtime.io.to('symbol-BTCUSDT').emit('symbol-probe', 2);
+    untypedIo().to('symbol-BTCUSDT').emit('symbol-probe', 2);
     await sleep(100);
     expect(c.of('symbol-probe')).toHaveLength(1);
   });

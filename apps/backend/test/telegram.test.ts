@@ -91,6 +91,25 @@ describe('POST /api/telegram/ingest', () => {
     expect(await t.prisma.telegramChannel.count()).toBe(0);
   });
 
+  it.each([
+    ['2^63 as a string', '9223372036854775808'],
+    ['-2^63 - 1 as a string', '-9223372036854775809'],
+    ['a 20-digit string', '99999999999999999999'],
+    ['an unsafe JSON number', 2 ** 63],
+  ])('refuses a chat id beyond the signed 64-bit range (%s) with 400, not 500', async (_n, id) => {
+    const res = await ingest({ channel: { ...channel, id }, messages: [msg(1)] });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('channel.id');
+    expect(await t.prisma.telegramChannel.count()).toBe(0);
+  });
+
+  it('accepts the largest chat ids that fit (±2^63 - 1 as strings)', async () => {
+    await ingest({ channel: { ...channel, id: '9223372036854775807' }, messages: [msg(1)] }).expect(200);
+    await ingest({ channel: { ...channel, id: '-9223372036854775808', username: 'other' }, messages: [msg(1)] }).expect(
+      200,
+    );
+  });
+
   it('needs the ingest key', async () => {
     expect((await ingest({ channel, messages: [] }, null)).status).toBe(401);
   });

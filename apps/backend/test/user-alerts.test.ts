@@ -132,6 +132,27 @@ describe('/api/user-alerts CRUD', () => {
     ); // pro is at its limit
   });
 
+  it('caps the alerts one user keeps (USER_ALERTS_MAX_PER_USER), inactive ones included', async () => {
+    const capped = await createTestApp({ USER_ALERTS_MAX_PER_USER: '3' });
+    try {
+      const elite = await userWithToken(capped, 'elite');
+      const make = (threshold: number) =>
+        request(capped.app)
+          .post('/api/user-alerts')
+          .set('Authorization', elite.bearer)
+          .send({ symbol: 'X', alertType: 'PRICE_CROSS', threshold });
+      for (let i = 1; i <= 3; i++) await make(i).expect(201);
+      await capped.prisma.userCrossAlert.updateMany({ data: { isActive: false } });
+      const over = await make(4);
+      expect([over.status, over.body]).toEqual([
+        403,
+        { error: 'Maximum number of alerts reached (3): delete old alerts first', limit: 3, current: 3 },
+      ]);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("hides other users' alerts (404) and deletes own ones", async () => {
     const a = await userWithToken(t, 'pro');
     const b = await userWithToken(t, 'pro');

@@ -9,6 +9,16 @@ export const EnvSchema = z
     // A local backend is a valid target (legacy defect 10 refused http://localhost:3001).
     ...backendTargetEnv,
     BINANCE_REST_URL: env.url('https://fapi.binance.com'),
+    /** kline_1m streams: the traded volume the activity scheduler ranks symbols by. */
+    BINANCE_WS_URL: env.url('wss://fstream.binance.com'),
+    /** `activity`: poll where contracts traded since the last poll (ADR 0006); `fixed`: the interval plan. */
+    OI_SCHEDULER: env.enumOf(['activity', 'fixed'] as const, 'activity'),
+    /** activity: every symbol is polled at least this often (checked against N and the OI share). */
+    OI_MAX_STALENESS_MS: env.int(30_000, { min: 1000 }),
+    /** activity: traded contracts, in % of OI, worth as much priority as a whole staleness period. */
+    OI_ACTIVITY_UNIT_PCT: env.num(0.05, { min: 0.000001, max: 100 }),
+    /** activity: a symbol is not polled again sooner than this after its last poll. */
+    OI_ACTIVITY_MIN_GAP_MS: env.int(1000, { min: 0 }),
     OI_POLL_MIN_INTERVAL_MS: env.int(5000, { min: 100 }),
     OI_POLL_MAX_INTERVAL_MS: env.int(12000, { min: 100 }),
     /** Upper bound on the weight/min the poller plans on; unset → what the budget leaves (`availableFor('oi-poller')`). */
@@ -52,6 +62,13 @@ export const EnvSchema = z
         code: 'custom',
         path: ['OI_POLL_MIN_INTERVAL_MS'],
         message: `must not exceed OI_POLL_MAX_INTERVAL_MS (${e.OI_POLL_MAX_INTERVAL_MS})`,
+      });
+    }
+    if (e.OI_ACTIVITY_MIN_GAP_MS >= e.OI_MAX_STALENESS_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OI_ACTIVITY_MIN_GAP_MS'],
+        message: `must be below OI_MAX_STALENESS_MS (${e.OI_MAX_STALENESS_MS})`,
       });
     }
     try {

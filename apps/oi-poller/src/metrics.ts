@@ -1,5 +1,5 @@
-import type { Counter, Gauge, Registry } from 'prom-client';
-import { counter, gauge } from '@volspike/runtime';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '@volspike/runtime';
 
 /** Events in the last 60 s, in one-second buckets (polls/min, errors/min, alerts/min). */
 export class RateWindow {
@@ -26,6 +26,9 @@ export class RateWindow {
   }
 }
 
+/** Buckets of the poll-interval histogram, seconds (the 1 s burst target … the 30 s staleness bound). */
+export const POLL_INTERVAL_BUCKETS_SEC = [1, 2, 3, 5, 8, 10, 13, 15, 20, 25, 30, 45, 60, 120];
+
 export interface OiPollerMetrics {
   polls: Counter<'result'>;
   alerts: Counter<'timeframe' | 'direction'>;
@@ -36,47 +39,44 @@ export interface OiPollerMetrics {
   outboxDepth: Gauge<'outbox'>;
   historyBytes: Gauge;
   plannedWeightPerMin: Gauge;
+  /** polls sent, by why (activity, staleness, fixed) */
+  pollsByReason: Counter<'reason'>;
+  /** time between two polls of a symbol, by the reason of the later one */
+  pollInterval: Histogram<'reason'>;
+  /** per symbol: when it was last polled (epoch seconds), labelled with why */
+  lastPoll: Gauge<'symbol' | 'reason'>;
+  /** measured mean interval and max staleness (seconds) */
+  measured: Gauge<'stat'>;
 }
 
+const c = <L extends string>(r: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> =>
+  counter<L>(r, { name, help, labelNames });
+const g = <L extends string>(r: Registry, name: string, help: string, labelNames: L[] = []): Gauge<L> =>
+  gauge<L>(r, { name, help, labelNames });
+
 /** Prometheus metrics of the poller (reuses already-registered ones, so a restart in one process is fine). */
-export function createPollerMetrics(registry: Registry): OiPollerMetrics {
+export function createPollerMetrics(r: Registry): OiPollerMetrics {
   return {
-    polls: counter(registry, {
-      name: 'oi_poller_polls_total',
-      help: 'OI requests by result (ok, error, paused)',
-      labelNames: ['result'],
+    polls: c(r, 'oi_poller_polls_total', 'OI requests by result (ok, error, paused)', ['result']),
+    alerts: c(r, 'oi_poller_alerts_total', 'OI alerts fired', ['timeframe', 'direction']),
+    samplesPublished: c(r, 'oi_poller_samples_published_total', 'OI samples queued for the backend'),
+    universe: g(r, 'oi_poller_universe_symbols', 'symbols this poller polls (its shard)'),
+    plannedIntervalMs: g(r, 'oi_poller_planned_interval_ms', 'planned poll interval (min, median, max)', ['stat']),
+    maxSampleAgeMs: g(r, 'oi_poller_max_sample_age_ms', 'oldest latest-sample age over the polled symbols'),
+    outboxDepth: g(r, 'oi_poller_outbox_depth', 'messages waiting for the backend', ['outbox']),
+    historyBytes: g(r, 'oi_poller_history_bytes', 'ring-buffer sample storage over all symbols'),
+    plannedWeightPerMin: g(r, 'oi_poller_planned_weight_per_min', 'weight/min the scheduler may spend on OI'),
+    pollsByReason: c(r, 'oi_poller_polls_by_reason_total', 'OI polls sent, by reason', ['reason']),
+    pollInterval: histogram(r, {
+      name: 'oi_poller_poll_interval_seconds',
+      help: 'time between two polls of a symbol, by the reason of the later poll',
+      labelNames: ['reason'],
+      buckets: POLL_INTERVAL_BUCKETS_SEC,
     }),
-    alerts: counter(registry, {
-      name: 'oi_poller_alerts_total',
-      help: 'OI alerts fired',
-      labelNames: ['timeframe', 'direction'],
-    }),
-    samplesPublished: counter(registry, {
-      name: 'oi_poller_samples_published_total',
-      help: 'OI samples queued for the backend',
-    }),
-    universe: gauge(registry, { name: 'oi_poller_universe_symbols', help: 'symbols this poller polls (its shard)' }),
-    plannedIntervalMs: gauge(registry, {
-      name: 'oi_poller_planned_interval_ms',
-      help: 'planned poll interval (min, median, max)',
-      labelNames: ['stat'],
-    }),
-    maxSampleAgeMs: gauge(registry, {
-      name: 'oi_poller_max_sample_age_ms',
-      help: 'oldest latest-sample age over the polled symbols',
-    }),
-    outboxDepth: gauge(registry, {
-      name: 'oi_poller_outbox_depth',
-      help: 'messages waiting for the backend',
-      labelNames: ['outbox'],
-    }),
-    historyBytes: gauge(registry, {
-      name: 'oi_poller_history_bytes',
-      help: 'ring-buffer sample storage over all symbols',
-    }),
-    plannedWeightPerMin: gauge(registry, {
-      name: 'oi_poller_planned_weight_per_min',
-      help: 'weight/min the interval plan spends',
-    }),
+    lastPoll: g(r, 'oi_poller_symbol_last_poll_seconds', 'when a symbol was last polled (epoch s), and why', [
+      'symbol',
+      'reason',
+    ]),
+    measured: g(r, 'oi_poller_measured_interval_seconds', 'measured mean poll interval and max staleness', ['stat']),
   };
 }

@@ -18,6 +18,8 @@ export interface OiPollerOptions {
   onSample: (s: PolledSample) => void;
   /** Called for every failed request (metrics); `global` = a budget pause, not the symbol's fault. */
   onError?: (symbol: string, err: unknown, global: boolean) => void;
+  /** a poll was sent (epoch ms) */
+  onPoll?: (symbol: string, at: number) => void;
   maxInFlight?: number;
   maxBackoffMs?: number;
   now?: () => number;
@@ -265,6 +267,7 @@ export class OiPoller {
     e.inFlight = true;
     this.inFlight++;
     const due = e.nextDueAt;
+    this.opts.onPoll?.(e.symbol, this.now());
     const p = this.opts.source
       .openInterest(e.symbol)
       .then(

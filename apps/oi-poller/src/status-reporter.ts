@@ -1,6 +1,6 @@
 import type { BackendClient } from '@volspike/backend-client';
 import type { WeightBudget } from '@volspike/binance-client';
-import { CHANNELS, HeartbeatSender, KEYS, type Bus, type Logger } from '@volspike/runtime';
+import { CHANNELS, HeartbeatSender, KEYS, type Bus, type Logger, type OiScheduleMessage } from '@volspike/runtime';
 
 export interface PollerStatus {
   status: 'ok' | 'degraded' | 'starting';
@@ -25,6 +25,8 @@ export interface StatusReporterOptions {
   budgetIntervalMs: number;
   /** Current status (also what /health shows). */
   status: () => PollerStatus;
+  /** The per-symbol poll ledger, stored on the bus (KEYS.oiSchedule) on every budget tick for /debug/rate-limit. */
+  schedule?: () => OiScheduleMessage;
   /** Called on every budget tick (metrics refresh, replan when the budget's availability changed). */
   onTick?: () => void;
 }
@@ -73,6 +75,8 @@ export class StatusReporter {
           maxSampleAgeMs: s.maxSampleAgeMs,
           outboxDepth: s.outboxDepth,
           reasons: s.reasons,
+          // what the scheduler really does: the backend's liquid-universe interval and /debug/rate-limit
+          ...(s.scheduler !== undefined ? { scheduler: s.scheduler } : {}),
         };
         return { status: s.status, details };
       },
@@ -118,6 +122,7 @@ export class StatusReporter {
     try {
       await this.opts.bus.publish(CHANNELS.budget, snap);
       await this.opts.bus.setJson(KEYS.budgetLatest, snap);
+      if (this.opts.schedule) await this.opts.bus.setJson(KEYS.oiSchedule, this.opts.schedule());
     } catch (err) {
       this.log.debug({ err }, 'could not publish the weight-budget snapshot');
     }

@@ -40,8 +40,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(opts: { symbols: number; seed?: number }): Promise<Harness> {
-  const sim = await startSim({ port: 0, symbols: opts.symbols, seed: opts.seed ?? 7 });
+export async function createHarness(opts: { symbols: number; seed?: number; tickMs?: number }): Promise<Harness> {
+  const sim = await startSim({ port: 0, symbols: opts.symbols, seed: opts.seed ?? 7, tickMs: opts.tickMs });
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'oi-poller-test-'));
   const bus = createBus({ logger, stateFile: join(dataDir, 'bus-state.json') });
@@ -101,6 +101,7 @@ export async function createHarness(opts: { symbols: number; seed?: number }): P
           VOLSPIKE_API_URL: h.apiUrl,
           VOLSPIKE_API_KEY: INGEST_KEY,
           BINANCE_REST_URL: sim.url,
+          BINANCE_WS_URL: sim.wsUrl,
           OI_OUTBOX_MAX_DELAY_MS: '1000',
           ...env,
         }),

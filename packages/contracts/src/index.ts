@@ -6,15 +6,29 @@ export * from './user-alerts.js';
 export * from './telegram.js';
 export * from './system.js';
 export {
+  CLIENT_SOCKET_EVENTS,
   ConnectedEventSchema,
+  DebugAlertEventSchema,
   OiUpdateEventSchema,
   OiUpdatesEventSchema,
+  OiUpdatesItemSchema,
   SOCKET_EVENTS,
+  SOCKET_EVENTS_COMPLETE,
   SOCKET_EVENT_SCHEMAS,
+  SocketErrorEventSchema,
+  type ClientToServerEvents,
   type ConnectedEvent,
+  type DebugAlertEvent,
   type OiUpdateEvent,
   type OiUpdatesEvent,
+  type OiUpdatesItem,
+  type ServerToClientEvents,
+  type SocketAck,
+  type SocketErrorEvent,
+  type SocketEventName,
+  type SocketEventPayload,
 } from './socket-events.js';
+export * from './alert-events.js';
 export {
   ROUTES,
   ROUTE_TABLE,

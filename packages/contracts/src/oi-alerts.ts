@@ -96,11 +96,14 @@ export const OiAlertEventSchema = z
   .meta({ id: 'OiAlertEvent' });
 export type OiAlertEvent = z.infer<typeof OiAlertEventSchema>;
 
+/** Largest `offset` of `GET /api/open-interest-alerts` (deeper pages would make Postgres walk and drop the rows). */
+export const MAX_OI_ALERTS_OFFSET = 10_000;
+
 export const OiAlertsQuerySchema = z.object({
   symbol: z.string().optional(),
   direction: z.enum(OI_DIRECTIONS).optional(),
   limit: queryInt({ min: 1 }).optional(),
-  offset: queryInt({ min: 0 }).optional(),
+  offset: queryInt({ min: 0, max: MAX_OI_ALERTS_OFFSET }).optional(),
 });
 export const OiAlertsResponseSchema = z.object({
   alerts: z.array(OiAlertRestRowSchema),

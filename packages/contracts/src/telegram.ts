@@ -2,14 +2,22 @@ import { z } from 'zod';
 import { MAX_TELEGRAM_MESSAGES, dateString } from './common.js';
 
 /** Telegram chat id: a JSON integer (negative for channels) or a string of digits (bigint-safe). */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MESSAGE = 'must be an integer that fits a signed 64-bit integer (a Telegram chat id)';
+
+/** A Telegram chat id (stored as BIGINT): a safe JSON integer, or a decimal string within the signed 64-bit range. */
 const chatId = z.union([
-  z.number().int({ message: 'must be an integer' }),
-  z.string().regex(/^-?\d{1,20}$/, { message: 'must be an integer' }),
+  z.number().int({ message: 'must be an integer' }).refine(Number.isSafeInteger, { message: INT64_MESSAGE }),
+  z
+    .string()
+    .regex(/^-?\d{1,20}$/, { message: 'must be an integer' })
+    .refine((s) => BigInt(s) >= INT64_MIN && BigInt(s) <= INT64_MAX, { message: INT64_MESSAGE }),
 ]);
 
 /** One message as the legacy poller sends it: nullable keys must be present (CONTRACTS §1.7). */
 export const TelegramMessageInputSchema = z.object({
-  id: z.number().int().min(0),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   text: z.string().nullable(),
   date: dateString(),
   sender_name: z.string().nullable(),

@@ -9,17 +9,27 @@ export type Tier = (typeof TIERS)[number];
  * `POST /api/volume-alerts/ingest` body, exactly as the volume daemon sends it (CONTRACTS §1.3):
  * unknown keys are dropped, `null` is not accepted for optional fields, timestamps are UTC with `Z`.
  */
+/** Longest `asset` of a volume alert (a base asset such as BTC or 1000PEPE). */
+export const MAX_VOLUME_ALERT_ASSET_LENGTH = 40;
+/** Longest `message` of a volume alert (the legacy daemon's text is a few hundred characters; Telegram's cap is 4096). */
+export const MAX_VOLUME_ALERT_MESSAGE_LENGTH = 4000;
+
 export const VolumeAlertIngestSchema = z
   .object({
     symbol: symbolString(),
-    asset: z.string().min(1),
+    asset: z
+      .string()
+      .min(1)
+      .max(MAX_VOLUME_ALERT_ASSET_LENGTH, { message: `must be at most ${MAX_VOLUME_ALERT_ASSET_LENGTH} characters` }),
     currentVolume: finite(),
     previousVolume: finite(),
     volumeRatio: finite(),
     price: finite().optional(),
     fundingRate: finite().optional(),
     candleDirection: z.enum(['bullish', 'bearish']).optional(),
-    message: z.string(),
+    message: z.string().max(MAX_VOLUME_ALERT_MESSAGE_LENGTH, {
+      message: `must be at most ${MAX_VOLUME_ALERT_MESSAGE_LENGTH} characters`,
+    }),
     timestamp: isoUtc(),
     detectionTime: isoUtc().optional(),
     hourTimestamp: isoUtc(),

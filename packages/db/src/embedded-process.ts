@@ -68,28 +68,7 @@ export async function startEmbeddedPostgresProcess(
     cwd,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const tail: string[] = [];
-  const forward = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
-    let partial = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) emit(line, level);
-    });
-    stream?.on('end', () => {
-      if (partial) emit(partial, level);
-      partial = '';
-    });
-  };
-  const emit = (line: string, level: 'info' | 'warn') => {
-    if (!line.trim()) return;
-    tail.push(line);
-    if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-    logger[level]({ component: 'embedded-postgres', childPid: child.pid, line }, 'embedded Postgres output');
-  };
-  forward(child.stdout, 'info');
-  forward(child.stderr, 'warn');
+  const tail = forwardOutput(child, logger);
 
   // 'close' comes after 'exit' once stdout/stderr are drained, so the tail is complete.
   let exitedFlag = false;
@@ -103,9 +82,7 @@ export async function startEmbeddedPostgresProcess(
 
   let ready: { url: string; port: number };
   try {
-    ready = await awaitReady(child, exited, spawnFailed, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, () =>
-      tail.join('\n'),
-    );
+    ready = await awaitReady(child, exited, spawnFailed, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, tail);
   } catch (err) {
     await terminate(child, exited, () => exitedFlag, opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, logger);
     const reason = err instanceof Error ? err.message : String(err);
@@ -138,6 +115,36 @@ export async function startEmbeddedPostgresProcess(
       return stopping;
     },
   };
+}
+
+/**
+ * Forwards the child's stdout (info) and stderr (warn) to the logger line by line; returns the last lines of
+ * output, which explain a child that dies before it reports ready.
+ */
+function forwardOutput(child: ChildProcess, logger: DbLogger): () => string {
+  const tail: string[] = [];
+  const emit = (line: string, level: 'info' | 'warn') => {
+    if (!line.trim()) return;
+    tail.push(line);
+    if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+    logger[level]({ component: 'embedded-postgres', childPid: child.pid, line }, 'embedded Postgres output');
+  };
+  const forward = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
+    let partial = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) emit(line, level);
+    });
+    stream?.on('end', () => {
+      if (partial) emit(partial, level);
+      partial = '';
+    });
+  };
+  forward(child.stdout, 'info');
+  forward(child.stderr, 'warn');
+  return () => tail.join('\n');
 }
 
 /** `node <dist>/embedded-postgres.mjs` from the bundles, else embedded-main.ts through tsx from the repo root. */

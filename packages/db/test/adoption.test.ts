@@ -2,6 +2,8 @@
 // Postgres: expand-only, every legacy row and object kept (duplicates moved whole to archive tables), the
 // 26 outside tables untouched, `--plan` changes nothing, a second run is a no-op, a crash at any step is
 // finished by the next run, and an INVALID index left by a crashed concurrent build is rebuilt.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog, type Catalog } from '../src/adoption/catalog.js';
 import { ADOPTION_BASELINE } from '../src/adoption/target.js';
@@ -228,4 +230,83 @@ describe('a crash in the middle of an adoption', () => {
     expectLegacyCatalogKept(catalogBefore, after);
     expect((await migrate(db.url)).state).toBe('migrated');
   }, 120_000);
+});
+
+describe('npm run db:migrate -- --plan, and a legacy writer during the adoption', () => {
+  let db: LegacyDatabase;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('the CLI prints the plan with its data checks and changes nothing', async () => {
+    db = await createLegacyDatabase();
+    const before = await everything(db.url);
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', cli, 'migrate', '--plan'],
+        { env: { ...process.env, DATABASE_URL: db.url }, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+        (err, stdout) => (err && typeof err.code !== 'number' ? reject(err) : resolve({ code: err ? 1 : 0, stdout })),
+      );
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('plan only, nothing was changed');
+    expect(out.stdout).toContain(
+      'rows of open_interest_snapshots sharing (symbol, ts, source): 7 rows share a key with an earlier row (7 keys): 5 exact duplicates, 2 differing → would move to open_interest_snapshots_adoption_archive',
+    );
+    expect(out.stdout).toMatch(/Plan for .* \(database legacy\): 0 migrations would be applied/);
+    expect(await everything(db.url)).toBe(before);
+  }, 120_000);
+
+  it('archives a duplicate written while the unique index was being built, and builds it again', async () => {
+    let wrote = 0;
+    const r = await migrate(db.url, {
+      adoptionHooks: {
+        async beforeUniqueIndexBuild(step, attempt) {
+          if (step.index !== 'open_interest_snapshots_symbol_ts_source_key' || attempt > 1) return;
+          // A retried legacy POST lands between the archive transaction and the concurrent build.
+          await query(
+            db.url,
+            `INSERT INTO open_interest_snapshots (id, symbol, ts, "openInterest", "openInterestUsd", "markPrice", source, "createdAt")
+             SELECT 'cm-retried-post', symbol, ts, "openInterest", "openInterestUsd", "markPrice", source, now()
+             FROM open_interest_snapshots WHERE symbol = 'BTCUSDT' AND source = 'snapshot' ORDER BY ts DESC LIMIT 1`,
+          );
+          wrote += 1;
+        },
+      },
+    });
+    expect(wrote).toBe(1);
+    expect(r.adoption!.archives).toContainEqual({
+      archive: 'open_interest_snapshots_adoption_archive',
+      rows: 8,
+      exact: 6,
+      differing: 2,
+    });
+    expect((await catalogOf(db.url)).indexes.get('open_interest_snapshots_symbol_ts_source_key')?.valid).toBe(true);
+    expect(
+      await query(db.url, `SELECT id FROM open_interest_snapshots_adoption_archive WHERE id = 'cm-retried-post'`),
+    ).toHaveLength(1);
+  }, 120_000);
+
+  it('--plan on an empty database lists the migrations and creates nothing', async () => {
+    const name = `volspike_test_${process.pid}_planempty`;
+    const base = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+    await query(base, `CREATE DATABASE "${name}" TEMPLATE template0`);
+    try {
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      const r = await migrate(url.toString(), { plan: true });
+      expect(r).toMatchObject({ state: 'empty', skipped: [], adoption: null });
+      expect(r.applied).toEqual(readMigrations().map((m) => m.name));
+      expect(
+        await query(
+          url.toString(),
+          `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`,
+        ),
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await query(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
 });

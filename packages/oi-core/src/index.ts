@@ -10,3 +10,4 @@ export * from './ring-buffer.js';
 export * from './oi-timeframes.js';
 export * from './oi-alerts.js';
 export * from './oi-alerts-cap.js';
+export * from './oi-scheduler.js';

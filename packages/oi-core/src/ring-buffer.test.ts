@@ -119,3 +119,18 @@ describe('median / arrayHistory', () => {
     expect(h.closestTo(2, 5)?.ts).toBe(1);
   });
 });
+
+describe('OiRingBuffer.pushThinned', () => {
+  it.each([
+    { why: 'samples further apart than the spacing are all kept', ts: [0, 10, 20, 30], want: [0, 10, 20, 30] },
+    { why: 'a burst of close samples keeps only its newest', ts: [0, 1, 2, 3], want: [0, 3] },
+    { why: 'the newest is always the latest sample', ts: [0, 10, 11, 12, 13], want: [0, 10, 13] },
+    { why: 'a burst spanning the spacing leaves one sample per spacing', ts: [0, 3, 6, 9, 12], want: [0, 6, 12] },
+    { why: 'an older sample is refused', ts: [10, 5], want: [10] },
+  ])('$why', ({ ts, want }) => {
+    const b = new OiRingBuffer(10);
+    for (const t of ts) b.pushThinned(t, 100 + t, null, 5);
+    expect(b.toArray().map((s) => s.ts)).toEqual(want);
+    expect(b.latest()?.oi).toBe(100 + (want.at(-1) as number));
+  });
+});

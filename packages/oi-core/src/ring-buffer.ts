@@ -108,6 +108,25 @@ export class OiRingBuffer implements OiHistory {
   }
 
   /**
+   * Appends a sample, thinning the history to at most one sample per `spacingMs` (the newest is always kept):
+   * when the newest stored sample is less than `spacingMs` after the one before it, it is only the newest
+   * so far and the new sample replaces it. A symbol polled every second during a burst thus keeps its
+   * buffer's time span. Same refusals as `push`.
+   */
+  pushThinned(ts: number, oi: number, mark: number | null, spacingMs: number): boolean {
+    if (!Number.isFinite(ts) || !Number.isFinite(oi)) return false;
+    if (this.count > 0 && ts < this.timeAt(this.count - 1)) return false;
+    if (this.count >= 2 && this.timeAt(this.count - 1) - this.timeAt(this.count - 2) < spacingMs) {
+      const p = this.phys(this.count - 1);
+      this.times[p] = ts;
+      this.ois[p] = oi;
+      this.marks[p] = mark === null || !Number.isFinite(mark) ? Number.NaN : mark;
+      return true;
+    }
+    return this.push(ts, oi, mark);
+  }
+
+  /**
    * Inserts a sample in time order (warm start: history older than what is buffered). O(n). A sample with the
    * same time as a stored one is ignored (first writer wins). When full, an insert older than everything is dropped.
    */

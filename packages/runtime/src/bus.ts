@@ -51,7 +51,22 @@ export const KEYS = {
   markPrices: 'mark-prices:all',
   /** the newest BudgetSnapshot */
   budgetLatest: 'weight-budget:latest',
+  /** the OI poller's per-symbol poll ledger (when and why each symbol was last polled): OiScheduleMessage */
+  oiSchedule: 'oi-schedule:latest',
 } as const satisfies Record<string, string>;
+
+export interface OiScheduleMessage {
+  at: number;
+  mode: 'activity' | 'fixed';
+  shard: string;
+  symbols: {
+    symbol: string;
+    lastPollAt: number | null;
+    reason: 'activity' | 'staleness' | 'fixed' | null;
+    lastIntervalMs: number | null;
+    polls: number;
+  }[];
+}
 
 export interface UniverseMessage {
   updatedAt: string;

@@ -14,6 +14,7 @@ export {
   type OiSampleMessage,
   type OiSamplesMessage,
   type UniverseMessage,
+  type OiScheduleMessage,
 } from './bus.js';
 export { MemoryBus } from './memory-bus.js';
 export { RedisBus } from './redis-bus.js';

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import type { Logger } from '@volspike/runtime';
+import { withAuthKind } from '../http/route-auth.js';
 import { TokenService, looksLikeJwt } from './tokens.js';
 import { unsignedKind, userByEmail, userById } from './legacy.js';
 import type { AuthUser, TokenFailure, TokenResult } from './tokens.js';
@@ -138,7 +139,7 @@ export function createAuth(opts: AuthOptions): Auth {
     res.status(failure.status).json(failure.body(r.kind === 'refused' ? r.failure : { code: 'INVALID_TOKEN' }));
   }
 
-  const optionalUser: RequestHandler = (req, res, next) => {
+  const optionalUser: RequestHandler = withAuthKind('optionalBearer', (req, res, next) => {
     const token = bearerToken(req);
     if (!token) return next();
     resolve(token, 'rest').then(
@@ -151,18 +152,18 @@ export function createAuth(opts: AuthOptions): Auth {
         next();
       },
     );
-  };
+  });
 
   function requireDebugAccess(mode: 'public' | 'admin'): RequestHandler {
-    if (mode === 'public') return (_req, _res, next) => next();
-    return (req, res, next) => {
+    if (mode === 'public') return withAuthKind('debug', (_req, _res, next) => next());
+    return withAuthKind('debug', (req, res, next) => {
       const token = bearerToken(req) ?? readCookie(req.headers.cookie, DEBUG_TOKEN_COOKIE);
       const admin = () => {
         if ((res.locals.user as AuthUser).role === 'ADMIN') return next();
         res.status(403).json({ error: 'Admin access required' });
       };
       void authenticate(token, res, admin, true);
-    };
+    });
   }
 
   return {
@@ -176,7 +177,7 @@ export function createAuth(opts: AuthOptions): Auth {
     checkToken: (token) => tokens.verify(token),
     resolve,
     sessionProblem: (sessionId, userId) => tokens.legacySessionProblem(sessionId, userId),
-    requireUser: (req, res, next) => void authenticate(bearerToken(req), res, next),
+    requireUser: withAuthKind('bearer', (req, res, next) => void authenticate(bearerToken(req), res, next)),
     optionalUser,
     requireDebugAccess,
   };

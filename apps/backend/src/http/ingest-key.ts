@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { ROUTES } from '@volspike/contracts';
 import { INGEST_BODY_LIMIT_BYTES, SMALL_BODY_LIMIT_BYTES, jsonBody } from './body.js';
 import { HttpError } from './errors.js';
+import { withAuthKind } from './route-auth.js';
 
 /** Constant-time comparison (both sides hashed to equal length first). */
 export function keysEqual(given: string, expected: string): boolean {
@@ -66,11 +67,11 @@ export function routeOf(req: Request): string {
  */
 export function requireIngestKey(keys: IngestKeyring): RequestHandler {
   const body = jsonBody(INGEST_BODY_LIMIT_BYTES);
-  return (req, res, next) => {
+  return withAuthKind('ingestKey', (req, res, next) => {
     const refused = keys.check(headerKey(req), routeOf(req));
     if (refused) next(refused);
     else body(req, res, next);
-  };
+  });
 }
 
 function fieldKey(req: Request): string | undefined {
@@ -87,7 +88,7 @@ function fieldKey(req: Request): string | undefined {
  */
 export function requireTriggerKey(keys: IngestKeyring): RequestHandler {
   const body = jsonBody(SMALL_BODY_LIMIT_BYTES);
-  return (req, res, next) => {
+  return withAuthKind('triggerKey', (req, res, next) => {
     const header = headerKey(req);
     if (header !== undefined) {
       const refused = keys.check(header, routeOf(req));
@@ -99,5 +100,5 @@ export function requireTriggerKey(keys: IngestKeyring): RequestHandler {
       if (err instanceof HttpError && err.status === 413) next(err);
       else next(keys.check(err ? undefined : fieldKey(req), routeOf(req)) ?? undefined);
     });
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OiUpdateCoalescer } from './oi-coalescer.js';
-import type { OiUpdateSample } from './payloads.js';
+import type { OiUpdateSample } from './oi-coalescer.js';
 
 const sample = (symbol: string, oi: number, tsMs: number): OiUpdateSample => ({
   symbol,

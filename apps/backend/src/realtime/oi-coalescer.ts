@@ -1,4 +1,11 @@
-import type { OiUpdateSample } from './payloads.js';
+/** One stored OI sample as the ingest route hands it to Socket.IO. */
+export interface OiUpdateSample {
+  symbol: string;
+  openInterest: number;
+  openInterestUsd: number | null;
+  markPrice: number | null;
+  ts: Date;
+}
 
 /**
  * Keeps only the newest OI sample per symbol and hands the set over once per tick (§6-35: the legacy

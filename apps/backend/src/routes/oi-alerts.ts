@@ -7,35 +7,16 @@ import {
   OiAlertsRecentQuerySchema,
   normalizeSymbol,
   parseNormalisedSymbol,
-  type OiAlertEvent,
-  toIso,
-  decimalToNumber,
   decimalToString,
+  oiAlertEvent,
+  toIso,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-
-/** Socket/`recent` form: every Decimal as a number. */
-export function oiAlertEvent(row: OpenInterestAlert): OiAlertEvent {
-  return {
-    id: row.id,
-    symbol: row.symbol,
-    direction: row.direction as OiAlertEvent['direction'],
-    baseline: decimalToNumber(row.baseline) ?? Number.NaN,
-    current: decimalToNumber(row.current) ?? Number.NaN,
-    pctChange: decimalToNumber(row.pctChange) ?? Number.NaN,
-    absChange: decimalToNumber(row.absChange) ?? Number.NaN,
-    priceChange: decimalToNumber(row.priceChange),
-    fundingRate: decimalToNumber(row.fundingRate),
-    timeframe: row.timeframe,
-    source: row.source,
-    ts: toIso(row.ts),
-    createdAt: toIso(row.createdAt),
-  };
-}
+import { withAuthKind } from '../http/route-auth.js';
 
 /** Legacy REST form: Decimals as strings (as Prisma JSON had them). */
 function oiAlertRestRow(row: OpenInterestAlert) {
@@ -100,6 +81,17 @@ function alsoCrossedHandler(ctx: AppContext): RequestHandler {
       return { status: 200, body: { success: true, id: row.id, duplicate } };
     });
   };
+}
+
+/**
+ * Bearer, as every signed-in route; only a request without an Authorization header gets this route's own
+ * legacy body, `{"error":"Authentication required"}`.
+ */
+function requireUserOrLegacy401(ctx: AppContext): RequestHandler {
+  return withAuthKind('bearer', (req, res, next) => {
+    if (req.headers.authorization) ctx.auth.requireUser(req, res, next);
+    else next(new HttpError(401, 'UNAUTHORIZED', { error: 'Authentication required' }));
+  });
 }
 
 export function oiAlertsRouter(ctx: AppContext): Router {
@@ -169,16 +161,8 @@ export function oiAlertsRouter(ctx: AppContext): Router {
     res.json({ alerts: rows.map(oiAlertEvent), count: rows.length });
   });
 
-  router.get('/', ctx.auth.optionalUser, async (req, res) => {
-    const user = res.locals.user as AuthUser | undefined;
-    if (!user) {
-      // A Bearer header that is present but invalid gets the auth module's legacy 401 body.
-      if (req.headers.authorization) {
-        ctx.auth.requireUser(req, res, () => undefined);
-        return;
-      }
-      throw new HttpError(401, 'UNAUTHORIZED', { error: 'Authentication required' });
-    }
+  router.get('/', requireUserOrLegacy401(ctx), async (req, res) => {
+    const user = res.locals.user as AuthUser;
     if (user.role !== 'ADMIN' && user.tier !== 'pro' && user.tier !== 'elite') {
       throw new HttpError(403, 'FORBIDDEN', { error: 'Pro or Elite subscription required' });
     }

@@ -46,6 +46,18 @@ async function assertBelowLimit(tx: Tx, user: AuthUser): Promise<void> {
   }
 }
 
+/** USER_ALERTS_MAX_PER_USER: rows of one user, active or not (inactive ones are kept until deleted). */
+async function assertBelowTotal(tx: Tx, user: AuthUser, max: number): Promise<void> {
+  const current = await tx.userCrossAlert.count({ where: { userId: user.id } });
+  if (current >= max) {
+    throw new HttpError(403, 'FORBIDDEN', {
+      error: `Maximum number of alerts reached (${max}): delete old alerts first`,
+      limit: max,
+      current,
+    });
+  }
+}
+
 async function assertNoDuplicate(
   tx: Tx,
   a: { userId: string; symbol: string; alertType: UserCrossAlert['alertType']; threshold: number },
@@ -102,6 +114,7 @@ export function userAlertsRouter(ctx: AppContext): Router {
     const row = await inTransaction(prisma, async (tx) => {
       await lockUser(tx, user.id);
       await assertBelowLimit(tx, user);
+      await assertBelowTotal(tx, user, ctx.config.userAlertsMaxPerUser);
       await assertNoDuplicate(tx, {
         userId: user.id,
         symbol: p.symbol,

@@ -8,6 +8,7 @@ import {
   VolumeAlertsRecentQuerySchema,
   type VolumeAlertRow,
   toIso,
+  volumeAlertEvent,
 } from '@volspike/contracts';
 import type { AuthUser } from '../auth/index.js';
 import type { AppContext } from '../context.js';
@@ -15,14 +16,13 @@ import { SMALL_BODY_LIMIT_BYTES, jsonBody } from '../http/body.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
 import { idempotencyKeyOf, runIngest } from '../http/idempotency.js';
 import { requireIngestKey } from '../http/ingest-key.js';
-import { volumeAlertWire } from '../realtime/payloads.js';
 
 const LIMITS = { free: 10, pro: 50, elite: 100, admin: 100 } as const;
 type GateTier = keyof typeof LIMITS;
 
 /** REST rows and the `volume-alert` socket event carry the same legacy shape (dates as ISO strings). */
 export function volumeAlertJson(row: VolumeAlert): VolumeAlertRow {
-  return volumeAlertWire(row);
+  return volumeAlertEvent(row);
 }
 
 /** Legacy time gate: elite/admin now; pro floored to 5 min; free floored to 15 min (UTC wall clock). */

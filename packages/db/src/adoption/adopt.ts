@@ -17,6 +17,8 @@ import type { MigrationFile } from '../migrations.js';
 export interface AdoptionHooks {
   /** Called after each step that ran (tests inject a crash here). */
   afterStep?(step: AdoptionStep, index: number): void | Promise<void>;
+  /** Called between archiving a key's duplicates and building its unique index (tests write a duplicate here). */
+  beforeUniqueIndexBuild?(step: AdoptionStep, attempt: number): void | Promise<void>;
 }
 
 export type StepStatus = 'pending' | 'done' | 'already-done' | 'skipped';
@@ -177,7 +179,13 @@ async function inTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T
  * duplicate in between makes the build fail with 23505 and leave an INVALID index: it is dropped and the
  * archive-and-build repeated, with backoff.
  */
-async function uniqueKeyStep(client: Client, step: AdoptionStep, log: DbLogger | undefined, report: AdoptionReport) {
+interface StepContext {
+  log: DbLogger | undefined;
+  hooks: AdoptionHooks | undefined;
+  report: AdoptionReport;
+}
+
+async function uniqueKeyStep(client: Client, step: AdoptionStep, { log, hooks, report }: StepContext) {
   const dedupe = step.dedupe;
   for (let attempt = 1; ; attempt += 1) {
     if (dedupe) {
@@ -191,6 +199,7 @@ async function uniqueKeyStep(client: Client, step: AdoptionStep, log: DbLogger |
         log?.info({ table: moved.table, archive: dedupe.archive, rows: moved.rows, exact: moved.exact }, 'archived');
       }
     }
+    await hooks?.beforeUniqueIndexBuild?.(step, attempt);
     try {
       for (const sql of step.sql) await client.query(sql);
       return;
@@ -202,14 +211,15 @@ async function uniqueKeyStep(client: Client, step: AdoptionStep, log: DbLogger |
   }
 }
 
-async function runStep(client: Client, step: AdoptionStep, log: DbLogger | undefined, report: AdoptionReport) {
+async function runStep(client: Client, step: AdoptionStep, ctx: StepContext) {
+  const { log, report } = ctx;
   const entry: AdoptionStepReport = { id: step.id, description: step.description, sql: step.sql, status: 'done' };
   report.steps.push(entry);
   if (await guardDone(client, step)) {
     entry.status = 'already-done';
     return;
   }
-  if (step.kind === 'unique-key') return uniqueKeyStep(client, step, log, report);
+  if (step.kind === 'unique-key') return uniqueKeyStep(client, step, ctx);
   if (step.foreignKey) {
     const orphans = await countOrphans(client, step.foreignKey);
     if (orphans > 0) {
@@ -273,7 +283,7 @@ export async function adoptLegacyDatabase(
   const report: AdoptionReport = { ...planned, mode: 'adopt', steps: [] };
   log?.info({ steps: plan.steps.length }, 'adopting a database created by the legacy backend');
   for (const [i, step] of plan.steps.entries()) {
-    await runStep(client, step, log, report);
+    await runStep(client, step, { log, hooks: opts.hooks, report });
     const status = report.steps.at(-1)?.status;
     if (status === 'done') log?.info({ step: step.id }, 'adoption step done');
     await opts.hooks?.afterStep?.(step, i);

@@ -1,0 +1,43 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents, SocketEventName } from '@volspike/contracts';
+import type { SocketIdentity } from './handshake.js';
+
+/** What the server keeps per socket (set by the handshake). */
+export interface SocketData {
+  identity: SocketIdentity;
+}
+/** The backend's Socket.IO server, typed by the contract: `emit(name, payload)` checks both. */
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const TIER_ROOMS = ['tier-elite', 'tier-pro', 'tier-free'] as const;
+export const OI_BATCH_ROOM = 'oi-batch';
+export const DEBUG_ROOM = 'debug';
+export const userRoom = (userId: string): string => `user-${userId}`;
+export const symbolRoom = (symbol: string): string => `symbol-${symbol}`;
+
+/**
+ * Who receives each server event. Keyed by the contract's event names: an event added to
+ * `SOCKET_EVENT_SCHEMAS` without a line here fails the typecheck, and the emits below take their rooms from
+ * this table. `self`: the one socket concerned; `user`: the room of the alert's owner.
+ */
+export const AUDIENCE = {
+  connected: 'self',
+  error: 'self',
+  'volume-alert': TIER_ROOMS, // tier-pro / tier-free on their boundaries (volume-fanout.ts)
+  'open-interest-alert': ['role-admin', 'tier-pro', 'tier-elite'],
+  'open-interest-update': TIER_ROOMS, // except sockets on the batched feed
+  'open-interest-updates': [OI_BATCH_ROOM],
+  'user-alert-triggered': 'user',
+  'debug-alert': [DEBUG_ROOM],
+} as const satisfies { [K in SocketEventName]: 'self' | 'user' | readonly string[] };
+
+/** The rooms of an event that goes to fixed rooms (a fresh array: Socket.IO's `to()` takes a mutable one). */
+export function roomsOf(
+  event: { [K in SocketEventName]: (typeof AUDIENCE)[K] extends readonly string[] ? K : never }[SocketEventName],
+): string[] {
+  return [...AUDIENCE[event]];
+}
+
+/** refreshInterval (ms) sent in `connected` (§3.4). */
+export const REFRESH_INTERVAL_MS: Record<string, number> = { free: 900_000, pro: 300_000, elite: 30_000 };

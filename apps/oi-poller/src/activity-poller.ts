@@ -1,0 +1,270 @@
+import { isBinanceError } from '@volspike/binance-client';
+import {
+  pickNextPoll,
+  slotMsFor,
+  type ActivityCandidate,
+  type ActivityRules,
+  type PollReason,
+} from '@volspike/oi-core';
+import { backoffDelay, type Logger } from '@volspike/runtime';
+import type { PolledSample } from './oi-poller.js';
+import type { OiSource } from './open-interest-source.js';
+import type { TradeFeed } from './trade-flow.js';
+
+export interface ActivityPollerOptions {
+  source: OiSource;
+  /** Only `pausedUntil` is used: while the shared budget is paused (429/418) nothing is sent. */
+  budget: { pausedUntil(): number | null };
+  trades: TradeFeed;
+  logger: Logger;
+  /** the OI weight share per minute: one poll slot every 60 000 ÷ this ms */
+  weightPerMin: number;
+  rules: Omit<ActivityRules, 'slotMs'>;
+  onSample: (s: PolledSample) => void;
+  /** a poll was sent, and why */
+  onPoll?: (symbol: string, reason: PollReason, at: number) => void;
+  onError?: (symbol: string, err: unknown, global: boolean) => void;
+  maxInFlight?: number;
+  maxBackoffMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface Entry {
+  symbol: string;
+  addedAt: number;
+  lastPollAt: number | null;
+  lastSampleAt: number | null;
+  openInterest: number | null;
+  failures: number;
+  retryAt: number;
+  inFlight: boolean;
+}
+
+/** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
+const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
+/** Slots that may pile up while the loop stalled: at most 250 ms worth (and 2) go at once, older ones are lost. */
+const CATCH_UP_MS = 250;
+
+/**
+ * Activity-driven OI scheduler: one poll slot every 60 000 ÷ weightPerMin ms (evenly spread, never more),
+ * each given to the symbol `pickNextPoll` chooses — the least-slack symbol when the staleness bound is
+ * tight, else the one that traded most since its last poll relative to its OI (oi-core/oi-scheduler.ts).
+ * A slot nobody may take (all polled within minGap, in flight or backing off) is not saved up, and a stalled
+ * event loop catches up at most CATCH_UP_MS of slots, so a stall never turns into a burst. A budget pause stops every slot until it ends.
+ */
+export class ActivityPoller {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly maxInFlight: number;
+  private readonly maxBackoffMs: number;
+  private slotMs: number;
+  private credit = 0;
+  private lastWake: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private readonly pending = new Set<Promise<void>>();
+  private running = false;
+  private pausedSeen: number | null = null;
+
+  constructor(private readonly opts: ActivityPollerOptions) {
+    this.log = opts.logger.child({ component: 'oi-activity-scheduler' });
+    this.now = opts.now ?? Date.now;
+    this.maxInFlight = opts.maxInFlight ?? 32;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 300_000;
+    this.slotMs = slotMsFor(opts.weightPerMin);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastWake = this.now();
+    this.credit = 1;
+    this.arm(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Polls exactly these symbols; new ones come first (never polled = stalest). */
+  setSymbols(symbols: readonly string[]): { added: string[]; removed: string[] } {
+    const now = this.now();
+    const want = new Set(symbols);
+    const removed = [...this.entries.keys()].filter((s) => !want.has(s));
+    for (const s of removed) this.entries.delete(s);
+    const added = symbols.filter((s) => !this.entries.has(s));
+    for (const symbol of added) {
+      this.entries.set(symbol, {
+        symbol,
+        addedAt: now,
+        lastPollAt: null,
+        lastSampleAt: null,
+        openInterest: null,
+        failures: 0,
+        retryAt: 0,
+        inFlight: false,
+      });
+    }
+    if (added.length > 0) this.arm(0);
+    return { added, removed };
+  }
+
+  /** A new OI share (the budget's availability changed): the slot length follows at once. */
+  setWeightPerMin(weightPerMin: number): void {
+    const slotMs = slotMsFor(weightPerMin);
+    if (slotMs === this.slotMs) return;
+    this.slotMs = slotMs;
+    this.arm(0);
+  }
+
+  weightPerMin(): number {
+    return 60_000 / this.slotMs;
+  }
+
+  private arm(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), Math.max(0, Math.ceil(delayMs)));
+  }
+
+  private wake(): void {
+    this.timer = null;
+    if (!this.running) return;
+    const now = this.now();
+    const paused = this.opts.budget.pausedUntil();
+    if (paused !== null && paused > now) {
+      if (this.pausedSeen === null)
+        this.log.warn(
+          { until: new Date(paused).toISOString() },
+          'weight budget paused: OI polling stopped until it ends',
+        );
+      this.pausedSeen = paused;
+      this.credit = 0;
+      this.lastWake = paused;
+      this.arm(paused - now + 20 + Math.floor((this.opts.random ?? Math.random)() * 200));
+      return;
+    }
+    if (this.pausedSeen !== null) {
+      this.pausedSeen = null;
+      this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed');
+    }
+    const maxCredit = Math.max(2, CATCH_UP_MS / this.slotMs);
+    this.credit = Math.min(maxCredit, this.credit + Math.max(0, now - (this.lastWake ?? now)) / this.slotMs);
+    this.lastWake = now;
+    let idle = false;
+    while (this.credit >= 1 && this.inFlight < this.maxInFlight) {
+      const pick = pickNextPoll(this.candidates(now), now, { ...this.opts.rules, slotMs: this.slotMs });
+      if (!pick) {
+        this.credit = Math.min(this.credit, 1); // an unused slot is gone, not saved for a burst
+        idle = true;
+        break;
+      }
+      this.credit -= 1;
+      this.launch(this.entries.get(pick.symbol) as Entry, pick.reason, now);
+    }
+    // wake when the next slot is earned; with nobody eligible (or maxInFlight reached), one slot later
+    const held = idle || this.credit >= 1;
+    this.arm(held ? Math.max(5, this.slotMs) : Math.max(1, (1 - this.credit) * this.slotMs));
+  }
+
+  private candidates(now: number): ActivityCandidate[] {
+    const out: ActivityCandidate[] = [];
+    for (const e of this.entries.values()) {
+      if (e.inFlight || e.retryAt > now) continue;
+      out.push({
+        symbol: e.symbol,
+        lastPollAt: e.lastPollAt,
+        addedAt: e.addedAt,
+        tradedSincePoll: e.lastPollAt === null ? null : this.opts.trades.tradedSince(e.symbol),
+        openInterest: e.openInterest,
+      });
+    }
+    return out;
+  }
+
+  private launch(e: Entry, reason: PollReason, now: number): void {
+    e.inFlight = true;
+    e.lastPollAt = now;
+    this.inFlight++;
+    this.opts.trades.markPolled(e.symbol);
+    this.opts.onPoll?.(e.symbol, reason, now);
+    const p = this.opts.source
+      .openInterest(e.symbol)
+      .then(
+        (r) => this.onOk(e, r.openInterest),
+        (err: unknown) => this.onFail(e, err),
+      )
+      .finally(() => {
+        e.inFlight = false;
+        this.inFlight--;
+        this.pending.delete(p);
+      });
+    this.pending.add(p);
+  }
+
+  private onOk(e: Entry, oi: number): void {
+    const now = this.now();
+    e.failures = 0;
+    e.retryAt = 0;
+    if (!Number.isFinite(oi) || oi < 0) return; // validated upstream; a bad value is a gap, never a zero
+    e.lastSampleAt = now;
+    e.openInterest = oi;
+    if (this.entries.get(e.symbol) !== e || !this.running) return;
+    try {
+      this.opts.onSample({ symbol: e.symbol, openInterest: oi, ts: now });
+    } catch (err) {
+      this.log.error({ err, symbol: e.symbol }, 'sample handler failed');
+    }
+  }
+
+  private onFail(e: Entry, err: unknown): void {
+    const global = !isBinanceError(err) || GLOBAL_CODES.has(err.code);
+    this.opts.onError?.(e.symbol, err, global);
+    if (global) return; // the pause check holds everyone back; the symbol keeps its place
+    e.failures++;
+    const delay = backoffDelay(e.failures - 1, {
+      baseMs: Math.max(1000, this.opts.rules.minGapMs),
+      maxMs: this.maxBackoffMs,
+      random: this.opts.random,
+    });
+    e.retryAt = this.now() + delay;
+    if (e.failures === 1 || e.failures % 10 === 0)
+      this.log.debug(
+        { symbol: e.symbol, failures: e.failures, retryInMs: delay, err },
+        'OI fetch failed; symbol backs off',
+      );
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  failingCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.failures > 0) n++;
+    return n;
+  }
+
+  /** Largest (now − last sample, or − when added if never sampled) over the polled symbols; null when none. */
+  maxSampleAgeMs(now = this.now()): number | null {
+    let max: number | null = null;
+    for (const e of this.entries.values()) {
+      const age = now - (e.lastSampleAt ?? e.addedAt);
+      if (max === null || age > max) max = age;
+    }
+    return max;
+  }
+
+  paused(): boolean {
+    return this.pausedSeen !== null;
+  }
+}
