@@ -58,6 +58,27 @@ async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaCl
   return { result, rows, during };
 }
 
+/** The fan-out figures: both paths at rest, and both during the ingest phase. */
+function socketFigures(fan: Fanout, idle: RoundResult[], during: RoundResult[]): Record<string, unknown> {
+  const duringAll = during.flatMap((r) => [...r.perSymbol, ...r.batch].map((x) => x.at - r.sentAt));
+  return {
+    clients: fan.perSymbolClients + fan.batchClients,
+    failedToConnect: fan.failed,
+    perSymbol: { clients: fan.perSymbolClients, ...fanoutStats(idle, 'perSymbol', fan.batchClients) },
+    batch: { clients: fan.batchClients, ...fanoutStats(idle, 'batch', fan.batchClients) },
+    duringIngest: {
+      p99Ms: percentile(duringAll, 99),
+      p50Ms: percentile(duringAll, 50),
+      rounds: during.length,
+      perSymbol: fanoutStats(during, 'perSymbol', fan.batchClients),
+      batch: fanoutStats(during, 'batch', fan.batchClients),
+    },
+    rounds: idle.length,
+    postMs: idle.map((r) => r.postMs),
+    oiUpdateTickMs: 1000,
+  };
+}
+
 export async function runLoadPhases(
   stack: BenchStack,
   prisma: PrismaClient,
@@ -76,25 +97,20 @@ export async function runLoadPhases(
   await sleep(2000);
   const idle = await rounds(fan, stack, 0, CONFIG.fanoutRounds);
   const load0 = loadavg()[0]!;
-  const { result, rows, during } = await ingestWithRounds(fan, stack, prisma);
+  const postgres = await durability(prisma);
+  const phase = await ingestWithRounds(fan, stack, prisma).catch((err: unknown) => {
+    log(`ingest phase failed: ${String(err)}`);
+    return {
+      error: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err),
+    };
+  });
+  if ('error' in phase) {
+    const socket = { ...socketFigures(fan, idle, []), duringIngest: { error: phase.error } };
+    return { socket, ingest: { error: phase.error, postgres }, fanoutPid: fan.pid, close: () => fan.close() };
+  }
+  const { result, rows, during } = phase;
   log(`ingest: ${rows} rows in ${result.seconds.toFixed(1)} s; ${during.length} fan-out rounds meanwhile`);
-  const duringAll = during.flatMap((r) => [...r.perSymbol, ...r.batch].map((x) => x.at - r.sentAt));
-  const socket = {
-    clients: fan.perSymbolClients + fan.batchClients,
-    failedToConnect: fan.failed,
-    perSymbol: { clients: fan.perSymbolClients, ...fanoutStats(idle, 'perSymbol', fan.batchClients) },
-    batch: { clients: fan.batchClients, ...fanoutStats(idle, 'batch', fan.batchClients) },
-    duringIngest: {
-      p99Ms: percentile(duringAll, 99),
-      p50Ms: percentile(duringAll, 50),
-      rounds: during.length,
-      perSymbol: fanoutStats(during, 'perSymbol', fan.batchClients),
-      batch: fanoutStats(during, 'batch', fan.batchClients),
-    },
-    rounds: idle.length,
-    postMs: idle.map((r) => r.postMs),
-    oiUpdateTickMs: 1000,
-  };
+  const socket = socketFigures(fan, idle, during);
   const ingest = {
     samplesPerSec: Math.round(rows / result.seconds),
     rows,
@@ -104,7 +120,7 @@ export async function runLoadPhases(
     clients: CONFIG.ingestClients,
     batchSize: CONFIG.ingestBatch,
     seconds: round(result.seconds, 1),
-    postgres: await durability(prisma),
+    postgres,
     loadAvg1mAtStart: round(load0),
   };
   return { socket, ingest, fanoutPid: fan.pid, close: () => fan.close() };

@@ -27,3 +27,35 @@ export function peakMemory(pid: number): PeakMemory {
     embeddedDatabaseMb: kids.length ? Math.round(kids.reduce((a, b) => a + b, 0) * 10) / 10 : null,
   };
 }
+
+/**
+ * Samples the peak once a second until stopped (a setTimeout chain): VmHWM is gone with the process, and a
+ * stack that dies (out of memory, say) must still report how high it went.
+ */
+export function watchPeakMemory(pid: number): { peak: () => PeakMemory; stop: () => PeakMemory } {
+  let peak: PeakMemory = { stackMb: null, embeddedDatabaseMb: null };
+  let timer: NodeJS.Timeout | null = null;
+  const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+  const sample = (): PeakMemory => {
+    const now = peakMemory(pid);
+    peak = {
+      stackMb: max(peak.stackMb, now.stackMb),
+      embeddedDatabaseMb: max(peak.embeddedDatabaseMb, now.embeddedDatabaseMb),
+    };
+    return peak;
+  };
+  const loop = () => {
+    sample();
+    timer = setTimeout(loop, 1000);
+    timer.unref();
+  };
+  loop();
+  return {
+    peak: sample,
+    stop: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      return sample();
+    },
+  };
+}

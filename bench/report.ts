@@ -105,6 +105,11 @@ export function report(results: Json): void {
     lines.push(x.name.padEnd(40) + String(x.value ?? '–').padStart(18) + '  ' + x.target.padEnd(24) + verdict);
   }
   lines.push(...sideBySide(results));
+  if (results.stackExited) lines.push('', `THE STACK EXITED: ${JSON.stringify(results.stackExited)}`);
+  for (const k of ['socket', 'ingest']) {
+    const e = at(results, `${k}.error`) ?? at(results, `${k}.duringIngest.error`);
+    if (e) lines.push(`${k}: ${String(e)}`);
+  }
   lines.push('', `load average ${JSON.stringify(at(results, 'run.loadAvg'))}`, 'written: bench/results/latest.json');
   console.log(lines.join('\n'));
 }

@@ -40,6 +40,21 @@ function combine(fixed: Json, activity: Json, seed: number): Json {
   };
 }
 
+function memoryFigures(fixed: SchedulerRun, activity: SchedulerRun): Json {
+  const peakA = activity.memory();
+  const peakF = fixed.memory();
+  const peaks = [peakA.stackMb, peakF.stackMb].filter((v): v is number => v !== null);
+  const db = [peakA.embeddedDatabaseMb, peakF.embeddedDatabaseMb].filter((v): v is number => v !== null);
+  return {
+    peakRssMb: peaks.length ? Math.max(...peaks) : null,
+    embeddedDatabasePeakMb: db.length ? Math.max(...db) : null,
+    byScheduler: { fixed: peakF, activity: peakA },
+    measuredAs:
+      'VmHWM of the stack process, sampled every second over all phases of its run; child processes (the embedded database) separately',
+    nodeFlags: stackNodeFlags('demo'),
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = loadavg();
@@ -64,22 +79,16 @@ async function main(): Promise<void> {
     const activity = await runScheduler('activity', moves, logger, true);
     open.push(activity);
     Object.assign(results, combine(fixed.results, activity.results, CONFIG.seed));
-    const phases = await runLoadPhases(activity.stack, activity.prisma, ranked);
+    const phases = await runLoadPhases(activity.stack, activity.prisma, ranked).catch((err: unknown) => {
+      log(`load phases failed: ${String(err)}`);
+      return { socket: { error: String(err) }, ingest: { error: String(err) }, close: async () => undefined };
+    });
     closers.push(phases.close);
     results.socket = phases.socket;
     results.ingest = phases.ingest;
-    const peakA = activity.memory();
-    const peakF = fixed.memory();
-    const peaks = [peakA.stackMb, peakF.stackMb].filter((v): v is number => v !== null);
-    results.memory = {
-      peakRssMb: peaks.length ? Math.max(...peaks) : null,
-      embeddedDatabasePeakMb: CONFIG.databaseUrl
-        ? null
-        : Math.max(peakA.embeddedDatabaseMb ?? 0, peakF.embeddedDatabaseMb ?? 0) || null,
-      byScheduler: { fixed: peakF, activity: peakA },
-      measuredAs: 'VmHWM of the stack process (all phases of its run); its child processes separately',
-      nodeFlags: stackNodeFlags('demo'),
-    };
+    results.memory = memoryFigures(fixed, activity);
+    const exit = activity.stack.exit();
+    if (exit) results.stackExited = { ...exit, during: 'fan-out / ingest phases (activity stack)' };
   } catch (err) {
     console.error('[bench] failed:', err);
     results.error = err instanceof Error ? err.message : String(err);

@@ -15,7 +15,7 @@ import { createUser } from './users.js';
 import { dropDatabase, freshDatabase } from './database.js';
 import { CONFIG, OI_PATH, log, type SchedulerMode } from './config.js';
 import { connectSocket, freePort, getJson, postJson, round, sleep, waitUntil } from './lib.js';
-import { peakMemory, type PeakMemory } from './memory.js';
+import { watchPeakMemory, type PeakMemory } from './memory.js';
 import type { PlannedMove } from './moves.js';
 import { alertLatencies, type AlertReceipt, type Injected } from './alert-latency.js';
 import { oiFreshness } from './oi-metrics.js';
@@ -28,7 +28,7 @@ export interface SchedulerRun {
   stack: BenchStack;
   prisma: PrismaClient;
   results: Record<string, unknown>;
-  /** VmHWM so far (the stack keeps running when kept) */
+  /** highest VmHWM seen so far, sampled every second (the stack keeps running when kept) */
   memory(): PeakMemory;
   stop(): Promise<void>;
 }
@@ -111,10 +111,10 @@ export async function runScheduler(
   const prisma = createPrismaClient(stack.databaseUrl);
   const listener = await alertListener(stack, prisma);
   log(`${mode}: stack up (pid ${stack.pid}); warming up`);
-  let peak: PeakMemory = { stackMb: null, embeddedDatabaseMb: null };
-  const memory = () => (stack.pid ? (peak = peakMemory(stack.pid)) : peak);
+  const watch = watchPeakMemory(stack.pid);
+  const memory = () => watch.peak();
   const stop = async () => {
-    memory();
+    watch.stop();
     listener.socket.close();
     await Promise.race([prisma.$disconnect(), sleep(5000)]);
     await stack.stop();
