@@ -59,15 +59,17 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then die "run as root (sudo $0 $*)"; fi
-[ -r /etc/os-release ] && . /etc/os-release && case "${ID:-}${ID_LIKE:-}" in
+os="$( (. /etc/os-release 2>/dev/null && echo "${ID:-} ${ID_LIKE:-} (${PRETTY_NAME:-unknown})") || echo unknown)"
+case "$os" in
   *debian*|*ubuntu*) ;;
-  *) say "warning: tested on Debian and Ubuntu only (this is ${PRETTY_NAME:-unknown})" ;;
+  *) say "warning: tested on Debian and Ubuntu only (this is $os)" ;;
 esac
 
 # --- Node -----------------------------------------------------------------------------------------------
 NODE="$(command -v node || true)"
 NODE_HOW="install Node 20 LTS: curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs"
 [ -n "$NODE" ] || die "node not found; $NODE_HOW"
+[ "$BUILD" -eq 0 ] || command -v npm >/dev/null 2>&1 || die "npm not found (the build needs it); $NODE_HOW"
 NODE_VERSION="$("$NODE" -p 'process.versions.node' 2>/dev/null || true)"
 IFS=. read -r NODE_MAJOR NODE_MINOR _ <<<"${NODE_VERSION:-0.0.0}"
 if [ "${NODE_MAJOR:-0}" -lt 20 ] || { [ "$NODE_MAJOR" -eq 20 ] && [ "${NODE_MINOR:-0}" -lt 19 ]; }; then
@@ -87,7 +89,7 @@ if [ -n "$ROOT" ]; then
 elif id -u "$SERVICE_USER" >/dev/null 2>&1; then
   say "user $SERVICE_USER: exists"
 else
-  useradd --system --home-dir /var/lib/volspike --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
+  useradd --system --user-group --home-dir /var/lib/volspike --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
   say "user $SERVICE_USER: created"
 fi
 
@@ -163,7 +165,7 @@ fi
 # --- enable (and start) -----------------------------------------------------------------------------------
 if [ -n "$ROOT" ]; then
   if command -v systemctl >/dev/null 2>&1; then
-    systemctl --root="$ROOT" --quiet enable "${ENABLE[@]}" 2>&1 | grep -v '^Created symlink' || true
+    out="$(systemctl --root="$ROOT" --quiet enable "${ENABLE[@]}" 2>&1)" || die "systemctl --root enable failed: $out"
     say "enabled (in $ROOT): ${ENABLE[*]}"
   else
     say "not enabled: systemctl is not installed (--root)"

@@ -100,7 +100,7 @@ describe('the backend on an adopted legacy database', () => {
       });
     }
     expect(zeros.body.samples.filter((x) => x.markPrice === 0 || x.openInterestUsd === 0)).toEqual([]);
-  });
+  }, 90_000);
 
   it('serves the liquid universe and the Telegram messages of enabled channels', async () => {
     const universe = await get<{ symbols?: unknown[]; data?: unknown }>('/api/market/open-interest/liquid-universe');

@@ -37,6 +37,7 @@ function budgetSnapshot(at: number, oi: number, universe: number) {
     limitPerMin: 2400,
     usablePerMin: 2160,
     usedLastMinute: oi + universe,
+    window: { startedAt: Math.floor(at / 60_000) * 60_000, lengthMs: 60_000, used: oi + universe - 100 },
     serverUsedWeight1m: oi + universe + 3,
     headroom: 2160 - oi - universe,
     queued: 0,
@@ -45,7 +46,13 @@ function budgetSnapshot(at: number, oi: number, universe: number) {
     rejected429: 1,
     banned418: 0,
     byComponent: {
-      'oi-poller': { usedLastMinute: oi, requestsLastMinute: oi, reservePerMin: 0, queued: 0 },
+      'oi-poller': {
+        usedLastMinute: oi,
+        usedThisWindow: oi - 100,
+        requestsLastMinute: oi,
+        reservePerMin: 0,
+        queued: 0,
+      },
       'universe-job': { usedLastMinute: universe, requestsLastMinute: 1, reservePerMin: 60, queued: 0 },
     },
   };
@@ -122,7 +129,21 @@ async function seed(db: TestDatabase, now: number): Promise<void> {
       component: 'oi-poller',
       status: 'ok',
       lastSeenAt: new Date(now - 4000),
-      details: { pollIntervalMs: 6200, pollsPerMin: 290, universeSize: 5, errors: 0, alertsPerMin: 0.2 },
+      details: {
+        pollIntervalMs: 6200,
+        pollsPerMin: 290,
+        universeSize: 5,
+        errors: 0,
+        alertsPerMin: 0.2,
+        scheduler: {
+          mode: 'activity',
+          tradeStream: 'live',
+          meanIntervalSec: 6.2,
+          maxStalenessSec: 17.4,
+          intervalSec: { p50: 5.1, p90: 9.8, p99: 14.2, max: 17.4 },
+          pollsByReason: { activity: 120, staleness: 170, fixed: 0 },
+        },
+      },
     },
   });
 }
@@ -148,6 +169,15 @@ describe('debug pages in a browser', () => {
     const logger = silentLogger();
     bus = createBus({ logger });
     await bus.setJson(BUDGET_LATEST_KEY, budgetSnapshot(now - 30_000, 300, 40));
+    await bus.setJson(KEYS.oiSchedule, {
+      at: now,
+      mode: 'activity',
+      shard: 'all',
+      symbols: [
+        { symbol: 'BTCUSDT', lastPollAt: now - 2000, reason: 'activity', lastIntervalMs: 3100, polls: 40 },
+        { symbol: 'DOGEUSDT', lastPollAt: now - 9000, reason: 'staleness', lastIntervalMs: 17_400, polls: 7 },
+      ],
+    });
     const universe = (symbols: string[], at: number) => ({
       updatedAt: new Date(at).toISOString(),
       enterThreshold: 4_000_000,
@@ -286,6 +316,20 @@ describe('debug pages in a browser', () => {
     expect(await p.locator('#polls-per-min').textContent()).toBe('290');
     expect(await p.locator('#components tbody tr').count()).toBe(2);
     expect(await p.locator('#chart-note').textContent()).toBe('7 snapshots');
+    // the budget's own window beside the sliding sum
+    expect(await p.locator('#window-used').textContent()).toBe('540');
+    expect(await p.locator('#window-verdict').textContent()).toBe('within budget');
+    // one colour per component
+    const swatches = await p
+      .locator('#components .swatch')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { style: { background: string } }).style.background));
+    expect(new Set(swatches).size).toBe(2);
+    // the OI scheduler: measured figures and when/why each symbol was last polled
+    expect(await p.locator('#sched-mode').textContent()).toBe('activity (trade stream live)');
+    expect(await p.locator('#sched-mean').textContent()).toBe('6.2 s');
+    expect(await p.locator('#sched-stale').textContent()).toBe('17.4 s');
+    expect(await p.locator('#oi-schedule tbody tr').count()).toBe(2);
+    expect(await p.locator('#oi-schedule tbody tr').first().locator('td').nth(2).textContent()).toBe('staleness');
     await p.screenshot({ path: join(SHOTS, 'debug-rate-limit.png'), fullPage: true });
   });
 

@@ -510,7 +510,43 @@ describe('liquid universe', () => {
       enteredAt: '2025-03-01T10:05:01.123Z',
       lastSeenAt: '2025-03-01T10:05:01.123Z',
       estimatedPollIntervalSec: 5,
+      maxStalenessSec: null,
     });
+    expect(u.body.pollIntervalSource).toBe('formula');
+  });
+
+  it('reports what the OI poller measured (its fresh heartbeat), and the formula again once that is stale', async () => {
+    await update(legacyUpdate).expect(200);
+    const beat = (ageMs: number, scheduler: Record<string, number | string | null>, status = 'ok') =>
+      t.prisma.componentHeartbeat.upsert({
+        where: { component: 'oi-poller' },
+        create: { component: 'oi-poller', status, lastSeenAt: new Date(t.clock.now - ageMs), details: { scheduler } },
+        update: { status, lastSeenAt: new Date(t.clock.now - ageMs), details: { scheduler } },
+      });
+    const get = async () =>
+      (await request(t.app).get('/api/market/open-interest/liquid-universe').expect(200)).body as {
+        pollIntervalSource: string;
+        symbols: { estimatedPollIntervalSec: number; maxStalenessSec: number | null }[];
+      };
+    await beat(5000, { mode: 'activity', meanIntervalSec: 13.5, maxStalenessSec: 28.2 });
+    let u = await get();
+    expect(u.pollIntervalSource).toBe('measured');
+    // 13.5 rounds half up, like the legacy formula; the staleness bound rounds up (never understated)
+    expect(u.symbols.map((s) => [s.estimatedPollIntervalSec, s.maxStalenessSec])).toEqual([
+      [14, 29],
+      [14, 29],
+    ]);
+    // not measured yet (first seconds of the poller): the formula
+    await beat(5000, { mode: 'activity', meanIntervalSec: null, maxStalenessSec: null });
+    expect((await get()).pollIntervalSource).toBe('formula');
+    // a heartbeat older than HEALTH_HEARTBEAT_STALE_SEC, or a stopped poller: the formula
+    await beat(3_600_000, { mode: 'activity', meanIntervalSec: 13.5, maxStalenessSec: 28 });
+    u = await get();
+    expect(u.pollIntervalSource).toBe('formula');
+    expect(u.symbols[0]).toMatchObject({ estimatedPollIntervalSec: 5, maxStalenessSec: null });
+    await beat(1000, { mode: 'activity', meanIntervalSec: 13.5, maxStalenessSec: 28 }, 'stopped');
+    expect((await get()).pollIntervalSource).toBe('formula');
+    await t.prisma.componentHeartbeat.deleteMany({});
   });
 
   it('keeps enteredAt of retained members and removes the ones left out', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, busEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 export const FUNDING_STREAMS = ['!markPrice@arr@1s', '!markPrice@arr'] as const;
 
@@ -31,6 +31,8 @@ export const EnvSchema = z.object({
   ...backendTargetEnv,
   /** Heartbeats to the backend; off for a funding API run without a backend. */
   FUNDING_HEARTBEAT_ENABLED: env.bool(true),
+  /** SHADOW=true: heartbeats are recorded in SHADOW_DIR instead of sent, and the legacy state file is not written. */
+  ...shadowEnv,
   ...busEnv,
   ...processEnv,
 });

@@ -1,3 +1,4 @@
+import { BackendClient, openShadowJournal } from '@volspike/backend-client';
 import type { WeightBudget } from '@volspike/binance-client';
 import { HeartbeatSender, counter, gauge, type AppDeps as RuntimeAppDeps, type Logger } from '@volspike/runtime';
 import type { Registry } from 'prom-client';
@@ -139,13 +140,18 @@ function createHeartbeat(
 ): HeartbeatSender | null {
   if (!env.FUNDING_HEARTBEAT_ENABLED) return null;
   const age = (sec: number | undefined): number | null => (sec === undefined ? null : Math.round(sec * 100) / 100);
+  const shadow = openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: 'funding', logger });
+  const api = new BackendClient({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    shadow,
+    ...(fetchImpl ? { fetchImpl } : {}),
+  });
   return new HeartbeatSender({
     component: 'funding',
-    apiUrl: env.VOLSPIKE_API_URL,
-    apiKey: env.VOLSPIKE_API_KEY,
+    post: (body, timeoutMs) => api.send('heartbeat', { body, timeoutMs }),
     intervalMs: env.FUNDING_HEARTBEAT_SEC * 1000,
     logger: logger.child({ component: 'heartbeat' }),
-    ...(fetchImpl ? { fetchImpl } : {}),
     report: () => {
       const a = store.ages(now());
       const st = stream.stats();
@@ -166,6 +172,10 @@ function createHeartbeat(
 function createLegacyStateFile({ env, logger, store, now }: Wiring, stream: FundingStream): LegacyStateFile | null {
   const file = env.FUNDING_LEGACY_STATE_FILE;
   if (file === undefined) return null;
+  if (env.SHADOW) {
+    logger.warn({ file }, 'SHADOW mode: FUNDING_LEGACY_STATE_FILE is not written (the legacy daemon still owns it)');
+    return null;
+  }
   logger.info({ file }, 'writing the legacy funding state file for the legacy OI poller and health monitor');
   return new LegacyStateFile({
     file,

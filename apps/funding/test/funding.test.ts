@@ -298,4 +298,14 @@ describe('funding against the sim', () => {
     expect((await read()).connection_status.connected).toBe(false);
     expect(await readdir(dir)).toEqual(['.funding_state.json']);
   });
+  it('SHADOW=true: the legacy state file stays the legacy daemon’s (not written)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'funding-shadow-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, '.funding_state.json');
+    const { app } = await setup({ FUNDING_LEGACY_STATE_FILE: file, SHADOW: 'true', SHADOW_DIR: join(dir, 'shadow') });
+    await until('mark prices', () => app.store.size() > 0);
+    expect(app.legacyStateFile).toBeNull();
+    await app.stop();
+    expect(await readdir(dir)).not.toContain('.funding_state.json');
+  });
 });

@@ -1,5 +1,6 @@
 import { TelegramIngestSchema } from '@volspike/contracts';
-import { AbortedError, MemoryOutboxStore, Outbox, backoffDelay, sleep, type Logger } from '@volspike/runtime';
+import type { BackendClient, BackendQueue } from '@volspike/backend-client';
+import { AbortedError, MemoryOutboxStore, backoffDelay, sleep, type Logger } from '@volspike/runtime';
 import { BotApi, TelegramError } from './bot-api.js';
 import type { Env } from './env.js';
 import { ChannelFilter, buildBatches, parseCategories, type TgUpdate } from './mapping.js';
@@ -17,8 +18,8 @@ export interface BotPollerStats {
 }
 
 /**
- * Bot API mode: long-polls `getUpdates`, posts the configured channels' posts to `/api/telegram/ingest`
- * through an Outbox, and only after every batch of a poll was accepted saves the next offset (and confirms
+ * Bot API mode: long-polls `getUpdates`, posts the configured channels' posts to the backend's
+ * `telegramIngest` route through the backend client's queue (an Outbox), and only after every batch of a poll was accepted saves the next offset (and confirms
  * it to Telegram with the next getUpdates). Until then the updates stay unconfirmed at Telegram, which is
  * the durable copy: a crash re-fetches and re-sends them with the same Idempotency-Keys.
  */
@@ -27,9 +28,7 @@ export class BotPoller {
   private readonly bot: BotApi;
   private readonly filter: ChannelFilter;
   private readonly categories: Map<string, string>;
-  private readonly outbox: Outbox;
-  private readonly headers: Record<string, string>;
-  private readonly ingestUrl: string;
+  private readonly outbox: BackendQueue;
   private running: Promise<void> | null = null;
   readonly s: BotPollerStats = {
     offset: null,
@@ -45,19 +44,18 @@ export class BotPoller {
   constructor(
     private readonly env: Env & { TELEGRAM_BOT_TOKEN: string },
     private readonly offsets: OffsetStore,
+    api: BackendClient,
     private readonly logger: Logger,
   ) {
     this.filter = new ChannelFilter(env.TELEGRAM_CHANNEL_IDS);
     this.categories = parseCategories(env.TELEGRAM_CHANNEL_CATEGORIES);
     this.bot = new BotApi({ apiUrl: env.TELEGRAM_API_URL, token: env.TELEGRAM_BOT_TOKEN });
-    this.outbox = new Outbox({
+    this.outbox = api.queue({
       name: 'telegram-ingest',
       store: new MemoryOutboxStore(),
       logger,
       maxDelayMs: env.TELEGRAM_BACKOFF_MAX_MS,
     });
-    this.headers = env.VOLSPIKE_API_KEY ? { 'x-api-key': env.VOLSPIKE_API_KEY } : {};
-    this.ingestUrl = new URL('/api/telegram/ingest', env.VOLSPIKE_API_URL).toString();
     if (this.filter.size === 0)
       logger.warn('TELEGRAM_CHANNEL_IDS is empty: updates are confirmed but no channel is forwarded');
   }
@@ -74,7 +72,7 @@ export class BotPoller {
     await this.outbox.stop();
   }
 
-  stats(): BotPollerStats & { outbox: ReturnType<Outbox['stats']> } {
+  stats(): BotPollerStats & { outbox: ReturnType<BackendQueue['stats']> } {
     return { ...this.s, outbox: this.outbox.stats() };
   }
 
@@ -96,12 +94,7 @@ export class BotPoller {
         );
         continue;
       }
-      await this.outbox.enqueue({
-        url: this.ingestUrl,
-        headers: this.headers,
-        body: b.body,
-        idempotencyKey: b.idempotencyKey,
-      });
+      await this.outbox.enqueue('telegramIngest', b.body, { idempotencyKey: b.idempotencyKey });
       messages += b.body.messages.length;
     }
     while (this.outbox.depth() > 0) await sleep(25, this.abort.signal);

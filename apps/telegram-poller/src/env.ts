@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendTargetEnv, env, loadEnv, processEnv } from '@volspike/runtime';
+import { backendTargetEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 /** telegram-poller configuration, parsed once at start. */
 export const EnvSchema = z
@@ -38,6 +38,8 @@ export const EnvSchema = z
     TELEGRAM_BACKOFF_MAX_MS: env.int(60_000, { min: 10, max: 600_000 }),
     TELEGRAM_HEARTBEAT_MS: env.int(15_000, { min: 10, max: 300_000 }),
     ...backendTargetEnv,
+    /** SHADOW=true: read Telegram as usual but record the would-be ingests in SHADOW_DIR instead of posting them. */
+    ...shadowEnv,
     TELEGRAM_POLLER_STATUS_PORT: env.port(3014),
     TELEGRAM_POLLER_STATUS_HOST: env.str('127.0.0.1'),
     ...processEnv,

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
+import { BackendClient, openShadowJournal } from '@volspike/backend-client';
 import { HeartbeatSender, type AppDeps as RuntimeAppDeps, type Bus, type Logger } from '@volspike/runtime';
 import { BotPoller } from './bot-poller.js';
 import { ChannelOffsets } from './channel-offsets.js';
 import type { ChannelSource } from './channel-source.js';
 import { telegramMode, type Env, type TelegramMode } from './env.js';
 import { UserClientSource } from './gramjs-source.js';
-import { HttpIngestSink, type IngestSink } from './ingest-sink.js';
+import { backendIngestSink, type IngestSink } from './ingest-sink.js';
 import { parseCategories } from './mapping.js';
 import { MtprotoPoller } from './mtproto-poller.js';
 import { OffsetStore } from './offset-store.js';
@@ -18,7 +19,7 @@ export { ChannelOffsets, type ChannelOffset } from './channel-offsets.js';
 export * from './channel-source.js';
 export { GramJsChannelSource, UserClientSource, connectUserClient, translateGramJsError } from './gramjs-source.js';
 export * from './gramjs-mapping.js';
-export { HttpIngestSink, IngestError, type IngestBatch, type IngestSink } from './ingest-sink.js';
+export { backendIngestSink, type IngestBatch, type IngestSink } from './ingest-sink.js';
 export { LinePrompter, PromptClosedError, runLogin, type AuthClient, type LoginOptions } from './login.js';
 export { MtprotoPoller, type ChannelStats, type MtprotoStats } from './mtproto-poller.js';
 export { OffsetStore } from './offset-store.js';
@@ -93,19 +94,13 @@ async function channelSource(
   return { source, close: () => source.close() };
 }
 
-async function startMtproto(env: Env, deps: AppDeps, logger: Logger): Promise<Running> {
+async function startMtproto(env: Env, deps: AppDeps, api: BackendClient, logger: Logger): Promise<Running> {
   const offsets = new ChannelOffsets(join(deps.dataDir, 'telegram-poller', 'channels.json'));
   await offsets.load();
   const { source, close } = await channelSource(env, deps, logger);
   const poller = new MtprotoPoller({
     source,
-    sink:
-      deps.ingestSink ??
-      new HttpIngestSink({
-        apiUrl: env.VOLSPIKE_API_URL,
-        apiKey: env.VOLSPIKE_API_KEY,
-        timeoutMs: env.TELEGRAM_INGEST_TIMEOUT_MS,
-      }),
+    sink: deps.ingestSink ?? backendIngestSink(api),
     offsets,
     channels: env.TELEGRAM_CHANNELS.map((c) => c.replace(/^@/, '')),
     categories: parseCategories(env.TELEGRAM_CHANNEL_CATEGORIES),
@@ -129,18 +124,28 @@ async function startMtproto(env: Env, deps: AppDeps, logger: Logger): Promise<Ru
   };
 }
 
-async function startBot(env: Env, deps: AppDeps, logger: Logger): Promise<Running> {
+async function startBot(env: Env, deps: AppDeps, api: BackendClient, logger: Logger): Promise<Running> {
   const offsets = new OffsetStore(join(deps.dataDir, 'telegram-poller', 'offset.json'));
-  const poller = new BotPoller({ ...env, TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN! }, offsets, logger);
+  const poller = new BotPoller({ ...env, TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN! }, offsets, api, logger);
   await poller.start();
   return { stats: () => ({ ...poller.stats() }), problem: () => poller.s.lastError, stop: () => poller.stop() };
 }
 
-function heartbeatFor(env: Env, logger: Logger, running: Running): HeartbeatSender {
+/** The typed backend client (in SHADOW mode its writes go to the journal instead). */
+function backendClient(env: Env, logger: Logger): BackendClient {
+  const shadow = openShadowJournal({ enabled: env.SHADOW, dir: env.SHADOW_DIR, app: COMPONENT, logger });
+  return new BackendClient({
+    baseUrl: env.VOLSPIKE_API_URL,
+    apiKey: env.VOLSPIKE_API_KEY,
+    timeoutsMs: { telegramIngest: env.TELEGRAM_INGEST_TIMEOUT_MS },
+    shadow,
+  });
+}
+
+function heartbeatFor(env: Env, api: BackendClient, logger: Logger, running: Running): HeartbeatSender {
   return new HeartbeatSender({
     component: COMPONENT,
-    apiUrl: env.VOLSPIKE_API_URL,
-    apiKey: env.VOLSPIKE_API_KEY,
+    post: (body, timeoutMs) => api.send('heartbeat', { body, timeoutMs }),
     intervalMs: env.TELEGRAM_HEARTBEAT_MS,
     backoff: false,
     logger: logger.child({ component: 'heartbeat' }),
@@ -166,8 +171,10 @@ export async function start(env: Env, deps: AppDeps): Promise<TelegramPollerHand
   const mode = telegramMode(env);
   logMode(env, mode, logger);
   if (mode === 'disabled') return disabledHandle();
-  const running = mode === 'mtproto' ? await startMtproto(env, deps, logger) : await startBot(env, deps, logger);
-  const heartbeat = heartbeatFor(env, logger, running);
+  const api = backendClient(env, logger);
+  const running =
+    mode === 'mtproto' ? await startMtproto(env, deps, api, logger) : await startBot(env, deps, api, logger);
+  const heartbeat = heartbeatFor(env, api, logger, running);
   void heartbeat.sendNow('starting');
   heartbeat.start(env.TELEGRAM_HEARTBEAT_MS);
   let stopping: Promise<void> | null = null;

@@ -2,7 +2,7 @@
 // (migrated test database) behind a forwarding proxy that can refuse ingests and records every POST.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAppEnv as loadBackendEnv, start as startBackend, type BackendHandle } from '@volspike/backend';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
-import { ChannelOffsets, HttpIngestSink, MtprotoPoller, loadAppEnv, parseCategories, start } from '../src/index.js';
+import { BackendClient, NO_RETRY } from '@volspike/backend-client';
+import { ChannelOffsets, MtprotoPoller, backendIngestSink, loadAppEnv, parseCategories, start } from '../src/index.js';
 import { FakeChannelSource } from './fake-channel-source.js';
 
 const INGEST_KEY = 'telegram-mtproto-test-key';
@@ -115,7 +116,8 @@ const savedPosition = async (username: string) =>
 
 /** A poller over the fake, driven round by round (pollOnce) so no test waits on the clock. */
 async function poller(source: FakeChannelSource, waits: number[] = []) {
-  const backendSink = new HttpIngestSink({ apiUrl: proxy.url, apiKey: INGEST_KEY, timeoutMs: 5000 });
+  // The production sink over the typed backend client (no in-call retries: the poller's rounds are the retry).
+  const backendSink = backendIngestSink(new BackendClient({ baseUrl: proxy.url, apiKey: INGEST_KEY, retry: NO_RETRY }));
   const offsets = new ChannelOffsets(offsetsFile());
   await offsets.load();
   return new MtprotoPoller({
@@ -281,6 +283,40 @@ describe('MTProto poller (fake Telegram, real backend)', () => {
         await new Promise((r) => setTimeout(r, 25));
       expect(await storedIds(FEED.username)).toEqual([1, 2, 3, 4, 5]);
       expect((await app.health()).body).toMatchObject({ mode: 'mtproto', status: 'ok' });
+    } finally {
+      await app.stop();
+    }
+  });
+  it('SHADOW=true: reads Telegram and records the would-be ingests in the journal; the backend gets nothing', async () => {
+    const shadowDir = join(dataDir, 'shadow');
+    const env = loadAppEnv({
+      TELEGRAM_API_ID: '12345',
+      TELEGRAM_API_HASH: '0123456789abcdef',
+      TELEGRAM_CHANNELS: 'marketfeed',
+      VOLSPIKE_API_URL: proxy.url,
+      VOLSPIKE_API_KEY: INGEST_KEY,
+      SHADOW: 'true',
+      SHADOW_DIR: shadowDir,
+    });
+    const t = telegram();
+    t.post(FEED.username, 1, 3);
+    const app = await start(env, { logger, dataDir, metrics: new Registry(), channelSource: t });
+    try {
+      const journal = async () => {
+        const [file] = (await readdir(shadowDir).catch(() => [])).filter((f) => f.startsWith('telegram-poller-'));
+        if (!file) return [];
+        return (await readFile(join(shadowDir, file), 'utf8'))
+          .split('\n')
+          .filter((l) => l.includes('"telegramIngest"'))
+          .map((l) => JSON.parse(l) as { route: string; path: string; body: { messages: { id: number }[] } });
+      };
+      for (let i = 0; i < 400 && (await journal()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const [entry] = await journal();
+      expect(entry).toMatchObject({ route: 'telegramIngest', path: '/api/telegram/ingest' });
+      expect(entry!.body.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+      expect(JSON.stringify(entry)).not.toContain(INGEST_KEY);
+      expect(posted).toEqual([]);
+      expect(await storedIds(FEED.username)).toEqual([]);
     } finally {
       await app.stop();
     }

@@ -266,21 +266,28 @@ export class WeightBudget {
     for (const name of names) {
       byComponent[name] = {
         usedLastMinute: 0,
+        usedThisWindow: 0,
         requestsLastMinute: 0,
         reservePerMin: resolveShare(this.shares, name).reservePerMin,
         queued: this.queuedBy.get(name) ?? 0,
       };
     }
+    // the sliding 60 s sum (what an operator sees as "used in the last minute") and the budget's own window:
+    // the fixed window its reservoir is refilled for, which is what the usable weight is held against
+    const k = Math.floor(now / this.windowMs);
+    const windowStartedAt = k * this.windowMs;
     let used = 0;
+    let usedThisWindow = 0;
     for (const u of usage) {
       used += u.weight;
+      if (u.at >= windowStartedAt) usedThisWindow += u.weight;
       const c = byComponent[u.component];
       if (c) {
         c.usedLastMinute += u.weight;
+        if (u.at >= windowStartedAt) c.usedThisWindow = (c.usedThisWindow ?? 0) + u.weight;
         c.requestsLastMinute += 1;
       }
     }
-    const k = Math.floor(now / this.windowMs);
     const serverUsed = this.server && Math.floor(this.server.at / this.windowMs) === k ? this.server.used : null;
     let queued = 0;
     for (const q of this.queuedBy.values()) queued += q;
@@ -290,6 +297,7 @@ export class WeightBudget {
       limitPerMin: this.limit,
       usablePerMin: this.usable,
       usedLastMinute: used,
+      window: { startedAt: windowStartedAt, lengthMs: this.windowMs, used: usedThisWindow },
       serverUsedWeight1m: serverUsed,
       headroom: Math.max(0, this.usable - Math.max(used, serverUsed ?? 0)),
       queued,

@@ -153,6 +153,22 @@ describe('WeightBudget shares', () => {
     expect(b.availableFor('universe-job')).toBe(2060);
   });
 
+  it('the snapshot shows the budget’s own window beside the sliding sum, so a boundary is not read as a breach', async () => {
+    const windowMs = 2000;
+    const s = await server({ limit: 1000, windowMs });
+    const b = budget({ limitPerMin: 1000, windowMs });
+    const c = client(s, b);
+    const phase = (): number => Date.now() % windowMs;
+    await expect.poll(() => phase() >= 1000 && phase() < 1400, { timeout: 5000, interval: 5 }).toBe(true);
+    for (let i = 0; i < 3; i++) await c.openInterest('BTCUSDT');
+    await expect.poll(() => phase() < 500, { timeout: 5000, interval: 5 }).toBe(true);
+    for (let i = 0; i < 2; i++) await c.openInterest('BTCUSDT');
+    const snap = b.snapshot();
+    expect(snap.usedLastMinute).toBe(5); // the sliding window still holds the previous window's three
+    expect(snap.window).toEqual({ startedAt: Math.floor(snap.at / windowMs) * windowMs, lengthMs: windowMs, used: 2 });
+    expect(snap.byComponent.test).toMatchObject({ usedLastMinute: 5, usedThisWindow: 2 });
+  });
+
   it('a component never exceeds its maxPerMin even when the budget has room', async () => {
     const s = await server();
     const b = budget({ shares: { capped: { maxPerMin: 10 } } });

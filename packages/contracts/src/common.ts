@@ -62,9 +62,20 @@ export const dateString = () =>
 /** ISO-8601 in UTC with a `Z` suffix; offsets are rejected; fractional seconds allowed. */
 export const isoUtc = () => z.iso.datetime({ message: 'must be an ISO-8601 UTC timestamp ending in Z' });
 
-/** A symbol as sent by the daemons (e.g. BTCUSDT, btc_usdt). */
+/**
+ * What a route accepts as a symbol before it normalises it (BTCUSDT, btcusdt, btc_usdt, BTC-USDT): letters,
+ * digits, `_` and `-`, at most {@link SYMBOL_MAX_LENGTH} characters. Anything else (spaces, dots, quotes,
+ * unicode) is a 400 on every route that takes a symbol.
+ */
+export const SYMBOL_INPUT_RE = /^[A-Za-z0-9_-]{1,40}$/;
+
+/** A symbol in a route input (body, query or path), in {@link SYMBOL_INPUT_RE}; routes normalise it after. */
 export const symbolString = () =>
-  z.string().min(1, { message: 'must be a non-empty symbol' }).max(40, { message: 'must be at most 40 characters' });
+  z
+    .string()
+    .min(1, { message: 'must be a non-empty symbol' })
+    .max(40, { message: 'must be at most 40 characters' })
+    .regex(SYMBOL_INPUT_RE, { message: 'must be a symbol such as BTCUSDT (letters, digits, _ and -)' });
 
 /** Query-string integer (absent → undefined; anything non-numeric → error naming the parameter). */
 export const queryInt = (opts: { min?: number; max?: number } = {}) =>

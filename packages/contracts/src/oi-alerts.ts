@@ -100,7 +100,7 @@ export type OiAlertEvent = z.infer<typeof OiAlertEventSchema>;
 export const MAX_OI_ALERTS_OFFSET = 10_000;
 
 export const OiAlertsQuerySchema = z.object({
-  symbol: z.string().optional(),
+  symbol: symbolString().optional(),
   direction: z.enum(OI_DIRECTIONS).optional(),
   limit: queryInt({ min: 1 }).optional(),
   offset: queryInt({ min: 0, max: MAX_OI_ALERTS_OFFSET }).optional(),
@@ -113,7 +113,7 @@ export const OiAlertsResponseSchema = z.object({
 });
 
 export const OiAlertsRecentQuerySchema = z.object({
-  symbol: z.string().optional(),
+  symbol: symbolString().optional(),
   direction: z.enum(OI_DIRECTIONS).optional(),
   limit: queryInt({ min: 1, max: 500 }).optional(),
 });

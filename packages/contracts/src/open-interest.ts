@@ -94,7 +94,7 @@ export const OiSamplesResponseSchema = z.object({
   count: z.number().int(),
 });
 
-export const OiSnapshotQuerySchema = z.object({ symbol: z.string().optional(), ts: z.string().optional() });
+export const OiSnapshotQuerySchema = z.object({ symbol: symbolString().optional(), ts: z.string().optional() });
 export const OiSnapshotResponseSchema = z.union([
   z.object({
     found: z.literal(true),
@@ -113,7 +113,12 @@ export const LiquidSymbolSchema = z.object({
   quoteVolume24h: z.number(),
   enteredAt: z.string(),
   lastSeenAt: z.string(),
+  /** What the OI poller really does: its measured mean interval (rounded half up), or — before it has
+   *  reported any — the legacy formula (see `pollIntervalSource`). Same on every item. */
   estimatedPollIntervalSec: z.number().int(),
+  /** The longest any liquid symbol went without an OI poll over the poller's last 5 minutes (seconds,
+   *  rounded up); null before the poller has reported. Same on every item. */
+  maxStalenessSec: z.number().int().nullable().optional(),
 });
 export const LiquidUniverseResponseSchema = z
   .object({
@@ -122,6 +127,8 @@ export const LiquidUniverseResponseSchema = z
     exitThreshold: z.number(),
     symbols: z.array(LiquidSymbolSchema),
     totalSymbols: z.number().int(),
+    /** `measured`: from the oi-poller's latest fresh heartbeat; `formula`: the legacy 5–20 s estimate. */
+    pollIntervalSource: z.enum(['measured', 'formula']).optional(),
   })
   .meta({ id: 'LiquidUniverse' });
 export type LiquidUniverseResponse = z.infer<typeof LiquidUniverseResponseSchema>;

@@ -38,7 +38,7 @@ export const UserAlertUpdateSchema = z.object({
 
 export const UserAlertsQuerySchema = z.object({
   active: z.enum(['true', 'false']).optional(),
-  symbol: z.string().optional(),
+  symbol: symbolString().optional(),
 });
 
 export const UserCrossAlertRowSchema = z

@@ -70,7 +70,7 @@ export type VolumeAlertRow = z.infer<typeof VolumeAlertRowSchema>;
 /** `GET /api/volume-alerts` query. `tier` is accepted for compatibility but ignored: the tier is the caller's. */
 export const VolumeAlertsQuerySchema = z.object({
   tier: z.string().optional(),
-  symbol: z.string().optional(),
+  symbol: symbolString().optional(),
 });
 export const VolumeAlertsResponseSchema = z.object({
   alerts: z.array(VolumeAlertRowSchema),

@@ -27,6 +27,11 @@ export interface MigrateOptions {
   migrationsDir?: string;
   /** Only report what would be done (steps, data checks, pending migrations); change nothing. */
   plan?: boolean;
+  /**
+   * false: refuse (ADOPTION_REQUIRED) instead of adopting a database created by the legacy backend. Services
+   * starting up pass false: adopting the live database is an explicit operator step (`npm run db:migrate`).
+   */
+  adopt?: boolean;
   /** Test hooks into the adoption of a legacy database. */
   adoptionHooks?: AdoptionHooks;
 }
@@ -157,6 +162,12 @@ async function migrateLocked(databaseUrl: string, opts: MigrateOptions): Promise
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const state = await databaseState(client, migrations[0]?.name);
+      if (state === 'legacy' && opts.adopt === false && !opts.plan) {
+        throw new DbError(
+          'ADOPTION_REQUIRED',
+          'The database was created by the legacy backend (tables, no migration history) and has not been adopted; nothing was changed. Adopt it explicitly first: npm run db:migrate -- --plan, then npm run db:migrate (docs/adoption.md)',
+        );
+      }
       if (!opts.plan) await client.query(CREATE_MIGRATIONS_TABLE);
       const adoption = state === 'legacy' ? await adopt(client, migrations, opts) : null;
       const byName = await appliedRows(client);

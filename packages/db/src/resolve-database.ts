@@ -14,7 +14,8 @@ export interface ResolvedDatabase {
 
 /**
  * Picks the database: `databaseUrl` when given, otherwise embedded Postgres (PGlite) in `dataDir`.
- * Always applies pending migrations before returning.
+ * Always applies pending migrations before returning; refuses (DbError ADOPTION_REQUIRED) a database created by
+ * the legacy backend that `npm run db:migrate` has not adopted yet.
  */
 export async function resolveDatabase(opts: {
   databaseUrl?: string | undefined;
@@ -32,7 +33,8 @@ export async function resolveDatabase(opts: {
 }): Promise<ResolvedDatabase> {
   const { logger } = opts;
   if (opts.databaseUrl) {
-    const result = await migrate(opts.databaseUrl, { logger });
+    // A legacy database is adopted by `npm run db:migrate` only, never implicitly at a service's start.
+    const result = await migrate(opts.databaseUrl, { logger, adopt: false });
     logger.info({ embedded: false, applied: result.applied.length, skipped: result.skipped.length }, 'database ready');
     return { url: opts.databaseUrl, embedded: false, pid: null, stop: async () => {} };
   }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog, type Catalog } from '../src/adoption/catalog.js';
 import { ADOPTION_BASELINE } from '../src/adoption/target.js';
-import { DbError, formatAdoptionReport, migrate, readMigrations } from '../src/index.js';
+import { DbError, formatAdoptionReport, migrate, readMigrations, resolveDatabase } from '../src/index.js';
 import {
   createLegacyDatabase,
   LEGACY_OUTSIDE_TABLES,
@@ -171,6 +171,15 @@ describe('adopting a database created by the legacy backend', () => {
     expect(adoption).toEqual({ ordered: true });
   });
 
+  it("keeps the outside tables' foreign keys working: a user they reference with ON DELETE RESTRICT cannot be deleted", async () => {
+    await expect(query(db.url, `DELETE FROM users WHERE id = 'cm1legacyadminelite0000004'`)).rejects.toMatchObject({
+      code: '23503',
+    });
+    const outside = Object.fromEntries(LEGACY_OUTSIDE_TABLES.map((t) => [t, columns[t]!]));
+    const now = await tableFingerprints(db.url, outside);
+    for (const t of LEGACY_OUTSIDE_TABLES) expect(now[t], t).toEqual(printsBefore[t]);
+  });
+
   it('a second run is a no-op', async () => {
     const before = await everything(db.url);
     const r = await migrate(db.url);
@@ -259,6 +268,16 @@ describe('npm run db:migrate -- --plan, and a legacy writer during the adoption'
     expect(await everything(db.url)).toBe(before);
   }, 120_000);
 
+  it('a service starting on it (resolveDatabase) refuses with ADOPTION_REQUIRED and changes nothing', async () => {
+    // Why: adopting the live database is the operator's explicit step, never a side effect of starting a backend.
+    const before = await everything(db.url);
+    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    await expect(resolveDatabase({ databaseUrl: db.url, dataDir: '/nonexistent', logger })).rejects.toMatchObject({
+      code: 'ADOPTION_REQUIRED',
+    });
+    expect(await everything(db.url)).toBe(before);
+  });
+
   it('archives a duplicate written while the unique index was being built, and builds it again', async () => {
     let wrote = 0;
     const r = await migrate(db.url, {
@@ -309,4 +328,36 @@ describe('npm run db:migrate -- --plan, and a legacy writer during the adoption'
       await query(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     }
   });
+});
+
+describe('a legacy database without some of the foreign keys we model', () => {
+  let db: LegacyDatabase;
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('adds a missing key when every row has its parent, and leaves one out (reported, nothing deleted) when not', async () => {
+    db = await createLegacyDatabase();
+    await query(
+      db.url,
+      `ALTER TABLE alert_subscriptions DROP CONSTRAINT "alert_subscriptions_userId_fkey";
+       ALTER TABLE user_sessions DROP CONSTRAINT "user_sessions_userId_fkey";
+       INSERT INTO user_sessions (id, "userId", "deviceId", tier, "expiresAt") VALUES ('cm-orphan', 'deleted-user', 'd', 'pro', now())`,
+    );
+    const plan = await migrate(db.url, { plan: true });
+    expect(plan.adoption!.checks).toContainEqual(
+      expect.objectContaining({ step: 'foreign-key user_sessions_userId_fkey', orphans: 1 }),
+    );
+    const r = await migrate(db.url);
+    const step = (id: string) => r.adoption!.steps.find((s) => s.id === id);
+    expect(step('foreign-key alert_subscriptions_userId_fkey')?.status).toBe('done');
+    expect(step('foreign-key user_sessions_userId_fkey')).toMatchObject({ status: 'skipped' });
+    expect(step('foreign-key user_sessions_userId_fkey')?.reason).toContain(
+      '1 rows of user_sessions name no users row',
+    );
+    const after = await catalogOf(db.url);
+    expect(after.constraints.get('alert_subscriptions_userId_fkey')?.validated).toBe(true);
+    expect(after.constraints.has('user_sessions_userId_fkey')).toBe(false);
+    expect(await query(db.url, `SELECT id FROM user_sessions WHERE id = 'cm-orphan'`)).toHaveLength(1);
+  }, 120_000);
 });

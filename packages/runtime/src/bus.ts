@@ -90,7 +90,11 @@ export interface BudgetSnapshot {
   at: number;
   limitPerMin: number;
   usablePerMin: number;
+  /** weight used over the sliding last 60 s (can exceed usablePerMin across a window boundary) */
   usedLastMinute: number;
+  /** the budget's own fixed window (its reservoir's refill period) and the weight used in it so far:
+   *  what usablePerMin is enforced against. Absent in snapshots of older processes. */
+  window?: { startedAt: number; lengthMs: number; used: number };
   serverUsedWeight1m: number | null;
   headroom: number;
   queued: number;
@@ -100,7 +104,13 @@ export interface BudgetSnapshot {
   banned418: number;
   byComponent: Record<
     string,
-    { usedLastMinute: number; requestsLastMinute: number; reservePerMin: number; queued: number }
+    {
+      usedLastMinute: number;
+      usedThisWindow?: number;
+      requestsLastMinute: number;
+      reservePerMin: number;
+      queued: number;
+    }
   >;
 }
 

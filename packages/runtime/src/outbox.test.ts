@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -141,13 +141,13 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     const rx = await receiver(true);
     const box = outbox(makeStore()());
     await box.start();
-    await box.enqueue({ url: rx.url, body: { n: 1 }, idempotencyKey: 'alert-1', headers: { 'x-api-key': 'k' } });
+    await box.enqueue({ url: rx.url, body: { n: 1 }, idempotencyKey: 'alert-1', headers: { 'x-source': 'k' } });
     await box.enqueue({ url: rx.url, body: { n: 2 } });
     await box.enqueue({ url: rx.url, method: 'PUT', body: { n: 3 } });
     await waitFor(() => box.depth() === 0);
     expect(rx.requests.map((r) => r.body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(rx.requests[0]?.key).toBe('alert-1');
-    expect(rx.requests[0]?.headers['x-api-key']).toBe('k');
+    expect(rx.requests[0]?.headers['x-source']).toBe('k');
     expect(rx.requests[0]?.headers['content-type']).toBe('application/json');
     expect(rx.requests[1]?.key).toMatch(/^[0-9a-f-]{36}$/);
     expect(box.stats()).toMatchObject({
@@ -304,6 +304,39 @@ describe.each(stores)('Outbox with %s store', (_kind, makeStore) => {
     const again = outbox(reopen());
     await again.start();
     expect(again.depth()).toBe(1);
+  });
+});
+
+describe('secrets and outbox journals', () => {
+  it('refuses a secret header on a message a durable store would keep, and allows it in memory only', async () => {
+    const rx = await receiver(false);
+    for (const header of ['X-API-Key', 'authorization']) {
+      const durable = outbox(new FileOutboxStore(dir, `secret-${++n}`));
+      await expect(durable.enqueue({ url: rx.url, headers: { [header]: 'k-123' }, body: {} })).rejects.toMatchObject({
+        code: 'OUTBOX_SECRET_HEADER',
+      });
+      expect(durable.depth()).toBe(0);
+    }
+    const memory = outbox(new MemoryOutboxStore());
+    await memory.enqueue({ url: rx.url, headers: { 'X-API-Key': 'k-123' }, body: {} });
+    expect(memory.depth()).toBe(1);
+  });
+
+  it('keeps the key of a route message out of the journal file: resolveTarget adds it at send time', async () => {
+    const rx = await receiver(false); // down: the message stays queued and journalled
+    const name = `route-${++n}`;
+    const box = outbox(new FileOutboxStore(dir, name), {
+      resolveTarget: () => ({ url: rx.url, headers: { 'x-api-key': 'the-secret-key-0123' } }),
+    });
+    await box.start();
+    await box.enqueue({ route: 'oiIngest', body: { n: 1 } });
+    await box.stop();
+    const files = (await readdir(dir)).filter((f) => f.startsWith(name));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(await readFile(join(dir, f), 'utf8')).not.toContain('the-secret-key-0123');
+      expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
+    }
   });
 });
 

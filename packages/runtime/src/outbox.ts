@@ -1,7 +1,7 @@
 import { VolspikeError } from '@volspike/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OutboxStore } from './outbox-store.js';
+import { MemoryOutboxStore, type OutboxStore } from './outbox-store.js';
 import { backoffDelay } from './retry.js';
 
 export { FileOutboxStore, MemoryOutboxStore, RedisOutboxStore, type OutboxStore } from './outbox-store.js';
@@ -62,11 +62,16 @@ export interface OutboxStats {
   oldestAgeMs: number | null;
 }
 
-export class OutboxError extends VolspikeError<'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE' | 'OUTBOX_NO_RESOLVER'> {
+export class OutboxError extends VolspikeError<
+  'OUTBOX_STOPPED' | 'OUTBOX_NOT_SERIALISABLE' | 'OUTBOX_NO_RESOLVER' | 'OUTBOX_SECRET_HEADER'
+> {
   constructor(code: OutboxError['code'], message: string, cause?: unknown) {
     super(code, message, { cause });
   }
 }
+
+/** Headers that carry a secret: never written to a journal (a durable store gets them at send time only). */
+const SECRET_HEADERS = new Set(['x-api-key', 'authorization', 'proxy-authorization', 'cookie']);
 
 /** A Retry-After header (seconds or HTTP date) in ms from `now`, or null when absent/invalid. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
@@ -150,6 +155,14 @@ export class Outbox {
     if (this.stopped) throw new OutboxError('OUTBOX_STOPPED', `outbox ${this.opts.name} is stopped`);
     if (m.route !== undefined && !this.opts.resolveTarget)
       throw new OutboxError('OUTBOX_NO_RESOLVER', `outbox ${this.opts.name} has no resolveTarget for route ${m.route}`);
+    const secret = Object.keys((m.route === undefined && m.headers) || {}).find((h) =>
+      SECRET_HEADERS.has(h.toLowerCase()),
+    );
+    if (secret !== undefined && !(this.opts.store instanceof MemoryOutboxStore))
+      throw new OutboxError(
+        'OUTBOX_SECRET_HEADER',
+        `outbox ${this.opts.name} would write the ${secret} header to its journal: enqueue a route and add it in resolveTarget`,
+      );
     let body: unknown;
     try {
       body = JSON.parse(JSON.stringify(m.body)) as unknown;

@@ -8,6 +8,8 @@ export type BudgetSnapshotLike = BudgetSnapshot;
 export interface BudgetPoint {
   at: number;
   usedLastMinute: number;
+  /** weight used in the budget's own window so far (null for snapshots without it) */
+  windowUsed: number | null;
   usablePerMin: number;
   headroom: number;
   serverUsedWeight1m: number | null;
@@ -47,6 +49,7 @@ export class BudgetHistory {
     this.points.push({
       at: v.at,
       usedLastMinute: v.usedLastMinute,
+      windowUsed: v.window?.used ?? null,
       usablePerMin: v.usablePerMin,
       headroom: v.headroom,
       serverUsedWeight1m: v.serverUsedWeight1m ?? null,

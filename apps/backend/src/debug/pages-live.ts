@@ -1,4 +1,4 @@
-// /debug/alerts (live through Socket.IO) and /debug/rate-limit (polls /debug/api/rate-limit).
+// /debug/alerts (live through Socket.IO); /debug/rate-limit lives in rate-limit-page.ts.
 import type { PrismaClient } from '@volspike/db';
 import { card, esc, fmtNum, fmtTime, page, td } from './html.js';
 
@@ -104,46 +104,4 @@ export async function renderAlerts(prisma: PrismaClient): Promise<string> {
   });
 }
 
-const RATE_SCRIPT = `
-var COLORS=['#2563eb','#16a34a','#d97706','#9333ea','#dc2626','#0891b2','#4b5563','#db2777'];var chart=null;var chartKey='';
-function n(v,d){return v===null||v===undefined||!isFinite(v)?'—':Number(v).toLocaleString('en-US',{maximumFractionDigits:d===undefined?0:d})}
-function set(id,t){var el=document.getElementById(id);if(el)el.textContent=t}
-function rows(id,html){document.querySelector('#'+id+' tbody').innerHTML=html}
-function esc(s){return String(s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]})}
-function render(d){var s=d.latest;
-  set('used',s?n(s.usedLastMinute):'—');set('usable',s?n(s.usablePerMin):'—');set('headroom',s?n(s.headroom):'—');
-  set('server-used',s?n(s.serverUsedWeight1m):'—');set('queued',s?n(s.queued):'—');set('r429',s?n(s.rejected429):'—');set('b418',s?n(s.banned418):'—');
-  set('paused',s&&s.pausedUntil&&s.pausedUntil>Date.now()?'until '+new Date(s.pausedUntil).toISOString().slice(11,19)+' ('+(s.pauseReason||'')+')':'no');
-  var p=d.oiPoller;set('poll-interval',p&&p.pollIntervalMs!=null?n(p.pollIntervalMs/1000,2)+' s':'—');set('polls-per-min',p&&p.pollsPerMin!=null?n(p.pollsPerMin,1):'—');
-  set('universe-size',p&&p.universeSize!=null?n(p.universeSize):'—');set('poller-errors',p&&p.errors!=null?n(p.errors):'—');set('alerts-per-min',p&&p.alertsPerMin!=null?n(p.alertsPerMin,2):'—');
-  rows('components',s?Object.keys(s.byComponent).sort().map(function(k){var c=s.byComponent[k];return '<tr><td>'+esc(k)+'</td><td>'+n(c.usedLastMinute)+'</td><td>'+n(c.requestsLastMinute)+'</td><td>'+n(c.reservePerMin)+'</td><td>'+n(c.queued)+'</td></tr>'}).join(''):'<tr><td colspan="5" class="muted">no budget snapshot yet</td></tr>');
-  rows('heartbeats',d.heartbeats.length?d.heartbeats.map(function(h){return '<tr><td>'+esc(h.component)+'</td><td>'+esc(h.status)+'</td><td>'+n(h.ageMs/1000)+' s</td><td class="msg">'+esc(JSON.stringify(h.details))+'</td></tr>'}).join(''):'<tr><td colspan="4" class="muted">no heartbeat yet</td></tr>');
-  var comps=d.components;var xs=d.history.map(function(h){return h.at/1000});
-  var data=[xs,d.history.map(function(h){return h.usedLastMinute}),d.history.map(function(h){return h.usablePerMin})].concat(comps.map(function(c){return d.history.map(function(h){return h.byComponent[c]===undefined?null:h.byComponent[c]})}));
-  var key=comps.join(',');var el=document.getElementById('budget-chart');set('chart-note',xs.length+' snapshots');
-  if(!chart||key!==chartKey){if(chart)chart.destroy();chartKey=key;
-    chart=new uPlot({width:Math.max(300,el.clientWidth-16),height:320,scales:{x:{time:true}},
-      series:[{},{label:'total used/min',stroke:'#111827',width:2},{label:'usable/min',stroke:'#9ca3af',dash:[6,4],width:1}].concat(comps.map(function(c,i){return {label:c,stroke:COLORS[i%COLORS.length],width:1.5}})),
-      axes:[{},{label:'weight / min'}]},data,el);}
-  else chart.setData(data);}
-function load(){fetch('/debug/api/rate-limit',{credentials:'same-origin'}).then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);return r.json()}).then(render)
-  .catch(function(e){set('chart-note',String(e.message||e))}).finally(function(){setTimeout(load,5000)})}
-load();
-`;
-
-export function renderRateLimit(): string {
-  const body = `
-<div class="cards">
-${card('Used (last minute)', '—', 'used')}${card('Usable / min', '—', 'usable')}${card('Headroom', '—', 'headroom')}
-${card('Binance used weight 1m', '—', 'server-used')}${card('Queued', '—', 'queued')}${card('429s', '—', 'r429')}${card('418s', '—', 'b418')}${card('Paused', '—', 'paused')}
-</div>
-<div class="cards">
-${card('OI poll interval', '—', 'poll-interval')}${card('OI polls / min', '—', 'polls-per-min')}${card('OI universe size', '—', 'universe-size')}${card('OI poller errors', '—', 'poller-errors')}${card('OI alerts / min', '—', 'alerts-per-min')}
-</div>
-<div class="chart"><strong>Weight used per minute, by component</strong> <span id="chart-note" class="muted"></span><div id="budget-chart"></div></div>
-<h2>By component (latest snapshot)</h2>
-<table id="components"><thead><tr><th>component</th><th>weight used (1 min)</th><th>requests (1 min)</th><th>reserved / min</th><th>queued</th></tr></thead><tbody></tbody></table>
-<h2>Heartbeats</h2>
-<table id="heartbeats"><thead><tr><th>component</th><th>status</th><th>age</th><th>details</th></tr></thead><tbody></tbody></table>`;
-  return page({ title: 'REST weight budget', path: '/debug/rate-limit', body, script: RATE_SCRIPT, uplot: true });
-}
+export { renderRateLimit } from './rate-limit-page.js';

@@ -8,7 +8,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import { CHANNELS, KEYS } from '@volspike/runtime';
-import type { Bus, Logger } from '@volspike/runtime';
+import type { Bus, Logger, OiScheduleMessage } from '@volspike/runtime';
 import type { Auth } from '../auth/index.js';
 import type { LatestOiWriter } from '../services/oi-latest.js';
 import { DEBUG_TOKEN_COOKIE } from '../auth/index.js';
@@ -47,6 +47,13 @@ const pick = (details: unknown, key: string): number | null => {
   const v = (details as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 };
+
+/** The scheduler stats an oi-poller heartbeat carries (details.scheduler), or null. */
+export function schedulerOf(details: unknown): Record<string, unknown> | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const s = (details as Record<string, unknown>).scheduler;
+  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : null;
+}
 
 export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
   const { prisma, bus } = deps;
@@ -137,6 +144,7 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
 
   router.get('/api/rate-limit', async (_req, res) => {
     history.add(await bus.getJson(BUDGET_LATEST_KEY).catch(() => null));
+    const oiSchedule = await bus.getJson<OiScheduleMessage>(KEYS.oiSchedule).catch(() => null);
     const heartbeats = await prisma.componentHeartbeat.findMany({ orderBy: { component: 'asc' } });
     const t = now();
     const poller = heartbeats.find((h) => h.component === OI_POLLER_COMPONENT);
@@ -154,8 +162,10 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
             universeSize: pick(poller.details, 'universeSize'),
             errors: pick(poller.details, 'errors'),
             alertsPerMin: pick(poller.details, 'alertsPerMin'),
+            scheduler: schedulerOf(poller.details),
           }
         : null,
+      oiSchedule,
       heartbeats: heartbeats.map((h) => ({
         component: h.component,
         status: h.status,

@@ -4,7 +4,6 @@ import {
   LiquidUniverseUpdateSchema,
   OiLatestQuerySchema,
   OiSamplesQuerySchema,
-  normalizeSymbol,
   type LiquidUniverseResponse,
   toIso,
   decimalToNumber,
@@ -28,6 +27,24 @@ function knownAmount(value: Prisma.Decimal | null): number | null {
   return n === 0 ? null : n;
 }
 const DANGEROUSLY_STALE_MS = STALE_MS + 90_000;
+
+/**
+ * What the OI poller reports it really does (heartbeat `details.scheduler`): its measured mean interval
+ * (60·N ÷ polls per minute) and max staleness. Null when there is no heartbeat, it is older than
+ * `staleMs`, the poller stopped, or it has not measured yet — then the legacy formula stands in.
+ */
+export function measuredPolling(
+  beat: { status: string; lastSeenAt: Date; details: unknown } | null,
+  now: number,
+  staleMs: number,
+): { meanIntervalSec: number; maxStalenessSec: number | null } | null {
+  if (!beat || beat.status === 'stopped' || now - beat.lastSeenAt.getTime() > staleMs) return null;
+  const d = beat.details as { scheduler?: { meanIntervalSec?: unknown; maxStalenessSec?: unknown } } | null;
+  const mean = d?.scheduler?.meanIntervalSec;
+  if (typeof mean !== 'number' || !Number.isFinite(mean) || mean <= 0) return null;
+  const stale = d?.scheduler?.maxStalenessSec;
+  return { meanIntervalSec: mean, maxStalenessSec: typeof stale === 'number' && Number.isFinite(stale) ? stale : null };
+}
 
 export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
@@ -128,7 +145,7 @@ export function openInterestRouter(ctx: AppContext): Router {
     const t = Date.parse(rawTs);
     if (Number.isNaN(t))
       throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid timestamp format', message: 'ts: not a date' });
-    const symbol = normalizeSymbol(rawSymbol);
+    const symbol = symbolOr400(rawSymbol, 'symbol');
     const row = await prisma.openInterestSnapshot.findFirst({
       where: { symbol, ts: { lte: new Date(t) } },
       orderBy: { ts: 'desc' },
@@ -149,9 +166,16 @@ export function openInterestRouter(ctx: AppContext): Router {
   });
 
   router.get('/liquid-universe', async (_req, res) => {
-    const rows = await prisma.openInterestLiquidSymbol.findMany({ orderBy: { quoteVolume24h: 'desc' } });
+    const [rows, poller] = await Promise.all([
+      prisma.openInterestLiquidSymbol.findMany({ orderBy: { quoteVolume24h: 'desc' } }),
+      prisma.componentHeartbeat.findUnique({ where: { component: 'oi-poller' } }),
+    ]);
     const u = config.universe;
-    const interval = estimatedPollIntervalSec(rows.length, u.maxReqPerMin, u.minIntervalSec, u.maxIntervalSec);
+    const measured = measuredPolling(poller, ctx.now(), config.health.heartbeatStaleSec * 1000);
+    const interval = measured
+      ? Math.max(1, Math.round(measured.meanIntervalSec))
+      : estimatedPollIntervalSec(rows.length, u.maxReqPerMin, u.minIntervalSec, u.maxIntervalSec);
+    const maxStalenessSec = measured?.maxStalenessSec != null ? Math.ceil(measured.maxStalenessSec) : null;
     let updatedAt = rows.length ? 0 : ctx.now();
     for (const r of rows) updatedAt = Math.max(updatedAt, r.lastSeenAt.getTime());
     const body: LiquidUniverseResponse = {
@@ -164,8 +188,10 @@ export function openInterestRouter(ctx: AppContext): Router {
         enteredAt: toIso(r.enteredAt),
         lastSeenAt: toIso(r.lastSeenAt),
         estimatedPollIntervalSec: interval,
+        maxStalenessSec,
       })),
       totalSymbols: rows.length,
+      pollIntervalSource: measured ? 'measured' : 'formula',
     };
     res.json(body);
   });

@@ -1,7 +1,9 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { VolumeAlert } from '@volspike/db';
 import {
   normalizeSymbol,
+  symbolString,
   SubscriptionCreateSchema,
   VolumeAlertIngestSchema,
   VolumeAlertsQuerySchema,
@@ -37,6 +39,8 @@ function gateTier(user: AuthUser | undefined): GateTier {
   if (user.role === 'ADMIN') return 'admin';
   return user.tier === 'pro' || user.tier === 'elite' ? user.tier : 'free';
 }
+
+const SubscriptionParamsSchema = z.object({ symbol: symbolString().transform((s) => s.toUpperCase()) });
 
 export function volumeAlertsRouter(ctx: AppContext): Router {
   const { prisma, config, metrics } = ctx;
@@ -116,7 +120,7 @@ export function volumeAlertsRouter(ctx: AppContext): Router {
 
   router.delete('/subscriptions/:symbol', ctx.auth.requireUser, async (req, res) => {
     const user = res.locals.user as AuthUser;
-    const symbol = String(req.params.symbol).toUpperCase();
+    const { symbol } = parseOr400(SubscriptionParamsSchema, req.params, 'Invalid request data', 'params');
     const r = await prisma.alertSubscription.deleteMany({ where: { userId: user.id, symbol } });
     if (r.count === 0) throw new HttpError(404, 'NOT_FOUND', { error: 'Subscription not found' });
     res.json({ success: true });

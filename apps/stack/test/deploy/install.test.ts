@@ -123,6 +123,10 @@ describe('deploy/install.sh --root', () => {
     // Behind nginx on this host: loopback only, one trusted hop.
     expect(env.HOST).toBe('127.0.0.1');
     expect(env.TRUST_PROXY_HOPS).toBe('1');
+    // Shadow journals where the units keep state; shadow mode only through the overlay (--shadow).
+    expect(env.SHADOW_DIR).toBe('/var/lib/volspike/shadow');
+    expect(env.SHADOW).toBe('false');
+    expect(parseEnvFile(etc('volspike/shadow.env')).SHADOW).toBe('true');
   });
 
   it('carries the legacy variables over and lists what it could not map, without printing secrets', () => {

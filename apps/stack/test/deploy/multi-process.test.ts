@@ -7,12 +7,13 @@
 // ingested through backend A → a Socket.IO client on backend B (and one through the proxy) sees the
 // updates; an OI move injected at the exchange becomes an alert at those clients; the funding API answers;
 // legacy routes reach the legacy backend.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '@volspike/binance-sim';
@@ -22,6 +23,7 @@ import { COMMITTED_NGINX_CONF, parseNginxLocations, routeOf } from '../../src/pr
 import { startDedicatedRedis, redisUnavailable, type DedicatedRedis } from '../faults/services.js';
 import { freePort, liquidUniverse, waitFor } from '../helpers.js';
 
+const execFileP = promisify(execFile);
 const KEY = 'multi-process-ingest-key-0123456789';
 const JWT_SECRET = 'multi-process-jwt-secret-0123456789-abcdefghij';
 const N_LIQUID = 6;
@@ -37,10 +39,19 @@ const APPS = [
 
 interface Proc {
   name: string;
+  /** The current process (replaced when it is restarted). */
   child: ChildProcess;
+  /** Resolves when the current process has exited. */
   exited: Promise<void>;
+  /** Times it failed and was started again (Restart=on-failure). */
+  restarts: number;
   output(): string;
 }
+
+/** Set at teardown: exits are then expected, not restarted. */
+let stopping = false;
+/** The units' Restart=on-failure with RestartSec=5, StartLimitBurst=10: at most this many restarts. */
+const RESTART_LIMIT = 3;
 
 let sim: Sim;
 let db: TestDatabase;
@@ -95,15 +106,30 @@ function launch(name: string, unit: string, overrides: Record<string, string>, i
     ...overrides,
     ...cmd.execEnv,
   };
-  const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-100_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const p = { name, child, exited, output: () => out };
+  const p: Proc = { name, child: null as never, exited: Promise.resolve(), restarts: 0, output: () => out };
+  // As systemd runs a unit: a process that fails is started again after RestartSec (here 1 s), a few times.
+  const start = (): void => {
+    const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    p.child = child;
+    p.exited = new Promise<void>((r) =>
+      child.once('exit', (code) => {
+        r();
+        if (stopping || code === 0 || p.restarts >= RESTART_LIMIT) return;
+        p.restarts += 1;
+        out += `\n[test] ${name} exited with ${String(code ?? child.signalCode)}: restarted (${p.restarts})\n`;
+        setTimeout(() => {
+          if (!stopping) start();
+        }, 1000);
+      }),
+    );
+  };
+  start();
   procs.push(p);
   return p;
 }
@@ -150,6 +176,7 @@ function testOverrides(): Record<string, string> {
     OI_LIQUID_ENTER_QUOTE_24H: String(uni.enter),
     OI_LIQUID_EXIT_QUOTE_24H: String(uni.enter / 2),
     OI_UNIVERSE_REFRESH_SEC: '5',
+    OI_UNIVERSE_REFRESH_MS: '2000',
     UNIVERSE_USE_TICKER_WS: 'false',
     OI_POLL_MIN_INTERVAL_MS: '1000',
     OI_POLL_MAX_INTERVAL_MS: '1000',
@@ -206,15 +233,17 @@ async function getJson<T>(u: string, headers: Record<string, string> = {}): Prom
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** An elite user and the signed token `npm run users -- add` prints for it (the operator's path). */
-function eliteToken(): string {
-  const r = spawnSync(
+/**
+ * An elite user and the signed token `npm run users -- add` prints for it (the operator's path). Run
+ * asynchronously: a blocked event loop would stop reading the children's output pipes and stall them.
+ */
+async function eliteToken(): Promise<string> {
+  const { stdout } = await execFileP(
     process.execPath,
     ['--import', 'tsx', 'apps/backend/src/users-cli.ts', 'add', '--email', 'elite@multi.test', '--tier', 'elite'],
     { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.url, JWT_SECRET }, encoding: 'utf8', timeout: 120_000 },
   );
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').at(-1)!;
+  return stdout.trim().split('\n').at(-1)!;
 }
 
 function connectClient(base: string, token: string): Promise<{ socket: Socket; events: Map<string, unknown[]> }> {
@@ -285,6 +314,9 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
   afterAll(async () => {
     for (const s of sockets) s.close();
     // One shutdown path, as systemd stops them: SIGTERM, then SIGKILL for anything still there after 20 s.
+    stopping = true;
+    const restarted = procs.filter((p) => p.restarts > 0).map((p) => `${p.name} ×${p.restarts}`);
+    if (restarted.length > 0) console.warn(`[multi-process] restarted after a failure: ${restarted.join(', ')}`);
     for (const p of procs) if (running(p)) p.child.kill('SIGTERM');
     await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 20_000))]);
     for (const p of procs) if (running(p)) p.child.kill('SIGKILL');
@@ -307,7 +339,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
       .join('\n');
 
   it('classifies the universe, ingests OI through backend A, and fans updates out to a client on backend B', async () => {
-    const token = eliteToken();
+    const token = await eliteToken();
     const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, token);
     const viaProxy = await connectClient(proxyUrl, token);
     try {
@@ -356,7 +388,7 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
   }, 300_000);
 
   it('turns an OI move injected at the exchange into an alert at the clients', async () => {
-    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, eliteToken());
+    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, await eliteToken());
     const symbol = liquid[0]!;
     try {
       const res = await fetch(`${sim.url}/__sim/oi`, {
@@ -398,6 +430,12 @@ describe.skipIf(skipWhy !== null)('the stack as the units run it (one process pe
       encoding: 'utf8',
     });
     expect(keys.stdout.trim().length, 'no budget keys in Redis').toBeGreaterThan(0);
-    for (const p of procs) expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
+    for (const p of procs) {
+      expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
+      // A unit that keeps failing would hit systemd's start limit; one failed start is logged above.
+      expect(p.restarts, `${p.name} restarted ${p.restarts} times:\n${p.output().slice(-3000)}`).toBeLessThan(
+        RESTART_LIMIT,
+      );
+    }
   }, 90_000);
 });
