@@ -73,6 +73,21 @@ describe('loadAppEnv', () => {
     }
   });
 
+  it('turns the per-address limits on by default in production only (tests, demo and bench share one address)', () => {
+    expect(loadAppEnv({})).toMatchObject({
+      RATE_LIMIT_REST_PER_MIN: 0,
+      RATE_LIMIT_HANDSHAKES_PER_MIN: 0,
+      SOCKET_MAX_GUESTS_PER_IP: 0,
+    });
+    expect(loadAppEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toMatchObject({
+      RATE_LIMIT_REST_PER_MIN: 600,
+      RATE_LIMIT_HANDSHAKES_PER_MIN: 60,
+      SOCKET_MAX_GUESTS_PER_IP: 20,
+    });
+    expect(loadAppEnv({ RATE_LIMIT_REST_PER_MIN: '30' }).RATE_LIMIT_REST_PER_MIN).toBe(30);
+    expect(() => loadAppEnv({ RATE_LIMIT_REST_PER_MIN: '1.5' })).toThrow('RATE_LIMIT_REST_PER_MIN');
+  });
+
   describe('in production (NODE_ENV=production)', () => {
     const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
     it.each([

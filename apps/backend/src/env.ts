@@ -33,14 +33,17 @@ export const EnvSchema = z
     DEBUG_ACCESS: env.enumOf(['public', 'admin'] as const, 'admin'),
     /** Reverse proxies in front of the backend whose X-Forwarded-For is trusted (0: the peer address is the client). */
     TRUST_PROXY_HOPS: env.int(0, { min: 0, max: 10 }),
-    /** Requests per minute per client address on the public REST routes (ingest routes are not limited); 0 = off. */
-    RATE_LIMIT_REST_PER_MIN: env.int(600, { min: 0 }),
-    /** Socket.IO handshakes per minute per client address; 0 = off. */
-    RATE_LIMIT_HANDSHAKES_PER_MIN: env.int(60, { min: 0 }),
+    /**
+     * Requests per minute per client address on the public REST routes (ingest routes are not limited); 0 = off.
+     * Unset: 600 in production, off elsewhere (tests, the demo and the bench poll from one address).
+     */
+    RATE_LIMIT_REST_PER_MIN: env.optionalNum({ min: 0 }),
+    /** Socket.IO handshakes per minute per client address; 0 = off. Unset: 60 in production, off elsewhere. */
+    RATE_LIMIT_HANDSHAKES_PER_MIN: env.optionalNum({ min: 0 }),
     /** Symbol rooms one socket may join (`subscribe-symbol`). */
     SOCKET_MAX_SYMBOLS: env.int(200, { min: 1 }),
-    /** Guest (unauthenticated) sockets per client address on one backend process. */
-    SOCKET_MAX_GUESTS_PER_IP: env.int(20, { min: 1 }),
+    /** Guest sockets per client address on one backend process; 0 = no cap. Unset: 20 in production, no cap elsewhere. */
+    SOCKET_MAX_GUESTS_PER_IP: env.optionalNum({ min: 0 }),
     /** Cross alerts (active or not) one user may keep; the per-tier limit on active alerts applies too. */
     USER_ALERTS_MAX_PER_USER: env.int(200, { min: 1 }),
     /** `/metrics` from anywhere with `Authorization: Bearer <token>`. In production, without it, loopback only. */
@@ -102,7 +105,30 @@ export const EnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['OI_MIN_INTERVAL_SEC'], message: 'must not exceed OI_MAX_INTERVAL_SEC' });
     }
     for (const issue of securityIssues(e)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const name of PRODUCTION_DEFAULT_NAMES) {
+      const v = e[name];
+      if (v !== undefined && !Number.isInteger(v))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be an integer' });
+    }
+  })
+  .transform((e) => {
+    const prod = e.NODE_ENV === 'production';
+    const pick = (name: (typeof PRODUCTION_DEFAULT_NAMES)[number]) => e[name] ?? (prod ? PRODUCTION_DEFAULTS[name] : 0);
+    return {
+      ...e,
+      RATE_LIMIT_REST_PER_MIN: pick('RATE_LIMIT_REST_PER_MIN'),
+      RATE_LIMIT_HANDSHAKES_PER_MIN: pick('RATE_LIMIT_HANDSHAKES_PER_MIN'),
+      SOCKET_MAX_GUESTS_PER_IP: pick('SOCKET_MAX_GUESTS_PER_IP'),
+    };
   });
+
+/** Limits whose unset value depends on NODE_ENV: these in production, 0 (off) elsewhere. */
+export const PRODUCTION_DEFAULTS = {
+  RATE_LIMIT_REST_PER_MIN: 600,
+  RATE_LIMIT_HANDSHAKES_PER_MIN: 60,
+  SOCKET_MAX_GUESTS_PER_IP: 20,
+} as const;
+const PRODUCTION_DEFAULT_NAMES = Object.keys(PRODUCTION_DEFAULTS) as (keyof typeof PRODUCTION_DEFAULTS)[];
 
 /** Minimum length of JWT_SECRET in production (HS256 wants at least 256 bits). */
 export const MIN_JWT_SECRET_BYTES = 32;

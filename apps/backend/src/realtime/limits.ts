@@ -10,7 +10,7 @@ import type { SocketIdentity } from './handshake.js';
 
 export interface SocketLimits {
   handshakes: RateLimiter;
-  /** SOCKET_MAX_GUESTS_PER_IP */
+  /** SOCKET_MAX_GUESTS_PER_IP (0: no cap) */
   maxGuestsPerAddress: number;
   /** SOCKET_MAX_SYMBOLS */
   maxSymbolsPerSocket: number;
@@ -56,7 +56,7 @@ export function installSocketLimits(io: Server, limits: SocketLimits): void {
   const guests = new Map<string, number>();
   io.use((socket, next) => {
     const identity = socket.data.identity as SocketIdentity | undefined;
-    if (!identity?.guest) return next();
+    if (!identity?.guest || limits.maxGuestsPerAddress <= 0) return next();
     const addr = socketAddress(socket, limits.trustProxyHops);
     const n = guests.get(addr) ?? 0;
     if (n >= limits.maxGuestsPerAddress) return next(new Error('Too many guest connections from this address'));
