@@ -165,7 +165,7 @@ fi
 # --- enable (and start) -----------------------------------------------------------------------------------
 if [ -n "$ROOT" ]; then
   if command -v systemctl >/dev/null 2>&1; then
-    systemctl --root="$ROOT" --quiet enable "${ENABLE[@]}" 2>&1 | grep -v '^Created symlink' || true
+    out="$(systemctl --root="$ROOT" --quiet enable "${ENABLE[@]}" 2>&1)" || die "systemctl --root enable failed: $out"
     say "enabled (in $ROOT): ${ENABLE[*]}"
   else
     say "not enabled: systemctl is not installed (--root)"

@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '@volspike/contracts';
 import {
+  COMMITTED_CADDYFILE,
   COMMITTED_NGINX_CONF,
+  parseCaddyLocations,
   parseNginxLocations,
+  renderCaddyfile,
   proxyLocations,
   renderNginxConfig,
   routeOf,
@@ -95,6 +98,47 @@ describe('the committed nginx configuration', () => {
     expect(conf).toContain('proxy_pass https://volspike_legacy;');
     expect(conf).toContain('proxy_set_header Host api.legacy.example;');
     expect(conf).toContain('proxy_ssl_name api.legacy.example;');
+  });
+});
+
+describe('the committed Caddyfile (the same routing for Caddy 2)', () => {
+  const caddyfile = readFileSync(COMMITTED_CADDYFILE, 'utf8');
+  const caddyLocations = parseCaddyLocations(caddyfile);
+
+  it('is exactly what the generator writes from ROUTES', () => {
+    expect(caddyfile).toBe(renderCaddyfile());
+  });
+
+  it('routes every ROUTES path to the backends, Socket.IO to the sticky pool, the rest to legacy', () => {
+    for (const r of ROUTES) {
+      expect(routeOf(concrete(r.path), caddyLocations), r.path).toBe('api');
+      expect(routeOf(`${concrete(r.path)}/`, caddyLocations), r.path).toBe('api');
+    }
+    expect(routeOf('/socket.io/?EIO=4&transport=polling', caddyLocations)).toBe('socketio');
+    expect(routeOf('/debug/rate-limit', caddyLocations)).toBe('api');
+    for (const p of LEGACY_ONLY) expect(routeOf(p, caddyLocations), p).toBe('legacy');
+  });
+
+  const caddy = spawnSync('sh', ['-c', 'command -v caddy'], { encoding: 'utf8' }).stdout.trim();
+  it.skipIf(!caddy)('is accepted by caddy validate (where Caddy is installed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volspike-caddy-'));
+    try {
+      for (const [name, text] of [
+        ['default', caddyfile],
+        ['https-legacy', renderCaddyfile({ legacyUrl: 'https://api.legacy.example', listen: '8080' })],
+      ] as const) {
+        const file = join(dir, `${name}.Caddyfile`);
+        writeFileSync(file, text);
+        const r = spawnSync(caddy, ['validate', '--adapter', 'caddyfile', '--config', file], {
+          encoding: 'utf8',
+          env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout + r.stderr).toContain('Valid configuration');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
