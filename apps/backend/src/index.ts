@@ -27,6 +27,7 @@ export { createBackendMetrics, type BackendMetrics } from './metrics.js';
 export { RetentionJob } from './services/retention.js';
 export { EmailSender } from './services/email-sender.js';
 export { corsOrigins } from './http/cors.js';
+export { TOKEN_ISSUER, TOKEN_AUDIENCE } from './auth/index.js';
 
 export { VERSION, appConfig } from './config.js';
 

@@ -1,4 +1,6 @@
 import { createServer } from 'node:net';
+import { SignJWT } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@volspike/backend';
 import type { Sim } from '@volspike/binance-sim';
 import type { UniverseMessage } from '@volspike/runtime';
 
@@ -100,4 +102,16 @@ export function universeOf(sim: Sim, symbols: string[]): UniverseMessage {
       lastSeenAt: now,
     })),
   };
+}
+
+/** A token as the backend signs it (`npm run users -- token`): HS256, our issuer and audience, one hour. */
+export function signUserToken(userId: string, jwtSecret: string): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(jwtSecret));
 }

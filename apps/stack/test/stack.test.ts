@@ -4,14 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../src/index.js';
-import { freePort, liquidUniverse, stackTestSource, waitFor } from './helpers.js';
+import { freePort, liquidUniverse, signUserToken, stackTestSource, waitFor } from './helpers.js';
 
 const KEY = 'stack-test-ingest-key';
 const JWT_SECRET = 'stack-test-jwt-secret-long-enough-for-hs256';
@@ -108,12 +107,7 @@ describe('all-in-one stack against the simulated exchange', () => {
 
   it('delivers an OI spike on one symbol to an elite Socket.IO client, once', async () => {
     const user = await db.prisma.user.create({ data: { email: 'elite@example.com', tier: 'elite' } });
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(user.id)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await signUserToken(user.id, JWT_SECRET);
     const socket: Socket = connect(api(''), { auth: { token }, transports: ['websocket'], reconnection: false });
     const alerts: { symbol: string; direction: string; timeframe: string }[] = [];
     socket.on('open-interest-alert', (a: { symbol: string; direction: string; timeframe: string }) => alerts.push(a));

@@ -25,7 +25,7 @@ import {
   type Bus,
   type OiSamplesMessage,
 } from '@volspike/runtime';
-import { freePort, universeOf, waitFor } from '../helpers.js';
+import { freePort, signUserToken, universeOf, waitFor } from '../helpers.js';
 import { faultPollerEnv } from './poller-env.js';
 import { FaultSummary } from './summary.js';
 
@@ -114,12 +114,7 @@ async function fault(body: Record<string, unknown>): Promise<void> {
 
 async function tokenFor(email: string, tier: 'free' | 'pro' | 'elite'): Promise<string> {
   const user = await db.prisma.user.create({ data: { email, tier, role: 'USER', status: 'ACTIVE' } });
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(user.id)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+  return signUserToken(user.id, JWT_SECRET);
 }
 
 /** Connects and resolves with the socket, or with the handshake error message. */
@@ -159,7 +154,7 @@ beforeAll(async () => {
     pro: (proToken = await tokenFor('pro@faults.test', 'pro')),
     free: await tokenFor('free@faults.test', 'free'),
     guest: 'guest',
-    email: 'pro@faults.test', // legacy unsigned token: guest rights only when SOCKET_LEGACY_TOKEN_AUTH=false
+    email: 'pro@faults.test', // legacy unsigned token: an email is never an identity: guest rights
     mock: 'mock-token-123',
   };
   for (const [name, token] of Object.entries(tokens)) {

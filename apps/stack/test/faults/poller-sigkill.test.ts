@@ -9,14 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as backendApp from '@volspike/backend';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, createMetrics, type Bus } from '@volspike/runtime';
-import { freePort, waitFor } from '../helpers.js';
+import { freePort, signUserToken, waitFor } from '../helpers.js';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.js';
 import { faultPollerEnv } from './poller-env.js';
 import { FaultSummary } from './summary.js';
@@ -162,12 +161,7 @@ beforeAll(async () => {
   const user = await db.prisma.user.create({
     data: { email: 'pro@sigkill.test', tier: 'pro', role: 'USER', status: 'ACTIVE' },
   });
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(user.id)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+  const token = await signUserToken(user.id, JWT_SECRET);
   const s = io(api, { transports: ['websocket'], auth: { token }, forceNew: true });
   socket = s;
   s.on('open-interest-alert', (a: { symbol: string }) => received.push(a));

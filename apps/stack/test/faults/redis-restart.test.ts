@@ -7,14 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../../src/index.js';
-import { freePort, liquidUniverse, stackTestSource, waitFor } from '../helpers.js';
+import { freePort, liquidUniverse, signUserToken, stackTestSource, waitFor } from '../helpers.js';
 import { redisUnavailable, startDedicatedRedis, type DedicatedRedis } from './services.js';
 import { FaultSummary } from './summary.js';
 
@@ -99,12 +98,7 @@ describe.skipIf(unavailable !== null)('Redis killed and restarted under the whol
     const user = await db.prisma.user.create({
       data: { email: 'pro@redis.test', tier: 'pro', role: 'USER', status: 'ACTIVE' },
     });
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(user.id)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await signUserToken(user.id, JWT_SECRET);
     const s = io(api(''), { transports: ['websocket'], auth: { token }, forceNew: true });
     socket = s;
     s.on('open-interest-update', (u: { symbol: string }) => updates.push({ symbol: u.symbol, at: Date.now() }));
