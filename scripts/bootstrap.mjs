@@ -46,7 +46,10 @@ if (want !== have) {
   // ("Cannot update packageManagerDependencies"), even with an up-to-date lockfile. The lockfile is
   // committed and a plain install resolves exactly what it records.
   console.error('[bootstrap] installing the workspace with pnpm 12.21.0');
-  withRetries('pnpm install', () => execSync(`${PNPM} install`, { cwd: root, stdio: 'inherit' }));
+  // The build tools (esbuild, tsx, prisma) are dev dependencies: an operator's NODE_ENV=production must not make
+  // pnpm skip them, or `npm start` could not build what it runs.
+  const installEnv = { ...process.env, NODE_ENV: 'development' };
+  withRetries('pnpm install', () => execSync(`${PNPM} install`, { cwd: root, stdio: 'inherit', env: installEnv }));
   if (existsSync(join(root, 'prisma', 'schema.prisma'))) {
     // Through npm, not `pnpm run`: pnpm 12 re-resolves its own packageManager pin on every run, and that
     // registry lookup fails now and then (ERR_PNPM_BAD_CONFIG_DEP) although nothing needs installing.
