@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ShadowJournal, parseShadowLine } from '@volspike/backend-client';
 import { createLogger } from '@volspike/runtime';
 import { startFakeTelegram, waitFor } from '../test/helpers.js';
 import { TelegramSender } from './telegram-sender.js';
@@ -56,5 +57,40 @@ describe('TelegramSender', () => {
     await b.flush(1000);
     await b.stop();
     expect(tg.messages.map((m) => m.text)).toEqual(['one']);
+  });
+
+  it('in shadow mode records each message in the journal (chat and text, never the token) and calls no Telegram', async () => {
+    const tg = await startFakeTelegram();
+    const dir = await mkdtemp(join(tmpdir(), 'tg-shadow-'));
+    cleanup.push(async () => {
+      await tg.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const journal = new ShadowJournal({ dir, app: 'volume-alerts' });
+    const s = new TelegramSender({
+      apiUrl: tg.url,
+      token: '1:secret',
+      chatId: '-100',
+      file: null,
+      logger,
+      shadow: journal,
+    });
+    await s.start();
+    await s.enqueue('a', 'FOO hourly volume 12.50M (4.03\u00d7 prev) \u2014 VOLUME SPIKE!');
+    await s.enqueue('a', 'repeated id: ignored');
+    await waitFor(() => s.depth() === 0, 5000);
+    await s.stop();
+    await journal.close();
+    const [file] = await readdir(dir);
+    const text = await readFile(join(dir, file as string), 'utf8');
+    expect(text).not.toContain('1:secret');
+    expect(text.trim().split('\n').map(parseShadowLine)).toEqual([
+      expect.objectContaining({
+        target: 'telegram',
+        route: 'sendMessage',
+        body: { chat_id: '-100', text: 'FOO hourly volume 12.50M (4.03\u00d7 prev) \u2014 VOLUME SPIKE!' },
+      }),
+    ]);
+    expect(tg.messages).toHaveLength(0);
   });
 });
