@@ -114,4 +114,17 @@ describe('oi-poller, activity scheduler, against the sim', () => {
     expect(schedule?.symbols).toHaveLength(100);
     await app.stop();
   }, 90_000);
+
+  it('refuses to start, with one line, when OI_MAX_STALENESS_MS cannot hold for the universe and the share', async () => {
+    await h.setUniverse(h.sim.market.liquid(0).slice(0, 100));
+    const err = await h
+      .startPoller({ OI_SCHEDULER: 'activity', OI_WEIGHT_BUDGET_PER_MIN: '60', OI_WARM_START: 'false' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'OiPollerError', code: 'OI_STALENESS_IMPOSSIBLE' });
+    const message = (err as Error).message;
+    expect(message).toMatch(
+      /^OI_MAX_STALENESS_MS=30000 cannot hold for 100 symbols: .* the OI share is 60 \(raise OI_MAX_STALENESS_MS to at least \d+/,
+    );
+    expect(message).not.toContain('\n');
+  });
 });
