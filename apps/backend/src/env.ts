@@ -9,6 +9,8 @@ export const EnvSchema = z
     HOST: env.str('0.0.0.0'),
     NODE_ENV: env.enumOf(['development', 'production', 'test'] as const, 'development'),
     LOG_LEVEL: env.str('info'),
+    /** Human-readable logs (development); JSON lines otherwise. */
+    LOG_PRETTY: env.bool(false),
     /** Unset → embedded Postgres under DATA_DIR (main.ts only; `start()` needs a URL or a Prisma client). */
     DATABASE_URL: env.url(),
     REDIS_URL: env.url(),

@@ -48,7 +48,6 @@ export function healthBody(cache: ExchangeInfoCache, now: number): { ok: boolean
 
 export function createProxyApp(opts: ProxyAppOptions): Express {
   const now = opts.now ?? Date.now;
-  const maxAgeSec = Math.max(0, Math.floor(opts.refreshMs / 1000));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -72,10 +71,38 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
     res.send(await opts.registry.metrics());
   });
 
+  const serve = cachedCopyHandler(opts, now);
+  const perpsFor = perpetualsView(opts.perpetuals);
+  app.get(
+    '/api/binance/futures/info',
+    serve((copy) => ({ body: copy.body, etag: copy.etag })),
+  );
+  app.get('/api/binance/futures/usdt-perpetuals', serve(perpsFor));
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'Not found' });
+  });
+  // Express recognises error handlers by their four parameters.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (!(err instanceof ExchangeInfoUnavailableError)) opts.logger.error({ err }, 'request failed');
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: err instanceof Error ? err.message : 'Bad request' });
+      return;
+    }
+    res.status(500).json({ error: 'Internal server error' });
+  });
+  return app;
+}
+
+/** The USDT-perpetuals document of a cached copy, computed once per copy (its ETag follows the source's). */
+function perpetualsView(
+  perpetuals: ProxyAppOptions['perpetuals'],
+): (copy: ExchangeInfoCopy) => { body: string; etag: string } {
   let perpsMemo: { sourceEtag: string; body: string; etag: string } | null = null;
-  const perpsFor = (copy: ExchangeInfoCopy): { body: string; etag: string } => {
+  return (copy: ExchangeInfoCopy): { body: string; etag: string } => {
     if (perpsMemo?.sourceEtag !== copy.etag) {
-      const symbols = opts.perpetuals(copy.json);
+      const symbols = perpetuals(copy.json);
       const body = JSON.stringify({
         updatedAt: new Date(copy.fetchedAt).toISOString(),
         count: symbols.length,
@@ -85,9 +112,15 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
     }
     return perpsMemo;
   };
+}
 
-  const serve =
-    (pick: (copy: ExchangeInfoCopy) => { body: string; etag: string }) =>
+/**
+ * A GET served from the cached exchangeInfo copy: ETag / If-None-Match (304), Cache-Control for the refresh
+ * period, the copy's age and state in X-Data-Age / X-Data-State; 503 with Retry-After while no copy exists.
+ */
+function cachedCopyHandler(opts: ProxyAppOptions, now: () => number) {
+  const maxAgeSec = Math.max(0, Math.floor(opts.refreshMs / 1000));
+  return (pick: (copy: ExchangeInfoCopy) => { body: string; etag: string }) =>
     async (req: Request, res: Response): Promise<void> => {
       let copy: ExchangeInfoCopy;
       try {
@@ -113,25 +146,4 @@ export function createProxyApp(opts: ProxyAppOptions): Express {
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.status(200).send(body);
     };
-
-  app.get(
-    '/api/binance/futures/info',
-    serve((copy) => ({ body: copy.body, etag: copy.etag })),
-  );
-  app.get('/api/binance/futures/usdt-perpetuals', serve(perpsFor));
-
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'Not found' });
-  });
-  // Express recognises error handlers by their four parameters.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (!(err instanceof ExchangeInfoUnavailableError)) opts.logger.error({ err }, 'request failed');
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: err instanceof Error ? err.message : 'Bad request' });
-      return;
-    }
-    res.status(500).json({ error: 'Internal server error' });
-  });
-  return app;
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { PrismaClient } from '@volspike/db';
 import { CHANNELS, KEYS } from '@volspike/runtime';
 import type { Bus, Logger, OiScheduleMessage } from '@volspike/runtime';
@@ -82,44 +82,9 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
     () => undefined,
   );
 
-  // Read once: the files live under node_modules/.pnpm, a dot-directory that res.sendFile refuses to serve.
-  const vendorDir = uplotDir();
-  const vendorFiles: Record<string, { file: string; type: string; body?: Buffer }> = {
-    'uplot.iife.min.js': { file: 'uPlot.iife.min.js', type: 'application/javascript' },
-    'uplot.min.css': { file: 'uPlot.min.css', type: 'text/css' },
-  };
-  router.get('/vendor/:name', async (req, res, next) => {
-    const entry = vendorFiles[req.params.name];
-    if (!entry) {
-      next();
-      return;
-    }
-    entry.body ??= await readFile(join(vendorDir, entry.file));
-    res.set('Cache-Control', 'public, max-age=86400').type(entry.type).send(entry.body);
-  });
-
+  router.get('/vendor/:name', vendorFiles());
   // `?token=<jwt>` → HttpOnly cookie, then the same URL without the token (it must not stay in history).
-  router.use(async (req, res, next) => {
-    const token = typeof req.query.token === 'string' ? req.query.token : null;
-    if (!token || req.method !== 'GET') {
-      next();
-      return;
-    }
-    const user = await deps.auth.verifyToken(token);
-    if (!user) {
-      res.status(401).json({ error: 'Invalid token' });
-      return;
-    }
-    const secure = req.secure ? '; Secure' : '';
-    res.setHeader(
-      'Set-Cookie',
-      `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800${secure}`,
-    );
-    const url = new URL(req.originalUrl, 'http://x');
-    url.searchParams.delete('token');
-    res.redirect(303, url.pathname + url.search);
-  });
-
+  router.use(tokenToCookie(deps.auth));
   router.use(deps.auth.requireDebugAccess(deps.debugAccess));
 
   const html = (body: string) => (_req: unknown, res: Response) => {
@@ -141,39 +106,10 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
   });
   router.get('/alerts', async (req, res) => html(await renderAlerts(prisma))(req, res));
   router.get('/rate-limit', (req, res) => html(renderRateLimit())(req, res));
-
   router.get('/api/rate-limit', async (_req, res) => {
     history.add(await bus.getJson(BUDGET_LATEST_KEY).catch(() => null));
     const oiSchedule = await bus.getJson<OiScheduleMessage>(KEYS.oiSchedule).catch(() => null);
-    const heartbeats = await prisma.componentHeartbeat.findMany({ orderBy: { component: 'asc' } });
-    const t = now();
-    const poller = heartbeats.find((h) => h.component === OI_POLLER_COMPONENT);
-    res.set('Cache-Control', 'no-store').json({
-      now: t,
-      latest: history.latest(),
-      history: history.history(),
-      components: history.components(),
-      oiPoller: poller
-        ? {
-            status: poller.status,
-            lastSeenAt: poller.lastSeenAt.toISOString(),
-            pollIntervalMs: pick(poller.details, 'pollIntervalMs'),
-            pollsPerMin: pick(poller.details, 'pollsPerMin'),
-            universeSize: pick(poller.details, 'universeSize'),
-            errors: pick(poller.details, 'errors'),
-            alertsPerMin: pick(poller.details, 'alertsPerMin'),
-            scheduler: schedulerOf(poller.details),
-          }
-        : null,
-      oiSchedule,
-      heartbeats: heartbeats.map((h) => ({
-        component: h.component,
-        status: h.status,
-        lastSeenAt: h.lastSeenAt.toISOString(),
-        ageMs: t - h.lastSeenAt.getTime(),
-        details: h.details,
-      })),
-    });
+    res.set('Cache-Control', 'no-store').json(await rateLimitJson(prisma, history, now(), oiSchedule));
   });
 
   router.close = async () => {
@@ -181,4 +117,84 @@ export function createDebugRouter(deps: DebugRouterDeps): DebugRouter {
     await Promise.all(fns.map((fn) => fn?.().catch(() => undefined)));
   };
   return router;
+}
+
+/** uPlot's script and stylesheet for the charts, from the installed package. */
+function vendorFiles(): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+  // Read once: the files live under node_modules/.pnpm, a dot-directory that res.sendFile refuses to serve.
+  const vendorDir = uplotDir();
+  const files: Record<string, { file: string; type: string; body?: Buffer }> = {
+    'uplot.iife.min.js': { file: 'uPlot.iife.min.js', type: 'application/javascript' },
+    'uplot.min.css': { file: 'uPlot.min.css', type: 'text/css' },
+  };
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const entry = files[String(req.params.name)];
+    if (!entry) {
+      next();
+      return;
+    }
+    entry.body ??= await readFile(join(vendorDir, entry.file));
+    res.set('Cache-Control', 'public, max-age=86400').type(entry.type).send(entry.body);
+  };
+}
+
+/** `?token=<jwt>` → HttpOnly cookie, then the same URL without the token (it must not stay in history). */
+function tokenToCookie(auth: Auth): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : null;
+    if (!token || req.method !== 'GET') {
+      next();
+      return;
+    }
+    const user = await auth.verifyToken(token);
+    if (!user) {
+      res.status(401).json({ error: 'Invalid token' });
+      return;
+    }
+    const secure = req.secure ? '; Secure' : '';
+    res.setHeader(
+      'Set-Cookie',
+      `${DEBUG_TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800${secure}`,
+    );
+    const url = new URL(req.originalUrl, 'http://x');
+    url.searchParams.delete('token');
+    res.redirect(303, url.pathname + url.search);
+  };
+}
+
+/** The JSON behind /debug/rate-limit: the budget's history and each component's last heartbeat. */
+async function rateLimitJson(
+  prisma: PrismaClient,
+  history: BudgetHistory,
+  t: number,
+  oiSchedule: OiScheduleMessage | null,
+) {
+  const heartbeats = await prisma.componentHeartbeat.findMany({ orderBy: { component: 'asc' } });
+  const poller = heartbeats.find((h) => h.component === OI_POLLER_COMPONENT);
+  return {
+    now: t,
+    latest: history.latest(),
+    history: history.history(),
+    components: history.components(),
+    oiPoller: poller
+      ? {
+          status: poller.status,
+          lastSeenAt: poller.lastSeenAt.toISOString(),
+          pollIntervalMs: pick(poller.details, 'pollIntervalMs'),
+          pollsPerMin: pick(poller.details, 'pollsPerMin'),
+          universeSize: pick(poller.details, 'universeSize'),
+          errors: pick(poller.details, 'errors'),
+          alertsPerMin: pick(poller.details, 'alertsPerMin'),
+          scheduler: schedulerOf(poller.details),
+        }
+      : null,
+    oiSchedule,
+    heartbeats: heartbeats.map((h) => ({
+      component: h.component,
+      status: h.status,
+      lastSeenAt: h.lastSeenAt.toISOString(),
+      ageMs: t - h.lastSeenAt.getTime(),
+      details: h.details,
+    })),
+  };
 }

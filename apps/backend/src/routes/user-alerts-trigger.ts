@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
   TriggerRequestSchema,
   UpdateCheckedRequestSchema,
@@ -61,87 +61,95 @@ async function enqueueAlertEmail(
  * which this route only wakes: the answer never waits for SMTP).
  */
 export function userAlertsTriggerRouter(ctx: AppContext): Router {
-  const { prisma } = ctx;
   const router = Router();
   router.use(requireTriggerKey(ctx.config.ingestKeys));
-
-  router.get('/active', async (_req, res) => {
-    const rows = await prisma.userCrossAlert.findMany({
-      where: { isActive: true },
-      include: { user: { select: { tier: true } } },
-      orderBy: [{ lastCheckedAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }],
-    });
-    res.json({
-      alerts: rows.map((r) => ({
-        id: r.id,
-        userId: r.userId,
-        symbol: r.symbol,
-        alertType: r.alertType,
-        threshold: r.threshold,
-        lastCheckedValue: r.lastCheckedValue,
-        lastCheckedAt: toIso(r.lastCheckedAt),
-        deliveryMethod: r.deliveryMethod,
-        userTier: r.user.tier,
-      })),
-    });
-  });
-
-  router.post('/trigger', async (req, res) => {
-    const p = parseOr400(TriggerRequestSchema, req.body, 'Invalid request data');
-    const now = new Date(ctx.now());
-    const { fired, row, queued } = await inTransaction(prisma, async (tx) => {
-      const updated = await tx.userCrossAlert.updateMany({
-        where: { id: p.alertId, isActive: true },
-        data: {
-          isActive: false,
-          triggeredAt: now,
-          triggeredValue: p.currentValue,
-          triggeredCount: { increment: 1 },
-          lastCheckedValue: p.currentValue,
-          lastCheckedAt: now,
-        },
-      });
-      const row = await tx.userCrossAlert.findUnique({
-        where: { id: p.alertId },
-        include: { user: { select: { email: true } } },
-      });
-      const fired = updated.count > 0 && row !== null;
-      const queued = fired && (await enqueueAlertEmail(tx, row, p, now, ctx.config.frontendUrl));
-      return { fired, row, queued };
-    });
-    if (!row) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
-    if (!fired) throw new HttpError(400, 'BAD_REQUEST', { error: 'Alert is not active' });
-    ctx.metrics.alerts.inc({ kind: 'user-cross' });
-    if (queued) {
-      ctx.metrics.emails.inc({ result: 'queued' });
-      ctx.email.nudge();
-    }
-    const { user: _user, ...alert } = row;
-    ctx.realtime.emitUserAlertTriggered(
-      alert.userId,
-      buildUserAlertTriggeredEvent({
-        id: alert.id,
-        symbol: alert.symbol,
-        alertType: alert.alertType,
-        threshold: alert.threshold,
-        currentValue: p.currentValue,
-        previousValue: p.previousValue,
-        crossedUp: p.crossedUp,
-        timestamp: now,
-      }),
-    );
-    res.json({ success: true, alert: userAlertJson(alert) });
-  });
-
-  router.post('/update-checked', async (req, res) => {
-    const p = parseOr400(UpdateCheckedRequestSchema, req.body, 'Invalid request data');
-    const r = await prisma.userCrossAlert.updateMany({
-      where: { id: p.alertId },
-      data: { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) },
-    });
-    if (r.count === 0) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
-    res.json({ success: true });
-  });
+  router.get('/active', (req, res) => getActive(ctx, req, res));
+  router.post('/trigger', (req, res) => postTrigger(ctx, req, res));
+  router.post('/update-checked', (req, res) => postUpdateChecked(ctx, req, res));
 
   return router;
+}
+
+/** GET /api/user-alerts-trigger/active */
+async function getActive(ctx: AppContext, _req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const rows = await prisma.userCrossAlert.findMany({
+    where: { isActive: true },
+    include: { user: { select: { tier: true } } },
+    orderBy: [{ lastCheckedAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }],
+  });
+  res.json({
+    alerts: rows.map((r) => ({
+      id: r.id,
+      userId: r.userId,
+      symbol: r.symbol,
+      alertType: r.alertType,
+      threshold: r.threshold,
+      lastCheckedValue: r.lastCheckedValue,
+      lastCheckedAt: toIso(r.lastCheckedAt),
+      deliveryMethod: r.deliveryMethod,
+      userTier: r.user.tier,
+    })),
+  });
+}
+
+/** POST /api/user-alerts-trigger/trigger */
+async function postTrigger(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const p = parseOr400(TriggerRequestSchema, req.body, 'Invalid request data');
+  const now = new Date(ctx.now());
+  const { fired, row, queued } = await inTransaction(prisma, async (tx) => {
+    const updated = await tx.userCrossAlert.updateMany({
+      where: { id: p.alertId, isActive: true },
+      data: {
+        isActive: false,
+        triggeredAt: now,
+        triggeredValue: p.currentValue,
+        triggeredCount: { increment: 1 },
+        lastCheckedValue: p.currentValue,
+        lastCheckedAt: now,
+      },
+    });
+    const row = await tx.userCrossAlert.findUnique({
+      where: { id: p.alertId },
+      include: { user: { select: { email: true } } },
+    });
+    const fired = updated.count > 0 && row !== null;
+    const queued = fired && (await enqueueAlertEmail(tx, row, p, now, ctx.config.frontendUrl));
+    return { fired, row, queued };
+  });
+  if (!row) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
+  if (!fired) throw new HttpError(400, 'BAD_REQUEST', { error: 'Alert is not active' });
+  ctx.metrics.alerts.inc({ kind: 'user-cross' });
+  if (queued) {
+    ctx.metrics.emails.inc({ result: 'queued' });
+    ctx.email.nudge();
+  }
+  const { user: _user, ...alert } = row;
+  ctx.realtime.emitUserAlertTriggered(
+    alert.userId,
+    buildUserAlertTriggeredEvent({
+      id: alert.id,
+      symbol: alert.symbol,
+      alertType: alert.alertType,
+      threshold: alert.threshold,
+      currentValue: p.currentValue,
+      previousValue: p.previousValue,
+      crossedUp: p.crossedUp,
+      timestamp: now,
+    }),
+  );
+  res.json({ success: true, alert: userAlertJson(alert) });
+}
+
+/** POST /api/user-alerts-trigger/update-checked */
+async function postUpdateChecked(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const p = parseOr400(UpdateCheckedRequestSchema, req.body, 'Invalid request data');
+  const r = await prisma.userCrossAlert.updateMany({
+    where: { id: p.alertId },
+    data: { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) },
+  });
+  if (r.count === 0) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
+  res.json({ success: true });
 }

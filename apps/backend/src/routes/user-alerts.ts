@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { UserCrossAlert } from '@volspike/db';
 import {
   USER_ALERT_LIMITS,
@@ -89,118 +89,132 @@ async function ownAlert(tx: Tx, id: string, userId: string): Promise<UserCrossAl
 
 /** `/api/user-alerts` (Bearer): CRUD with the tier limit enforced on create, update and reactivate alike. */
 export function userAlertsRouter(ctx: AppContext): Router {
-  const { prisma } = ctx;
   const router = Router();
   router.use(ctx.auth.requireUser, jsonBody(SMALL_BODY_LIMIT_BYTES));
+  router.get('/', (req, res) => listAlerts(ctx, req, res));
+  router.post('/', (req, res) => createAlert(ctx, req, res));
+  router.put('/:id', (req, res) => updateAlert(ctx, req, res));
+  router.delete('/:id', (req, res) => deleteAlert(ctx, req, res));
+  router.post('/:id/reactivate', (req, res) => reactivateAlert(ctx, req, res));
 
-  router.get('/', async (req, res) => {
-    const user = res.locals.user as AuthUser;
-    const q = parseOr400(UserAlertsQuerySchema, req.query, 'Invalid request data', 'query');
-    const rows = await prisma.userCrossAlert.findMany({
-      where: {
-        userId: user.id,
-        ...(q.active ? { isActive: q.active === 'true' } : {}),
-        ...(q.symbol ? { symbol: q.symbol.toUpperCase() } : {}),
-      },
-      orderBy: [{ isActive: 'desc' }, { createdAt: 'desc' }],
-    });
-    res.json({ alerts: rows.map(userAlertJson) });
+  return router;
+}
+
+/** GET /api/user-alerts */
+async function listAlerts(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const user = res.locals.user as AuthUser;
+  const q = parseOr400(UserAlertsQuerySchema, req.query, 'Invalid request data', 'query');
+  const rows = await prisma.userCrossAlert.findMany({
+    where: {
+      userId: user.id,
+      ...(q.active ? { isActive: q.active === 'true' } : {}),
+      ...(q.symbol ? { symbol: q.symbol.toUpperCase() } : {}),
+    },
+    orderBy: [{ isActive: 'desc' }, { createdAt: 'desc' }],
   });
+  res.json({ alerts: rows.map(userAlertJson) });
+}
 
-  router.post('/', async (req, res) => {
-    const user = res.locals.user as AuthUser;
-    const p = parseOr400(UserAlertCreateSchema, req.body, 'Invalid request data');
-    assertDelivery(user, p.deliveryMethod);
-    const row = await inTransaction(prisma, async (tx) => {
-      await lockUser(tx, user.id);
-      await assertBelowLimit(tx, user);
-      await assertBelowTotal(tx, user, ctx.config.userAlertsMaxPerUser);
-      await assertNoDuplicate(tx, {
+/** POST /api/user-alerts */
+async function createAlert(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const user = res.locals.user as AuthUser;
+  const p = parseOr400(UserAlertCreateSchema, req.body, 'Invalid request data');
+  assertDelivery(user, p.deliveryMethod);
+  const row = await inTransaction(prisma, async (tx) => {
+    await lockUser(tx, user.id);
+    await assertBelowLimit(tx, user);
+    await assertBelowTotal(tx, user, ctx.config.userAlertsMaxPerUser);
+    await assertNoDuplicate(tx, {
+      userId: user.id,
+      symbol: p.symbol,
+      alertType: p.alertType,
+      threshold: p.threshold,
+    });
+    return tx.userCrossAlert.create({
+      data: {
         userId: user.id,
         symbol: p.symbol,
         alertType: p.alertType,
         threshold: p.threshold,
-      });
-      return tx.userCrossAlert.create({
-        data: {
-          userId: user.id,
-          symbol: p.symbol,
-          alertType: p.alertType,
-          threshold: p.threshold,
-          deliveryMethod: p.deliveryMethod,
-          ...(p.lastCheckedValue !== undefined
-            ? { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) }
-            : {}),
-        },
-      });
+        deliveryMethod: p.deliveryMethod,
+        ...(p.lastCheckedValue !== undefined
+          ? { lastCheckedValue: p.lastCheckedValue, lastCheckedAt: new Date(ctx.now()) }
+          : {}),
+      },
     });
-    res.status(201).json(userAlertJson(row));
   });
+  res.status(201).json(userAlertJson(row));
+}
 
-  router.put('/:id', async (req, res) => {
-    const user = res.locals.user as AuthUser;
-    const p = parseOr400(UserAlertUpdateSchema, req.body, 'Invalid request data');
-    assertDelivery(user, p.deliveryMethod);
-    const row = await inTransaction(prisma, async (tx) => {
-      await lockUser(tx, user.id);
-      const current = await ownAlert(tx, String(req.params.id), user.id);
-      if (p.threshold !== undefined) {
-        const problem = thresholdProblem(current.alertType, p.threshold);
-        if (problem)
-          throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid request data', message: `threshold: ${problem}` });
-      }
-      const willBeActive = p.isActive ?? current.isActive;
-      if (willBeActive && !current.isActive) await assertBelowLimit(tx, user);
-      if (willBeActive) {
-        await assertNoDuplicate(
-          tx,
-          {
-            userId: user.id,
-            symbol: current.symbol,
-            alertType: current.alertType,
-            threshold: p.threshold ?? current.threshold,
-          },
-          current.id,
-        );
-      }
-      return tx.userCrossAlert.update({
-        where: { id: current.id },
-        data: {
-          ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
-          ...(p.deliveryMethod ? { deliveryMethod: p.deliveryMethod } : {}),
-          ...(p.isActive !== undefined ? { isActive: p.isActive } : {}),
-          ...(p.isActive === true && !current.isActive ? { triggeredAt: null, triggeredValue: null } : {}),
-        },
-      });
-    });
-    res.json(userAlertJson(row));
-  });
-
-  router.delete('/:id', async (req, res) => {
-    const user = res.locals.user as AuthUser;
-    const r = await prisma.userCrossAlert.deleteMany({ where: { id: String(req.params.id), userId: user.id } });
-    if (r.count === 0) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
-    res.json({ success: true });
-  });
-
-  router.post('/:id/reactivate', async (req, res) => {
-    const user = res.locals.user as AuthUser;
-    const row = await inTransaction(prisma, async (tx) => {
-      await lockUser(tx, user.id);
-      const current = await ownAlert(tx, String(req.params.id), user.id);
-      if (!current.isActive) await assertBelowLimit(tx, user);
+/** PUT /api/user-alerts/:id */
+async function updateAlert(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const user = res.locals.user as AuthUser;
+  const p = parseOr400(UserAlertUpdateSchema, req.body, 'Invalid request data');
+  assertDelivery(user, p.deliveryMethod);
+  const row = await inTransaction(prisma, async (tx) => {
+    await lockUser(tx, user.id);
+    const current = await ownAlert(tx, String(req.params.id), user.id);
+    if (p.threshold !== undefined) {
+      const problem = thresholdProblem(current.alertType, p.threshold);
+      if (problem)
+        throw new HttpError(400, 'BAD_REQUEST', { error: 'Invalid request data', message: `threshold: ${problem}` });
+    }
+    const willBeActive = p.isActive ?? current.isActive;
+    if (willBeActive && !current.isActive) await assertBelowLimit(tx, user);
+    if (willBeActive) {
       await assertNoDuplicate(
         tx,
-        { userId: user.id, symbol: current.symbol, alertType: current.alertType, threshold: current.threshold },
+        {
+          userId: user.id,
+          symbol: current.symbol,
+          alertType: current.alertType,
+          threshold: p.threshold ?? current.threshold,
+        },
         current.id,
       );
-      return tx.userCrossAlert.update({
-        where: { id: current.id },
-        data: { isActive: true, triggeredAt: null, triggeredValue: null },
-      });
+    }
+    return tx.userCrossAlert.update({
+      where: { id: current.id },
+      data: {
+        ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
+        ...(p.deliveryMethod ? { deliveryMethod: p.deliveryMethod } : {}),
+        ...(p.isActive !== undefined ? { isActive: p.isActive } : {}),
+        ...(p.isActive === true && !current.isActive ? { triggeredAt: null, triggeredValue: null } : {}),
+      },
     });
-    res.json(userAlertJson(row));
   });
+  res.json(userAlertJson(row));
+}
 
-  return router;
+/** DELETE /api/user-alerts/:id */
+async function deleteAlert(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const user = res.locals.user as AuthUser;
+  const r = await prisma.userCrossAlert.deleteMany({ where: { id: String(req.params.id), userId: user.id } });
+  if (r.count === 0) throw new HttpError(404, 'NOT_FOUND', { error: 'Alert not found' });
+  res.json({ success: true });
+}
+
+/** POST /api/user-alerts/:id/reactivate */
+async function reactivateAlert(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const { prisma } = ctx;
+  const user = res.locals.user as AuthUser;
+  const row = await inTransaction(prisma, async (tx) => {
+    await lockUser(tx, user.id);
+    const current = await ownAlert(tx, String(req.params.id), user.id);
+    if (!current.isActive) await assertBelowLimit(tx, user);
+    await assertNoDuplicate(
+      tx,
+      { userId: user.id, symbol: current.symbol, alertType: current.alertType, threshold: current.threshold },
+      current.id,
+    );
+    return tx.userCrossAlert.update({
+      where: { id: current.id },
+      data: { isActive: true, triggeredAt: null, triggeredValue: null },
+    });
+  });
+  res.json(userAlertJson(row));
 }
