@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPrismaClient, migrate } from '@volspike/db';
+import { createPrismaClient, migrate, type PrismaClient } from '@volspike/db';
 import { runIngestLoad } from './ingest-load.js';
 import { cpuSec, freePort, postgresCpu, postgresCpuSince, round, sleep, waitUntil } from './lib.js';
 
@@ -68,6 +68,67 @@ async function stopBackend(child: ChildProcess, exited: Promise<number | null>):
   }
 }
 
+interface MeasureInput {
+  api: string;
+  apiKey: string;
+  pid: number | undefined;
+  prisma: PrismaClient;
+  clients: number;
+  seconds: number;
+  batchSize: number;
+}
+
+/** The load itself, the stored rows and where the CPU went meanwhile. */
+async function measure({
+  api,
+  apiKey,
+  pid,
+  prisma,
+  clients,
+  seconds,
+  batchSize,
+}: MeasureInput): Promise<Record<string, unknown>> {
+  const loadBefore = loadavg();
+  const cpuBefore = {
+    backend: cpuSec(pid),
+    generator: process.cpuUsage(),
+    pg: await postgresCpu(prisma, DB_NAME),
+  };
+  const load = await runIngestLoad({
+    url: `${api}/api/market/open-interest/ingest`,
+    apiKey,
+    clients,
+    seconds,
+    batchSize,
+    symbolPrefix: SYMBOL_PREFIX,
+  });
+  const backendCpu = cpuSec(pid);
+  const generatorCpu = process.cpuUsage(cpuBefore.generator);
+  const postgresSec = postgresCpuSince(cpuBefore.pg, await postgresCpu(prisma, DB_NAME));
+  const rows = await prisma.openInterestSnapshot.count({
+    where: { source: 'realtime', symbol: { startsWith: SYMBOL_PREFIX } },
+  });
+  const result = {
+    samplesPerSec: Math.round(rows / load.seconds),
+    rows,
+    batches: load.batches,
+    failedBatches: load.failedBatches,
+    clients,
+    batchSize,
+    seconds: round(load.seconds, 1),
+    loadavg: { before: loadBefore.map((v) => round(v)), after: loadavg().map((v) => round(v)) },
+    // CPU seconds spent during the load by the backend process, its Postgres connections (local server only;
+    // WAL writer, checkpointer and autovacuum not included) and this generator: where the time went.
+    cpuSec: {
+      backend: backendCpu !== null && cpuBefore.backend !== null ? round(backendCpu - cpuBefore.backend) : null,
+      postgres: postgresSec !== null ? round(postgresSec) : null,
+      generator: round((generatorCpu.user + generatorCpu.system) / 1e6),
+    },
+    ...(load.firstError ? { firstError: load.firstError } : {}),
+  };
+  return result;
+}
+
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('DATABASE_URL is required (a Postgres server; the bench creates its own database)');
@@ -105,44 +166,7 @@ async function main(): Promise<void> {
     if (!up) throw new Error(`backend did not answer on ${api} within 60 s (exit code ${child.exitCode})`);
     if (child.exitCode !== null) throw new Error(`backend exited with code ${child.exitCode}`);
 
-    const loadBefore = loadavg();
-    const cpuBefore = {
-      backend: cpuSec(child.pid),
-      generator: process.cpuUsage(),
-      pg: await postgresCpu(prisma, DB_NAME),
-    };
-    const load = await runIngestLoad({
-      url: `${api}/api/market/open-interest/ingest`,
-      apiKey,
-      clients,
-      seconds,
-      batchSize,
-      symbolPrefix: SYMBOL_PREFIX,
-    });
-    const backendCpu = cpuSec(child.pid);
-    const generatorCpu = process.cpuUsage(cpuBefore.generator);
-    const postgresSec = postgresCpuSince(cpuBefore.pg, await postgresCpu(prisma, DB_NAME));
-    const rows = await prisma.openInterestSnapshot.count({
-      where: { source: 'realtime', symbol: { startsWith: SYMBOL_PREFIX } },
-    });
-    const result = {
-      samplesPerSec: Math.round(rows / load.seconds),
-      rows,
-      batches: load.batches,
-      failedBatches: load.failedBatches,
-      clients,
-      batchSize,
-      seconds: round(load.seconds, 1),
-      loadavg: { before: loadBefore.map((v) => round(v)), after: loadavg().map((v) => round(v)) },
-      // CPU seconds spent during the load by the backend process, its Postgres connections (local server only;
-      // WAL writer, checkpointer and autovacuum not included) and this generator: where the time went.
-      cpuSec: {
-        backend: backendCpu !== null && cpuBefore.backend !== null ? round(backendCpu - cpuBefore.backend) : null,
-        postgres: postgresSec !== null ? round(postgresSec) : null,
-        generator: round((generatorCpu.user + generatorCpu.system) / 1e6),
-      },
-      ...(load.firstError ? { firstError: load.firstError } : {}),
-    };
+    const result = await measure({ api, apiKey, pid: child.pid, prisma, clients, seconds, batchSize });
     console.log(JSON.stringify(result));
   } finally {
     await prisma.$disconnect();

@@ -27,6 +27,8 @@ export interface BenchStack {
   components: string[];
   /** RSS (MB) of the stack process and, separately, of its child processes (the embedded database). */
   memory(): { rssMb: number | null; childrenRssMb: number | null };
+  /** undefined while it runs; its exit code (null: killed by a signal) and the last line of stderr once it has exited */
+  exit(): { code: number | null; lastStderr: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -88,6 +90,18 @@ export async function startBenchStack(source: Record<string, string | undefined>
         .filter((v): v is number => v !== null);
       return { rssMb: rssMb(pid), childrenRssMb: kids.length ? Math.round(kids.reduce((a, b) => a + b, 0)) : null };
     },
+    exit: () =>
+      exitCode === undefined
+        ? undefined
+        : {
+            code: exitCode,
+            lastStderr: stderrTail
+              .trim()
+              .split('\n')
+              .filter((l) => !l.startsWith('{'))
+              .slice(-3)
+              .join(' | '),
+          },
     async stop() {
       if (exitCode !== undefined) return;
       child.kill('SIGINT');

@@ -1,5 +1,8 @@
 // The checker against the REAL backend (start(): Express + Socket.IO on port 0, migrated test database) with a
 // memory bus fed with mark prices. Users sign in with tokens signed by the backend's own auth module.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -261,5 +264,37 @@ describe('user-alert checker against the real backend', () => {
       await budget.stop();
       await sim.close();
     }
+  });
+
+  it('in SHADOW mode records the trigger in the journal instead: the alert stays active and nobody is notified', async () => {
+    for (const c of checkers) await c.stop(); // only the shadow checker may look at the alerts now
+    const dir = await mkdtemp(join(tmpdir(), 'user-alerts-shadow-'));
+    const owner = await user('pro');
+    const s = await socketFor(owner.token);
+    const alertId = await createAlert(owner.token, {
+      symbol: 'SOLUSDT',
+      alertType: 'PRICE_CROSS',
+      threshold: 100,
+      lastCheckedValue: 95,
+    });
+    await publishMark('SOLUSDT', 101);
+    const h = await startChecker({ SHADOW: 'true', SHADOW_DIR: dir });
+    const journal = async (): Promise<string> =>
+      (await Promise.all((await readdir(dir)).map((f) => readFile(join(dir, f), 'utf8')))).join('');
+    const ours = (text: string): string | undefined =>
+      text.split('\n').find((l) => l.includes('"route":"userAlertTrigger"') && l.includes(alertId));
+    await waitFor(async () => ours(await journal()) !== undefined);
+    await h.stop();
+    const line = ours(await journal()) as string;
+    expect(JSON.parse(line)).toMatchObject({
+      app: 'user-alerts',
+      target: 'backend',
+      path: '/api/user-alerts-trigger/trigger',
+      body: { alertId, symbol: 'SOLUSDT', currentValue: 101, previousValue: 95, crossedUp: true },
+    });
+    expect(await journal()).not.toContain(INGEST_KEY);
+    expect(await row(alertId)).toMatchObject({ isActive: true, triggeredCount: 0, lastCheckedValue: 95 });
+    expect(s.events).toHaveLength(0);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,127 @@
+// The load phases on the kept (activity) stack: fan-out rounds with the stack at rest, then the ingest phase
+// with the same clients attached and more rounds during it. Postgres' durability settings are recorded.
+import { loadavg } from 'node:os';
+import type { PrismaClient } from '@volspike/db';
+import { createUser } from './users.js';
+import { CONFIG, log } from './config.js';
+import { fanoutStats, startFanout, type Fanout, type RoundResult } from './fanout.js';
+import { runIngestLoad } from './ingest-load.js';
+import { percentile, round, sleep } from './lib.js';
+import type { BenchStack } from './stack.js';
+
+const MARKER_BASE = 900_000_000;
+
+async function durability(prisma: PrismaClient): Promise<{ fsync: string | null; synchronousCommit: string | null }> {
+  const show = async (name: string) =>
+    prisma
+      .$queryRawUnsafe<Record<string, string>[]>(`SHOW ${name}`)
+      .then((r) => Object.values(r[0] ?? {})[0] ?? null)
+      .catch(() => null);
+  return { fsync: await show('fsync'), synchronousCommit: await show('synchronous_commit') };
+}
+
+async function rounds(
+  fan: Fanout,
+  stack: BenchStack,
+  first: number,
+  count: number,
+  until?: () => boolean,
+): Promise<RoundResult[]> {
+  const out: RoundResult[] = [];
+  for (let i = 0; i < count && (until === undefined || !until()); i++) {
+    out.push(await fan.round(stack.apiUrl, stack.ingestKey, MARKER_BASE + first + i, i));
+    await sleep(1500);
+  }
+  return out;
+}
+
+/** Rows of the ingest phase, its throughput and the fan-out rounds that ran meanwhile. */
+async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaClient) {
+  const count = () =>
+    prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } });
+  const before = await count();
+  let done = false;
+  const load = runIngestLoad({
+    url: `${stack.apiUrl}/api/market/open-interest/ingest`,
+    apiKey: stack.ingestKey,
+    clients: CONFIG.ingestClients,
+    seconds: CONFIG.ingestSec,
+    batchSize: CONFIG.ingestBatch,
+    symbolPrefix: 'BENCH',
+  }).finally(() => {
+    done = true;
+  });
+  await sleep(1000);
+  const during = await rounds(fan, stack, 1000, 1000, () => done);
+  const result = await load;
+  const rows = (await count()) - before;
+  return { result, rows, during };
+}
+
+/** The fan-out figures: both paths at rest, and both during the ingest phase. */
+function socketFigures(fan: Fanout, idle: RoundResult[], during: RoundResult[]): Record<string, unknown> {
+  const duringAll = during.flatMap((r) => [...r.perSymbol, ...r.batch].map((x) => x.at - r.sentAt));
+  return {
+    clients: fan.perSymbolClients + fan.batchClients,
+    failedToConnect: fan.failed,
+    perSymbol: { clients: fan.perSymbolClients, ...fanoutStats(idle, 'perSymbol', fan.batchClients) },
+    batch: { clients: fan.batchClients, ...fanoutStats(idle, 'batch', fan.batchClients) },
+    duringIngest: {
+      p99Ms: percentile(duringAll, 99),
+      p50Ms: percentile(duringAll, 50),
+      rounds: during.length,
+      perSymbol: fanoutStats(during, 'perSymbol', fan.batchClients),
+      batch: fanoutStats(during, 'batch', fan.batchClients),
+    },
+    rounds: idle.length,
+    postMs: idle.map((r) => r.postMs),
+    oiUpdateTickMs: 1000,
+  };
+}
+
+export async function runLoadPhases(
+  stack: BenchStack,
+  prisma: PrismaClient,
+  symbols: string[],
+): Promise<{
+  socket: Record<string, unknown>;
+  ingest: Record<string, unknown>;
+  fanoutPid: number;
+  close: () => Promise<void>;
+}> {
+  const token = await createUser(prisma, stack.jwtSecret, 'bench-pro@example.com', 'pro');
+  const fan = await startFanout({ url: stack.apiUrl, token, count: CONFIG.socketClients, symbols });
+  log(
+    `fan-out: ${fan.perSymbolClients} per-symbol + ${fan.batchClients} batch clients (${fan.failed} failed) in pid ${fan.pid}`,
+  );
+  await sleep(2000);
+  const idle = await rounds(fan, stack, 0, CONFIG.fanoutRounds);
+  const load0 = loadavg()[0]!;
+  const postgres = await durability(prisma);
+  const phase = await ingestWithRounds(fan, stack, prisma).catch((err: unknown) => {
+    log(`ingest phase failed: ${String(err)}`);
+    return {
+      error: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err),
+    };
+  });
+  if ('error' in phase) {
+    const socket = { ...socketFigures(fan, idle, []), duringIngest: { error: phase.error } };
+    return { socket, ingest: { error: phase.error, postgres }, fanoutPid: fan.pid, close: () => fan.close() };
+  }
+  const { result, rows, during } = phase;
+  log(`ingest: ${rows} rows in ${result.seconds.toFixed(1)} s; ${during.length} fan-out rounds meanwhile`);
+  const socket = socketFigures(fan, idle, during);
+  const ingest = {
+    samplesPerSec: Math.round(rows / result.seconds),
+    rows,
+    batches: result.batches,
+    failedBatches: result.failedBatches,
+    firstError: result.firstError,
+    clients: CONFIG.ingestClients,
+    batchSize: CONFIG.ingestBatch,
+    seconds: round(result.seconds, 1),
+    postgres,
+    loadAvg1mAtStart: round(load0),
+  };
+  return { socket, ingest, fanoutPid: fan.pid, close: () => fan.close() };
+}
