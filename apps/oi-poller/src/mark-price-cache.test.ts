@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS, KEYS, createBus, createLogger, type MarkPriceRecord } from '@volspike/runtime';
 import { MarkPriceCache } from './mark-price-cache.js';
 
@@ -23,8 +23,9 @@ describe('MarkPriceCache', () => {
       updatedAt: now + 1000,
       prices: [rec('BTCUSDT', 61_000, now + 1000, -0.0002)],
     });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(cache.get('BTCUSDT', now + 1000)).toEqual({ markPrice: 61_000, fundingRate: -0.0002 });
+    await vi.waitFor(() =>
+      expect(cache.get('BTCUSDT', now + 1000)).toEqual({ markPrice: 61_000, fundingRate: -0.0002 }),
+    );
     expect(cache.get('ETHUSDT', now + 1000).markPrice).toBe(3000);
     await cache.stop();
     await bus.close();

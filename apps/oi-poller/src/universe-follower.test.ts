@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BackendClient } from '@volspike/backend-client';
 import { CHANNELS, KEYS, createBus, createLogger } from '@volspike/runtime';
 import { UniverseFollower, type UniverseSymbol } from './universe-follower.js';
@@ -10,7 +10,6 @@ const universe = (...symbols: string[]) => ({
   exitThreshold: 2e6,
   symbols: symbols.map((symbol, i) => ({ symbol, quoteVolume24h: 1e9 - i, enteredAt: '', lastSeenAt: '' })),
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -35,14 +34,14 @@ describe('UniverseFollower', () => {
     await f.start();
     expect(seen.at(-1)?.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     await bus.publish(CHANNELS.universe, universe('BTCUSDT', 'SOLUSDT', 'XRPUSDT'));
-    await sleep(20);
-    expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT', 'SOLUSDT', 'XRPUSDT']);
-    // an empty or malformed universe never replaces a known one (legacy defect 16)
+    await vi.waitFor(() => expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT', 'SOLUSDT', 'XRPUSDT']));
+    // an empty or malformed universe never replaces a known one (legacy defect 16); the valid message after
+    // them (the bus delivers in order) shows they were read — and ignored — without waiting a fixed time
     await bus.publish(CHANNELS.universe, universe());
     await bus.publish(CHANNELS.universe, { symbols: 'nope' });
-    await sleep(20);
-    expect(f.symbols()).toHaveLength(3);
-    expect(seen).toHaveLength(2);
+    await bus.publish(CHANNELS.universe, universe('BTCUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT'));
+    await vi.waitFor(() => expect(f.symbols()).toHaveLength(4));
+    expect(seen.map((s) => s.length)).toEqual([2, 3, 4]);
     await f.stop();
     await bus.close();
   });
@@ -67,8 +66,7 @@ describe('UniverseFollower', () => {
       onChange: () => undefined,
     });
     await f.start();
-    await sleep(1200);
-    expect(calls.length).toBeGreaterThanOrEqual(2);
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     expect(f.status()).toMatchObject({
       size: 0,
       lastError: 'universe unavailable: GET /api/market/open-interest/liquid-universe answered 503: down',
@@ -80,11 +78,13 @@ describe('UniverseFollower', () => {
       return { ...u, symbols: members, totalSymbols: symbols.length };
     };
     answer = () => jsonResponse(served()); // empty is "nothing yet", keep asking
-    await sleep(1500);
+    const before = calls.length;
+    // a second request after the switch means the first empty answer was read (the loop is sequential)
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(before + 2), { timeout: 10_000 });
     expect(f.symbols()).toHaveLength(0);
     answer = () => jsonResponse(served('BTCUSDT'));
-    for (let i = 0; i < 50 && f.symbols().length === 0; i++) await sleep(100); // next retry ≤ refreshMs (3 s)
-    expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT']);
+    // next retry ≤ refreshMs (3 s)
+    await vi.waitFor(() => expect(f.symbols().map((s) => s.symbol)).toEqual(['BTCUSDT']), { timeout: 10_000 });
     expect(f.status().source).toBe('backend');
     await f.stop();
     await bus.close();
