@@ -76,7 +76,7 @@ export async function postJson(
 }
 
 /**
- * Weight of one classic 5-minute REST cycle over n symbols (the legacy design, CONTRACTS §4.1/§4.2):
+ * Weight of one classic 5-minute REST cycle over n symbols (the legacy design, docs/legacy-contracts.md §4.1/§4.2):
  * `ticker/24hr` for all symbols (40) + per symbol `klines` (interval 1h, limit 2 → 1), `openInterest` (1)
  * and `premiumIndex?symbol=` (1).
  */

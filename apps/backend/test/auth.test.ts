@@ -8,7 +8,7 @@ import { DEBUG_TOKEN_COOKIE, createAuth } from '../src/auth/index.js';
 import type { Auth } from '../src/auth/index.js';
 import { JWT_SECRET, createUser, silentLogger } from './realtime-helpers.js';
 
-describe('Bearer auth middleware (CONTRACTS §1.2, without the §6-43 shortcuts)', () => {
+describe('Bearer auth middleware (docs/legacy-contracts.md §1.2, without the §6-43 shortcuts)', () => {
   let db: TestDatabase;
   let auth: Auth;
   let app: express.Express;

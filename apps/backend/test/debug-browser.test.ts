@@ -1,11 +1,12 @@
 // Opens every /debug page in headless Chromium against a running backend with data, checks that tables and
 // charts render with no console error, and saves screenshots under test-results/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium } from './chromium.js';
 import { Prisma } from '@volspike/db';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
@@ -17,7 +18,6 @@ import { createAuth } from '../src/auth/index.js';
 import { BUDGET_LATEST_KEY } from '../src/debug/router.js';
 import { JWT_SECRET, createUser, silentLogger } from './realtime-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -159,7 +159,7 @@ describe('debug pages in a browser', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+    const executablePath = ensureChromium();
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'volspike-debug-'));
     db = await createTestDatabase();
@@ -214,8 +214,8 @@ describe('debug pages in a browser', () => {
     }).signToken(admin);
     await bus.publish(CHANNELS.universe, universe(SYMBOLS, now - 10 * 60_000));
     for (let k = 5; k >= 0; k--) await bus.publish(CHANNELS.budget, budgetSnapshot(now - k * 5000, 600 + 20 * k, 40));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, 120_000);
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  }, 20 * 60_000); // a fresh machine first installs Chromium (ensureChromium)
 
   afterAll(async () => {
     await browser?.close();

@@ -37,7 +37,7 @@ function volumeRow(id: string, detectionIso: string): VolumeAlertRow {
   };
 }
 
-describe('Socket.IO fan-out by tier (legacy rules, CONTRACTS §3)', () => {
+describe('Socket.IO fan-out by tier (legacy rules, docs/legacy-contracts.md §3)', () => {
   let db: TestDatabase;
   let srv: RealtimeServer;
   // The server is typed by the contract; this probe event is not in it on purpose (a room check only).

@@ -24,7 +24,7 @@ export const EnvSchema = z.object({
   FUNDING_SNAPSHOT_INTERVAL_MS: env.int(5000, { min: 100, max: 300_000 }),
   FUNDING_HEARTBEAT_SEC: env.num(15, { min: 0.05, max: 300 }),
   /**
-   * Path of the legacy daemon's `.funding_state.json` (CONTRACTS.md §4.5) for the legacy OI poller and health
+   * Path of the legacy daemon's `.funding_state.json` (docs/legacy-contracts.md §4.5) for the legacy OI poller and health
    * monitor while they still run; unset → not written. Rewritten atomically at most once a second, mode 0644.
    */
   FUNDING_LEGACY_STATE_FILE: env.str(),

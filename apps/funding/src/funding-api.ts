@@ -64,7 +64,7 @@ export interface FundingApiOptions {
   now?: () => number;
 }
 
-/** The legacy funding HTTP API (CONTRACTS.md §2.1) with its defects fixed (§6 items 22–25). */
+/** The legacy funding HTTP API (docs/legacy-contracts.md §2.1) with its defects fixed (§6 items 22–25). */
 export class FundingApi {
   private server: Server | null = null;
   private readonly now: () => number;

@@ -30,7 +30,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('legacyStateDocument (CONTRACTS.md §4.5)', () => {
+describe('legacyStateDocument (docs/legacy-contracts.md §4.5)', () => {
   it('is the legacy daemon document: seconds as floats, and a missing field left out, never 0', () => {
     const store = new FundingStore();
     store.apply([item('BTCUSDT')], 1_767_225_601_500);

@@ -12,7 +12,7 @@ export interface LegacyFundingRecord {
   updatedAt: number;
 }
 
-/** The legacy funding daemon's `.funding_state.json` (CONTRACTS.md §4.5). Times are epoch seconds. */
+/** The legacy funding daemon's `.funding_state.json` (docs/legacy-contracts.md §4.5). Times are epoch seconds. */
 export interface LegacyStateDocument {
   funding_state: Record<string, LegacyFundingRecord>;
   connection_status: {

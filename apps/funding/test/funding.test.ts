@@ -269,7 +269,7 @@ describe('funding against the sim', () => {
       const d = await read();
       return d && Object.keys(d.funding_state).length === symbols.length ? d : undefined;
     });
-    // The exact legacy shape (CONTRACTS.md §4.5), as the legacy OI poller and health monitor parse it.
+    // The exact legacy shape (docs/legacy-contracts.md §4.5), as the legacy OI poller and health monitor parse it.
     expect(Object.keys(doc).sort()).toEqual(['connection_status', 'funding_state', 'updated_at']);
     expect(Object.keys(doc.connection_status).sort()).toEqual([
       'connected',

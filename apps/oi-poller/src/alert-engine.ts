@@ -29,7 +29,7 @@ export interface AlertEngineOptions {
   onAlert?: (d: OiAlertDecision) => void;
 }
 
-/** Legacy console line (CONTRACTS §4.4), logged through pino. */
+/** Legacy console line (docs/legacy-contracts.md §4.4), logged through pino. */
 export function oiAlertConsoleLine(d: OiAlertDecision): string {
   const up = d.direction === 'UP';
   const head = up ? `🔺 OI SPIKE [${d.timeframe}]: ${d.symbol} UP` : `🔻 OI DUMP [${d.timeframe}]: ${d.symbol} DOWN`;

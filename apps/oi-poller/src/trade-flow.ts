@@ -1,7 +1,7 @@
 // TradeFlow: contracts traded per symbol since its last OI poll, from `<symbol>@kline_1m` on routed combined
 // streams (one stream per polled symbol, spread over connections of at most 300 streams).
 //
-// Why kline_1m and not !ticker@arr (BINANCE.md §3): a 1m kline carries `v`, the base volume (= contracts) of
+// Why kline_1m and not !ticker@arr (docs/binance.md §3): a 1m kline carries `v`, the base volume (= contracts) of
 // its minute, which only grows inside the minute and is final with `x: true`; the difference of two updates
 // is exactly what traded between them, pushed every 250 ms. `!ticker@arr` comes once a second and its `v`
 // is a rolling 24 h sum: its difference is "traded minus what left the window", not what traded. The cost

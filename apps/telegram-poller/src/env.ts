@@ -4,7 +4,7 @@ import { backendTargetEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike
 /** telegram-poller configuration, parsed once at start. */
 export const EnvSchema = z
   .object({
-    // MTProto user session (the legacy poller's mode; reads public channels by username, CONTRACTS §4.7).
+    // MTProto user session (the legacy poller's mode; reads public channels by username, docs/legacy-contracts.md §4.7).
     /** my.telegram.org application id and hash; both set → MTProto mode. */
     TELEGRAM_API_ID: env.int(undefined, { min: 1 }).optional(),
     TELEGRAM_API_HASH: env.str(),

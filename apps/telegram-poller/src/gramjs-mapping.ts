@@ -1,7 +1,7 @@
 import type { TelegramMessageInput } from '@volspike/contracts';
 import { Api } from 'telegram';
 
-// GramJS (MTProto) messages → the legacy ingest payload (CONTRACTS §1.7, §4.7).
+// GramJS (MTProto) messages → the legacy ingest payload (docs/legacy-contracts.md §1.7, §4.7).
 
 /** Who can appear as a sender in a history answer, by their bare id (`users`/`chats` of the answer). */
 export interface SenderLookup {

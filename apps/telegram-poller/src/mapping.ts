@@ -1,6 +1,6 @@
 import type { TelegramIngest, TelegramMessageInput } from '@volspike/contracts';
 
-// Pure mapping of Bot API updates to the legacy ingest payload (CONTRACTS §1.7).
+// Pure mapping of Bot API updates to the legacy ingest payload (docs/legacy-contracts.md §1.7).
 
 export interface TgChat {
   id: number;

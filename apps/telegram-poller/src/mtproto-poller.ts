@@ -41,7 +41,7 @@ type Outcome = 'ok' | 'failed' | 'skipped';
 
 /**
  * Reads public channels through a user session (MTProto), every `pollIntervalMs`, and posts their new
- * messages to the backend. Rules (CONTRACTS §4.7 with defect 45 fixed):
+ * messages to the backend. Rules (docs/legacy-contracts.md §4.7 with defect 45 fixed):
  * - Per channel, messages after the saved `lastMessageId` are read oldest first, page after page of
  *   `fetchLimit`, so more than a page of new messages leaves no gap. A channel read for the first time starts
  *   with its newest page (as the legacy poller did).

@@ -117,7 +117,7 @@ export interface OiSnapshotBody {
 }
 
 /**
- * The 5-minute snapshot body (CONTRACTS §4.2) with NO `source`, so the backend stores `snapshot`.
+ * The 5-minute snapshot body (docs/legacy-contracts.md §4.2) with NO `source`, so the backend stores `snapshot`.
  * A missing or non-positive mark price is null and so is the USD value (never 0, defect §6.6).
  * Null when there is nothing to post (legacy posts nothing).
  */

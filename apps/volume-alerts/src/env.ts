@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { busEnv, env, loadEnv, processEnv, shadowEnv } from '@volspike/runtime';
 
 /**
- * volume-alerts configuration, parsed once at start (legacy variable names, CONTRACTS §4.1).
+ * volume-alerts configuration, parsed once at start (legacy variable names, docs/legacy-contracts.md §4.1).
  * PROD delivery needs VOLSPIKE_API_URL and VOLSPIKE_API_KEY; DEV only when BOTH DEV variables are set;
  * Telegram only when TELEGRAM_TOKEN and CHAT_ID are set.
  */

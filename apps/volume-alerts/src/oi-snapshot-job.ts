@@ -16,7 +16,7 @@ export interface SnapshotResult {
 }
 
 /**
- * The 5-minute OI snapshot (CONTRACTS §4.2), after the volume scan: OI for every TRADING USDT perpetual,
+ * The 5-minute OI snapshot (docs/legacy-contracts.md §4.2), after the volume scan: OI for every TRADING USDT perpetual,
  * posted with no `source` (the backend stores `snapshot`) to PROD and DEV. Mark prices come from the
  * funding daemon over the bus (null when unknown or stale — never 0); a realtime poller sample younger
  * than `reuseMaxAgeMs` is reused instead of spending weight. Cost: 1 weight per symbol not reused.

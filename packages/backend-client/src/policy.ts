@@ -28,7 +28,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Routes with a timeout of their own (the legacy daemons' values where they had one). */
 export const ROUTE_TIMEOUTS_MS: Partial<Record<RouteName, number>> = {
-  // CONTRACTS §4.1: the volume daemon's oiChange lookup, 3 s
+  // docs/legacy-contracts.md §4.1: the volume daemon's oiChange lookup, 3 s
   oiSnapshot: 3000,
   // §4.1: volume ingest 5 s
   volumeAlertIngest: 5000,

@@ -1,7 +1,7 @@
 import type { ExchangeInfo, ExchangeSymbol } from './schemas.js';
 
 /**
- * USDT-margined perpetuals that are TRADING (BINANCE.md §4). `TRADIFI_PERPETUAL` (equities, metals)
+ * USDT-margined perpetuals that are TRADING (docs/binance.md §4). `TRADIFI_PERPETUAL` (equities, metals)
  * only when asked: their streams and trading hours differ. Unknown contract types are skipped, not fatal.
  */
 export function filterUsdtPerpetuals(info: ExchangeInfo, opts: { includeTradFi?: boolean } = {}): ExchangeSymbol[] {

@@ -1,4 +1,4 @@
-// Request weights per endpoint (BINANCE.md §1). One table so the README, the client and the budget agree.
+// Request weights per endpoint (docs/binance.md §1). One table so the README, the client and the budget agree.
 
 export const ENDPOINT_WEIGHTS = {
   exchangeInfo: 1,

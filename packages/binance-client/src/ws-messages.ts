@@ -1,4 +1,4 @@
-// Typed WebSocket market-stream payloads (BINANCE.md §3). Decimal strings become numbers here.
+// Typed WebSocket market-stream payloads (docs/binance.md §3). Decimal strings become numbers here.
 import { z } from 'zod';
 import { decimal, epochMs, optionalDecimal, optionalEpochMs } from './decimal.js';
 import type { Kline } from './schemas.js';

@@ -67,7 +67,7 @@ export function volumeAlertEvent(row: StoredVolumeAlert): VolumeAlertRow {
 }
 
 /**
- * The `open-interest-alert` payload and `/recent` row: every Decimal as a number (CONTRACTS §3.4). The four
+ * The `open-interest-alert` payload and `/recent` row: every Decimal as a number (docs/legacy-contracts.md §3.4). The four
  * measured columns are always stored; a broken one becomes NaN, which JSON sends as null, not 0.
  */
 export function oiAlertEvent(row: StoredOiAlert): OiAlertEvent {

@@ -14,7 +14,7 @@ import {
   normalizeSymbol,
 } from './index.js';
 
-// Payloads copied from CONTRACTS.md (made-up values, legacy shapes).
+// Payloads copied from docs/legacy-contracts.md (made-up values, legacy shapes).
 const volumeExample = {
   symbol: 'FOOUSDT',
   asset: 'FOO',

@@ -4,7 +4,7 @@ import { dateString, queryInt, symbolString } from './common.js';
 export const OI_DIRECTIONS = ['UP', 'DOWN'] as const;
 export type OiDirection = (typeof OI_DIRECTIONS)[number];
 
-/** `POST /api/open-interest-alerts/ingest` body (CONTRACTS §1.5, as the OI poller sends it). */
+/** `POST /api/open-interest-alerts/ingest` body (docs/legacy-contracts.md §1.5, as the OI poller sends it). */
 export const OiAlertIngestSchema = z
   .object({
     symbol: symbolString(),

@@ -53,7 +53,7 @@ export type DebugAlertEvent = z.infer<typeof DebugAlertEventSchema>;
 export const SocketErrorEventSchema = z.object({ message: z.string() }).meta({ id: 'SocketErrorEvent' });
 export type SocketErrorEvent = z.infer<typeof SocketErrorEventSchema>;
 
-/** Server → client events: who receives each (CONTRACTS §3.4 restated in docs/) and the payload schema. */
+/** Server → client events: who receives each (docs/legacy-contracts.md §3.4 restated in docs/) and the payload schema. */
 export const SOCKET_EVENT_SCHEMAS = {
   connected: { rooms: 'the socket itself, on connect', schema: ConnectedEventSchema },
   'volume-alert': {

@@ -15,7 +15,7 @@ const chatId = z.union([
     .refine((s) => BigInt(s) >= INT64_MIN && BigInt(s) <= INT64_MAX, { message: INT64_MESSAGE }),
 ]);
 
-/** One message as the legacy poller sends it: nullable keys must be present (CONTRACTS §1.7). */
+/** One message as the legacy poller sends it: nullable keys must be present (docs/legacy-contracts.md §1.7). */
 export const TelegramMessageInputSchema = z.object({
   id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   text: z.string().nullable(),

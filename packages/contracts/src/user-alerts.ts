@@ -100,7 +100,7 @@ export const UpdateCheckedRequestSchema = z.object({
 });
 export type UpdateCheckedRequest = z.input<typeof UpdateCheckedRequestSchema>;
 
-/** `user-alert-triggered` socket payload (CONTRACTS §3.4). */
+/** `user-alert-triggered` socket payload (docs/legacy-contracts.md §3.4). */
 export const UserAlertTriggeredEventSchema = z
   .object({
     id: z.string(),

@@ -6,7 +6,7 @@ export const TIERS = ['free', 'pro', 'elite'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /**
- * `POST /api/volume-alerts/ingest` body, exactly as the volume daemon sends it (CONTRACTS §1.3):
+ * `POST /api/volume-alerts/ingest` body, exactly as the volume daemon sends it (docs/legacy-contracts.md §1.3):
  * unknown keys are dropped, `null` is not accepted for optional fields, timestamps are UTC with `Z`.
  */
 /** Longest `asset` of a volume alert (a base asset such as BTC or 1000PEPE). */

@@ -287,7 +287,7 @@ export const modelCases: ModelCase[] = [
         },
       });
       expect(a.timeframe).toBe('5 min');
-      // numeric(18,10): the legacy numeric(10,6) would have returned 0.000123 (CONTRACTS.md §6-40).
+      // numeric(18,10): the legacy numeric(10,6) would have returned 0.000123 (docs/legacy-contracts.md §6-40).
       expect(a.fundingRate?.toString()).toBe('0.0001234567');
       expect(a.details).toEqual(details);
       await expectUniqueViolation(

@@ -7,7 +7,7 @@ export interface CrossResult {
 }
 
 /**
- * User cross rule (CONTRACTS §4.6): up ⇔ prev < threshold ≤ current; down ⇔ prev > threshold ≥ current.
+ * User cross rule (docs/legacy-contracts.md §4.6): up ⇔ prev < threshold ≤ current; down ⇔ prev > threshold ≥ current.
  * prev null (first observation) only sets the baseline; prev exactly equal to the threshold never counts.
  * Non-finite values never cross.
  */

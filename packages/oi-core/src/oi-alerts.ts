@@ -235,7 +235,7 @@ const alsoCrossed = (d: OiAlertDecision): OiAlsoCrossed => ({
 });
 
 /**
- * OI spike/dump rule for one new sample (CONTRACTS §4.4, issue 7; the per-symbol cap, issue 19 §3).
+ * OI spike/dump rule for one new sample (docs/legacy-contracts.md §4.4, issue 7; the per-symbol cap, issue 19 §3).
  *
  * Per (timeframe, direction): fire only on the INSIDE → OUTSIDE transition. UP needs pct ≥ thr and
  * abs ≥ +min; DOWN needs pct ≤ −thr and abs ≤ −min. Decided quirks (legacy §6.13):

@@ -56,7 +56,7 @@ const bySymbol = (a: UniverseMember, b: UniverseMember): number =>
   a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
 
 /**
- * Liquid-universe hysteresis (CONTRACTS §4.3, issue 6), one run:
+ * Liquid-universe hysteresis (docs/legacy-contracts.md §4.3, issue 6), one run:
  * - not a member: joins iff it is tradable and its 24h quote volume ≥ enter (enteredAt = now);
  * - member: stays while volume ≥ exit (quoteVolume24h, lastSeenAt updated); below exit → leaves;
  * - no 24h data this run: a member keeps its membership (values unchanged), a non-member is never added;

@@ -1,7 +1,7 @@
 import { pyFixed, pyGroupedFixed } from './py-format.js';
 import { HOUR_MS, floorToPeriod, isoSeconds, utcMinute } from './time.js';
 
-/** Legacy constants (CONTRACTS §4.1). */
+/** Legacy constants (docs/legacy-contracts.md §4.1). */
 export const VOLUME_MULTIPLE = 3;
 export const MIN_QUOTE_VOL = 3_000_000;
 
@@ -115,7 +115,7 @@ export interface VolumeEvaluation {
 }
 
 /**
- * Legacy per-symbol rule, CONTRACTS §4.1. `now` is the scan time captured once at the start of the scan.
+ * Legacy per-symbol rule, docs/legacy-contracts.md §4.1. `now` is the scan time captured once at the start of the scan.
  * SPIKE: ratio ≥ 3 and currVol ≥ 3,000,000 and the curr hour not yet alerted (then state ← {hour, minute}).
  * HALF_UPDATE: already alerted, minute == 30, initialMinute ≤ 20 (missing → 0).
  * FULL_UPDATE: already alerted, minute == 0, initialMinute ≠ 55 (missing → 0). Never both in one scan.

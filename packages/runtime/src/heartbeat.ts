@@ -7,7 +7,7 @@ export interface HeartbeatReport {
   details: Record<string, unknown>;
 }
 
-/** `POST /api/heartbeats` body (CONTRACTS: `{ component, status, details }`). */
+/** `POST /api/heartbeats` body (docs/legacy-contracts.md: `{ component, status, details }`). */
 export interface HeartbeatBody extends HeartbeatReport {
   component: string;
 }

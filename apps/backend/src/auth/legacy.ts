@@ -1,4 +1,4 @@
-// Unsigned identities of the legacy frontend (CONTRACTS §1.2, §3.2): a bare user id (LEGACY_ID_TOKENS) and, in
+// Unsigned identities of the legacy frontend (docs/legacy-contracts.md §1.2, §3.2): a bare user id (LEGACY_ID_TOKENS) and, in
 // development only, an email address (LEGACY_EMAIL_TOKENS). Neither proves anything; both are counted.
 import type { PrismaClient } from '@volspike/db';
 import { toAuthUser } from './tokens.js';

@@ -11,7 +11,7 @@ export interface AuthUser {
   role: Role;
 }
 
-/** Why a token was refused; each maps to one legacy REST body (CONTRACTS.md §1.2). */
+/** Why a token was refused; each maps to one legacy REST body (docs/legacy-contracts.md §1.2). */
 export type TokenFailure =
   | { code: 'INVALID_TOKEN' }
   | { code: 'INVALID_PAYLOAD' }
@@ -110,7 +110,7 @@ export class TokenService {
   }
 
   /**
-   * Why a legacy session (`user_sessions`, CONTRACTS §1.2) cannot be used by this user — `not_found`, `revoked`
+   * Why a legacy session (`user_sessions`, docs/legacy-contracts.md §1.2) cannot be used by this user — `not_found`, `revoked`
    * (isActive false or invalidatedAt set), `expired` (expiresAt passed) — or null when it can.
    */
   async legacySessionProblem(sessionId: string, userId: string): Promise<string | null> {

@@ -14,7 +14,7 @@ export function corsOrigins(opts: { frontendUrl: string; development: boolean; e
 const ALLOW_METHODS = 'GET,POST,PUT,DELETE,PATCH,OPTIONS';
 const ALLOW_HEADERS = 'Content-Type,Authorization,X-API-Key,Idempotency-Key,X-Request-Id';
 
-/** CONTRACTS §1.1: listed origins with credentials; every OPTIONS → 204 with no body, max-age 86400. */
+/** docs/legacy-contracts.md §1.1: listed origins with credentials; every OPTIONS → 204 with no body, max-age 86400. */
 export function cors(origins: string[]): RequestHandler {
   const allowed = new Set(origins);
   return (req, res, next) => {

@@ -1,4 +1,4 @@
-// Socket.IO handshake (CONTRACTS.md §3.2) with the §6-42 fix: `guest`, signed tokens, bare user ids while
+// Socket.IO handshake (docs/legacy-contracts.md §3.2) with the §6-42 fix: `guest`, signed tokens, bare user ids while
 // LEGACY_ID_TOKENS is on; an email is an identity only with LEGACY_EMAIL_TOKENS (never in production).
 import { VolspikeError } from '@volspike/errors';
 import type { Auth, AuthUser, Tier } from '../auth/index.js';

@@ -1,4 +1,4 @@
-// Legacy tier timing for `volume-alert` (CONTRACTS.md §3.4), without the legacy 1-second tick that could
+// Legacy tier timing for `volume-alert` (docs/legacy-contracts.md §3.4), without the legacy 1-second tick that could
 // miss its `second == 0` (§6-34): each tier queue arms one timer for the exact next wall-clock boundary.
 
 export const PRO_PERIOD_MS = 5 * 60_000;

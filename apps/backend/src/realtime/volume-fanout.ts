@@ -7,7 +7,7 @@ import { FREE_PERIOD_MS, PRO_PERIOD_MS, TierReleaseQueue, nextBoundary, releases
 type TierRoom = (typeof AUDIENCE)['volume-alert'][number];
 
 /**
- * `volume-alert` by tier (CONTRACTS §3.4): elite at once; pro and free at once when the alert's minute is on
+ * `volume-alert` by tier (docs/legacy-contracts.md §3.4): elite at once; pro and free at once when the alert's minute is on
  * their 5 / 15-minute grid, otherwise held until their next boundary. Every alert also goes to `debug-alert`.
  */
 export class VolumeAlertFanout {

@@ -20,7 +20,7 @@ const STALE_MS = 5 * 60_000;
 
 /**
  * A mark price or USD value as served: the legacy snapshot script stored 0.0 where it did not know them; a zero is
- * served as missing (null), never as a real value (CONTRACTS.md §6, STYLE 11).
+ * served as missing (null), never as a real value (docs/legacy-contracts.md §6, STYLE 11).
  */
 function knownAmount(value: Prisma.Decimal | null): number | null {
   const n = decimalToNumber(value);

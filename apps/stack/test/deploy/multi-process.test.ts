@@ -21,7 +21,7 @@ import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { REPO_ROOT } from '../../src/launch.js';
 import { COMMITTED_NGINX_CONF, parseNginxLocations, routeOf } from '../../src/proxy-config.js';
 import { startDedicatedRedis, redisUnavailable, type DedicatedRedis } from '../faults/services.js';
-import { freePort, liquidUniverse, waitFor } from '../helpers.js';
+import { freePort, liquidUniverse, skipWhenMissing, waitFor } from '../helpers.js';
 
 const execFileP = promisify(execFile);
 const KEY = 'multi-process-ingest-key-0123456789';
@@ -259,183 +259,186 @@ function connectClient(base: string, token: string): Promise<{ socket: Socket; e
 
 const skipWhy = redisUnavailable();
 
-describe.skipIf(skipWhy !== null)('the stack as the units run it (one process per app, two backends)', () => {
-  beforeAll(async () => {
-    // The units run the bundles: build them when a source is newer (what `npm run build` does).
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
-    expect(build.status, build.stderr).toBe(0);
-    sim = await startSim({ port: 0, symbols: 30, seed: 31 });
-    liquid = liquidUniverse(sim, N_LIQUID).liquid;
-    [db, redis] = await Promise.all([createTestDatabase(), startDedicatedRedis()]);
-    dataDir = mkdtempSync(join(tmpdir(), 'volspike-units-'));
-    for (const k of [
-      'backendA',
-      'backendB',
-      'funding',
-      'binanceProxy',
-      'universe',
-      'poller',
-      'volume',
-      'userAlerts',
-      'telegram',
-    ]) {
-      ports[k] = await freePort();
-    }
-    legacy = createServer((req, res) => res.end(JSON.stringify({ legacy: true, url: req.url })));
-    await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
-    // deploy/install.sh into a scratch root: the units and the env file the processes run with.
-    installRoot = mkdtempSync(join(tmpdir(), 'volspike-units-root-'));
-    const inst = spawnSync('bash', [join(REPO_ROOT, 'deploy/install.sh'), '--root', installRoot, '--skip-build'], {
-      encoding: 'utf8',
-    });
-    expect(inst.status, inst.stdout + inst.stderr).toBe(0);
-    installedEnv = parseEnvFile(join(installRoot, 'etc/volspike/volspike.env'));
-    expect(installedEnv.NODE_ENV).toBe('production');
-    const env = testOverrides();
-    // Dependency order, as install.sh enables them: both backend instances, then the daemons.
-    launch('backend-A', 'volspike-backend@.service', env, String(ports.backendA));
-    launch('backend-B', 'volspike-backend@.service', env, String(ports.backendB));
-    for (const port of [ports.backendA, ports.backendB]) {
-      await waitFor(
-        `backend :${port} to answer /health`,
-        async () => (await fetch(`http://127.0.0.1:${port}/health`)).status > 0,
-        90_000,
-        300,
-      );
-    }
-    for (const app of APPS) launch(app, `volspike-${app}.service`, env);
-    proxy = await startProxy([ports.backendA!, ports.backendB!], (legacy.address() as { port: number }).port);
-    proxyUrl = url(proxy);
-  }, 240_000);
-
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    // One shutdown path, as systemd stops them: SIGTERM, then SIGKILL for anything still there after 20 s.
-    stopping = true;
-    const restarted = procs.filter((p) => p.restarts > 0).map((p) => `${p.name} ×${p.restarts}`);
-    if (restarted.length > 0) console.warn(`[multi-process] restarted after a failure: ${restarted.join(', ')}`);
-    for (const p of procs) if (running(p)) p.child.kill('SIGTERM');
-    await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 20_000))]);
-    for (const p of procs) if (running(p)) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
-    await new Promise((r) => (proxy ? proxy.close(r) : r(null)));
-    await new Promise((r) => (legacy ? legacy.close(r) : r(null)));
-    await redis?.destroy();
-    await db?.drop();
-    await sim?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (installRoot) rmSync(installRoot, { recursive: true, force: true });
-  }, 60_000);
-
-  const diagnose = (): string =>
-    procs
-      .map(
-        (p) =>
-          `--- ${p.name} (${running(p) ? 'running' : `exited ${String(p.child.exitCode ?? p.child.signalCode)}`})\n${p.output().slice(-3000)}`,
-      )
-      .join('\n');
-
-  it('classifies the universe, ingests OI through backend A, and fans updates out to a client on backend B', async () => {
-    const token = await eliteToken();
-    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, token);
-    const viaProxy = await connectClient(proxyUrl, token);
-    try {
-      // universe job → backend A → the database, read through the proxy (either backend)
-      await waitFor(
-        'the liquid universe through the proxy',
-        async () => {
-          const r = await getJson<{ symbols: { symbol: string }[] }>(
-            `${proxyUrl}/api/market/open-interest/liquid-universe`,
-          );
-          return (
-            r.body.symbols
-              .map((s) => s.symbol)
-              .sort()
-              .join() === [...liquid].sort().join()
-          );
-        },
-        120_000,
-        500,
-      );
-      // oi-poller (shared budget in Redis) → backend A → every symbol stored
-      await waitFor(
-        'OI samples of every liquid symbol',
-        async () => (await db.prisma.openInterestLatest.count()) === N_LIQUID,
-        120_000,
-        500,
-      );
-      // …and backend A's ingest reaches sockets on backend B and through the proxy (Redis adapter)
-      const updated = (c: typeof onB): Set<string> =>
-        new Set([
-          ...(c.events.get('open-interest-update') ?? []).map((u) => (u as { symbol: string }).symbol),
-          ...(c.events.get('open-interest-updates') ?? []).flatMap((b) =>
-            (b as { updates: { symbol: string }[] }).updates.map((u) => u.symbol),
-          ),
-        ]);
-      await waitFor(
-        'OI updates of every liquid symbol on backend B',
-        async () => updated(onB).size === N_LIQUID,
-        60_000,
-        300,
-      );
-      await waitFor('OI updates through the proxy', async () => updated(viaProxy).size === N_LIQUID, 60_000, 300);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${diagnose()}`);
-    }
-  }, 300_000);
-
-  it('turns an OI move injected at the exchange into an alert at the clients', async () => {
-    const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, await eliteToken());
-    const symbol = liquid[0]!;
-    try {
-      const res = await fetch(`${sim.url}/__sim/oi`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ symbol, changePct: 8, rampSec: 2 }),
+describe.skipIf(skipWhenMissing('multi-process stack', skipWhy))(
+  'the stack as the units run it (one process per app, two backends)',
+  () => {
+    beforeAll(async () => {
+      // The units run the bundles: build them when a source is newer (what `npm run build` does).
+      const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
       });
-      expect(res.status).toBe(200);
-      const alert = await waitFor(
-        `an open-interest-alert for ${symbol} on backend B`,
-        async () =>
-          (onB.events.get('open-interest-alert') ?? []).find((a) => (a as { symbol: string }).symbol === symbol),
-        90_000,
-        300,
-      );
-      expect(alert).toMatchObject({ symbol, direction: 'UP', timeframe: '3s' });
-      expect(await db.prisma.openInterestAlert.count({ where: { symbol } })).toBe(1);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${diagnose()}`);
-    }
-  }, 150_000);
+      expect(build.status, build.stderr).toBe(0);
+      sim = await startSim({ port: 0, symbols: 30, seed: 31 });
+      liquid = liquidUniverse(sim, N_LIQUID).liquid;
+      [db, redis] = await Promise.all([createTestDatabase(), startDedicatedRedis()]);
+      dataDir = mkdtempSync(join(tmpdir(), 'volspike-units-'));
+      for (const k of [
+        'backendA',
+        'backendB',
+        'funding',
+        'binanceProxy',
+        'universe',
+        'poller',
+        'volume',
+        'userAlerts',
+        'telegram',
+      ]) {
+        ports[k] = await freePort();
+      }
+      legacy = createServer((req, res) => res.end(JSON.stringify({ legacy: true, url: req.url })));
+      await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
+      // deploy/install.sh into a scratch root: the units and the env file the processes run with.
+      installRoot = mkdtempSync(join(tmpdir(), 'volspike-units-root-'));
+      const inst = spawnSync('bash', [join(REPO_ROOT, 'deploy/install.sh'), '--root', installRoot, '--skip-build'], {
+        encoding: 'utf8',
+      });
+      expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+      installedEnv = parseEnvFile(join(installRoot, 'etc/volspike/volspike.env'));
+      expect(installedEnv.NODE_ENV).toBe('production');
+      const env = testOverrides();
+      // Dependency order, as install.sh enables them: both backend instances, then the daemons.
+      launch('backend-A', 'volspike-backend@.service', env, String(ports.backendA));
+      launch('backend-B', 'volspike-backend@.service', env, String(ports.backendB));
+      for (const port of [ports.backendA, ports.backendB]) {
+        await waitFor(
+          `backend :${port} to answer /health`,
+          async () => (await fetch(`http://127.0.0.1:${port}/health`)).status > 0,
+          90_000,
+          300,
+        );
+      }
+      for (const app of APPS) launch(app, `volspike-${app}.service`, env);
+      proxy = await startProxy([ports.backendA!, ports.backendB!], (legacy.address() as { port: number }).port);
+      proxyUrl = url(proxy);
+    }, 240_000);
 
-  it('serves the funding API, keeps legacy routes on the legacy backend, and shares one budget in Redis', async () => {
-    const symbol = liquid[0]!;
-    const funding = await waitFor(
-      'a fresh funding record',
-      async () => {
-        const r = await getJson<{ markPrice?: number }>(`http://127.0.0.1:${ports.funding}/funding/${symbol}`);
-        return r.status === 200 && typeof r.body.markPrice === 'number' ? r.body : null;
-      },
-      60_000,
-      500,
-    );
-    expect(funding.markPrice).toBeGreaterThan(0);
-    expect((await getJson<{ legacy?: boolean }>(`${proxyUrl}/api/auth/session`)).body.legacy).toBe(true);
-    expect((await getJson<{ legacy?: boolean }>(`${proxyUrl}/api/payments/checkout`)).body.legacy).toBe(true);
-    // The budget lives in Redis: every process that calls Binance draws from the same keys.
-    const keys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', '*budget*'], {
-      encoding: 'utf8',
-    });
-    expect(keys.stdout.trim().length, 'no budget keys in Redis').toBeGreaterThan(0);
-    for (const p of procs) {
-      expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
-      // A unit that keeps failing would hit systemd's start limit; one failed start is logged above.
-      expect(p.restarts, `${p.name} restarted ${p.restarts} times:\n${p.output().slice(-3000)}`).toBeLessThan(
-        RESTART_LIMIT,
+    afterAll(async () => {
+      for (const s of sockets) s.close();
+      // One shutdown path, as systemd stops them: SIGTERM, then SIGKILL for anything still there after 20 s.
+      stopping = true;
+      const restarted = procs.filter((p) => p.restarts > 0).map((p) => `${p.name} ×${p.restarts}`);
+      if (restarted.length > 0) console.warn(`[multi-process] restarted after a failure: ${restarted.join(', ')}`);
+      for (const p of procs) if (running(p)) p.child.kill('SIGTERM');
+      await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 20_000))]);
+      for (const p of procs) if (running(p)) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => p.exited));
+      await new Promise((r) => (proxy ? proxy.close(r) : r(null)));
+      await new Promise((r) => (legacy ? legacy.close(r) : r(null)));
+      await redis?.destroy();
+      await db?.drop();
+      await sim?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (installRoot) rmSync(installRoot, { recursive: true, force: true });
+    }, 60_000);
+
+    const diagnose = (): string =>
+      procs
+        .map(
+          (p) =>
+            `--- ${p.name} (${running(p) ? 'running' : `exited ${String(p.child.exitCode ?? p.child.signalCode)}`})\n${p.output().slice(-3000)}`,
+        )
+        .join('\n');
+
+    it('classifies the universe, ingests OI through backend A, and fans updates out to a client on backend B', async () => {
+      const token = await eliteToken();
+      const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, token);
+      const viaProxy = await connectClient(proxyUrl, token);
+      try {
+        // universe job → backend A → the database, read through the proxy (either backend)
+        await waitFor(
+          'the liquid universe through the proxy',
+          async () => {
+            const r = await getJson<{ symbols: { symbol: string }[] }>(
+              `${proxyUrl}/api/market/open-interest/liquid-universe`,
+            );
+            return (
+              r.body.symbols
+                .map((s) => s.symbol)
+                .sort()
+                .join() === [...liquid].sort().join()
+            );
+          },
+          120_000,
+          500,
+        );
+        // oi-poller (shared budget in Redis) → backend A → every symbol stored
+        await waitFor(
+          'OI samples of every liquid symbol',
+          async () => (await db.prisma.openInterestLatest.count()) === N_LIQUID,
+          120_000,
+          500,
+        );
+        // …and backend A's ingest reaches sockets on backend B and through the proxy (Redis adapter)
+        const updated = (c: typeof onB): Set<string> =>
+          new Set([
+            ...(c.events.get('open-interest-update') ?? []).map((u) => (u as { symbol: string }).symbol),
+            ...(c.events.get('open-interest-updates') ?? []).flatMap((b) =>
+              (b as { updates: { symbol: string }[] }).updates.map((u) => u.symbol),
+            ),
+          ]);
+        await waitFor(
+          'OI updates of every liquid symbol on backend B',
+          async () => updated(onB).size === N_LIQUID,
+          60_000,
+          300,
+        );
+        await waitFor('OI updates through the proxy', async () => updated(viaProxy).size === N_LIQUID, 60_000, 300);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${diagnose()}`);
+      }
+    }, 300_000);
+
+    it('turns an OI move injected at the exchange into an alert at the clients', async () => {
+      const onB = await connectClient(`http://127.0.0.1:${ports.backendB}`, await eliteToken());
+      const symbol = liquid[0]!;
+      try {
+        const res = await fetch(`${sim.url}/__sim/oi`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ symbol, changePct: 8, rampSec: 2 }),
+        });
+        expect(res.status).toBe(200);
+        const alert = await waitFor(
+          `an open-interest-alert for ${symbol} on backend B`,
+          async () =>
+            (onB.events.get('open-interest-alert') ?? []).find((a) => (a as { symbol: string }).symbol === symbol),
+          90_000,
+          300,
+        );
+        expect(alert).toMatchObject({ symbol, direction: 'UP', timeframe: '3s' });
+        expect(await db.prisma.openInterestAlert.count({ where: { symbol } })).toBe(1);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${diagnose()}`);
+      }
+    }, 150_000);
+
+    it('serves the funding API, keeps legacy routes on the legacy backend, and shares one budget in Redis', async () => {
+      const symbol = liquid[0]!;
+      const funding = await waitFor(
+        'a fresh funding record',
+        async () => {
+          const r = await getJson<{ markPrice?: number }>(`http://127.0.0.1:${ports.funding}/funding/${symbol}`);
+          return r.status === 200 && typeof r.body.markPrice === 'number' ? r.body : null;
+        },
+        60_000,
+        500,
       );
-    }
-  }, 90_000);
-});
+      expect(funding.markPrice).toBeGreaterThan(0);
+      expect((await getJson<{ legacy?: boolean }>(`${proxyUrl}/api/auth/session`)).body.legacy).toBe(true);
+      expect((await getJson<{ legacy?: boolean }>(`${proxyUrl}/api/payments/checkout`)).body.legacy).toBe(true);
+      // The budget lives in Redis: every process that calls Binance draws from the same keys.
+      const keys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', '*budget*'], {
+        encoding: 'utf8',
+      });
+      expect(keys.stdout.trim().length, 'no budget keys in Redis').toBeGreaterThan(0);
+      for (const p of procs) {
+        expect(running(p), `${p.name} exited:\n${p.output().slice(-2000)}`).toBe(true);
+        // A unit that keeps failing would hit systemd's start limit; one failed start is logged above.
+        expect(p.restarts, `${p.name} restarted ${p.restarts} times:\n${p.output().slice(-3000)}`).toBeLessThan(
+          RESTART_LIMIT,
+        );
+      }
+    }, 90_000);
+  },
+);

@@ -20,6 +20,7 @@ import {
   renderNginxConfig,
   routeOf,
 } from '../../src/proxy-config.js';
+import { skipWhenMissing } from '../helpers.js';
 
 const committed = readFileSync(COMMITTED_NGINX_CONF, 'utf8');
 const locations = parseNginxLocations(committed);
@@ -120,26 +121,29 @@ describe('the committed Caddyfile (the same routing for Caddy 2)', () => {
   });
 
   const caddy = spawnSync('sh', ['-c', 'command -v caddy'], { encoding: 'utf8' }).stdout.trim();
-  it.skipIf(!caddy)('is accepted by caddy validate (where Caddy is installed)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'volspike-caddy-'));
-    try {
-      for (const [name, text] of [
-        ['default', caddyfile],
-        ['https-legacy', renderCaddyfile({ legacyUrl: 'https://api.legacy.example', listen: '8080' })],
-      ] as const) {
-        const file = join(dir, `${name}.Caddyfile`);
-        writeFileSync(file, text);
-        const r = spawnSync(caddy, ['validate', '--adapter', 'caddyfile', '--config', file], {
-          encoding: 'utf8',
-          env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
-        });
-        expect(r.status, r.stderr).toBe(0);
-        expect(r.stdout + r.stderr).toContain('Valid configuration');
+  it.skipIf(skipWhenMissing('caddy validate', caddy ? null : 'caddy is not installed'))(
+    'is accepted by caddy validate (where Caddy is installed)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'volspike-caddy-'));
+      try {
+        for (const [name, text] of [
+          ['default', caddyfile],
+          ['https-legacy', renderCaddyfile({ legacyUrl: 'https://api.legacy.example', listen: '8080' })],
+        ] as const) {
+          const file = join(dir, `${name}.Caddyfile`);
+          writeFileSync(file, text);
+          const r = spawnSync(caddy, ['validate', '--adapter', 'caddyfile', '--config', file], {
+            encoding: 'utf8',
+            env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+          });
+          expect(r.status, r.stderr).toBe(0);
+          expect(r.stdout + r.stderr).toContain('Valid configuration');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 // --- nginx itself -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { startSim, type Sim } from '@volspike/binance-sim';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createLogger } from '@volspike/runtime';
 import { loadStackEnv, startStack, type StackHandle } from '../../src/index.js';
-import { freePort, liquidUniverse, signUserToken, stackTestSource, waitFor } from '../helpers.js';
+import { freePort, liquidUniverse, signUserToken, skipWhenMissing, stackTestSource, waitFor } from '../helpers.js';
 import { redisUnavailable, startDedicatedRedis, type DedicatedRedis } from './services.js';
 import { FaultSummary } from './summary.js';
 
@@ -61,197 +61,202 @@ const oiRequests = (since = 0): number[] =>
     .filter((t) => t >= since)
     .sort((a, b) => a - b);
 
-if (unavailable) console.warn(`faults: Redis restart scenario skipped: ${unavailable}`);
-
-describe.skipIf(unavailable !== null)('Redis killed and restarted under the whole stack', () => {
-  beforeAll(async () => {
-    redis = await startDedicatedRedis();
-    sim = await startSim({ port: 0, symbols: 60, seed: 31, markPriceIntervalMs: 500 });
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'faults-redis-'));
-    ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
-    const u = liquidUniverse(sim, 10);
-    liquid = u.liquid;
-    newcomer = u.ranked[30]!;
-    const source = stackTestSource({
-      sim,
-      dataDir,
-      databaseUrl: db.url,
-      ports,
-      key: KEY,
-      jwtSecret: JWT_SECRET,
-      enter: u.enter,
-      extra: {
-        REDIS_URL: redis.url,
-        OI_UNIVERSE_REFRESH_SEC: '3',
-        OI_POLL_MIN_INTERVAL_MS: String(INTERVAL_MS),
-        OI_POLL_MAX_INTERVAL_MS: String(INTERVAL_MS),
-        OI_OUTBOX_MAX_DELAY_MS: '1000',
-        OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
-        FEATURE_VOLUME_ALERTS: 'false',
-        FEATURE_USER_ALERTS: 'false',
-      },
-    });
-    const logger = createLogger({ name: 'faults-redis', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
-
-    const user = await db.prisma.user.create({
-      data: { email: 'pro@redis.test', tier: 'pro', role: 'USER', status: 'ACTIVE' },
-    });
-    const token = await signUserToken(user.id, JWT_SECRET);
-    const s = io(api(''), { transports: ['websocket'], auth: { token }, forceNew: true });
-    socket = s;
-    s.on('open-interest-update', (u: { symbol: string }) => updates.push({ symbol: u.symbol, at: Date.now() }));
-    await new Promise<void>((res, rej) => {
-      s.once('connected', () => res());
-      s.once('connect_error', rej);
-    });
-    await waitFor(
-      'OI samples with USD values for every liquid symbol',
-      async () => {
-        for (const sym of liquid) {
-          const newest = (await samples(sym, Date.now() - 10_000)).at(-1);
-          if (!newest || newest.openInterestUsd === null) return false;
-        }
-        return true;
-      },
-      60_000,
-      500,
-    );
-    await waitFor('a healthy stack', async () => (await health()).status === 200, 60_000, 500);
-  }, 150_000);
-
-  afterAll(async () => {
-    summary.print();
-    socket?.close();
-    await stack?.stop();
-    await redis?.destroy();
-    await sim?.close();
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('Redis killed for several poll cycles and started empty: degraded meanwhile, no crash, nothing lost, no burst, subscribers resume', async () => {
-    await summary.run('Redis SIGKILLed and started again (empty)', async () => {
-      const sim0 = sim.stats();
-      await redis!.kill();
-      const killedAt = Date.now();
-
-      const down = await waitFor(
-        '/health to report the bus down',
-        async () => {
-          const h = await health();
-          return h.status === 503 && h.checks.bus?.ok === false ? h : null;
+describe.skipIf(skipWhenMissing('faults: Redis restart scenario', unavailable))(
+  'Redis killed and restarted under the whole stack',
+  () => {
+    beforeAll(async () => {
+      redis = await startDedicatedRedis();
+      sim = await startSim({ port: 0, symbols: 60, seed: 31, markPriceIntervalMs: 500 });
+      db = await createTestDatabase();
+      dataDir = mkdtempSync(join(tmpdir(), 'faults-redis-'));
+      ports = { api: await freePort(), proxy: await freePort(), funding: await freePort() };
+      const u = liquidUniverse(sim, 10);
+      liquid = u.liquid;
+      newcomer = u.ranked[30]!;
+      const source = stackTestSource({
+        sim,
+        dataDir,
+        databaseUrl: db.url,
+        ports,
+        key: KEY,
+        jwtSecret: JWT_SECRET,
+        enter: u.enter,
+        extra: {
+          REDIS_URL: redis.url,
+          OI_UNIVERSE_REFRESH_SEC: '3',
+          OI_POLL_MIN_INTERVAL_MS: String(INTERVAL_MS),
+          OI_POLL_MAX_INTERVAL_MS: String(INTERVAL_MS),
+          OI_OUTBOX_MAX_DELAY_MS: '1000',
+          OI_MARK_MAX_AGE_MS: String(MARK_MAX_AGE_MS),
+          FEATURE_VOLUME_ALERTS: 'false',
+          FEATURE_USER_ALERTS: 'false',
         },
-        20_000,
-      );
-      expect(down.checks.database?.ok).toBe(true);
-      // HTTP ingest does not depend on Redis: a batch posted now is stored and reaches the socket (the
-      // Socket.IO Redis adapter cannot publish to other instances meanwhile; this one must not crash on it).
-      const ingestAt = Date.now();
-      const posted = await fetch(api('/api/market/open-interest/ingest'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-        body: JSON.stringify({
-          data: [{ symbol: OUTSIDER, openInterest: 1234.5, openInterestUsd: null, markPrice: null }],
-          timestamp: new Date(ingestAt).toISOString(),
-          source: 'realtime',
-        }),
       });
-      expect(posted.status).toBe(200);
-      await waitFor(
-        'the OI update of the posted batch on the socket',
-        async () => updates.some((u) => u.symbol === OUTSIDER && u.at >= ingestAt),
-        10_000,
-      );
-      // down for several poll cycles (wall clock: what is polled meanwhile depends on the budget's design)
-      await waitFor('eight poll periods with Redis down', async () => Date.now() - killedAt >= 8 * INTERVAL_MS, 30_000);
-      expect((await health()).status).toBe(503);
-      const storedDuring = await db.prisma.openInterestSnapshot.count({
-        where: { source: 'realtime', symbol: { not: OUTSIDER }, ts: { gte: new Date(killedAt) } },
+      const logger = createLogger({ name: 'faults-redis', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+      stack = await startStack({ mode: 'demo', env: loadStackEnv(source), source, logger });
+
+      const user = await db.prisma.user.create({
+        data: { email: 'pro@redis.test', tier: 'pro', role: 'USER', status: 'ACTIVE' },
       });
-
-      await redis!.start();
-      const backAt = Date.now();
-      await waitFor('/health 200 again', async () => (await health()).status === 200, 60_000, 500);
-
-      // Bus subscribers resumed: marks reach the poller again (USD values back on fresh samples) …
+      const token = await signUserToken(user.id, JWT_SECRET);
+      const s = io(api(''), { transports: ['websocket'], auth: { token }, forceNew: true });
+      socket = s;
+      s.on('open-interest-update', (u: { symbol: string }) => updates.push({ symbol: u.symbol, at: Date.now() }));
+      await new Promise<void>((res, rej) => {
+        s.once('connected', () => res());
+        s.once('connect_error', rej);
+      });
       await waitFor(
-        'OI samples with USD values again for every liquid symbol',
+        'OI samples with USD values for every liquid symbol',
         async () => {
           for (const sym of liquid) {
-            const newest = (await samples(sym, backAt)).at(-1);
-            if (!newest || Date.parse(newest.ts) <= backAt + 1000 || newest.openInterestUsd === null) return false;
+            const newest = (await samples(sym, Date.now() - 10_000)).at(-1);
+            if (!newest || newest.openInterestUsd === null) return false;
           }
           return true;
         },
         60_000,
         500,
       );
-      // … a symbol that becomes liquid now reaches the poller through the universe channel and is polled …
-      const res = await fetch(`${sim.url}/__sim/quote-volume`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ symbol: newcomer, quoteVolume24h: sim.market.quoteVolume24h(liquid[0]!) * 2 }),
-      });
-      expect(res.status).toBe(200);
-      await waitFor(
-        `the newcomer ${newcomer} polled and stored`,
-        async () => (await samples(newcomer, backAt)).length > 0,
-        60_000,
-        500,
-      );
-      // … and sockets get OI updates through the Socket.IO Redis adapter.
-      const socketAt = Date.now();
-      await waitFor('OI updates on the socket', async () => updates.some((u) => u.at > socketAt), 30_000);
-      expect(socket!.connected).toBe(true);
+      await waitFor('a healthy stack', async () => (await health()).status === 200, 60_000, 500);
+    }, 150_000);
 
-      // No burst and no 429/418 when Redis returns: in the 5 s after the first OI request since Redis came
-      // back, at most the planned rate (one request per symbol per second) plus one round (the requests
-      // that were waiting in the budget when Redis returned).
-      const after = oiRequests(backAt);
-      const first = after[0]!;
-      const windowMs = 5000;
-      const inWindow = Object.entries(sim.requestLog(OI_PATH)).filter(([, ts]) =>
-        ts.some((t) => t >= first && t < first + windowMs),
-      ).length;
-      const planned = (inWindow * windowMs) / INTERVAL_MS;
-      const early = after.filter((t) => t < first + windowMs).length;
-      expect(early).toBeLessThanOrEqual(planned + inWindow);
-      const sim1 = sim.stats();
-      expect(sim1.rejected429 - sim0.rejected429).toBe(0);
-      expect(sim1.banned418 - sim0.banned418).toBe(0);
-
-      // Nothing lost: every OI response the sim gave (only the poller asks for OI here) is a stored sample.
-      // Stopping the stack stops the poller first, which flushes its outbox while the backend still runs;
-      // the requests of the last 2 s are left out (one still in flight at the stop is dropped on purpose).
-      const s = stack!;
-      stack = null;
-      const stopAt = Date.now();
-      await s.stop();
-      const rows = await db.prisma.openInterestSnapshot.findMany({
-        where: { source: 'realtime', symbol: { not: OUTSIDER } },
-        select: { symbol: true, ts: true },
-      });
-      const storedAt = new Map<string, number[]>();
-      for (const r of rows) storedAt.set(r.symbol, [...(storedAt.get(r.symbol) ?? []), r.ts.getTime()]);
-      let answered = 0;
-      let lost = 0;
-      for (const [symbol, times] of Object.entries(sim.requestLog(OI_PATH))) {
-        const have = storedAt.get(symbol) ?? [];
-        for (const t of times) {
-          if (t >= stopAt - 2000) continue;
-          answered++;
-          // a sample's time is taken when the response arrives: just after the sim logged the request
-          if (!have.some((ts) => ts >= t && ts < t + INTERVAL_MS - 100)) lost++;
-        }
-      }
-      expect(lost).toBe(0);
-      expect(rows.length).toBeLessThanOrEqual(oiRequests().length); // nothing stored twice or made up
-      return {
-        dataLost: lost,
-        note: `${storedDuring} samples stored while Redis was down; ${answered} OI responses before the stop, all stored; ${early} OI requests in 5 s after (planned ${planned})`,
-      };
+    afterAll(async () => {
+      summary.print();
+      socket?.close();
+      await stack?.stop();
+      await redis?.destroy();
+      await sim?.close();
+      await db?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
-  }, 300_000);
-});
+
+    it('Redis killed for several poll cycles and started empty: degraded meanwhile, no crash, nothing lost, no burst, subscribers resume', async () => {
+      await summary.run('Redis SIGKILLed and started again (empty)', async () => {
+        const sim0 = sim.stats();
+        await redis!.kill();
+        const killedAt = Date.now();
+
+        const down = await waitFor(
+          '/health to report the bus down',
+          async () => {
+            const h = await health();
+            return h.status === 503 && h.checks.bus?.ok === false ? h : null;
+          },
+          20_000,
+        );
+        expect(down.checks.database?.ok).toBe(true);
+        // HTTP ingest does not depend on Redis: a batch posted now is stored and reaches the socket (the
+        // Socket.IO Redis adapter cannot publish to other instances meanwhile; this one must not crash on it).
+        const ingestAt = Date.now();
+        const posted = await fetch(api('/api/market/open-interest/ingest'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+          body: JSON.stringify({
+            data: [{ symbol: OUTSIDER, openInterest: 1234.5, openInterestUsd: null, markPrice: null }],
+            timestamp: new Date(ingestAt).toISOString(),
+            source: 'realtime',
+          }),
+        });
+        expect(posted.status).toBe(200);
+        await waitFor(
+          'the OI update of the posted batch on the socket',
+          async () => updates.some((u) => u.symbol === OUTSIDER && u.at >= ingestAt),
+          10_000,
+        );
+        // down for several poll cycles (wall clock: what is polled meanwhile depends on the budget's design)
+        await waitFor(
+          'eight poll periods with Redis down',
+          async () => Date.now() - killedAt >= 8 * INTERVAL_MS,
+          30_000,
+        );
+        expect((await health()).status).toBe(503);
+        const storedDuring = await db.prisma.openInterestSnapshot.count({
+          where: { source: 'realtime', symbol: { not: OUTSIDER }, ts: { gte: new Date(killedAt) } },
+        });
+
+        await redis!.start();
+        const backAt = Date.now();
+        await waitFor('/health 200 again', async () => (await health()).status === 200, 60_000, 500);
+
+        // Bus subscribers resumed: marks reach the poller again (USD values back on fresh samples) …
+        await waitFor(
+          'OI samples with USD values again for every liquid symbol',
+          async () => {
+            for (const sym of liquid) {
+              const newest = (await samples(sym, backAt)).at(-1);
+              if (!newest || Date.parse(newest.ts) <= backAt + 1000 || newest.openInterestUsd === null) return false;
+            }
+            return true;
+          },
+          60_000,
+          500,
+        );
+        // … a symbol that becomes liquid now reaches the poller through the universe channel and is polled …
+        const res = await fetch(`${sim.url}/__sim/quote-volume`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ symbol: newcomer, quoteVolume24h: sim.market.quoteVolume24h(liquid[0]!) * 2 }),
+        });
+        expect(res.status).toBe(200);
+        await waitFor(
+          `the newcomer ${newcomer} polled and stored`,
+          async () => (await samples(newcomer, backAt)).length > 0,
+          60_000,
+          500,
+        );
+        // … and sockets get OI updates through the Socket.IO Redis adapter.
+        const socketAt = Date.now();
+        await waitFor('OI updates on the socket', async () => updates.some((u) => u.at > socketAt), 30_000);
+        expect(socket!.connected).toBe(true);
+
+        // No burst and no 429/418 when Redis returns: in the 5 s after the first OI request since Redis came
+        // back, at most the planned rate (one request per symbol per second) plus one round (the requests
+        // that were waiting in the budget when Redis returned).
+        const after = oiRequests(backAt);
+        const first = after[0]!;
+        const windowMs = 5000;
+        const inWindow = Object.entries(sim.requestLog(OI_PATH)).filter(([, ts]) =>
+          ts.some((t) => t >= first && t < first + windowMs),
+        ).length;
+        const planned = (inWindow * windowMs) / INTERVAL_MS;
+        const early = after.filter((t) => t < first + windowMs).length;
+        expect(early).toBeLessThanOrEqual(planned + inWindow);
+        const sim1 = sim.stats();
+        expect(sim1.rejected429 - sim0.rejected429).toBe(0);
+        expect(sim1.banned418 - sim0.banned418).toBe(0);
+
+        // Nothing lost: every OI response the sim gave (only the poller asks for OI here) is a stored sample.
+        // Stopping the stack stops the poller first, which flushes its outbox while the backend still runs;
+        // the requests of the last 2 s are left out (one still in flight at the stop is dropped on purpose).
+        const s = stack!;
+        stack = null;
+        const stopAt = Date.now();
+        await s.stop();
+        const rows = await db.prisma.openInterestSnapshot.findMany({
+          where: { source: 'realtime', symbol: { not: OUTSIDER } },
+          select: { symbol: true, ts: true },
+        });
+        const storedAt = new Map<string, number[]>();
+        for (const r of rows) storedAt.set(r.symbol, [...(storedAt.get(r.symbol) ?? []), r.ts.getTime()]);
+        let answered = 0;
+        let lost = 0;
+        for (const [symbol, times] of Object.entries(sim.requestLog(OI_PATH))) {
+          const have = storedAt.get(symbol) ?? [];
+          for (const t of times) {
+            if (t >= stopAt - 2000) continue;
+            answered++;
+            // a sample's time is taken when the response arrives: just after the sim logged the request
+            if (!have.some((ts) => ts >= t && ts < t + INTERVAL_MS - 100)) lost++;
+          }
+        }
+        expect(lost).toBe(0);
+        expect(rows.length).toBeLessThanOrEqual(oiRequests().length); // nothing stored twice or made up
+        return {
+          dataLost: lost,
+          note: `${storedDuring} samples stored while Redis was down; ${answered} OI responses before the stop, all stored; ${early} OI requests in 5 s after (planned ${planned})`,
+        };
+      });
+    }, 300_000);
+  },
+);

@@ -1,4 +1,4 @@
-// The live VolSpike database as the legacy backend's `prisma db push` creates it (facts: LEGACY-SCHEMA.md):
+// The live VolSpike database as the legacy backend's `prisma db push` creates it (facts: docs/adoption.md):
 // Prisma's DDL, names and order. The tables shared with this project are exactly as documented; the tables
 // outside this project (accounts, payments, admin, academy, social…) have plausible columns, enums and
 // foreign keys to `users` (several ON DELETE RESTRICT), so that tests can prove adoption leaves them alone.
