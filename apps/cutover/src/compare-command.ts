@@ -1,3 +1,4 @@
+import { VolspikeError } from '@volspike/errors';
 import pg from 'pg';
 import { compareSides } from './compare.js';
 import type { CompareResult } from './compare.js';
@@ -12,8 +13,10 @@ export const USAGE = `usage: npm run cutover -- compare --since <ISO> [--until <
   (until defaults to now). Exit 0: they agree within the stated tolerances; 1: a difference; 2: usage or
   connection error.`;
 
-export class UsageError extends Error {
-  readonly code = 'CUTOVER_USAGE';
+export class UsageError extends VolspikeError<'CUTOVER_USAGE'> {
+  constructor(message: string) {
+    super('CUTOVER_USAGE', message);
+  }
 }
 
 export interface CompareArgs {
