@@ -10,9 +10,10 @@ describe('volume alerts queued for a tier boundary survive a backend restart', (
   let db: TestDatabase;
   let srv: RealtimeServer;
   const clients: Record<string, RecordingClient> = {};
-  // The injected clock runs 3 s before a quarter-hour boundary (also a 5-minute one), so it comes soon.
+  // The injected clock runs 3 s before a quarter-hour boundary (also a 5-minute one), so it comes soon. It is
+  // set when the backend starts, not before the database is created: a slow machine must not eat the 3 s.
   const boundary = nextBoundary(Date.now(), FREE_PERIOD_MS) + FREE_PERIOD_MS;
-  const offset = boundary - 3000 - Date.now();
+  let offset = boundary - 3000 - Date.now();
   const clock = () => Date.now() + offset;
   const minutesBefore = (m: number) => new Date(boundary - m * 60_000);
 
@@ -40,6 +41,7 @@ describe('volume alerts queued for a tier boundary survive a backend restart', (
       ],
     });
     // the backend (re)starts now, with those rows stored
+    offset = boundary - 3000 - Date.now();
     srv = await startRealtimeServer(db.prisma, { now: clock });
     for (const tier of ['free', 'pro'] as const) {
       const user = await createUser(db.prisma, { email: `${tier}@example.com`, tier });
