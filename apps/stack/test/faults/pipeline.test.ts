@@ -52,7 +52,7 @@ let backend: Awaited<ReturnType<typeof backendApp.start>> | null = null;
 let poller: Awaited<ReturnType<typeof oiPoller.start>> | null = null;
 let symbols: string[];
 const published: OiSamplesMessage[] = [];
-const sockets: Record<string, { socket: Socket; alerts: { symbol: string }[] }> = {};
+const sockets: Record<string, { socket: Socket; alerts: { symbol: string }[]; markers: string[] }> = {};
 let proToken = '';
 
 const api = (): string => `http://127.0.0.1:${port}`;
@@ -118,6 +118,30 @@ async function tokenFor(email: string, tier: 'free' | 'pro' | 'elite'): Promise<
 }
 
 /** Connects and resolves with the socket, or with the handshake error message. */
+/**
+ * Nothing more can come from a move on `symbol`: the 3s rule is back INSIDE (the engine judged the whole ramp),
+ * the poller's outbox is empty (the backend has every alert it raised) and a marker the backend emitted after
+ * that reached every socket (each socket has every event emitted before it, in order).
+ */
+async function settled(symbol: string): Promise<void> {
+  await waitFor(
+    `the 3s rule of ${symbol} back inside`,
+    async () => poller!.alerts.stateOf(symbol)?.['3s']?.UP.state === 'INSIDE',
+    20_000,
+  );
+  await waitFor('the poller outbox to be empty', async () => poller!.status().outboxDepth === 0, 20_000);
+  const marker = `settled-${symbol}-${Date.now()}`;
+  const io = backend!.realtime.io as unknown as { emit(event: string, payload: string): boolean };
+  await waitFor(
+    'the marker on every socket',
+    async () => {
+      io.emit('test-marker', marker); // again until a socket still reconnecting after an outage has it
+      return Object.values(sockets).every((c) => c.markers.includes(marker));
+    },
+    15_000,
+  );
+}
+
 function connect(token: string): Promise<{ socket: Socket; error: null } | { socket: null; error: string }> {
   return new Promise((resolve) => {
     const s = io(api(), {
@@ -127,10 +151,16 @@ function connect(token: string): Promise<{ socket: Socket; error: null } | { soc
       reconnectionDelay: 200,
       reconnectionDelayMax: 500,
     });
-    s.once('connected', () => resolve({ socket: s, error: null }));
-    s.once('connect_error', (err) => {
+    // A refused first connection is the answer; once connected, a failed reconnect (the backend is down)
+    // must not close the socket: it keeps reconnecting, like the frontend.
+    const refused = (err: Error): void => {
       s.close();
       resolve({ socket: null, error: err.message });
+    };
+    s.once('connect_error', refused);
+    s.once('connected', () => {
+      s.off('connect_error', refused);
+      resolve({ socket: s, error: null });
     });
   });
 }
@@ -160,8 +190,9 @@ beforeAll(async () => {
   for (const [name, token] of Object.entries(tokens)) {
     const c = await connect(token);
     if (!c.socket) throw new Error(`${name} socket refused: ${c.error}`);
-    const entry = { socket: c.socket, alerts: [] as { symbol: string }[] };
+    const entry = { socket: c.socket, alerts: [] as { symbol: string }[], markers: [] as string[] };
     c.socket.on('open-interest-alert', (a: { symbol: string }) => entry.alerts.push(a));
+    c.socket.on('test-marker', (m: string) => entry.markers.push(m));
     // a stopped server disconnects its clients; socket.io-client reconnects only after a transport error,
     // so a client (like the frontend) reconnects itself after a server-side disconnect
     c.socket.on('disconnect', (reason) => {
@@ -225,7 +256,7 @@ describe('faults across the pipeline', () => {
       const [a] = symbols.slice(2);
       await moveOi(a!, 8, 4);
       await waitFor('the pro socket to get the alert', async () => sockets.pro!.alerts.length === 1, 15_000);
-      await sleep(1500);
+      await settled(a!);
       expect(sockets.pro!.alerts.map((x) => x.symbol)).toEqual([a]);
       for (const name of ['free', 'guest', 'email', 'mock']) expect(sockets[name]!.alerts, name).toHaveLength(0);
       const forged = await new SignJWT({})
@@ -258,7 +289,7 @@ describe('faults across the pipeline', () => {
         expect(await storedRealtime()).toBe(storedBefore);
         await startBackend();
         await waitFor('the outbox to drain', async () => poller!.status().outboxDepth === 0, 60_000);
-        await sleep(1000);
+        await settled(b);
         // Socket.IO is live-only: a client that was disconnected reads what it missed over REST
         const rest = await fetch(`${api()}/api/open-interest-alerts?symbol=${b}`, {
           headers: { authorization: `Bearer ${proToken}` },
@@ -295,7 +326,13 @@ describe('faults across the pipeline', () => {
       await startPoller();
       // the same symbols move again, inside their cooldown: no new alert
       await moveOi(a, 8, 4);
-      await sleep(6000);
+      // it crosses again (the engine sees the move) and only the cooldown holds the alert back
+      await waitFor(
+        'the 3s rule outside again',
+        async () => poller!.alerts.stateOf(a)?.['3s']?.UP.state === 'OUTSIDE',
+        15_000,
+      );
+      await settled(a);
       expect(await db.prisma.openInterestAlert.count()).toBe(alertsBefore);
       expect(sockets.pro!.alerts.filter((x) => x.symbol === a)).toHaveLength(1);
       // no burst: in every 250 ms window after the restart at most a few requests (10 symbols at 1 s ≈ 2.5)
