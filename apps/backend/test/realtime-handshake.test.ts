@@ -1,9 +1,19 @@
 import { SignJWT } from 'jose';
+import type { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
-import { connectClient, createUser, sleep, startRealtimeServer, waitFor } from './realtime-helpers.js';
+import { connectClient, createUser, startRealtimeServer, waitFor } from './realtime-helpers.js';
 import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
+
+/**
+ * "Nothing arrived": a probe broadcast to every socket after the emits under test reaches each client behind
+ * anything those emits sent it (one socket delivers in order), so once it is there the check is final.
+ */
+async function markerReached(srv: RealtimeServer, clients: RecordingClient[]): Promise<void> {
+  (srv.realtime.io as unknown as Server).emit('test-marker', 1);
+  await waitFor(() => clients.every((c) => c.of('test-marker').length > 0));
+}
 
 const triggered = (id: string) => ({
   id,
@@ -111,7 +121,7 @@ describe('Socket.IO handshake', () => {
     expect(byEmail.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
     idOnly.realtime.emitUserAlertTriggered(pro.id, triggered('ua-id-only'));
     await waitFor(() => byId.of('user-alert-triggered').length === 1);
-    await sleep(100);
+    await markerReached(idOnly, [byEmail]);
     expect(byEmail.of('user-alert-triggered')).toEqual([]);
     expect(await rejection(connectClient(idOnly.url, { token: banned.id }))).toBe('Invalid token');
   });
@@ -139,7 +149,7 @@ describe('Socket.IO handshake', () => {
       ts: new Date(),
       createdAt: new Date(),
     });
-    await sleep(200);
+    await markerReached(legacyOff, spoofs);
     for (const s of spoofs) {
       expect(s.of('user-alert-triggered')).toEqual([]);
       expect(s.of('open-interest-alert')).toEqual([]);

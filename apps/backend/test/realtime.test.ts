@@ -11,7 +11,7 @@ import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
 import { FREE_PERIOD_MS, nextBoundary } from '../src/realtime/index.js';
 import type { StoredVolumeAlert as VolumeAlertRow } from '@volspike/contracts';
-import { connectClient, createUser, sleep, startRealtimeServer, waitFor } from './realtime-helpers.js';
+import { connectClient, createUser, startRealtimeServer, waitFor } from './realtime-helpers.js';
 import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
 
 function volumeRow(id: string, detectionIso: string): VolumeAlertRow {
@@ -135,11 +135,25 @@ describe('Socket.IO fan-out by tier (legacy rules, docs/legacy-contracts.md §3)
     });
 
     await waitFor(() => clients.free!.of('volume-alert').length === 3 && clients.pro!.of('volume-alert').length === 3);
-    await sleep(150); // nothing else may arrive
+    // Nothing else may arrive: a minute-0 volume alert (everyone at once) and an OI update for another symbol,
+    // sent after the boundary release, reach every client behind anything still owed on either path.
+    srv.realtime.emitVolumeAlert(volumeRow('va-marker', '2026-01-01T10:15:00.000Z'));
+    srv.realtime.queueOiUpdates([
+      { symbol: 'SOLUSDT', openInterest: 5, openInterestUsd: 750, markPrice: 150, ts: new Date(ts.getTime() + 10_000) },
+    ]);
+    const gotMarkers = (c: RecordingClient, oiEvent: string) =>
+      c.of('volume-alert').some((e) => (e.payload as { id: string }).id === 'va-marker') &&
+      c.of(oiEvent).some((e) => JSON.stringify(e.payload).includes('SOLUSDT'));
+    await waitFor(() =>
+      Object.entries(clients).every(([name, c]) =>
+        gotMarkers(c, name === 'batch' ? 'open-interest-updates' : 'open-interest-update'),
+      ),
+    );
+    const isMarker = (e: { payload: unknown }) => /va-marker|SOLUSDT/.test(JSON.stringify(e.payload));
 
     const summary = (c: RecordingClient) =>
       c.events
-        .filter((e) => e.event !== 'connected')
+        .filter((e) => e.event !== 'connected' && !isMarker(e))
         .map((e) => {
           const p = e.payload as Record<string, unknown>;
           if (e.event === 'volume-alert')
@@ -254,7 +268,11 @@ describe('Socket.IO fan-out by tier (legacy rules, docs/legacy-contracts.md §3)
     expect(
       clients.pro!.of('volume-alert').find((e) => (e.payload as { id: string }).id === 'va-12')!.at,
     ).toBeGreaterThanOrEqual(fiveOnly);
-    await sleep(100);
+    // A minute-0 alert goes to free at once, on the same socket, behind va-12 if va-12 had been sent to free.
+    srv.realtime.emitVolumeAlert(volumeRow('va-marker-12', '2026-01-01T10:15:00.000Z'));
+    await waitFor(() =>
+      clients.free!.of('volume-alert').some((e) => (e.payload as { id: string }).id === 'va-marker-12'),
+    );
     expect(clients.free!.of('volume-alert').some((e) => (e.payload as { id: string }).id === 'va-12')).toBe(false);
     expect(srv.realtime.pending()).toMatchObject({ pro: 0, free: 1 });
   });
@@ -266,7 +284,8 @@ describe('Socket.IO fan-out by tier (legacy rules, docs/legacy-contracts.md §3)
     await waitFor(() => c.of('symbol-probe').length === 1);
     expect(await c.socket.emitWithAck('unsubscribe-symbol', 'BTCUSDT')).toEqual({ ok: true });
     untypedIo().to('symbol-BTCUSDT').emit('symbol-probe', 2);
-    await sleep(100);
+    untypedIo().to(c.socket.id!).emit('symbol-probe-marker', 2); // same socket, after probe 2
+    await waitFor(() => c.of('symbol-probe-marker').length === 1);
     expect(c.of('symbol-probe')).toHaveLength(1);
   });
 

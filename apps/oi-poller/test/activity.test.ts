@@ -58,11 +58,20 @@ describe('oi-poller, activity scheduler, against the sim', () => {
     const view = app.scheduling.ledger.symbols().find((s) => s.symbol === tail);
     expect(view?.reason).toBe('activity');
     // while it keeps trading hard it stays near the top: several polls during the ramp
-    await sleep(8000);
-    const duringRamp = (h.sim.requestLog('/fapi/v1/openInterest')[tail] ?? []).filter((t) => t > injectedAt);
-    expect(duringRamp.length).toBeGreaterThanOrEqual(4);
+    const tailPolls = () => (h.sim.requestLog('/fapi/v1/openInterest')[tail] ?? []).filter((t) => t > injectedAt);
+    await waitFor('four polls of the bursting symbol', () => tailPolls().length >= 4, 20_000);
+    // ... by the sim's own request times: the fourth within 10 s of the burst, well inside the 20 s ramp
+    expect((tailPolls()[3] as number) - injectedAt).toBeLessThanOrEqual(10_000);
 
-    await sleep(Math.max(0, started + 2 * STALENESS + 5000 - Date.now()));
+    // observe until at least a full staleness window after the first round (and 35 s after start): every
+    // symbol must have been polled again at or after that point, by the sim's own request times
+    const firstPollOf = (s: string) => (h.sim.requestLog('/fapi/v1/openInterest')[s] ?? [Infinity])[0] as number;
+    const windowEnd = Math.max(Math.max(...universe.map(firstPollOf)) + STALENESS, started + 2 * STALENESS + 5000);
+    await waitFor(
+      'a poll of every symbol after the observation window',
+      () => universe.every((s) => (h.sim.requestLog('/fapi/v1/openInterest')[s] ?? []).some((t) => t >= windowEnd)),
+      Math.max(0, windowEnd + STALENESS + 5000 - Date.now()),
+    );
     const log = h.sim.requestLog('/fapi/v1/openInterest');
     const all = Object.values(log)
       .flat()

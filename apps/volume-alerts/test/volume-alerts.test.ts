@@ -250,6 +250,12 @@ describe('volume-alerts against the simulated exchange', { timeout: 120_000 }, (
     expect(snap.data.every((d) => d.markPrice === null && d.openInterestUsd === null)).toBe(true);
 
     const [a, b] = symbols as [string, string];
+    // The memory bus calls subscribers in the order they subscribed: once this one (subscribed after the app)
+    // has the OI sample, the app has it and the mark price published before it.
+    let sampleSeen = false;
+    const unsubscribe = await bus.subscribe(CHANNELS.oiSamples, () => {
+      sampleSeen = true;
+    });
     await bus.setJson(KEYS.markPrices, {});
     await bus.publish(CHANNELS.markPrices, {
       updatedAt: appNow,
@@ -267,7 +273,8 @@ describe('volume-alerts against the simulated exchange', { timeout: 120_000 }, (
     await bus.publish(CHANNELS.oiSamples, {
       samples: [{ symbol: b, openInterest: 12345, openInterestUsd: null, markPrice: null, ts: at(10, 10) - 5000 }],
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => sampleSeen);
+    await unsubscribe();
     const before = sim.stats().requests['/fapi/v1/openInterest'] ?? 0;
     const t = at(10, 10);
     advanceMarket(t - 1);
@@ -362,7 +369,9 @@ describe('volume-alerts against the simulated exchange', { timeout: 120_000 }, (
       () => dev.volumeAlerts().length === expectedProd.length && dev.snapshots().length === prod.snapshots().length,
       10_000,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Nothing is left to (re)send: every queue is delivered, so the list below is final.
+    await app.flush(10_000);
+    expect(app.pending()).toBe(0);
     expect(dev.volumeAlerts().map((q) => JSON.stringify(q.body))).toEqual(expectedProd.map((p) => JSON.stringify(p)));
     expect(dev.volumeAlerts()[0]?.headers['x-api-key']).toBe('dev-key');
   });
