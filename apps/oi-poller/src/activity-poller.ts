@@ -7,7 +7,7 @@ import {
   type PollReason,
 } from '@volspike/oi-core';
 import { backoffDelay, type Logger } from '@volspike/runtime';
-import type { PolledSample } from './oi-poller.js';
+import { countFailing, maxSampleAge, type PolledSample } from './oi-poller.js';
 import type { OiSource } from './open-interest-source.js';
 import type { TradeFeed } from './trade-flow.js';
 
@@ -249,19 +249,12 @@ export class ActivityPoller {
   }
 
   failingCount(): number {
-    let n = 0;
-    for (const e of this.entries.values()) if (e.failures > 0) n++;
-    return n;
+    return countFailing(this.entries.values());
   }
 
   /** Largest (now − last sample, or − when added if never sampled) over the polled symbols; null when none. */
   maxSampleAgeMs(now = this.now()): number | null {
-    let max: number | null = null;
-    for (const e of this.entries.values()) {
-      const age = now - (e.lastSampleAt ?? e.addedAt);
-      if (max === null || age > max) max = age;
-    }
-    return max;
+    return maxSampleAge(this.entries.values(), now);
   }
 
   paused(): boolean {

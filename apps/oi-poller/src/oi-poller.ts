@@ -350,22 +350,35 @@ export class OiPoller {
   }
 
   failingCount(): number {
-    let n = 0;
-    for (const e of this.entries.values()) if (e.failures > 0) n++;
-    return n;
+    return countFailing(this.entries.values());
   }
 
   /** Largest (now − last sample, or − when added if never sampled) over the polled symbols; null when none. */
   maxSampleAgeMs(now = this.now()): number | null {
-    let max: number | null = null;
-    for (const e of this.entries.values()) {
-      const age = now - (e.lastSampleAt ?? e.addedAt);
-      if (max === null || age > max) max = age;
-    }
-    return max;
+    return maxSampleAge(this.entries.values(), now);
   }
 
   paused(): boolean {
     return this.pausedSeen !== null;
   }
+}
+
+/** How many of the polled symbols are backing off after a failed fetch (both schedulers). */
+export function countFailing(entries: Iterable<{ failures: number }>): number {
+  let n = 0;
+  for (const e of entries) if (e.failures > 0) n++;
+  return n;
+}
+
+/** Largest (now − last sample, or − when added if never sampled) over the entries; null when there are none. */
+export function maxSampleAge(
+  entries: Iterable<{ lastSampleAt: number | null; addedAt: number }>,
+  now: number,
+): number | null {
+  let max: number | null = null;
+  for (const e of entries) {
+    const age = now - (e.lastSampleAt ?? e.addedAt);
+    if (max === null || age > max) max = age;
+  }
+  return max;
 }
