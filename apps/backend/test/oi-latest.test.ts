@@ -125,11 +125,13 @@ describe('LatestOiWriter', () => {
     await expect(w.flush()).rejects.toThrow('connection refused');
     w.record([value('SOLUSDT', 2000, 6, null, null)]); // arrives while the database is down
     expect(w.pendingCount).toBe(2);
-    // the timer retries with backoff, not in a tight loop
-    await new Promise((r) => setTimeout(r, 300));
-    const failedAttempts = attempts.length;
-    expect(failedAttempts).toBeGreaterThanOrEqual(2);
-    expect(failedAttempts).toBeLessThan(10);
+    // the timer retries on its own, with backoff, not in a tight loop: retry i waits at least half of
+    // 20 ms · 2^(i-1) (the jitter's lower end; a timer never fires early, 2 ms for rounding)
+    const deadline = Date.now() + 5000;
+    while (attempts.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(attempts.length).toBeGreaterThanOrEqual(4);
+    const gaps = attempts.slice(1, 4).map((t, i) => t - attempts[i]!);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(20 * 2 ** i * 0.5 - 2));
     down = false;
     await w.flush();
     expect(w.pendingCount).toBe(0);
