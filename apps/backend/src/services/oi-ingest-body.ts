@@ -2,6 +2,7 @@ import {
   MAX_OI_ITEMS,
   OI_INGEST_SOURCES,
   OiIngestSchema,
+  SYMBOL_INPUT_RE,
   isNormalisedSymbol,
   parseNormalisedSymbol,
   type OiIngestSource,
@@ -94,7 +95,8 @@ export function plainRows(body: { data: unknown[] } & Record<string, unknown>, n
     const item = data[i] as SampleItem | null;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
     const { symbol, openInterest: oi, openInterestUsd: usd, markPrice: mark, ts } = item;
-    if (typeof symbol !== 'string' || symbol.length < 1 || symbol.length > 40) return null;
+    // Exactly the schema's symbol format (no trimming: "BTC " is a 400 there, so it must not pass here).
+    if (typeof symbol !== 'string' || !SYMBOL_INPUT_RE.test(symbol)) return null;
     if (!okAmount(oi) || !okAmount(usd) || !okAmount(mark)) return null;
     if (typeof oi !== 'number' && !(typeof usd === 'number' && typeof mark === 'number' && mark > 0)) return null;
     let rowTs = batchTs;
