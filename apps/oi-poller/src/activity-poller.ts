@@ -1,4 +1,3 @@
-import { isBinanceError } from '@volspike/binance-client';
 import {
   pickNextPoll,
   slotMsFor,
@@ -6,8 +5,8 @@ import {
   type ActivityRules,
   type PollReason,
 } from '@volspike/oi-core';
-import { backoffDelay, type Logger } from '@volspike/runtime';
-import { countFailing, maxSampleAge, type PolledSample } from './oi-poller.js';
+import type { Logger } from '@volspike/runtime';
+import { backOffSymbol, countFailing, isGlobalFailure, maxSampleAge, type PolledSample } from './oi-poller.js';
 import type { OiSource } from './open-interest-source.js';
 import type { TradeFeed } from './trade-flow.js';
 
@@ -41,8 +40,6 @@ interface Entry {
   inFlight: boolean;
 }
 
-/** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
-const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
 /** Slots that may pile up while the loop stalled: at most 250 ms worth (and 2) go at once, older ones are lost. */
 const CATCH_UP_MS = 250;
 
@@ -223,21 +220,12 @@ export class ActivityPoller {
   }
 
   private onFail(e: Entry, err: unknown): void {
-    const global = !isBinanceError(err) || GLOBAL_CODES.has(err.code);
+    const global = isGlobalFailure(err);
     this.opts.onError?.(e.symbol, err, global);
     if (global) return; // the pause check holds everyone back; the symbol keeps its place
-    e.failures++;
-    const delay = backoffDelay(e.failures - 1, {
-      baseMs: Math.max(1000, this.opts.rules.minGapMs),
-      maxMs: this.maxBackoffMs,
-      random: this.opts.random,
-    });
-    e.retryAt = this.now() + delay;
-    if (e.failures === 1 || e.failures % 10 === 0)
-      this.log.debug(
-        { symbol: e.symbol, failures: e.failures, retryInMs: delay, err },
-        'OI fetch failed; symbol backs off',
-      );
+    const baseMs = Math.max(1000, this.opts.rules.minGapMs);
+    const opts = { baseMs, maxMs: this.maxBackoffMs, random: this.opts.random, log: this.log };
+    e.retryAt = this.now() + backOffSymbol(e, err, opts);
   }
 
   size(): number {

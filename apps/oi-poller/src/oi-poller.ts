@@ -78,6 +78,31 @@ function insertSorted(a: number[], v: number): void {
 /** Errors that stop everyone (the budget is paused), so they say nothing about the symbol. */
 const GLOBAL_CODES = new Set(['BINANCE_PAUSED', 'BINANCE_RATE_LIMITED', 'BINANCE_IP_BANNED']);
 
+/**
+ * Only a failure Binance gave for this symbol earns it a backoff. A budget pause, a rate limit or a ban holds
+ * everyone back; an error that is not a BinanceError never reached Binance (the shared budget's Redis is down,
+ * say): backing the symbol off for it would leave polling minutes behind once it is back. Both schedulers.
+ */
+export function isGlobalFailure(err: unknown): boolean {
+  return !isBinanceError(err) || GLOBAL_CODES.has(err.code);
+}
+
+/** Counts a symbol's own failure and returns its backoff delay (logged on the 1st and every 10th failure). */
+export function backOffSymbol(
+  e: { symbol: string; failures: number },
+  err: unknown,
+  opts: { baseMs: number; maxMs: number; random: (() => number) | undefined; log: Logger },
+): number {
+  e.failures++;
+  const delay = backoffDelay(e.failures - 1, { baseMs: opts.baseMs, maxMs: opts.maxMs, random: opts.random });
+  if (e.failures === 1 || e.failures % 10 === 0)
+    opts.log.debug(
+      { symbol: e.symbol, failures: e.failures, retryInMs: delay, err },
+      'OI fetch failed; symbol backs off',
+    );
+  return delay;
+}
+
 /** A timer that fires later than this is treated as an event-loop stall (see `tick`). */
 const STALL_SHIFT_MS = 100;
 
@@ -306,28 +331,14 @@ export class OiPoller {
 
   private onFail(e: Entry, due: number, err: unknown): void {
     const now = this.now();
-    // Only a failure Binance gave for this symbol earns it a backoff. A budget pause, a rate limit or a ban
-    // holds everyone back; an error that is not a BinanceError never reached Binance (the shared budget's
-    // Redis is down, say): backing the symbol off for it would leave polling minutes behind once it is back.
-    const global = !isBinanceError(err) || GLOBAL_CODES.has(err.code);
+    const global = isGlobalFailure(err);
     this.opts.onError?.(e.symbol, err, global);
     if (global) {
       e.nextDueAt = Math.max(due + e.intervalMs, now); // the pause check in tick() holds everyone back
       return;
     }
-    e.failures++;
-    const delay = backoffDelay(e.failures - 1, {
-      baseMs: e.intervalMs,
-      maxMs: this.maxBackoffMs,
-      random: this.opts.random,
-    });
-    e.nextDueAt = now + delay;
-    if (e.failures === 1 || e.failures % 10 === 0) {
-      this.log.debug(
-        { symbol: e.symbol, failures: e.failures, retryInMs: delay, err },
-        'OI fetch failed; symbol backs off',
-      );
-    }
+    const opts = { baseMs: e.intervalMs, maxMs: this.maxBackoffMs, random: this.opts.random, log: this.log };
+    e.nextDueAt = now + backOffSymbol(e, err, opts);
   }
 
   entriesView(): PollEntryView[] {
