@@ -1,18 +1,17 @@
 // The MTProto mode's rules against a fake Telegram (behind the ChannelSource interface) and the REAL backend
 // (migrated test database) behind a forwarding proxy that can refuse ingests and records every POST.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadAppEnv as loadBackendEnv, start as startBackend, type BackendHandle } from '@volspike/backend';
+import type { BackendHandle } from '@volspike/backend';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
 import { BackendClient, NO_RETRY } from '@volspike/backend-client';
 import { ChannelOffsets, MtprotoPoller, backendIngestSink, loadAppEnv, parseCategories, start } from '../src/index.js';
 import { FakeChannelSource } from './fake-channel-source.js';
+import { listen, readBody, startTestBackend } from './harness.js';
 
 const INGEST_KEY = 'telegram-mtproto-test-key';
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -29,35 +28,10 @@ let refuseIngests = 0;
 let acceptBeforeCut: number | null = null;
 let dataDir: string;
 
-async function listen(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 beforeAll(async () => {
   db = await createTestDatabase();
   bus = createBus({ logger });
-  const env = loadBackendEnv({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ALERT_INGEST_API_KEY: INGEST_KEY,
-    JWT_SECRET: 'telegram-mtproto-test-secret-long-enough',
-    NODE_ENV: 'test',
-  });
-  backend = await startBackend(env, { logger, bus, metrics: new Registry(), prisma: db.prisma });
+  backend = await startTestBackend({ db, bus, logger, ingestKey: INGEST_KEY });
   const target = `http://127.0.0.1:${backend.port}`;
   proxy = await listen(async (req, res) => {
     const body = await readBody(req);

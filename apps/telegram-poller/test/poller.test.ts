@@ -1,39 +1,20 @@
 // The poller against a fake Bot API (port 0) and the REAL backend (migrated test database) behind a small
 // forwarding proxy that can refuse ingests and records every POST with its Idempotency-Key.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAppEnv as loadBackendEnv, start as startBackend, type BackendHandle } from '@volspike/backend';
+import type { BackendHandle } from '@volspike/backend';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
 import { loadAppEnv, start, type TelegramPollerHandle, type TgUpdate } from '../src/index.js';
+import { listen, readBody, startTestBackend } from './harness.js';
 
 const INGEST_KEY = 'telegram-test-key';
 const TOKEN = '123:secret-token';
 const logger = createLogger({ name: 'test', level: 'silent' });
 const feed = { id: -1001234, type: 'channel', title: 'Market Feed', username: 'marketfeed' };
-
-async function listen(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-const readBody = async (req: http.IncomingMessage) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 /** Fake Bot API: keeps every update, serves those ≥ offset; long-polls; scripted 429s. */
 class FakeBot {
@@ -140,14 +121,7 @@ async function startPoller(): Promise<TelegramPollerHandle> {
 beforeAll(async () => {
   db = await createTestDatabase();
   bus = createBus({ logger });
-  const env = loadBackendEnv({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ALERT_INGEST_API_KEY: INGEST_KEY,
-    JWT_SECRET: 'telegram-test-secret-long-enough-for-hs256',
-    NODE_ENV: 'test',
-  });
-  backend = await startBackend(env, { logger, bus, metrics: new Registry(), prisma: db.prisma });
+  backend = await startTestBackend({ db, bus, logger, ingestKey: INGEST_KEY });
   const target = `http://127.0.0.1:${backend.port}`;
   proxy = await listen(async (req, res) => {
     const body = await readBody(req);
