@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
 import { createBus, createLogger, type Bus } from '@volspike/runtime';
 import { loadAppEnv, start, type BackendHandle } from '../src/index.js';
 import { INGEST_KEY, TEST_JWT_SECRET } from './app-helpers.js';
-import { connectClient, createUser, type RecordingClient } from './realtime-helpers.js';
+import { connectClient, createUser, handshakeOutcome, type RecordingClient } from './realtime-helpers.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -39,16 +39,6 @@ async function connect(base: string, auth: Record<string, unknown>, query?: Reco
   const c = await connectClient(base, auth, query ? { query } : {});
   sockets.push(c);
   return c;
-}
-
-async function refusal(p: Promise<RecordingClient>): Promise<string> {
-  try {
-    const c = await p;
-    c.socket.close();
-    return 'accepted';
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 /**
@@ -169,7 +159,7 @@ describe('identities in production', () => {
       401,
       { error: 'Session revoked', code: 'SESSION_INVALID', reason: 'revoked' },
     ]);
-    expect(await refusal(connectClient(strict, { token }))).toBe('Session invalid: revoked');
+    expect(await handshakeOutcome(connectClient(strict, { token }))).toBe('Session invalid: revoked');
 
     await db.prisma.userSession.update({
       where: { id: session.id },
@@ -307,7 +297,7 @@ describe('rate limits in production (Redis-backed)', () => {
     const limited = await handshake();
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await refusal(connectClient(base, { token: 'guest' }))).not.toBe('accepted');
+    expect(await handshakeOutcome(connectClient(base, { token: 'guest' }))).not.toBe('accepted');
   });
 
   it('keys the limit on the client behind TRUST_PROXY_HOPS proxies, not on the proxy', async () => {
@@ -330,9 +320,11 @@ describe('socket caps in production', () => {
   it('refuses a third guest connection from one address and accepts one after a guest left', async () => {
     const g1 = await connect(base, { token: 'guest' });
     await connect(base, { token: 'guest' });
-    expect(await refusal(connectClient(base, { token: 'guest' }))).toBe('Too many guest connections from this address');
+    expect(await handshakeOutcome(connectClient(base, { token: 'guest' }))).toBe(
+      'Too many guest connections from this address',
+    );
     g1.socket.close();
-    await expect.poll(async () => refusal(connectClient(base, { token: 'guest' }))).toBe('accepted');
+    await expect.poll(async () => handshakeOutcome(connectClient(base, { token: 'guest' }))).toBe('accepted');
   });
 
   it('refuses a third symbol subscription on one socket', async () => {

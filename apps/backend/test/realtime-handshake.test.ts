@@ -3,7 +3,7 @@ import type { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@volspike/db/testing';
 import type { TestDatabase } from '@volspike/db/testing';
-import { connectClient, createUser, startRealtimeServer, waitFor } from './realtime-helpers.js';
+import { connectClient, createUser, handshakeOutcome, startRealtimeServer, waitFor } from './realtime-helpers.js';
 import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
 
 /**
@@ -30,16 +30,6 @@ const triggered = (id: string) => ({
   direction: 'above' as const,
   timestamp: '2026-01-01T00:00:00.000Z',
 });
-
-async function rejection(p: Promise<RecordingClient>): Promise<string> {
-  try {
-    const c = await p;
-    c.socket.close();
-    return 'accepted';
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
 describe('Socket.IO handshake', () => {
   let db: TestDatabase;
@@ -73,8 +63,8 @@ describe('Socket.IO handshake', () => {
   };
 
   it('rejects a missing or empty token with "Authentication required"', async () => {
-    expect(await rejection(connectClient(legacyOn.url, {}))).toBe('Authentication required');
-    expect(await rejection(connectClient(legacyOn.url, { token: '' }))).toBe('Authentication required');
+    expect(await handshakeOutcome(connectClient(legacyOn.url, {}))).toBe('Authentication required');
+    expect(await handshakeOutcome(connectClient(legacyOn.url, { token: '' }))).toBe('Authentication required');
   });
 
   it('accepts a signed token and puts the socket in its tier and user rooms', async () => {
@@ -86,16 +76,18 @@ describe('Socket.IO handshake', () => {
 
   it('rejects a signed token for an unknown or banned user, or with a wrong signature, as "Invalid token"', async () => {
     expect(
-      await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken({ id: 'no-such-user' }) })),
+      await handshakeOutcome(
+        connectClient(legacyOff.url, { token: await legacyOff.auth.signToken({ id: 'no-such-user' }) }),
+      ),
     ).toBe('Invalid token');
-    expect(await rejection(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(banned) }))).toBe(
-      'Invalid token',
-    );
+    expect(
+      await handshakeOutcome(connectClient(legacyOff.url, { token: await legacyOff.auth.signToken(banned) })),
+    ).toBe('Invalid token');
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(pro.id)
       .sign(new TextEncoder().encode('another-secret'));
-    expect(await rejection(connectClient(legacyOff.url, { token: forged }))).toBe('Invalid token');
+    expect(await handshakeOutcome(connectClient(legacyOff.url, { token: forged }))).toBe('Invalid token');
   });
 
   it('with LEGACY_ID_TOKENS and LEGACY_EMAIL_TOKENS on (development), trusts an email or an id as before', async () => {
@@ -107,8 +99,8 @@ describe('Socket.IO handshake', () => {
     await waitFor(
       () => byEmail.of('user-alert-triggered').length === 1 && byId.of('user-alert-triggered').length === 1,
     );
-    expect(await rejection(connectClient(legacyOn.url, { token: 'nobody@example.com' }))).toBe('Invalid token');
-    expect(await rejection(connectClient(legacyOn.url, { token: 'no-such-id' }))).toBe('Invalid token');
+    expect(await handshakeOutcome(connectClient(legacyOn.url, { token: 'nobody@example.com' }))).toBe('Invalid token');
+    expect(await handshakeOutcome(connectClient(legacyOn.url, { token: 'no-such-id' }))).toBe('Invalid token');
     // A mock token is never an identity (§6-42): guest rights.
     const mock = keep(await connectClient(legacyOn.url, { token: 'mock-token-1-123' }));
     expect(mock.of('connected')[0]!.payload).toEqual({ tier: 'free', refreshInterval: 900_000 });
@@ -123,7 +115,7 @@ describe('Socket.IO handshake', () => {
     await waitFor(() => byId.of('user-alert-triggered').length === 1);
     await markerReached(idOnly, [byEmail]);
     expect(byEmail.of('user-alert-triggered')).toEqual([]);
-    expect(await rejection(connectClient(idOnly.url, { token: banned.id }))).toBe('Invalid token');
+    expect(await handshakeOutcome(connectClient(idOnly.url, { token: banned.id }))).toBe('Invalid token');
   });
 
   it('with LEGACY_ID_TOKENS and LEGACY_EMAIL_TOKENS off, an email, id or mock token gets guest rights at most', async () => {
@@ -162,11 +154,11 @@ describe('Socket.IO handshake', () => {
         data: { userId: pro.id, deviceId, tier: 'pro', expiresAt: new Date(Date.now() + 3_600_000), ...data },
       });
     const revoked = await session('hs-revoked', { isActive: false });
-    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: revoked.id }))).toBe(
+    expect(await handshakeOutcome(connectClient(idOnly.url, { token: pro.id, sessionId: revoked.id }))).toBe(
       'Session invalid: revoked',
     );
     const expired = await session('hs-expired', { expiresAt: new Date(Date.now() - 1000) });
-    expect(await rejection(connectClient(idOnly.url, { token: pro.id, sessionId: expired.id }))).toBe(
+    expect(await handshakeOutcome(connectClient(idOnly.url, { token: pro.id, sessionId: expired.id }))).toBe(
       'Session invalid: expired',
     );
     const live = await session('hs-live', {});

@@ -118,3 +118,14 @@ export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<v
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** 'accepted' (the socket is closed again), or the handshake's refusal message. */
+export async function handshakeOutcome(p: Promise<RecordingClient>): Promise<string> {
+  try {
+    const c = await p;
+    c.socket.close();
+    return 'accepted';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
