@@ -1,8 +1,9 @@
 // Fan-out: the clients of bench/fanout-process.ts (a separate process) and the rounds that time them. A round
 // ingests one realtime batch whose OI is a marker value, for a sixth of the universe (about what the poller
-// publishes every 2 s; the per-symbol clients of those symbols expect it), and times each client's
-// receipt from the moment the batch is sent to the backend (loopback: the backend's receipt of the data), so
-// the figure includes the backend's coalescing tick (OI_UPDATE_TICK_MS); the time from the tick's emission
+// publishes every 2 s; the per-symbol clients of those symbols expect it) less the symbols the backend sent
+// within the last tick (the stack's poller keeps publishing; a symbol's second value within its tick waits for
+// the tick by design), and times each client's receipt from the moment the batch is sent to the backend
+// (loopback: the backend's receipt of the data, its storing included); the time from the emission
 // (`timestamp` of the payload) is reported beside it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,9 @@ import type { FanoutStart, FromChild, Receipt, ToChild } from './fanout-process.
 
 export interface RoundResult {
   sentAt: number;
+  /** symbols in the round, and those left out because the backend had sent them within the last tick */
+  symbols: number;
+  leftOut: number;
   postMs: number;
   perSymbol: Receipt[];
   batch: Receipt[];
@@ -62,10 +66,10 @@ export async function startFanout(input: FanoutStart): Promise<Fanout> {
     batchClients: c.batch,
     failed: c.failed,
     async round(api, apiKey, marker, k) {
-      const symbols = input.symbols.filter((_, i) => i % 6 === k % 6);
+      const planned = input.symbols.filter((_, i) => i % 6 === k % 6);
       const armed = waitFor(child, 'armed', 10_000);
-      send({ type: 'arm', marker, symbols, timeoutMs: 10_000 });
-      await armed;
+      send({ type: 'arm', marker, symbols: planned, timeoutMs: 10_000, holdMs: input.holdMs });
+      const { symbols } = await armed;
       const receipts = waitFor(child, 'receipts', 20_000);
       const ts = new Date(Date.now() + 5000).toISOString(); // newer than any poll of the next seconds
       const data = symbols.map((symbol) => ({
@@ -86,7 +90,15 @@ export async function startFanout(input: FanoutStart): Promise<Fanout> {
       );
       const postMs = Date.now() - sentAt;
       const r = await receipts;
-      return { sentAt, postMs, perSymbol: r.perSymbol, batch: r.batch, expectedPerSymbol: r.expectedPerSymbol };
+      return {
+        sentAt,
+        symbols: symbols.length,
+        leftOut: planned.length - symbols.length,
+        postMs,
+        perSymbol: r.perSymbol,
+        batch: r.batch,
+        expectedPerSymbol: r.expectedPerSymbol,
+      };
     },
     async close() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -10,6 +10,8 @@ import { percentile, round, sleep } from './lib.js';
 import type { BenchStack } from './stack.js';
 
 const MARKER_BASE = 900_000_000;
+/** the stack's OI_UPDATE_TICK_MS (the backend's default) */
+const OI_UPDATE_TICK_MS = 1000;
 
 async function durability(prisma: PrismaClient): Promise<{ fsync: string | null; synchronousCommit: string | null }> {
   const show = async (name: string) =>
@@ -75,7 +77,10 @@ function socketFigures(fan: Fanout, idle: RoundResult[], during: RoundResult[]):
     },
     rounds: idle.length,
     postMs: idle.map((r) => r.postMs),
-    oiUpdateTickMs: 1000,
+    /** per round: symbols sent, and symbols left out because the backend had sent them within the tick */
+    roundSymbols: idle.map((r) => r.symbols),
+    leftOut: idle.map((r) => r.leftOut),
+    oiUpdateTickMs: OI_UPDATE_TICK_MS,
   };
 }
 
@@ -90,7 +95,13 @@ export async function runLoadPhases(
   close: () => Promise<void>;
 }> {
   const token = await createUser(prisma, stack.jwtSecret, 'bench-pro@example.com', 'pro');
-  const fan = await startFanout({ url: stack.apiUrl, token, count: CONFIG.socketClients, symbols });
+  const fan = await startFanout({
+    url: stack.apiUrl,
+    token,
+    count: CONFIG.socketClients,
+    symbols,
+    holdMs: OI_UPDATE_TICK_MS + 200,
+  });
   log(
     `fan-out: ${fan.perSymbolClients} per-symbol + ${fan.batchClients} batch clients (${fan.failed} failed) in pid ${fan.pid}`,
   );

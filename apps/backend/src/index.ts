@@ -118,6 +118,7 @@ async function attachRealtime(
     redisUrl: env.REDIS_URL,
     ...(deps.redisKeyPrefix ? { redisKeyPrefix: `${deps.redisKeyPrefix}socket.io` } : {}),
     oiUpdateTickMs: env.OI_UPDATE_TICK_MS,
+    oiUpdateFlushGapMs: env.OI_UPDATE_FLUSH_GAP_MS,
     debugAccess: env.DEBUG_ACCESS,
   });
   installSocketLimits(realtime.io, {

@@ -22,6 +22,8 @@ export interface ActivityPollerOptions {
   onSample: (s: PolledSample) => void;
   /** a poll was sent, and why */
   onPoll?: (symbol: string, reason: PollReason, at: number) => void;
+  /** slots that went unused, and why */
+  onLostSlots?: (reason: LostSlotReason, slots: number) => void;
   onError?: (symbol: string, err: unknown, global: boolean) => void;
   maxInFlight?: number;
   maxBackoffMs?: number;
@@ -40,15 +42,27 @@ interface Entry {
   inFlight: boolean;
 }
 
-/** Slots that may pile up while the loop stalled: at most 250 ms worth (and 2) go at once, older ones are lost. */
+/** Slots that may pile up while the loop stalled: at most 250 ms worth (and 2) go at once. */
 const CATCH_UP_MS = 250;
+/**
+ * Slots missed beyond that (a stalled event loop, every request slot in flight) are owed and repaid by running
+ * up to REPAY_RATE × the slot rate until they are: spread, never a burst, and never more than the share in any
+ * 60 s (the rolling count of sent polls is checked before each one). At most OWED_MAX_MS of slots are owed.
+ */
+const REPAY_RATE = 1.25;
+const OWED_MAX_MS = 15_000;
+const WINDOW_MS = 60_000;
+
+/** Why a slot was not used (oi_poller_slots_lost_total). */
+export type LostSlotReason = 'idle' | 'stall' | 'in_flight' | 'window';
 
 /**
  * Activity-driven OI scheduler: one poll slot every 60 000 ÷ weightPerMin ms (evenly spread, never more),
  * each given to the symbol `pickNextPoll` chooses — the least-slack symbol when the staleness bound is
  * tight, else the one that traded most since its last poll relative to its OI (oi-core/oi-scheduler.ts).
- * A slot nobody may take (all polled within minGap, in flight or backing off) is not saved up, and a stalled
- * event loop catches up at most CATCH_UP_MS of slots, so a stall never turns into a burst. A budget pause stops every slot until it ends.
+ * A slot nobody may take (all polled within minGap, in flight or backing off) is not saved up; a stalled
+ * event loop catches up at most CATCH_UP_MS of slots at once and repays the rest at REPAY_RATE, so a stall
+ * never turns into a burst nor costs the share. A budget pause stops every slot until it ends.
  */
 export class ActivityPoller {
   private readonly entries = new Map<string, Entry>();
@@ -58,6 +72,11 @@ export class ActivityPoller {
   private readonly maxBackoffMs: number;
   private slotMs: number;
   private credit = 0;
+  /** slots missed by a stall or a full request pipeline, repaid at REPAY_RATE */
+  private owed = 0;
+  /** send times of the last 60 s (the rolling cap) */
+  private readonly sent: number[] = [];
+  private sentHead = 0;
   private lastWake: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
@@ -142,6 +161,7 @@ export class ActivityPoller {
         );
       this.pausedSeen = paused;
       this.credit = 0;
+      this.owed = 0; // a pause is the exchange's word: nothing it cost is made up afterwards
       this.lastWake = paused;
       this.arm(paused - now + 20 + Math.floor((this.opts.random ?? Math.random)() * 200));
       return;
@@ -150,23 +170,66 @@ export class ActivityPoller {
       this.pausedSeen = null;
       this.log.info({ symbols: this.entries.size }, 'weight budget pause over: OI polling resumed');
     }
-    const maxCredit = Math.max(2, CATCH_UP_MS / this.slotMs);
-    this.credit = Math.min(maxCredit, this.credit + Math.max(0, now - (this.lastWake ?? now)) / this.slotMs);
-    this.lastWake = now;
+    this.earn(now);
     let idle = false;
     while (this.credit >= 1 && this.inFlight < this.maxInFlight) {
+      if (this.sentInWindow(now) >= Math.floor(this.weightPerMin())) {
+        this.lose('window', Math.floor(this.credit));
+        this.credit %= 1;
+        break;
+      }
       const pick = pickNextPoll(this.candidates(now), now, { ...this.opts.rules, slotMs: this.slotMs });
       if (!pick) {
+        this.lose('idle', this.credit - 1);
         this.credit = Math.min(this.credit, 1); // an unused slot is gone, not saved for a burst
         idle = true;
         break;
       }
       this.credit -= 1;
+      this.sent.push(now);
       this.launch(this.entries.get(pick.symbol) as Entry, pick.reason, now);
     }
     // wake when the next slot is earned; with nobody eligible (or maxInFlight reached), one slot later
     const held = idle || this.credit >= 1;
-    this.arm(held ? Math.max(5, this.slotMs) : Math.max(1, (1 - this.credit) * this.slotMs));
+    const rate = this.owed > 0 ? REPAY_RATE : 1;
+    this.arm(held ? Math.max(5, this.slotMs) : Math.max(1, ((1 - this.credit) * this.slotMs) / rate));
+  }
+
+  /**
+   * Credit for the time since the last wake, at the slot rate (REPAY_RATE while slots are owed). Beyond
+   * CATCH_UP_MS worth the credit is owed instead (repaid later, spread), up to OWED_MAX_MS worth.
+   */
+  private earn(now: number): void {
+    const elapsedSlots = Math.max(0, now - (this.lastWake ?? now)) / this.slotMs;
+    this.lastWake = now;
+    const repay = Math.min(this.owed, elapsedSlots * (REPAY_RATE - 1));
+    this.owed -= repay;
+    const maxCredit = Math.max(2, CATCH_UP_MS / this.slotMs);
+    const credit = this.credit + elapsedSlots + repay;
+    if (credit <= maxCredit) {
+      this.credit = credit;
+      return;
+    }
+    const excess = credit - maxCredit;
+    const maxOwed = OWED_MAX_MS / this.slotMs;
+    const kept = Math.min(excess, Math.max(0, maxOwed - this.owed));
+    this.owed += kept;
+    this.lose(this.inFlight >= this.maxInFlight ? 'in_flight' : 'stall', excess - kept);
+    this.credit = maxCredit;
+  }
+
+  private lose(reason: LostSlotReason, slots: number): void {
+    if (slots > 0) this.opts.onLostSlots?.(reason, slots);
+  }
+
+  /** Polls sent in the last 60 s (drops older send times as it goes). */
+  private sentInWindow(now: number): number {
+    while (this.sentHead < this.sent.length && (this.sent[this.sentHead] as number) <= now - WINDOW_MS) this.sentHead++;
+    if (this.sentHead > 4096) {
+      this.sent.splice(0, this.sentHead);
+      this.sentHead = 0;
+    }
+    return this.sent.length - this.sentHead;
   }
 
   private candidates(now: number): ActivityCandidate[] {

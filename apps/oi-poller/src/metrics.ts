@@ -47,6 +47,8 @@ export interface OiPollerMetrics {
   lastPoll: Gauge<'symbol' | 'reason'>;
   /** measured mean interval and max staleness (seconds) */
   measured: Gauge<'stat'>;
+  /** activity scheduler: poll slots of the share not used, by why (idle, stall, in_flight, window) */
+  slotsLost: Counter<'reason'>;
 }
 
 const c = <L extends string>(r: Registry, name: string, help: string, labelNames: L[] = []): Counter<L> =>
@@ -67,6 +69,12 @@ export function createPollerMetrics(r: Registry): OiPollerMetrics {
     historyBytes: g(r, 'oi_poller_history_bytes', 'ring-buffer sample storage over all symbols'),
     plannedWeightPerMin: g(r, 'oi_poller_planned_weight_per_min', 'weight/min the scheduler may spend on OI'),
     pollsByReason: c(r, 'oi_poller_polls_by_reason_total', 'OI polls sent, by reason', ['reason']),
+    slotsLost: c(
+      r,
+      'oi_poller_slots_lost_total',
+      'activity scheduler: poll slots of the OI share not used (idle: nobody eligible; stall/in_flight: more than 15 s owed; window: the rolling 60 s cap)',
+      ['reason'],
+    ),
     pollInterval: histogram(r, {
       name: 'oi_poller_poll_interval_seconds',
       help: 'time between two polls of a symbol, by the reason of the later poll',

@@ -96,6 +96,7 @@ export class Scheduling {
         guardMs: guardFor(env.OI_MAX_STALENESS_MS),
       },
       onPoll,
+      onLostSlots: (reason, slots) => m.slotsLost.inc({ reason }, slots),
     });
   }
 

@@ -109,6 +109,9 @@ export interface ClientToServerEvents {
   'subscribe-watchlist': (watchlistId?: unknown) => void;
   'subscribe-oi-batch': (ack?: AckFn) => void;
   'unsubscribe-oi-batch': (ack?: AckFn) => void;
+  /** Per-symbol OI feed: `open-interest-update` only for the symbols of `subscribe-symbol` (ours, not legacy). */
+  'subscribe-oi-symbols': (ack?: AckFn) => void;
+  'unsubscribe-oi-symbols': (ack?: AckFn) => void;
   'subscribe-debug': (ack?: AckFn) => void;
 }
 export const CLIENT_SOCKET_EVENTS = [
@@ -117,5 +120,7 @@ export const CLIENT_SOCKET_EVENTS = [
   'subscribe-watchlist',
   'subscribe-oi-batch',
   'unsubscribe-oi-batch',
+  'subscribe-oi-symbols',
+  'unsubscribe-oi-symbols',
   'subscribe-debug',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];

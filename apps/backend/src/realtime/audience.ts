@@ -12,9 +12,13 @@ export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record
 
 export const TIER_ROOMS = ['tier-elite', 'tier-pro', 'tier-free'] as const;
 export const OI_BATCH_ROOM = 'oi-batch';
+/** Sockets on the per-symbol OI feed (`subscribe-oi-symbols`): `open-interest-update` of their symbols only. */
+export const OI_SYMBOLS_ROOM = 'oi-symbols';
 export const DEBUG_ROOM = 'debug';
 export const userRoom = (userId: string): string => `user-${userId}`;
 export const symbolRoom = (symbol: string): string => `symbol-${symbol}`;
+/** The `open-interest-update` room of one symbol, joined only by sockets on the per-symbol OI feed. */
+export const oiSymbolRoom = (symbol: string): string => `oi-symbol-${symbol}`;
 
 /**
  * Who receives each server event. Keyed by the contract's event names: an event added to
@@ -26,7 +30,9 @@ export const AUDIENCE = {
   error: 'self',
   'volume-alert': TIER_ROOMS, // tier-pro / tier-free on their boundaries (volume-fanout.ts)
   'open-interest-alert': ['role-admin', 'tier-pro', 'tier-elite'],
-  'open-interest-update': TIER_ROOMS, // except sockets on the batched feed
+  // except sockets on the batched or the per-symbol feed; those on the per-symbol feed get it through
+  // `oiSymbolRoom(symbol)` (oi-fanout.ts)
+  'open-interest-update': TIER_ROOMS,
   'open-interest-updates': [OI_BATCH_ROOM],
   'user-alert-triggered': 'user',
   'debug-alert': [DEBUG_ROOM],

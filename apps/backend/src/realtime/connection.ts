@@ -2,7 +2,15 @@ import { parseSymbol, SOCKET_EVENTS, type SocketAck } from '@volspike/contracts'
 import type { Logger } from '@volspike/runtime';
 import type { Auth } from '../auth/index.js';
 import { DEBUG_TOKEN_COOKIE, readCookie } from '../auth/index.js';
-import { DEBUG_ROOM, OI_BATCH_ROOM, REFRESH_INTERVAL_MS, symbolRoom, userRoom } from './audience.js';
+import {
+  DEBUG_ROOM,
+  OI_BATCH_ROOM,
+  OI_SYMBOLS_ROOM,
+  REFRESH_INTERVAL_MS,
+  oiSymbolRoom,
+  symbolRoom,
+  userRoom,
+} from './audience.js';
 import type { IoServer, IoSocket } from './audience.js';
 import { HandshakeError, identify, type SocketIdentity } from './handshake.js';
 
@@ -59,19 +67,41 @@ export function onConnection(socket: IoSocket, opts: ConnectionOptions): void {
 
   socket.on('subscribe-symbol', (symbol, fn) => {
     const s = parseSymbol(symbol);
-    if (s !== null) void socket.join(symbolRoom(s));
+    if (s !== null)
+      void socket.join(socket.rooms.has(OI_SYMBOLS_ROOM) ? [symbolRoom(s), oiSymbolRoom(s)] : symbolRoom(s));
     ack(fn, s !== null);
   });
   socket.on('unsubscribe-symbol', (symbol, fn) => {
     const s = parseSymbol(symbol);
-    if (s !== null) void socket.leave(symbolRoom(s));
+    if (s !== null) for (const room of [symbolRoom(s), oiSymbolRoom(s)]) void socket.leave(room);
     ack(fn, s !== null);
   });
   // No watchlist model exists on this side; the legacy answer for a watchlist the user does not own.
   socket.on('subscribe-watchlist', () => {
     socket.emit(SOCKET_EVENTS.error, { message: 'Watchlist not found' });
   });
+  installOiFeedEvents(socket);
+  socket.on('subscribe-debug', (fn) => {
+    void allowDebug(socket, opts).then((ok) => {
+      if (ok) void socket.join(DEBUG_ROOM);
+      ack(fn, ok);
+    });
+  });
+}
+
+/**
+ * The three OI update feeds, one at a time: the legacy firehose (`open-interest-update` of every symbol, the
+ * default), the batch (`subscribe-oi-batch`: one `open-interest-updates` array per tick) and the per-symbol
+ * feed (`subscribe-oi-symbols`: `open-interest-update` only for the symbols of `subscribe-symbol`). Choosing
+ * one leaves the other; unsubscribing returns to the firehose.
+ */
+function installOiFeedEvents(socket: IoSocket): void {
+  const leaveSymbolFeed = () => {
+    void socket.leave(OI_SYMBOLS_ROOM);
+    for (const room of [...socket.rooms]) if (room.startsWith('oi-symbol-')) void socket.leave(room);
+  };
   socket.on('subscribe-oi-batch', (fn) => {
+    leaveSymbolFeed();
     void socket.join(OI_BATCH_ROOM);
     ack(fn, true);
   });
@@ -79,10 +109,14 @@ export function onConnection(socket: IoSocket, opts: ConnectionOptions): void {
     void socket.leave(OI_BATCH_ROOM);
     ack(fn, true);
   });
-  socket.on('subscribe-debug', (fn) => {
-    void allowDebug(socket, opts).then((ok) => {
-      if (ok) void socket.join(DEBUG_ROOM);
-      ack(fn, ok);
-    });
+  socket.on('subscribe-oi-symbols', (fn) => {
+    void socket.leave(OI_BATCH_ROOM);
+    const symbols = [...socket.rooms].filter((r) => r.startsWith('symbol-')).map((r) => r.slice('symbol-'.length));
+    void socket.join([OI_SYMBOLS_ROOM, ...symbols.map(oiSymbolRoom)]);
+    ack(fn, true);
+  });
+  socket.on('unsubscribe-oi-symbols', (fn) => {
+    leaveSymbolFeed();
+    ack(fn, true);
   });
 }

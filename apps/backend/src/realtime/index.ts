@@ -33,6 +33,8 @@ export interface RealtimeOptions {
   /** Key prefix of the Redis adapter's channels (default `socket.io`); tests isolate with their own. */
   redisKeyPrefix?: string;
   oiUpdateTickMs?: number;
+  /** OI_UPDATE_FLUSH_GAP_MS (default 50) */
+  oiUpdateFlushGapMs?: number;
   now?: () => number;
   /** Who may join the `debug` room (live feed of /debug/alerts): everyone, or admins only (default). */
   debugAccess?: 'public' | 'admin';
@@ -79,7 +81,13 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   await volume
     .restore()
     .catch((err: unknown) => log.warn({ err }, 'could not restore the volume alerts waiting for their tier boundary'));
-  const oi = new OiUpdateFanout(io, { tickMs: opts.oiUpdateTickMs ?? 1000, now, log, adapterShared: redis !== null });
+  const oi = new OiUpdateFanout(io, {
+    tickMs: opts.oiUpdateTickMs ?? 1000,
+    gapMs: opts.oiUpdateFlushGapMs ?? 50,
+    now,
+    log,
+    adapterShared: redis !== null,
+  });
 
   return {
     io,

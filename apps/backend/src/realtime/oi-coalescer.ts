@@ -7,22 +7,43 @@ export interface OiUpdateSample {
   ts: Date;
 }
 
+export interface CoalescerOptions {
+  /** At most one update per symbol per tick (OI_UPDATE_TICK_MS) */
+  tickMs: number;
+  /** At most one hand-over per gap (OI_UPDATE_FLUSH_GAP_MS): samples of one burst go out together */
+  gapMs: number;
+  now?: () => number;
+}
+
 /**
- * Keeps only the newest OI sample per symbol and hands the set over once per tick (§6-35: the legacy
- * backend emitted every sample of every ingest). One timer is armed while samples are pending; none
- * runs while idle.
+ * Keeps only the newest OI sample per symbol and decides when it goes out (§6-35: the legacy backend emitted
+ * every sample of every ingest, to every client):
+ * - a symbol goes out at most once per tick: a sample of a symbol sent less than a tick ago waits for the rest
+ *   of that symbol's tick (and is superseded by a newer one meanwhile);
+ * - every other sample goes out at once, grouped with whatever else is ready: at most one hand-over per gap.
+ *
+ * A symbol's new value is never held back because other symbols were sent: the poller publishes every 2 s, so
+ * its samples reach clients within one gap of the backend's receipt. One timer is armed while samples are
+ * pending; none runs while idle.
  */
 export class OiUpdateCoalescer {
   private pending = new Map<string, OiUpdateSample>();
+  private readonly lastSent = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private superseded = 0;
+  private readonly now: () => number;
 
   constructor(
-    private readonly tickMs: number,
+    private readonly opts: CoalescerOptions,
     private readonly flush: (samples: OiUpdateSample[]) => void,
-  ) {}
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
 
   add(samples: readonly OiUpdateSample[]): void {
+    let earliest = Number.POSITIVE_INFINITY;
     for (const s of samples) {
       const prev = this.pending.get(s.symbol);
       if (prev) {
@@ -30,11 +51,9 @@ export class OiUpdateCoalescer {
         if (prev.ts.getTime() > s.ts.getTime()) continue;
       }
       this.pending.set(s.symbol, s);
+      earliest = Math.min(earliest, this.dueAt(s.symbol));
     }
-    if (this.timer === null && this.pending.size > 0) {
-      this.timer = setTimeout(() => this.tick(), this.tickMs);
-      this.timer.unref?.();
-    }
+    if (earliest < Number.POSITIVE_INFINITY) this.arm(earliest);
   }
 
   pendingCount(): number {
@@ -48,13 +67,48 @@ export class OiUpdateCoalescer {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
     this.pending.clear();
+  }
+
+  /** When a pending sample of `symbol` may go: a tick after the symbol's last update, and a gap after any. */
+  private dueAt(symbol: string): number {
+    const symbolFree = (this.lastSent.get(symbol) ?? Number.NEGATIVE_INFINITY) + this.opts.tickMs;
+    return Math.max(symbolFree, this.lastFlushAt + this.opts.gapMs);
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== null && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - this.now()));
+    this.timer.unref?.();
   }
 
   private tick(): void {
     this.timer = null;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    if (batch.length > 0) this.flush(batch);
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = this.now();
+    const ready: OiUpdateSample[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const [symbol, s] of this.pending) {
+      const due = (this.lastSent.get(symbol) ?? Number.NEGATIVE_INFINITY) + this.opts.tickMs;
+      if (due <= now) ready.push(s);
+      else next = Math.min(next, due);
+    }
+    for (const s of ready) {
+      this.pending.delete(s.symbol);
+      this.lastSent.set(s.symbol, now);
+    }
+    this.forgetOldSymbols(now);
+    if (ready.length > 0) this.lastFlushAt = now;
+    if (this.pending.size > 0) this.arm(Math.max(next, this.lastFlushAt + this.opts.gapMs));
+    if (ready.length > 0) this.flush(ready);
+  }
+
+  /** A symbol last sent more than a tick ago is free again: its entry is not needed (bounded memory). */
+  private forgetOldSymbols(now: number): void {
+    if (this.lastSent.size < 2 * Math.max(1, this.pending.size) + 1024) return;
+    for (const [symbol, at] of this.lastSent) if (at + this.opts.tickMs <= now) this.lastSent.delete(symbol);
   }
 }

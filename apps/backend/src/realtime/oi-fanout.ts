@@ -1,6 +1,6 @@
 import { SOCKET_EVENTS, positiveOrNull, type OiUpdateEvent, type OiUpdatesItem } from '@volspike/contracts';
 import type { Logger } from '@volspike/runtime';
-import { OI_BATCH_ROOM, TIER_ROOMS, roomsOf, type IoServer } from './audience.js';
+import { OI_BATCH_ROOM, OI_SYMBOLS_ROOM, TIER_ROOMS, oiSymbolRoom, roomsOf, type IoServer } from './audience.js';
 import { OiUpdateCoalescer, type OiUpdateSample } from './oi-coalescer.js';
 
 /**
@@ -12,14 +12,18 @@ import { OiUpdateCoalescer, type OiUpdateSample } from './oi-coalescer.js';
 export const OI_UPDATE_BACKLOG_LIMIT = 1000;
 
 interface Recipients {
+  /** Sockets on the legacy firehose (tier rooms, neither feed chosen) */
   perSymbol: boolean;
   batched: boolean;
+  /** Sockets on the per-symbol feed (each gets its symbols' rooms) */
+  symbolFeed: boolean;
   backlogged: string[];
 }
 
 /**
- * `open-interest-update` (one event per symbol, tier rooms) and `open-interest-updates` (one array per tick,
- * room `oi-batch`), from the newest sample per symbol per tick (§6-35).
+ * `open-interest-update` (one event per symbol: to the tier rooms, and to the symbol's `oi-symbol-` room for
+ * sockets on the per-symbol feed) and `open-interest-updates` (one array per tick, room `oi-batch`), from the
+ * newest sample per symbol, at most once per symbol per tick (§6-35; oi-coalescer.ts).
  */
 export class OiUpdateFanout {
   private readonly coalescer: OiUpdateCoalescer;
@@ -27,9 +31,11 @@ export class OiUpdateFanout {
 
   constructor(
     private readonly io: IoServer,
-    private readonly opts: { tickMs: number; now: () => number; log: Logger; adapterShared: boolean },
+    private readonly opts: { tickMs: number; gapMs: number; now: () => number; log: Logger; adapterShared: boolean },
   ) {
-    this.coalescer = new OiUpdateCoalescer(opts.tickMs, (samples) => this.flush(samples));
+    this.coalescer = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: opts.gapMs }, (samples) =>
+      this.flush(samples),
+    );
   }
 
   queue(samples: OiUpdateSample[]): void {
@@ -52,12 +58,14 @@ export class OiUpdateFanout {
    * tick cost the backend ≈ 5 % of its CPU with no client connected).
    */
   private recipients(): Recipients {
-    const r: Recipients = { perSymbol: this.opts.adapterShared, batched: this.opts.adapterShared, backlogged: [] };
+    const shared = this.opts.adapterShared;
+    const r: Recipients = { perSymbol: shared, batched: shared, symbolFeed: shared, backlogged: [] };
     for (const socket of this.io.of('/').sockets.values()) {
       // engine.io's queue of packets not yet handed to the transport (private in its typings; stable in 6.x).
       const queued = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
       if (queued > OI_UPDATE_BACKLOG_LIMIT) r.backlogged.push(socket.id);
       else if (socket.rooms.has(OI_BATCH_ROOM)) r.batched = true;
+      else if (socket.rooms.has(OI_SYMBOLS_ROOM)) r.symbolFeed = true;
       else if (TIER_ROOMS.some((room) => socket.rooms.has(room))) r.perSymbol = true;
     }
     return r;
@@ -65,12 +73,13 @@ export class OiUpdateFanout {
 
   private flush(samples: OiUpdateSample[]): void {
     const timestamp = new Date(this.opts.now()).toISOString();
-    const { perSymbol, batched, backlogged } = this.recipients();
+    const { perSymbol, batched, symbolFeed, backlogged } = this.recipients();
     if (backlogged.length > 0) {
       this.skipped += backlogged.length;
       this.opts.log.debug({ sockets: backlogged.length }, 'OI updates skipped for clients that are behind');
     }
-    if (!perSymbol && !batched) return;
+    if (!perSymbol && !batched && !symbolFeed) return;
+    const rooms = this.io.of('/').adapter.rooms;
     const batch: OiUpdatesItem[] = [];
     for (const s of samples) {
       const update: OiUpdateEvent = {
@@ -80,12 +89,16 @@ export class OiUpdateFanout {
         source: 'realtime',
         timestamp,
       };
-      // Batch subscribers get the array instead of one event per symbol.
+      // Batch subscribers get the array instead of one event per symbol; per-symbol subscribers their symbols.
       if (perSymbol)
         this.io
           .to(roomsOf('open-interest-update'))
-          .except([OI_BATCH_ROOM, ...backlogged])
+          .except([OI_BATCH_ROOM, OI_SYMBOLS_ROOM, ...backlogged])
           .emit(SOCKET_EVENTS.oiUpdate, update);
+      // Nothing is encoded for an empty room (unless other instances may hold its sockets).
+      const room = oiSymbolRoom(s.symbol);
+      if (symbolFeed && (this.opts.adapterShared || (rooms.get(room)?.size ?? 0) > 0))
+        this.io.to(room).except(backlogged).emit(SOCKET_EVENTS.oiUpdate, update);
       if (batched) batch.push({ ...update, markPrice: positiveOrNull(s.markPrice), ts: s.ts.toISOString() });
     }
     if (batched)
