@@ -15,7 +15,7 @@ describe('ActivityPoller pacing', () => {
     sent = [];
     lost = {};
     poller = new ActivityPoller({
-      source: { openInterest: () => Promise.resolve({ openInterest: 1000 }) },
+      source: { openInterest: (symbol) => Promise.resolve({ symbol, openInterest: 1000, time: Date.now() }) },
       budget: { pausedUntil: () => null },
       trades: { tradedSince: () => 0, markPolled: () => undefined, live: () => true },
       logger: createLogger({ name: 'test', level: 'silent' }),

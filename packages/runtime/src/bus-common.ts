@@ -1,7 +1,7 @@
 import { VolspikeError } from '@volspike/errors';
 /** Error thrown by bus implementations, with a stable `code`. */
 export class BusError extends VolspikeError<
-  'BUS_CLOSED' | 'BUS_NOT_SERIALISABLE' | 'BUS_INVALID_JSON' | 'BUS_STATE_WRITE'
+  'BUS_CLOSED' | 'BUS_NOT_SERIALISABLE' | 'BUS_INVALID_JSON' | 'BUS_STATE_WRITE' | 'BUS_UNAVAILABLE'
 > {
   constructor(code: BusError['code'], message: string, cause?: unknown) {
     super(code, message, { cause });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -238,5 +239,53 @@ describe('redis bus when Redis is unreachable', () => {
       .split('\n')
       .filter((l) => l.includes('redis bus connection lost'));
     expect(lost).toHaveLength(2); // once per connection (commands, subscriber), not once per retry
+  });
+});
+
+/** A TCP proxy to Redis that delays every reply by `delayMs`; `accepted` counts the connections it took. */
+async function slowRedisProxy(delayMs: number): Promise<{ url: string; accepted: () => number; close: () => void }> {
+  const target = new URL(REDIS_URL);
+  const sockets: Socket[] = [];
+  let accepted = 0;
+  const server = createServer((client) => {
+    accepted++;
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    sockets.push(client, upstream);
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => setTimeout(() => client.write(d), delayMs));
+    for (const s of [client, upstream]) s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    accepted: () => accepted,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('redis bus subscribing during the connection handshake', () => {
+  // ioredis writes a SUBSCRIBE sent while its connection handshake runs (SUBSCRIBE is allowed while Redis
+  // loads); its own ready check (INFO) then failed with "Connection in subscriber mode" (redis/ioredis#2037),
+  // and a daemon that subscribed at start could exit. The proxy holds the handshake's replies open.
+  it('waits for the connection to be ready, and the subscription works', async () => {
+    const proxy = await slowRedisProxy(300);
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    try {
+      const bus = createBus({ redisUrl: proxy.url, keyPrefix: `${filePrefix}handshake:`, logger: log });
+      open.push(bus);
+      while (proxy.accepted() < 2) await new Promise((r) => setImmediate(r)); // both connections in handshake
+      let resolve!: (m: unknown) => void;
+      const received = new Promise<unknown>((r) => (resolve = r));
+      await bus.subscribe(CHANNELS.oiAlerts, resolve);
+      await bus.publish(CHANNELS.oiAlerts, { n: 1 });
+      expect(await received).toEqual({ n: 1 });
+      expect(lines.filter((l) => l.includes('connection lost'))).toEqual([]);
+    } finally {
+      proxy.close();
+    }
   });
 });

@@ -6,6 +6,8 @@ import { backoffDelay } from './retry.js';
 
 const PING_TIMEOUT_MS = 1000;
 const CLOSE_TIMEOUT_MS = 1000;
+/** How long a first SUBSCRIBE waits for the subscriber connection to be ready. */
+const SUBSCRIBER_READY_TIMEOUT_MS = 15_000;
 
 /**
  * Redis bus: one connection for commands (PUBLISH, SET, GET), one for SUBSCRIBE. `keyPrefix` is
@@ -28,7 +30,15 @@ export class RedisBus implements Bus {
     this.logger = opts.logger;
     const retryStrategy = (times: number): number => backoffDelay(times - 1, { baseMs: 200, maxMs: 5000 });
     this.cmd = new Redis(opts.redisUrl, { retryStrategy, maxRetriesPerRequest: 3, connectionName: 'volspike-bus' });
-    this.sub = new Redis(opts.redisUrl, { retryStrategy, maxRetriesPerRequest: 3, connectionName: 'volspike-bus-sub' });
+    // ioredis 5.8.2+ writes a SUBSCRIBE sent during its connection handshake (SUBSCRIBE is allowed while Redis
+    // loads), and its own ready check (INFO) then fails with "Connection in subscriber mode" (redis/ioredis#2037):
+    // the subscriber connection sends no CLIENT SETINFO, and SUBSCRIBE waits for 'ready' (subscriberReady).
+    this.sub = new Redis(opts.redisUrl, {
+      retryStrategy,
+      maxRetriesPerRequest: 3,
+      connectionName: 'volspike-bus-sub',
+      disableClientInfo: true,
+    });
     this.watch(this.cmd, 'commands');
     this.watch(this.sub, 'subscriber');
     this.sub.on('message', (fullChannel: string, payload: string) => this.dispatch(fullChannel, payload));
@@ -88,7 +98,9 @@ export class RedisBus implements Bus {
     const first = set.size === 0;
     set.add(handler);
     if (first) {
-      const p = this.sub.subscribe(this.prefix + channel).finally(() => this.subscribing.delete(channel));
+      const p = this.subscriberReady()
+        .then(() => this.sub.subscribe(this.prefix + channel))
+        .finally(() => this.subscribing.delete(channel));
       this.subscribing.set(channel, p);
     }
     try {
@@ -110,6 +122,34 @@ export class RedisBus implements Bus {
         if (!this.closed) await this.sub.unsubscribe(this.prefix + channel);
       }
     };
+  }
+
+  /** Resolves once the subscriber connection is ready (at once when it is). */
+  private subscriberReady(): Promise<void> {
+    if (this.sub.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.sub.off('ready', onReady);
+        this.sub.off('end', onEnd);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onEnd = () => done(new BusError('BUS_CLOSED', 'redis bus subscriber connection ended'));
+      const timer = setTimeout(
+        () =>
+          done(
+            new BusError(
+              'BUS_UNAVAILABLE',
+              `redis bus subscriber connection not ready within ${SUBSCRIBER_READY_TIMEOUT_MS / 1000} s`,
+            ),
+          ),
+        SUBSCRIBER_READY_TIMEOUT_MS,
+      );
+      this.sub.once('ready', onReady);
+      this.sub.once('end', onEnd);
+    });
   }
 
   async setJson(key: string, value: unknown, ttlSec?: number): Promise<void> {

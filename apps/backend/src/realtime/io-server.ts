@@ -56,7 +56,8 @@ export async function attachRedisAdapter(
   opts: { redisUrl: string; keyPrefix?: string | undefined; log: Logger },
 ): Promise<RedisAdapterClients> {
   const pub = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  const clients = { pub, sub: pub.duplicate() };
+  // No CLIENT SETINFO on the subscriber: with ioredis 5.8.2+ it can race the resubscription (redis/ioredis#2037).
+  const clients = { pub, sub: pub.duplicate({ disableClientInfo: true }) };
   logOutages(opts.log, clients);
   await Promise.all([clients.pub.connect(), clients.sub.connect()]);
   swallowPublishRejections(pub);
