@@ -1,7 +1,7 @@
 // Small helpers of the bench: statistics, waiting, HTTP, free ports, the legacy cost model.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket } from 'socket.io-client';
 import { ENDPOINT_WEIGHTS, klinesWeight } from '@volspike/binance-client';
 import type { PrismaClient } from '@volspike/db';
 
@@ -107,8 +107,11 @@ export function intervalsSec(
   return { all, perSymbolMedian };
 }
 
-/** A Socket.IO client of the backend (websocket only, no reconnection), resolved once the server says `connected`. */
-export function connectSocket(url: string, token: string): Promise<Socket> {
+/**
+ * A Socket.IO client of the backend (websocket only, no reconnection), resolved once the server says `connected`;
+ * `parser` replaces the default packet codec (bench/fanout-process.ts).
+ */
+export function connectSocket(url: string, token: string, parser?: ManagerOptions['parser']): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = io(url, {
       transports: ['websocket'],
@@ -116,6 +119,7 @@ export function connectSocket(url: string, token: string): Promise<Socket> {
       reconnection: false,
       forceNew: true,
       timeout: 20_000,
+      ...(parser ? { parser } : {}),
     });
     const timer = setTimeout(() => {
       s.close();

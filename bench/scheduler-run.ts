@@ -158,13 +158,15 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const { injected, snapshots } = await runWindow(m, t0);
   const t1 = Date.now();
+  // The window's weight: counted at its end (the wait below would add its polls to the window's minute).
+  const stats1 = m.sim.stats();
   // The last alerts may still be on their way: wait for them, bounded.
   await waitUntil(
     () => injected.every((i) => m.receipts.some((r) => r.symbol === i.symbol && r.at >= i.at)),
     30_000,
     250,
   );
-  const stats1 = m.sim.stats();
+  const statsAfterWait = m.sim.stats();
   const members = await universeMembers(m.stack.apiUrl, m.sim);
   const oi = oiFreshness(m.sim.requestLog(OI_PATH), members, t0, t1);
   const usable = snapshots.at(-1)?.usablePerMin ?? Math.floor(2400 * 0.9);
@@ -182,7 +184,11 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
       windowSec: round((t1 - t0) / 1000, 1),
     },
     alerts,
-    rest: { rejected429: stats1.rejected429, banned418: stats1.banned418, budgetSnapshots: snapshots.length },
+    rest: {
+      rejected429: statsAfterWait.rejected429,
+      banned418: statsAfterWait.banned418,
+      budgetSnapshots: snapshots.length,
+    },
     warmUpSec: warm ? round((t0 - warmStart) / 1000, 1) : null,
     loadAvg: { windowStart: load0.map((v) => round(v)), windowEnd: loadavg().map((v) => round(v)) },
   };

@@ -3,7 +3,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@volspike/db/testing';
-import { OI_UPDATE_BACKLOG_LIMIT } from '../src/realtime/index.js';
+import { OI_UPDATE_BACKLOG_BYTES, OI_UPDATE_BACKLOG_LIMIT } from '../src/realtime/index.js';
 import type { OiUpdateSample } from '../src/realtime/index.js';
 import { connectClient, createUser, sleep, startRealtimeServer, waitFor } from './realtime-helpers.js';
 import type { RealtimeServer, RecordingClient } from './realtime-helpers.js';
@@ -26,7 +26,7 @@ describe('OI updates to a client that stopped reading', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 5 });
+    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 5, oiUpdateFlushGapMs: 5 });
     const pro = await createUser(db.prisma, { email: 'stalled@example.com', tier: 'pro' });
     const elite = await createUser(db.prisma, { email: 'live@example.com', tier: 'elite' });
     stalled = await connectClient(srv.url, { token: await srv.auth.signToken(pro) });
@@ -49,10 +49,13 @@ describe('OI updates to a client that stopped reading', () => {
       markPrice: null,
       ts: new Date(Date.UTC(2026, 0, 1, 10, 0, 0, n)),
     }));
-  const serverQueueOf = (c: RecordingClient): number => {
+  const writeBufferOf = (c: RecordingClient): { data: unknown }[] => {
     const socket = srv.realtime.io.of('/').sockets.get(c.socket.id ?? '');
-    return (socket?.conn as unknown as { writeBuffer: unknown[] } | undefined)?.writeBuffer.length ?? -1;
+    return (socket?.conn as unknown as { writeBuffer: { data: unknown }[] } | undefined)?.writeBuffer ?? [];
   };
+  const serverQueueOf = (c: RecordingClient): number => writeBufferOf(c).length;
+  const serverBytesOf = (c: RecordingClient): number =>
+    writeBufferOf(c).reduce((a, p) => a + (typeof p.data === 'string' ? p.data.length : 0), 0);
   const lastBatchOi = () => {
     const last = live.of('open-interest-updates').at(-1)?.payload as
       { updates: { openInterest: number }[] } | undefined;
@@ -85,5 +88,27 @@ describe('OI updates to a client that stopped reading', () => {
           .some((e) => (e.payload as { openInterest: number }).openInterest === 1_000_000),
       10_000,
     );
+  }, 60_000);
+
+  it('bounds the bytes queued for a batch client that stopped reading (few packets, each large)', async () => {
+    const user = await createUser(db.prisma, { email: 'stalled-batch@example.com', tier: 'elite' });
+    const batchClient = await connectClient(srv.url, { token: await srv.auth.signToken(user) });
+    try {
+      await batchClient.socket.emitWithAck('subscribe-oi-batch');
+      tcpOf(batchClient).pause();
+      let maxBytes = 0;
+      let n = 2000;
+      for (; n < 2400; n++) {
+        srv.realtime.queueOiUpdates(tick(n));
+        await sleep(7);
+        maxBytes = Math.max(maxBytes, serverBytesOf(batchClient));
+      }
+      // ≈ 110 kB per batch: far fewer than OI_UPDATE_BACKLOG_LIMIT packets, but tens of MB without the byte limit.
+      expect(maxBytes).toBeGreaterThan(OI_UPDATE_BACKLOG_BYTES / 2);
+      expect(maxBytes).toBeLessThanOrEqual(OI_UPDATE_BACKLOG_BYTES + 200_000);
+      await waitFor(() => lastBatchOi() === (n - 1) * 1000, 10_000); // the live client is still served
+    } finally {
+      batchClient.socket.close();
+    }
   }, 60_000);
 });

@@ -20,7 +20,7 @@ export type { OiUpdateSample } from './oi-coalescer.js';
 export type { SocketIdentity } from './handshake.js';
 export type { IoServer, SocketData } from './audience.js';
 export { DEBUG_ROOM, OI_BATCH_ROOM, REFRESH_INTERVAL_MS } from './audience.js';
-export { OI_UPDATE_BACKLOG_LIMIT } from './oi-fanout.js';
+export { OI_UPDATE_BACKLOG_BYTES, OI_UPDATE_BACKLOG_LIMIT } from './oi-fanout.js';
 export { nextBoundary, releasesImmediately, PRO_PERIOD_MS, FREE_PERIOD_MS } from './tier-release.js';
 
 export interface RealtimeOptions {

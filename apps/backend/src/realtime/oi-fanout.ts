@@ -5,11 +5,26 @@ import { OiUpdateCoalescer, type OiUpdateSample } from './oi-coalescer.js';
 
 /**
  * A socket with more packets than this waiting to be written (a client that stopped reading, or reads slower
- * than the updates come) gets no OI updates until it has caught up: each tick supersedes the last, and a backlog
- * of them grew without bound in the server's memory (1000 slow clients × 450 symbols per tick exhausted a
- * 128 MB heap in seconds). Alerts and every other event are always queued.
+ * than the updates come) gets no OI updates until it has caught up: each update supersedes the last, and a
+ * backlog of them grew without bound in the server's memory (1000 slow clients × 450 symbols per tick exhausted
+ * a 128 MB heap in seconds). Alerts and every other event are always queued.
  */
 export const OI_UPDATE_BACKLOG_LIMIT = 1000;
+/** The same in bytes: a batch packet can hold thousands of symbols, so a few hundred of them are megabytes. */
+export const OI_UPDATE_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+/** True when a socket's queue (engine.io's packets not yet handed to the transport) is over either limit. */
+function isBehind(writeBuffer: readonly { data?: unknown }[] | undefined): boolean {
+  if (!writeBuffer || writeBuffer.length === 0) return false;
+  if (writeBuffer.length > OI_UPDATE_BACKLOG_LIMIT) return true;
+  let bytes = 0;
+  for (const packet of writeBuffer) {
+    const d = packet.data;
+    bytes += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 0;
+    if (bytes > OI_UPDATE_BACKLOG_BYTES) return true;
+  }
+  return false;
+}
 
 interface Recipients {
   /** Sockets on the legacy firehose (tier rooms, neither feed chosen) */
@@ -62,8 +77,8 @@ export class OiUpdateFanout {
     const r: Recipients = { perSymbol: shared, batched: shared, symbolFeed: shared, backlogged: [] };
     for (const socket of this.io.of('/').sockets.values()) {
       // engine.io's queue of packets not yet handed to the transport (private in its typings; stable in 6.x).
-      const queued = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-      if (queued > OI_UPDATE_BACKLOG_LIMIT) r.backlogged.push(socket.id);
+      if (isBehind((socket.conn as unknown as { writeBuffer?: { data?: unknown }[] }).writeBuffer))
+        r.backlogged.push(socket.id);
       else if (socket.rooms.has(OI_BATCH_ROOM)) r.batched = true;
       else if (socket.rooms.has(OI_SYMBOLS_ROOM)) r.symbolFeed = true;
       else if (TIER_ROOMS.some((room) => socket.rooms.has(room))) r.perSymbol = true;
