@@ -7,6 +7,8 @@ import type { AlertSeen } from './oi-path.js';
 export interface AlertReceipt extends AlertSeen {
   /** receipt time at the client (epoch ms) */
   at: number;
+  /** when the backend stored it (ISO; the payload's createdAt) */
+  createdAt?: string;
 }
 
 export interface Injected extends PlannedMove {
@@ -21,11 +23,34 @@ const dist = (v: number[]) => ({
   max: v.length ? Math.max(...v) : null,
 });
 
+/**
+ * Where a move's latency went: step → first OI request of the symbol at the sim (`firstPollMs`), → the alert's
+ * sample time at the poller (`sampleMs`), → stored by the backend (`storedMs`), → received (`deliveredMs`).
+ */
+function breakdown(
+  i: Injected,
+  r: AlertReceipt | undefined,
+  firstPollAfter?: (symbol: string, at: number) => number | null,
+) {
+  const poll = firstPollAfter?.(i.symbol, i.at) ?? null;
+  const sample = r ? Date.parse(r.ts) : NaN;
+  const stored = r?.createdAt ? Date.parse(r.createdAt) : NaN;
+  const ms = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? b - a : null);
+  return {
+    firstPollMs: poll === null ? null : poll - i.at,
+    sampleMs: ms(i.at, sample),
+    storedMs: ms(sample, stored),
+    deliveredMs: r ? ms(stored, r.at) : null,
+  };
+}
+
 export function alertLatencies(
   injected: readonly Injected[],
   receipts: readonly AlertReceipt[],
   justify: (a: AlertSeen) => boolean | null,
+  firstPollAfter?: (symbol: string, at: number) => number | null,
 ): Record<string, unknown> & { expected: number; received: number; falseAlerts: number } {
+  const start = Math.min(...injected.map((i) => i.at));
   const perMove = injected.map((i) => {
     const r = receipts.find((x) => x.symbol === i.symbol && x.direction === i.direction && x.at >= i.at);
     return {
@@ -35,6 +60,9 @@ export function alertLatencies(
       direction: i.direction,
       latencyMs: r ? r.at - i.at : null,
       timeframe: r?.timeframe ?? null,
+      /** seconds after the first move's step */
+      stepSec: Math.round((i.at - start) / 100) / 10,
+      ...breakdown(i, r, firstPollAfter),
     };
   });
   const got = perMove.filter((p): p is typeof p & { latencyMs: number } => p.latencyMs !== null);

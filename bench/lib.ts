@@ -195,3 +195,11 @@ export function metricValue(text: string, name: string): number | null {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
 }
+
+/** Every sample of `name` by its label set (`reason="idle"` …; '' when unlabelled). */
+export function metricSamples(text: string, name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+-]+)$`, 'gm')))
+    out[m[1] ?? ''] = Number(m[2]);
+  return out;
+}

@@ -14,7 +14,17 @@ import type { Logger } from '@volspike/runtime';
 import { createUser } from './users.js';
 import { dropDatabase, freshDatabase } from './database.js';
 import { CONFIG, OI_PATH, log, type SchedulerMode } from './config.js';
-import { connectSocket, freePort, getJson, postJson, round, sleep, waitUntil } from './lib.js';
+import {
+  connectSocket,
+  freePort,
+  getJson,
+  metricSamples,
+  postJson,
+  round,
+  scrapeMetrics,
+  sleep,
+  waitUntil,
+} from './lib.js';
 import { watchPeakMemory, type PeakMemory } from './memory.js';
 import type { PlannedMove } from './moves.js';
 import { alertLatencies, type AlertReceipt, type Injected } from './alert-latency.js';
@@ -92,7 +102,14 @@ async function alertListener(
   const socket = await connectSocket(stack.apiUrl, token);
   const receipts: AlertReceipt[] = [];
   socket.on('open-interest-alert', (a: Omit<AlertReceipt, 'at'>) =>
-    receipts.push({ symbol: a.symbol, direction: a.direction, timeframe: a.timeframe, ts: a.ts, at: Date.now() }),
+    receipts.push({
+      symbol: a.symbol,
+      direction: a.direction,
+      timeframe: a.timeframe,
+      ts: a.ts,
+      createdAt: a.createdAt,
+      at: Date.now(),
+    }),
   );
   return { socket, receipts };
 }
@@ -155,11 +172,20 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
   log(`${m.mode}: ${warm ? `warm after ${Math.round((Date.now() - warmStart) / 1000)} s` : 'NOT warm after 180 s'}`);
   const load0 = loadavg();
   const stats0 = m.sim.stats();
+  const lost0 = metricSamples(await scrapeMetrics(m.stack.apiUrl), 'oi_poller_slots_lost_total');
   const t0 = Date.now();
   const { injected, snapshots } = await runWindow(m, t0);
   const t1 = Date.now();
   // The window's weight: counted at its end (the wait below would add its polls to the window's minute).
   const stats1 = m.sim.stats();
+  const lost1 = metricSamples(await scrapeMetrics(m.stack.apiUrl), 'oi_poller_slots_lost_total');
+  /** activity scheduler: slots of the share it did not use in the window, by why */
+  const slotsLost = Object.fromEntries(
+    Object.entries(lost1).map(([labels, v]) => [
+      labels.replace(/^reason="(.*)"$/, '$1'),
+      round(v - (lost0[labels] ?? 0), 1),
+    ]),
+  );
   // The last alerts may still be on their way: wait for them, bounded.
   await waitUntil(
     () => injected.every((i) => m.receipts.some((r) => r.symbol === i.symbol && r.at >= i.at)),
@@ -173,7 +199,14 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
   const budgetPerMin = capFor(DEFAULT_COMPONENT_SHARES, 'oi-poller', usable);
   const oiWeightPerMin =
     ((stats1.weightByPath[OI_PATH] ?? 0) - (stats0.weightByPath[OI_PATH] ?? 0)) / ((t1 - t0) / 60_000);
-  const alerts = alertLatencies(injected, m.receipts, (a) => m.path.justifies(a, parseOiTimeframes(CONFIG.timeframes)));
+  const requests = m.sim.requestLog(OI_PATH);
+  const firstPollAfter = (symbol: string, at: number) => (requests[symbol] ?? []).find((t) => t >= at) ?? null;
+  const alerts = alertLatencies(
+    injected,
+    m.receipts,
+    (a) => m.path.justifies(a, parseOiTimeframes(CONFIG.timeframes)),
+    firstPollAfter,
+  );
   log(`${m.mode}: window done, ${oi.symbols} symbols, alerts ${alerts.received}/${alerts.expected}`);
   return {
     oi: {
@@ -182,6 +215,7 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
       oiWeightPerMin: round(oiWeightPerMin, 1),
       budgetPerMin,
       windowSec: round((t1 - t0) / 1000, 1),
+      slotsLost,
     },
     alerts,
     rest: {
