@@ -20,7 +20,7 @@ class RawOiDecoder extends Decoder {
   override add(obj: unknown): void {
     if (typeof obj === 'string') {
       for (const event of RAW_EVENTS) {
-        const head = `42["${event}",`;
+        const head = `2["${event}",`; // socket.io EVENT packet (type 2, default namespace) inside an engine.io message
         if (obj.startsWith(head)) {
           this.emitReserved('decoded', { type: 2, nsp: '/', data: [event, obj.slice(head.length, -1)] });
           return;
