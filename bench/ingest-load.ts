@@ -12,8 +12,13 @@ export interface IngestLoadOptions {
   clients: number;
   seconds: number;
   batchSize: number;
-  /** client w sends the symbols `${symbolPrefix}${w}X${k}USDT`, k < batchSize ([A-Z0-9] only) */
+  /** client w sends the symbols `${symbolPrefix}${w}X${k}USDT`, k < symbolsPerClient ([A-Z0-9] only) */
   symbolPrefix: string;
+  /**
+   * Symbols of each client (default batchSize: one sample per symbol per batch). Fewer: a batch holds several
+   * samples of each symbol, 1 ms apart (at most BATCH_STEP_MS per symbol per batch).
+   */
+  symbolsPerClient?: number;
   /** time of the first batch (default: now − 2 h, inside the backend's 3 h native-resolution window) */
   startTs?: number;
 }
@@ -33,22 +38,37 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** each client's batches are this far apart in sample time, so every (symbol, ts) is new */
 const BATCH_STEP_MS = 100;
 
-/**
- * The body of one client's batches, split around the values that change per batch. Item k is
- * `{"symbol":…,"openInterest":<base+k+b>,"openInterestUsd":null,"markPrice":null,"ts":"<ts>"}`.
- */
-function bodyPieces(symbolPrefix: string, w: number, batchSize: number): { before: string[]; middle: string } {
-  const before = Array.from(
-    { length: batchSize },
-    (_, k) => `${k === 0 ? '{"data":[' : ','}{"symbol":"${symbolPrefix}${w}X${k}USDT","openInterest":`,
-  );
-  return { before, middle: ',"openInterestUsd":null,"markPrice":null,"ts":"' };
+interface Pieces {
+  before: string[];
+  middle: string;
+  /** item k's offset (ms) from the batch's time: its round over the client's symbols */
+  offsetMs: number[];
+  symbols: number;
 }
 
-function buildBody(p: { before: string[]; middle: string }, b: number, ts: string): string {
+/**
+ * The body of one client's batches, split around the values that change per batch. Item k is
+ * `{"symbol":…,"openInterest":<base+k+b>,"openInterestUsd":null,"markPrice":null,"ts":"<ts + offset>"}`.
+ */
+function bodyPieces(symbolPrefix: string, w: number, batchSize: number, symbols: number): Pieces {
+  const before = Array.from(
+    { length: batchSize },
+    (_, k) => `${k === 0 ? '{"data":[' : ','}{"symbol":"${symbolPrefix}${w}X${k % symbols}USDT","openInterest":`,
+  );
+  const offsetMs = Array.from({ length: batchSize }, (_, k) => Math.floor(k / symbols));
+  return { before, middle: ',"openInterestUsd":null,"markPrice":null,"ts":"', offsetMs, symbols };
+}
+
+function buildBody(p: Pieces, b: number, batchTs: number): string {
+  const tsOf = new Map<number, string>();
   let s = '';
-  for (let k = 0; k < p.before.length; k++) s += `${p.before[k]}${1000 + k + b}${p.middle}${ts}"}`;
-  return `${s}],"timestamp":"${ts}","totalSymbols":${p.before.length},"source":"realtime"}`;
+  for (let k = 0; k < p.before.length; k++) {
+    const offset = p.offsetMs[k]!;
+    let ts = tsOf.get(offset);
+    if (ts === undefined) tsOf.set(offset, (ts = new Date(batchTs + offset).toISOString()));
+    s += `${p.before[k]}${1000 + k + b}${p.middle}${ts}"}`;
+  }
+  return `${s}],"timestamp":"${new Date(batchTs).toISOString()}","totalSymbols":${p.symbols},"source":"realtime"}`;
 }
 
 function post(
@@ -83,6 +103,9 @@ function post(
 export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoadResult> {
   if (!/^[A-Z0-9]*$/.test(opts.symbolPrefix)) throw new Error('symbolPrefix: [A-Z0-9] only');
   if (opts.clients < 1 || opts.batchSize < 1 || opts.seconds <= 0) throw new Error('clients, batchSize, seconds > 0');
+  const symbols = Math.min(opts.batchSize, opts.symbolsPerClient ?? opts.batchSize);
+  if (symbols < 1 || Math.ceil(opts.batchSize / symbols) > BATCH_STEP_MS)
+    throw new Error(`symbolsPerClient: 1 … batchSize, at most ${BATCH_STEP_MS} samples of a symbol per batch`);
   const url = new URL(opts.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.clients });
   const headers = { 'x-api-key': opts.apiKey };
@@ -95,10 +118,9 @@ export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoad
   const end = started + opts.seconds * 1000;
 
   const client = async (w: number): Promise<void> => {
-    const pieces = bodyPieces(opts.symbolPrefix, w, opts.batchSize);
+    const pieces = bodyPieces(opts.symbolPrefix, w, opts.batchSize, symbols);
     for (let b = 0; Date.now() < end; b++) {
-      const ts = new Date(startTs + b * BATCH_STEP_MS).toISOString();
-      const body = Buffer.from(buildBody(pieces, b, ts));
+      const body = Buffer.from(buildBody(pieces, b, startTs + b * BATCH_STEP_MS));
       batches++;
       try {
         const r = await post(url, agent, { ...headers, 'idempotency-key': `bench-${run}-${w}-${b}` }, body);

@@ -38,7 +38,7 @@ async function rounds(
 }
 
 /** Rows of the ingest phase, its throughput and the fan-out rounds that ran meanwhile. */
-async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaClient) {
+async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaClient, universeSize: number) {
   const count = () =>
     prisma.openInterestSnapshot.count({ where: { source: 'realtime', symbol: { startsWith: 'BENCH' } } });
   const before = await count();
@@ -50,6 +50,10 @@ async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaCl
     seconds: CONFIG.ingestSec,
     batchSize: CONFIG.ingestBatch,
     symbolPrefix: 'BENCH',
+    // A universe-sized symbol set (what the poller and the legacy poller can send): the batch feed then
+    // carries what a real universe at most can, each symbol once a second. 4000 symbols (500 per client)
+    // made it 2 million symbol updates a second to the 500 batch clients, 8 times any real universe.
+    symbolsPerClient: Math.ceil(universeSize / CONFIG.ingestClients),
   }).finally(() => {
     done = true;
   });
@@ -109,7 +113,7 @@ export async function runLoadPhases(
   const idle = await rounds(fan, stack, 0, CONFIG.fanoutRounds);
   const load0 = loadavg()[0]!;
   const postgres = await durability(prisma);
-  const phase = await ingestWithRounds(fan, stack, prisma).catch((err: unknown) => {
+  const phase = await ingestWithRounds(fan, stack, prisma, symbols.length).catch((err: unknown) => {
     log(`ingest phase failed: ${String(err)}`);
     return {
       error: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err),
