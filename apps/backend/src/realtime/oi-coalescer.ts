@@ -47,13 +47,17 @@ export class OiUpdateCoalescer {
     for (const s of samples) {
       const prev = this.pending.get(s.symbol);
       if (prev) {
+        // already waiting, with its time already armed: only the newer value replaces it
         this.superseded += 1;
-        if (prev.ts.getTime() > s.ts.getTime()) continue;
+        if (prev.ts.getTime() <= s.ts.getTime()) this.pending.set(s.symbol, s);
+        continue;
       }
       this.pending.set(s.symbol, s);
-      earliest = Math.min(earliest, this.dueAt(s.symbol));
+      earliest = Math.min(earliest, this.lastSent.get(s.symbol) ?? Number.NEGATIVE_INFINITY);
     }
-    if (earliest < Number.POSITIVE_INFINITY) this.arm(earliest);
+    // a tick after the symbol's last update, and a gap after the last hand-over
+    if (earliest < Number.POSITIVE_INFINITY)
+      this.arm(Math.max(earliest + this.opts.tickMs, this.lastFlushAt + this.opts.gapMs));
   }
 
   pendingCount(): number {
@@ -69,12 +73,6 @@ export class OiUpdateCoalescer {
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;
     this.pending.clear();
-  }
-
-  /** When a pending sample of `symbol` may go: a tick after the symbol's last update, and a gap after any. */
-  private dueAt(symbol: string): number {
-    const symbolFree = (this.lastSent.get(symbol) ?? Number.NEGATIVE_INFINITY) + this.opts.tickMs;
-    return Math.max(symbolFree, this.lastFlushAt + this.opts.gapMs);
   }
 
   private arm(at: number): void {
