@@ -54,8 +54,6 @@ export const EnvSchema = z
     OI_UPDATE_TICK_MS: env.int(1000, { min: 50, max: 60_000 }),
     /** `open-interest-update(s)`: at most one hand-over per gap; what is ready goes out together. */
     OI_UPDATE_FLUSH_GAP_MS: env.int(50, { min: 0, max: 10_000 }),
-    /** `open-interest-update(s)`: at most this many hand-overs in any second; 0 = only the gap. */
-    OI_UPDATE_MAX_PER_SEC: env.int(4, { min: 0, max: 1000 }),
     /** Longest time an ingested OI value waits before open_interest_latest is written (coalesced per symbol). */
     OI_LATEST_FLUSH_MS: env.int(1000, { min: 10, max: 60_000 }),
     OI_LIQUID_ENTER_QUOTE_24H: env.num(4_000_000, { min: 0 }),

@@ -119,7 +119,6 @@ async function attachRealtime(
     ...(deps.redisKeyPrefix ? { redisKeyPrefix: `${deps.redisKeyPrefix}socket.io` } : {}),
     oiUpdateTickMs: env.OI_UPDATE_TICK_MS,
     oiUpdateFlushGapMs: env.OI_UPDATE_FLUSH_GAP_MS,
-    oiUpdateMaxPerSec: env.OI_UPDATE_MAX_PER_SEC,
     debugAccess: env.DEBUG_ACCESS,
   });
   installSocketLimits(realtime.io, {

@@ -26,7 +26,7 @@ describe('OI updates to a client that stopped reading', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 5, oiUpdateFlushGapMs: 5, oiUpdateMaxPerSec: 0 });
+    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 5, oiUpdateFlushGapMs: 5 });
     const pro = await createUser(db.prisma, { email: 'stalled@example.com', tier: 'pro' });
     const elite = await createUser(db.prisma, { email: 'live@example.com', tier: 'elite' });
     stalled = await connectClient(srv.url, { token: await srv.auth.signToken(pro) });

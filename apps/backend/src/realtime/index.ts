@@ -35,8 +35,6 @@ export interface RealtimeOptions {
   oiUpdateTickMs?: number;
   /** OI_UPDATE_FLUSH_GAP_MS (default 50) */
   oiUpdateFlushGapMs?: number;
-  /** OI_UPDATE_MAX_PER_SEC (default 4; 0 = no cap beyond the gap) */
-  oiUpdateMaxPerSec?: number;
   now?: () => number;
   /** Who may join the `debug` room (live feed of /debug/alerts): everyone, or admins only (default). */
   debugAccess?: 'public' | 'admin';
@@ -86,7 +84,6 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const oi = new OiUpdateFanout(io, {
     tickMs: opts.oiUpdateTickMs ?? 1000,
     gapMs: opts.oiUpdateFlushGapMs ?? 50,
-    maxPerSec: opts.oiUpdateMaxPerSec ?? 4,
     now,
     log,
     adapterShared: redis !== null,

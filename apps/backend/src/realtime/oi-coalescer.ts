@@ -12,8 +12,6 @@ export interface CoalescerOptions {
   tickMs: number;
   /** At most one hand-over per gap (OI_UPDATE_FLUSH_GAP_MS): samples of one burst go out together */
   gapMs: number;
-  /** At most this many hand-overs in any second (OI_UPDATE_MAX_PER_SEC; 0: no cap beyond the gap) */
-  maxPerSec?: number;
   now?: () => number;
 }
 
@@ -22,9 +20,7 @@ export interface CoalescerOptions {
  * every sample of every ingest, to every client):
  * - a symbol goes out at most once per tick: a sample of a symbol sent less than a tick ago waits for the rest
  *   of that symbol's tick (and is superseded by a newer one meanwhile);
- * - every other sample goes out at once, grouped with whatever else is ready: at most one hand-over per gap,
- *   and at most `maxPerSec` in any second (a dense stream — a bulk ingest, several publishers — then costs a
- *   few large writes per client a second, not twenty small ones).
+ * - every other sample goes out at once, grouped with whatever else is ready: at most one hand-over per gap.
  *
  * A symbol's new value is never held back because other symbols were sent: the poller publishes every 2 s, so
  * its samples reach clients within one gap of the backend's receipt. One timer is armed while samples are
@@ -36,8 +32,6 @@ export class OiUpdateCoalescer {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
-  /** times of the last `maxPerSec` hand-overs, oldest first */
-  private readonly recentFlushes: number[] = [];
   private superseded = 0;
   private readonly now: () => number;
 
@@ -62,7 +56,8 @@ export class OiUpdateCoalescer {
       earliest = Math.min(earliest, this.lastSent.get(s.symbol) ?? Number.NEGATIVE_INFINITY);
     }
     // a tick after the symbol's last update, and a gap after the last hand-over
-    if (earliest < Number.POSITIVE_INFINITY) this.arm(Math.max(earliest + this.opts.tickMs, this.nextHandOverAt()));
+    if (earliest < Number.POSITIVE_INFINITY)
+      this.arm(Math.max(earliest + this.opts.tickMs, this.lastFlushAt + this.opts.gapMs));
   }
 
   pendingCount(): number {
@@ -104,25 +99,9 @@ export class OiUpdateCoalescer {
       this.lastSent.set(s.symbol, now);
     }
     this.forgetOldSymbols(now);
-    if (ready.length > 0) this.handedOver(now);
-    if (this.pending.size > 0) this.arm(Math.max(next, this.nextHandOverAt()));
+    if (ready.length > 0) this.lastFlushAt = now;
+    if (this.pending.size > 0) this.arm(Math.max(next, this.lastFlushAt + this.opts.gapMs));
     if (ready.length > 0) this.flush(ready);
-  }
-
-  /** The earliest next hand-over: a gap after the last one, and a second after the `maxPerSec`-th last one. */
-  private nextHandOverAt(): number {
-    const cap = this.opts.maxPerSec ?? 0;
-    const byRate =
-      cap > 0 && this.recentFlushes.length >= cap ? (this.recentFlushes[0] as number) + 1000 : Number.NEGATIVE_INFINITY;
-    return Math.max(this.lastFlushAt + this.opts.gapMs, byRate);
-  }
-
-  private handedOver(now: number): void {
-    this.lastFlushAt = now;
-    const cap = this.opts.maxPerSec ?? 0;
-    if (cap <= 0) return;
-    this.recentFlushes.push(now);
-    if (this.recentFlushes.length > cap) this.recentFlushes.shift();
   }
 
   /** A symbol last sent more than a tick ago is free again: its entry is not needed (bounded memory). */

@@ -46,18 +46,10 @@ export class OiUpdateFanout {
 
   constructor(
     private readonly io: IoServer,
-    private readonly opts: {
-      tickMs: number;
-      gapMs: number;
-      maxPerSec: number;
-      now: () => number;
-      log: Logger;
-      adapterShared: boolean;
-    },
+    private readonly opts: { tickMs: number; gapMs: number; now: () => number; log: Logger; adapterShared: boolean },
   ) {
-    this.coalescer = new OiUpdateCoalescer(
-      { tickMs: opts.tickMs, gapMs: opts.gapMs, maxPerSec: opts.maxPerSec },
-      (samples) => this.flush(samples),
+    this.coalescer = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: opts.gapMs }, (samples) =>
+      this.flush(samples),
     );
   }
 
