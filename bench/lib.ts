@@ -192,8 +192,7 @@ export async function scrapeMetrics(api: string): Promise<string> {
 
 /** The value of an unlabelled (or first labelled) sample of `name` in Prometheus text; null when absent. */
 export function metricValue(text: string, name: string): number | null {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : null;
+  return Object.values(metricSamples(text, name))[0] ?? null;
 }
 
 /** Every sample of `name` by its label set (`reason="idle"` …; '' when unlabelled). */

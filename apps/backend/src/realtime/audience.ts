@@ -16,9 +16,17 @@ export const OI_BATCH_ROOM = 'oi-batch';
 export const OI_SYMBOLS_ROOM = 'oi-symbols';
 export const DEBUG_ROOM = 'debug';
 export const userRoom = (userId: string): string => `user-${userId}`;
-export const symbolRoom = (symbol: string): string => `symbol-${symbol}`;
+const SYMBOL_ROOM_PREFIX = 'symbol-';
+const OI_SYMBOL_ROOM_PREFIX = 'oi-symbol-';
+export const symbolRoom = (symbol: string): string => `${SYMBOL_ROOM_PREFIX}${symbol}`;
 /** The `open-interest-update` room of one symbol, joined only by sockets on the per-symbol OI feed. */
-export const oiSymbolRoom = (symbol: string): string => `oi-symbol-${symbol}`;
+export const oiSymbolRoom = (symbol: string): string => `${OI_SYMBOL_ROOM_PREFIX}${symbol}`;
+/** The symbols of a socket's `symbolRoom`s (`subscribe-symbol`). */
+export const symbolsOf = (rooms: Iterable<string>): string[] =>
+  [...rooms].filter((r) => r.startsWith(SYMBOL_ROOM_PREFIX)).map((r) => r.slice(SYMBOL_ROOM_PREFIX.length));
+/** A socket's `oiSymbolRoom`s (the per-symbol OI feed). */
+export const oiSymbolRoomsOf = (rooms: Iterable<string>): string[] =>
+  [...rooms].filter((r) => r.startsWith(OI_SYMBOL_ROOM_PREFIX));
 
 /**
  * Who receives each server event. Keyed by the contract's event names: an event added to

@@ -8,7 +8,9 @@ import {
   OI_SYMBOLS_ROOM,
   REFRESH_INTERVAL_MS,
   oiSymbolRoom,
+  oiSymbolRoomsOf,
   symbolRoom,
+  symbolsOf,
   userRoom,
 } from './audience.js';
 import type { IoServer, IoSocket } from './audience.js';
@@ -98,7 +100,7 @@ export function onConnection(socket: IoSocket, opts: ConnectionOptions): void {
 function installOiFeedEvents(socket: IoSocket): void {
   const leaveSymbolFeed = () => {
     void socket.leave(OI_SYMBOLS_ROOM);
-    for (const room of [...socket.rooms]) if (room.startsWith('oi-symbol-')) void socket.leave(room);
+    for (const room of oiSymbolRoomsOf(socket.rooms)) void socket.leave(room);
   };
   socket.on('subscribe-oi-batch', (fn) => {
     leaveSymbolFeed();
@@ -111,8 +113,7 @@ function installOiFeedEvents(socket: IoSocket): void {
   });
   socket.on('subscribe-oi-symbols', (fn) => {
     void socket.leave(OI_BATCH_ROOM);
-    const symbols = [...socket.rooms].filter((r) => r.startsWith('symbol-')).map((r) => r.slice('symbol-'.length));
-    void socket.join([OI_SYMBOLS_ROOM, ...symbols.map(oiSymbolRoom)]);
+    void socket.join([OI_SYMBOLS_ROOM, ...symbolsOf(socket.rooms).map(oiSymbolRoom)]);
     ack(fn, true);
   });
   socket.on('unsubscribe-oi-symbols', (fn) => {

@@ -6,6 +6,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from '@volspike/runtime';
 import { clientAddress } from '../http/client-address.js';
 import type { RateLimiter } from '../http/rate-limit.js';
+import { symbolRoom, symbolsOf } from './audience.js';
 import type { SocketIdentity } from './handshake.js';
 
 export interface SocketLimits {
@@ -73,10 +74,8 @@ export function installSocketLimits(io: Server, limits: SocketLimits): void {
     socket.use((packet, next) => {
       if (packet[0] !== 'subscribe-symbol') return next();
       const symbol: unknown = packet[1];
-      if (typeof symbol === 'string' && socket.rooms.has(`symbol-${symbol.trim().toUpperCase()}`)) return next();
-      let joined = 0;
-      for (const room of socket.rooms) if (room.startsWith('symbol-')) joined++;
-      if (joined < limits.maxSymbolsPerSocket) return next();
+      if (typeof symbol === 'string' && socket.rooms.has(symbolRoom(symbol.trim().toUpperCase()))) return next();
+      if (symbolsOf(socket.rooms).length < limits.maxSymbolsPerSocket) return next();
       const message = `Too many symbol subscriptions (at most ${limits.maxSymbolsPerSocket} per connection)`;
       const ack = packet[packet.length - 1];
       if (typeof ack === 'function')
