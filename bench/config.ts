@@ -1,6 +1,8 @@
 // The bench's knobs, read once from the environment (and `--quick` on the command line). Quick mode shortens
 // every phase so that a run finishes in a few minutes, for iteration; its numbers are not the record.
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+/** `--load-only` / BENCH_LOAD_ONLY=1: only the activity stack's warm-up and the fan-out and ingest phases. */
+const LOAD_ONLY = process.argv.includes('--load-only') || process.env.BENCH_LOAD_ONLY === '1';
 
 function num(name: string, full: number, quick: number, min: number): number {
   const raw = process.env[name];
@@ -13,6 +15,8 @@ export type SchedulerMode = 'fixed' | 'activity';
 
 export const CONFIG = {
   quick: QUICK,
+  /** no fixed run and no OI window: the load phases on a warm activity stack (iterating on fan-out / ingest) */
+  loadOnly: LOAD_ONLY,
   /** measured OI window per scheduler run, seconds */
   windowSec: num('BENCH_SECONDS', 120, 60, 20),
   /** liquid universe size out of the sim's 550 USDT perpetuals */

@@ -20,6 +20,8 @@ export interface RoundResult {
   perSymbol: Receipt[];
   batch: Receipt[];
   expectedPerSymbol: number;
+  /** per-symbol clients left out of the round: their symbol was sent by the stack's poller meanwhile */
+  heldByTick: number;
 }
 
 export interface Fanout {
@@ -98,6 +100,7 @@ export async function startFanout(input: FanoutStart): Promise<Fanout> {
         perSymbol: r.perSymbol,
         batch: r.batch,
         expectedPerSymbol: r.expectedPerSymbol,
+        heldByTick: r.heldByTick,
       };
     },
     async close() {
@@ -120,5 +123,6 @@ export function fanoutStats(rounds: readonly RoundResult[], path: 'perSymbol' | 
     fromEmission: { p50Ms: percentile(fromEmit, 50), p99Ms: percentile(fromEmit, 99) },
     received: fromReceipt.length,
     expected: rounds.reduce((a, r) => a + (path === 'perSymbol' ? r.expectedPerSymbol : batchClients), 0),
+    ...(path === 'perSymbol' ? { heldByTick: rounds.reduce((a, r) => a + r.heldByTick, 0) } : {}),
   };
 }

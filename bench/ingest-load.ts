@@ -141,3 +141,63 @@ export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoad
   }
   return { batches, failedBatches: failed, seconds: (Date.now() - started) / 1000, firstError };
 }
+
+export interface LiveStreamOptions {
+  url: string;
+  apiKey: string;
+  /** symbols `${symbolPrefix}${k}USDT`, k < symbols, each sent once a second at the current time */
+  symbols: number;
+  symbolPrefix: string;
+  seconds: number;
+  /** batches a second (default 10: a tenth of the symbols every 100 ms) */
+  batchesPerSec?: number;
+}
+
+/**
+ * A universe's live samples beside the bulk load: every symbol once a second, stamped now (what the backend
+ * broadcasts; the bulk load's samples are hours old, a backfill, stored but not broadcast). Batches go out on
+ * a fixed schedule, not waiting for the previous answer: a live publisher does not slow down with the backend.
+ */
+export async function runLiveStream(opts: LiveStreamOptions): Promise<IngestLoadResult> {
+  if (!/^[A-Z0-9]*$/.test(opts.symbolPrefix)) throw new Error('symbolPrefix: [A-Z0-9] only');
+  const perSec = opts.batchesPerSec ?? 10;
+  const url = new URL(opts.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const run = Date.now().toString(36);
+  const started = Date.now();
+  let batches = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  const inFlight: Promise<void>[] = [];
+  for (let b = 0; Date.now() < started + opts.seconds * 1000; b++) {
+    const ts = new Date().toISOString();
+    const items: string[] = [];
+    for (let k = b % perSec; k < opts.symbols; k += perSec)
+      items.push(
+        `{"symbol":"${opts.symbolPrefix}${k}USDT","openInterest":${1000 + b},"openInterestUsd":null,"markPrice":null,"ts":"${ts}"}`,
+      );
+    const body = Buffer.from(`{"data":[${items.join(',')}],"source":"realtime"}`);
+    batches++;
+    inFlight.push(
+      post(url, agent, { 'x-api-key': opts.apiKey, 'idempotency-key': `bench-live-${run}-${b}` }, body).then(
+        (r) => {
+          if (r.status === 200) return;
+          failed++;
+          firstError ??= `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
+        },
+        (err: unknown) => {
+          failed++;
+          firstError ??= (err as Error).message;
+        },
+      ),
+    );
+    const next = started + ((b + 1) * 1000) / perSec;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+  try {
+    await Promise.all(inFlight);
+  } finally {
+    agent.destroy();
+  }
+  return { batches, failedBatches: failed, seconds: (Date.now() - started) / 1000, firstError };
+}

@@ -5,8 +5,9 @@ import type { PrismaClient } from '@volspike/db';
 import { createUser } from './users.js';
 import { CONFIG, log } from './config.js';
 import { fanoutStats, startFanout, type Fanout, type RoundResult } from './fanout.js';
-import { runIngestLoad } from './ingest-load.js';
+import { runIngestLoad, runLiveStream } from './ingest-load.js';
 import { percentile, round, sleep } from './lib.js';
+import type { PeakMemory } from './memory.js';
 import type { BenchStack } from './stack.js';
 
 const MARKER_BASE = 900_000_000;
@@ -50,18 +51,26 @@ async function ingestWithRounds(fan: Fanout, stack: BenchStack, prisma: PrismaCl
     seconds: CONFIG.ingestSec,
     batchSize: CONFIG.ingestBatch,
     symbolPrefix: 'BENCH',
-    // A universe-sized symbol set (what the poller and the legacy poller can send): the batch feed then
-    // carries what a real universe at most can, each symbol once a second. 4000 symbols (500 per client)
-    // made it 2 million symbol updates a second to the 500 batch clients, 8 times any real universe.
+    // A backfill of a universe-sized symbol set (its samples are two hours old: stored, not broadcast).
     symbolsPerClient: Math.ceil(universeSize / CONFIG.ingestClients),
-  }).finally(() => {
+  });
+  // Beside it, the live samples of a universe-sized symbol set, each once a second (13 times what one IP's
+  // budget lets the poller read, ≈ 33 a second): what the backend broadcasts to the batch clients meanwhile.
+  const live = runLiveStream({
+    url: `${stack.apiUrl}/api/market/open-interest/ingest`,
+    apiKey: stack.ingestKey,
+    symbols: universeSize,
+    symbolPrefix: 'BENCHLIVE',
+    seconds: CONFIG.ingestSec,
+  });
+  const both = Promise.all([load, live]).finally(() => {
     done = true;
   });
   await sleep(1000);
   const during = await rounds(fan, stack, 1000, 1000, () => done);
-  const result = await load;
+  const [result, liveResult] = await both;
   const rows = (await count()) - before;
-  return { result, rows, during };
+  return { result, liveResult, rows, during };
 }
 
 /** The fan-out figures: both paths at rest, and both during the ingest phase. */
@@ -76,6 +85,8 @@ function socketFigures(fan: Fanout, idle: RoundResult[], during: RoundResult[]):
       p99Ms: percentile(duringAll, 99),
       p50Ms: percentile(duringAll, 50),
       rounds: during.length,
+      /** per round: the POST's answer time (the round's batch waits behind the load's in the backend) */
+      postMs: during.map((r) => r.postMs),
       perSymbol: fanoutStats(during, 'perSymbol', fan.batchClients),
       batch: fanoutStats(during, 'batch', fan.batchClients),
     },
@@ -92,9 +103,12 @@ export async function runLoadPhases(
   stack: BenchStack,
   prisma: PrismaClient,
   symbols: string[],
+  peak: () => PeakMemory,
 ): Promise<{
   socket: Record<string, unknown>;
   ingest: Record<string, unknown>;
+  /** the stack's VmHWM (MB) at the end of each phase: which phase raised the peak */
+  peakByPhase: Record<string, number | null>;
   fanoutPid: number;
   close: () => Promise<void>;
 }> {
@@ -110,7 +124,9 @@ export async function runLoadPhases(
     `fan-out: ${fan.perSymbolClients} per-symbol + ${fan.batchClients} batch clients (${fan.failed} failed) in pid ${fan.pid}`,
   );
   await sleep(2000);
+  const peakByPhase: Record<string, number | null> = { clientsConnected: peak().stackMb };
   const idle = await rounds(fan, stack, 0, CONFIG.fanoutRounds);
+  peakByPhase.fanoutAtRest = peak().stackMb;
   const load0 = loadavg()[0]!;
   const postgres = await durability(prisma);
   const phase = await ingestWithRounds(fan, stack, prisma, symbols.length).catch((err: unknown) => {
@@ -119,11 +135,18 @@ export async function runLoadPhases(
       error: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err),
     };
   });
+  peakByPhase.ingest = peak().stackMb;
   if ('error' in phase) {
     const socket = { ...socketFigures(fan, idle, []), duringIngest: { error: phase.error } };
-    return { socket, ingest: { error: phase.error, postgres }, fanoutPid: fan.pid, close: () => fan.close() };
+    return {
+      socket,
+      ingest: { error: phase.error, postgres },
+      peakByPhase,
+      fanoutPid: fan.pid,
+      close: () => fan.close(),
+    };
   }
-  const { result, rows, during } = phase;
+  const { result, liveResult, rows, during } = phase;
   log(`ingest: ${rows} rows in ${result.seconds.toFixed(1)} s; ${during.length} fan-out rounds meanwhile`);
   const socket = socketFigures(fan, idle, during);
   const ingest = {
@@ -134,9 +157,11 @@ export async function runLoadPhases(
     firstError: result.firstError,
     clients: CONFIG.ingestClients,
     batchSize: CONFIG.ingestBatch,
+    /** the live stream beside the bulk load (its rows are in `rows`) */
+    live: { symbols: symbols.length, ...liveResult },
     seconds: round(result.seconds, 1),
     postgres,
     loadAvg1mAtStart: round(load0),
   };
-  return { socket, ingest, fanoutPid: fan.pid, close: () => fan.close() };
+  return { socket, ingest, peakByPhase, fanoutPid: fan.pid, close: () => fan.close() };
 }

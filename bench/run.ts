@@ -4,12 +4,12 @@
 // reports, it does not judge: it exits 0 even when a target is missed. Every wait is bounded.
 import { cpus, loadavg } from 'node:os';
 import { createLogger } from '@volspike/runtime';
-import { stackNodeFlags } from '@volspike/stack';
 import { CONFIG, log } from './config.js';
 import { round } from './lib.js';
 import { runLoadPhases } from './load-phases.js';
 import { planMoves } from './moves.js';
 import { report } from './report.js';
+import { benchStackFlags } from './stack.js';
 import { rankedUniverse, runScheduler, type SchedulerRun } from './scheduler-run.js';
 
 type Json = Record<string, unknown>;
@@ -40,9 +40,9 @@ function combine(fixed: Json, activity: Json, seed: number): Json {
   };
 }
 
-function memoryFigures(fixed: SchedulerRun, activity: SchedulerRun): Json {
+function memoryFigures(fixed: SchedulerRun | null, activity: SchedulerRun): Json {
   const peakA = activity.memory();
-  const peakF = fixed.memory();
+  const peakF = fixed?.memory() ?? { stackMb: null, embeddedDatabaseMb: null };
   const peaks = [peakA.stackMb, peakF.stackMb].filter((v): v is number => v !== null);
   const db = [peakA.embeddedDatabaseMb, peakF.embeddedDatabaseMb].filter((v): v is number => v !== null);
   return {
@@ -51,7 +51,7 @@ function memoryFigures(fixed: SchedulerRun, activity: SchedulerRun): Json {
     byScheduler: { fixed: peakF, activity: peakA },
     measuredAs:
       'VmHWM of the stack process, sampled every second over all phases of its run; child processes (the embedded database) separately',
-    nodeFlags: stackNodeFlags('demo'),
+    nodeFlags: benchStackFlags(),
   };
 }
 
@@ -75,18 +75,25 @@ async function main(): Promise<void> {
     log(
       `${ranked.length} liquid symbols; ${moves.length} moves planned (seed ${CONFIG.seed}); ${CONFIG.quick ? 'QUICK mode' : 'full run'}`,
     );
-    const fixed = await runScheduler('fixed', moves, logger, false);
-    const activity = await runScheduler('activity', moves, logger, true);
+    const fixed = CONFIG.loadOnly ? null : await runScheduler('fixed', moves, logger, false);
+    const activity = await runScheduler('activity', CONFIG.loadOnly ? [] : moves, logger, true);
     open.push(activity);
-    Object.assign(results, combine(fixed.results, activity.results, CONFIG.seed));
-    const phases = await runLoadPhases(activity.stack, activity.prisma, ranked).catch((err: unknown) => {
-      log(`load phases failed: ${String(err)}`);
-      return { socket: { error: String(err) }, ingest: { error: String(err) }, close: async () => undefined };
-    });
+    if (fixed) Object.assign(results, combine(fixed.results, activity.results, CONFIG.seed));
+    else results.runs = { activity: activity.results };
+    const afterWindow = activity.memory().stackMb;
+    const phases = await runLoadPhases(activity.stack, activity.prisma, ranked, () => activity.memory()).catch(
+      (err: unknown) => {
+        log(`load phases failed: ${String(err)}`);
+        return { socket: { error: String(err) }, ingest: { error: String(err) }, close: async () => undefined };
+      },
+    );
     closers.push(phases.close);
     results.socket = phases.socket;
     results.ingest = phases.ingest;
-    results.memory = memoryFigures(fixed, activity);
+    results.memory = {
+      ...memoryFigures(fixed, activity),
+      activityByPhase: { window: afterWindow, ...('peakByPhase' in phases ? phases.peakByPhase : {}) },
+    };
     const exit = activity.stack.exit();
     if (exit) results.stackExited = { ...exit, during: 'fan-out / ingest phases (activity stack)' };
   } catch (err) {
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
   results.run = {
     at: new Date().toISOString(),
     quick: CONFIG.quick,
+    loadOnly: CONFIG.loadOnly,
     windowSec: CONFIG.windowSec,
     symbols: CONFIG.symbols,
     moves: CONFIG.moves,

@@ -174,6 +174,8 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
     return polled >= Math.floor(n * 0.95) ? polled : null;
   }, 180_000);
   log(`${m.mode}: ${warm ? `warm after ${Math.round((Date.now() - warmStart) / 1000)} s` : 'NOT warm after 180 s'}`);
+  const warmUpSec = warm ? round((Date.now() - warmStart) / 1000, 1) : null;
+  if (CONFIG.loadOnly) return { warmUpSec };
   const load0 = loadavg();
   const stats0 = m.sim.stats();
   const lost0 = metricSamples(await scrapeMetrics(m.stack.apiUrl), 'oi_poller_slots_lost_total');
@@ -227,7 +229,7 @@ async function measure(m: MeasureInput): Promise<Record<string, unknown>> {
       banned418: statsAfterWait.banned418,
       budgetSnapshots: snapshots.length,
     },
-    warmUpSec: warm ? round((t0 - warmStart) / 1000, 1) : null,
+    warmUpSec,
     loadAvg: { windowStart: load0.map((v) => round(v)), windowEnd: loadavg().map((v) => round(v)) },
   };
 }

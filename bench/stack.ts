@@ -36,7 +36,7 @@ export async function startBenchStack(source: Record<string, string | undefined>
   const env = loadStackEnv(source);
   const bundle = STACK_BUNDLE;
   if (!existsSync(bundle)) throw new Error('dist/stack.mjs is missing: run `npm run build`');
-  const flags = stackNodeFlags('demo');
+  const flags = benchStackFlags();
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...source })) if (v !== undefined) childEnv[k] = v;
   const child: ChildProcess = spawn(process.execPath, [...flags, bundle, 'demo'], {
@@ -112,4 +112,15 @@ export async function startBenchStack(source: Record<string, string | undefined>
       }
     },
   };
+}
+
+/**
+ * The stack's node flags: the `demo` script's, then BENCH_STACK_NODE_FLAGS (space-separated, e.g.
+ * `--max-semi-space-size=8`: an experiment, recorded in the JSON), then with BENCH_STACK_PROFILE_DIR a V8 CPU
+ * profile of the stack's whole run written there when it stops (--cpu-prof is refused in NODE_OPTIONS).
+ */
+export function benchStackFlags(): string[] {
+  const extra = (process.env.BENCH_STACK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const profileDir = process.env.BENCH_STACK_PROFILE_DIR;
+  return [...stackNodeFlags('demo'), ...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
 }

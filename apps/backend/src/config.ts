@@ -17,6 +17,7 @@ export function appConfig(env: Env): AppConfig {
     trustProxyHops: env.TRUST_PROXY_HOPS,
     metricsToken: env.METRICS_TOKEN,
     userAlertsMaxPerUser: env.USER_ALERTS_MAX_PER_USER,
+    oiIngestConcurrency: env.OI_INGEST_CONCURRENCY,
     environment: env.NODE_ENV,
     version: VERSION,
     debugAccess: env.DEBUG_ACCESS,

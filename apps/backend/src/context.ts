@@ -31,6 +31,8 @@ export interface AppConfig {
   metricsToken: string | undefined;
   /** USER_ALERTS_MAX_PER_USER: cross alerts (active or not) one user may keep. */
   userAlertsMaxPerUser: number;
+  /** OI_INGEST_CONCURRENCY: OI ingest statements run at once (services/ingest-gate.ts). */
+  oiIngestConcurrency: number;
   environment: string;
   version: string;
   debugAccess: 'public' | 'admin';

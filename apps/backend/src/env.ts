@@ -54,6 +54,16 @@ export const EnvSchema = z
     OI_UPDATE_TICK_MS: env.int(1000, { min: 50, max: 60_000 }),
     /** `open-interest-update(s)`: at most one hand-over per gap; what is ready goes out together. */
     OI_UPDATE_FLUSH_GAP_MS: env.int(50, { min: 0, max: 10_000 }),
+    /**
+     * `open-interest-update(s)`: only live samples are broadcast — newer than the symbol's last one and at most
+     * this old (a backfill or a replayed outbox is stored, not shown to clients as the current value).
+     */
+    OI_UPDATE_MAX_AGE_MS: env.int(60_000, { min: 1000, max: 86_400_000 }),
+    /**
+     * OI ingest statements the backend runs at once (the rest wait, fewer rows first; services/ingest-gate.ts):
+     * a live publish is not queued behind a bulk load's batches inside Postgres.
+     */
+    OI_INGEST_CONCURRENCY: env.int(2, { min: 1, max: 64 }),
     /** Longest time an ingested OI value waits before open_interest_latest is written (coalesced per symbol). */
     OI_LATEST_FLUSH_MS: env.int(1000, { min: 10, max: 60_000 }),
     OI_LIQUID_ENTER_QUOTE_24H: env.num(4_000_000, { min: 0 }),

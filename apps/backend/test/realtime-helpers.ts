@@ -55,6 +55,8 @@ export async function startRealtimeServer(
     auth,
     logger,
     corsOrigins: ['http://localhost:3000'],
+    // The tests' OI samples are at fixed times (2026-01-01): their age is not what they test.
+    oiUpdateMaxAgeMs: 10 * 365 * 86_400_000,
     ...opts,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

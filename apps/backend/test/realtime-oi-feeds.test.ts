@@ -98,3 +98,105 @@ describe('OI update feeds', () => {
     expect(handled.sort()).toEqual([...CLIENT_SOCKET_EVENTS].sort());
   });
 });
+
+// Per-symbol events leave when a symbol's tick allows; only the batch array waits for the hand-over gap.
+describe('OI update hand-over gap', () => {
+  let db: TestDatabase;
+  let srv: RealtimeServer;
+  const c: Record<string, RecordingClient> = {};
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A gap far longer than the test: a second batch hand-over cannot happen while it runs.
+    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 50, oiUpdateFlushGapMs: 600_000 });
+    const user = await createUser(db.prisma, { email: 'gap@example.com', tier: 'pro' });
+    const token = await srv.auth.signToken(user);
+    for (const name of ['firehose', 'symbols', 'batch']) c[name] = await connectClient(srv.url, { token });
+    await c.symbols!.socket.emitWithAck('subscribe-symbol', 'ETHUSDT');
+    await c.symbols!.socket.emitWithAck('subscribe-oi-symbols');
+    await c.batch!.socket.emitWithAck('subscribe-oi-batch');
+  });
+
+  afterAll(async () => {
+    for (const client of Object.values(c)) client.socket.close();
+    await srv?.close();
+    await db?.drop();
+  });
+
+  const sample = (symbol: string): OiUpdateSample => ({
+    symbol,
+    openInterest: 1,
+    openInterestUsd: null,
+    markPrice: null,
+    ts: new Date(Date.UTC(2026, 0, 1, 10)),
+  });
+  const symbolsOf = (client: RecordingClient): string[] =>
+    client.events.flatMap((e) =>
+      e.event === 'open-interest-update'
+        ? [(e.payload as { symbol: string }).symbol]
+        : e.event === 'open-interest-updates'
+          ? (e.payload as { updates: { symbol: string }[] }).updates.map((u) => u.symbol)
+          : [],
+    );
+
+  it('sends a later symbol on the per-symbol feeds at once, and holds it for the batch feed until the gap', async () => {
+    srv.realtime.queueOiUpdates([sample('BTCUSDT')]);
+    await waitFor(() => symbolsOf(c.batch!).includes('BTCUSDT') && symbolsOf(c.firehose!).includes('BTCUSDT'));
+    // The first hand-over started the batch feed's gap; ETH arrives inside it.
+    srv.realtime.queueOiUpdates([sample('ETHUSDT')]);
+    await waitFor(() => symbolsOf(c.firehose!).includes('ETHUSDT') && symbolsOf(c.symbols!).includes('ETHUSDT'));
+    // Everything the server wrote before the per-symbol events has been read by now (one loopback server).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(symbolsOf(c.symbols!)).toEqual(['ETHUSDT']);
+    expect(symbolsOf(c.batch!)).toEqual(['BTCUSDT']);
+    expect(srv.realtime.pending().oiSymbols).toBe(1); // ETH, waiting for the batch feed's gap
+  });
+});
+
+// Only live samples are broadcast: a backfill or a late retry is stored, never shown as the current value.
+describe('OI updates: live samples only', () => {
+  let db: TestDatabase;
+  let srv: RealtimeServer;
+  let client: RecordingClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 50, oiUpdateMaxAgeMs: 60_000 });
+    const user = await createUser(db.prisma, { email: 'live@example.com', tier: 'pro' });
+    client = await connectClient(srv.url, { token: await srv.auth.signToken(user) });
+  });
+
+  afterAll(async () => {
+    client?.socket.close();
+    await srv?.close();
+    await db?.drop();
+  });
+
+  const sample = (symbol: string, openInterest: number, ageMs: number): OiUpdateSample => ({
+    symbol,
+    openInterest,
+    openInterestUsd: null,
+    markPrice: null,
+    ts: new Date(Date.now() - ageMs),
+  });
+  const got = (): string[] =>
+    client.events
+      .filter((e) => e.event === 'open-interest-update')
+      .map((e) => {
+        const p = e.payload as { symbol: string; openInterest: number };
+        return `${p.symbol} ${p.openInterest}`;
+      });
+
+  it('drops samples older than the max age, and any not newer than the symbol’s last one', async () => {
+    // BTC two minutes old (a backfill): stored by the route, not broadcast; ETH five seconds old: live.
+    srv.realtime.queueOiUpdates([sample('BTCUSDT', 1, 120_000), sample('ETHUSDT', 2, 5000)]);
+    await waitFor(() => got().includes('ETHUSDT 2'));
+    // ETH older than the one just sent (a late retry), then newer; the last value closes the round.
+    srv.realtime.queueOiUpdates([sample('ETHUSDT', 3, 10_000)]);
+    await new Promise((r) => setTimeout(r, 100)); // past ETH's 50 ms tick
+    srv.realtime.queueOiUpdates([sample('ETHUSDT', 4, 1000), sample('SOLUSDT', 5, 0)]);
+    await waitFor(() => got().includes('SOLUSDT 5') && got().includes('ETHUSDT 4'));
+    expect(got()).toEqual(['ETHUSDT 2', 'ETHUSDT 4', 'SOLUSDT 5']);
+    expect(srv.realtime.pending().notLiveOiUpdates).toBe(2);
+  });
+});

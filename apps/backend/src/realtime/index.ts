@@ -35,6 +35,8 @@ export interface RealtimeOptions {
   oiUpdateTickMs?: number;
   /** OI_UPDATE_FLUSH_GAP_MS (default 50) */
   oiUpdateFlushGapMs?: number;
+  /** OI_UPDATE_MAX_AGE_MS (default 60 000): older samples are stored but not broadcast */
+  oiUpdateMaxAgeMs?: number;
   now?: () => number;
   /** Who may join the `debug` room (live feed of /debug/alerts): everyone, or admins only (default). */
   debugAccess?: 'public' | 'admin';
@@ -48,7 +50,7 @@ export interface Realtime {
   emitUserAlertTriggered(userId: string, payload: UserAlertTriggeredEvent): void;
   stats(): { clients: number; byTier: Record<string, number> };
   /** Alerts waiting for their tier's boundary (for /health and tests). */
-  pending(): { pro: number; free: number; oiSymbols: number; skippedOiUpdates: number };
+  pending(): { pro: number; free: number; oiSymbols: number; skippedOiUpdates: number; notLiveOiUpdates: number };
   readonly io: IoServer;
   /** Disconnects clients and the adapter; does NOT close the HTTP server (its owner does). */
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const oi = new OiUpdateFanout(io, {
     tickMs: opts.oiUpdateTickMs ?? 1000,
     gapMs: opts.oiUpdateFlushGapMs ?? 50,
+    maxAgeMs: opts.oiUpdateMaxAgeMs ?? 60_000,
     now,
     log,
     adapterShared: redis !== null,

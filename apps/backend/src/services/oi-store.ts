@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { queryDirect, type PrismaClient } from '@volspike/db';
 import type { OiIngestSource } from '@volspike/contracts';
+import { IngestGate } from './ingest-gate.js';
 import { type LatestOiValue, type LatestOiWriter } from './oi-latest.js';
 import { isUniqueViolation, type OneStatementResult, type StoredResponse } from '../http/idempotency.js';
 
@@ -241,6 +242,7 @@ export class OiIngestStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly latestWriter: LatestOiWriter,
+    private readonly gate: IngestGate = new IngestGate({ concurrency: 64, maxWaitMs: 1000 }),
   ) {
     this.latest = new LatestSymbols(prisma);
   }
@@ -267,16 +269,7 @@ export class OiIngestStore {
       idempotency.route,
       cached,
     ];
-    let r: IngestRow | undefined;
-    if (repeatsSymbolTime(rows)) [r] = await queryDirect<IngestRow>(this.prisma, INGEST_ON_CONFLICT_SQL, params);
-    else {
-      try {
-        [r] = await queryDirect<IngestRow>(this.prisma, INGEST_SQL, params);
-      } catch (err) {
-        if (!isUniqueViolation(err, SNAPSHOT_KEY)) throw err;
-        [r] = await queryDirect<IngestRow>(this.prisma, INGEST_ON_CONFLICT_SQL, params);
-      }
-    }
+    const r = await this.gate.run(rows.length, () => this.write(rows, params));
     if (!r) throw new Error('OI ingest statement returned no row');
     if (r.priorRoute !== null) {
       const prior: StoredResponse = {
@@ -289,5 +282,16 @@ export class OiIngestStore {
     this.latest.add(fresh);
     this.latestWriter.record(newestPerSymbol(rows, source));
     return { status: 200, body: r.body };
+  }
+
+  /** The statement in its usual form, or with ON CONFLICT (see ingestSql). */
+  private async write(rows: readonly OiRow[], params: unknown[]): Promise<IngestRow | undefined> {
+    if (repeatsSymbolTime(rows)) return (await queryDirect<IngestRow>(this.prisma, INGEST_ON_CONFLICT_SQL, params))[0];
+    try {
+      return (await queryDirect<IngestRow>(this.prisma, INGEST_SQL, params))[0];
+    } catch (err) {
+      if (!isUniqueViolation(err, SNAPSHOT_KEY)) throw err;
+      return (await queryDirect<IngestRow>(this.prisma, INGEST_ON_CONFLICT_SQL, params))[0];
+    }
   }
 }
