@@ -63,7 +63,7 @@ export const EnvSchema = z
      * OI ingest statements the backend runs at once (the rest wait, fewer rows first; services/ingest-gate.ts):
      * a live publish is not queued behind a bulk load's batches inside Postgres.
      */
-    OI_INGEST_CONCURRENCY: env.int(2, { min: 1, max: 64 }),
+    OI_INGEST_CONCURRENCY: env.int(3, { min: 1, max: 64 }),
     /** Longest time an ingested OI value waits before open_interest_latest is written (coalesced per symbol). */
     OI_LATEST_FLUSH_MS: env.int(1000, { min: 10, max: 60_000 }),
     OI_LIQUID_ENTER_QUOTE_24H: env.num(4_000_000, { min: 0 }),
