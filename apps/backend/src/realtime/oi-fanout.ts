@@ -54,7 +54,7 @@ interface Recipients {
 export class OiUpdateFanout {
   private readonly perSymbol: OiUpdateCoalescer;
   private readonly batch: OiUpdateCoalescer;
-  /** The newest sample time queued per symbol (entries older than maxAgeMs are dropped: see isLive) */
+  /** The newest sample time queued per symbol (entries older than maxAgeMs are dropped: see queue) */
   private readonly newest = new Map<string, number>();
   private skipped = 0;
   private notLive = 0;
@@ -119,9 +119,9 @@ export class OiUpdateFanout {
   }
 
   /**
-   * Who a hand-over can reach, in one pass over the local sockets: per-symbol events go to tier rooms minus
-   * `oi-batch`, the batch event to `oi-batch`, neither to a socket over {@link OI_UPDATE_BACKLOG_LIMIT} (listed as
-   * rooms to except: every socket is in the room of its id). With the Redis adapter both are always sent (other
+   * Who a hand-over can reach, in one pass over the local sockets: per-symbol events go to the firehose sockets
+   * (tier rooms, no feed chosen) and to `oi-symbol-` rooms, the batch event to `oi-batch`, none to a socket over
+   * {@link OI_UPDATE_BACKLOG_LIMIT} (listed as rooms to except: every socket is in the room of its id). With the Redis adapter both are always sent (other
    * instances' clients are not known here); without it, nothing is encoded for nobody (one event per symbol per
    * tick cost the backend ≈ 5 % of its CPU with no client connected).
    */

@@ -18,8 +18,6 @@ import { IngestGate } from '../services/ingest-gate.js';
 import { OiIngestStore } from '../services/oi-store.js';
 
 const STALE_MS = 5 * 60_000;
-/** A large batch waiting this long for the ingest gate goes before smaller, newer ones (no starvation). */
-const INGEST_MAX_WAIT_MS = 1000;
 
 /**
  * A mark price or USD value as served: the legacy snapshot script stored 0.0 where it did not know them; a zero is
@@ -53,11 +51,7 @@ export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config } = ctx;
   const router = Router();
   const ingestKey = requireIngestKey(config.ingestKeys);
-  const oiStore = new OiIngestStore(
-    prisma,
-    ctx.oiLatest,
-    new IngestGate({ concurrency: config.oiIngestConcurrency, maxWaitMs: INGEST_MAX_WAIT_MS }),
-  );
+  const oiStore = new OiIngestStore(prisma, ctx.oiLatest, new IngestGate({ concurrency: config.oiIngestConcurrency }));
 
   router.post(['/ingest', '/'], ingestKey, (req, res) => ingestSamples(ctx, oiStore, req, res));
   router.get('/', (req, res) => getUsdMap(ctx, req, res));

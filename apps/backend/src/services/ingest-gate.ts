@@ -16,8 +16,12 @@ export class IngestGate {
   private admittedTotal = 0;
   private waitedMsTotal = 0;
 
-  constructor(private readonly opts: { concurrency: number; maxWaitMs: number; now?: () => number }) {
+  private readonly maxWaitMs: number;
+
+  /** `maxWaitMs`: how long a large batch may wait before it goes ahead of smaller, newer ones (default 1 s). */
+  constructor(private readonly opts: { concurrency: number; maxWaitMs?: number; now?: () => number }) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new Error('IngestGate: concurrency ≥ 1');
+    this.maxWaitMs = opts.maxWaitMs ?? 1000;
   }
 
   private now(): number {
@@ -63,7 +67,7 @@ export class IngestGate {
   /** The oldest waiter once it has waited maxWaitMs, else the smallest (the oldest among equals); null if none. */
   private pickNext(): number | null {
     if (this.waiting.length === 0) return null;
-    if (this.now() - this.waiting[0]!.since >= this.opts.maxWaitMs) return 0;
+    if (this.now() - this.waiting[0]!.since >= this.maxWaitMs) return 0;
     let best = 0;
     for (let i = 1; i < this.waiting.length; i++) if (this.waiting[i]!.rows < this.waiting[best]!.rows) best = i;
     return best;

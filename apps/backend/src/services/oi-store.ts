@@ -242,7 +242,7 @@ export class OiIngestStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly latestWriter: LatestOiWriter,
-    private readonly gate: IngestGate = new IngestGate({ concurrency: 64, maxWaitMs: 1000 }),
+    private readonly gate: IngestGate = new IngestGate({ concurrency: 64 }),
   ) {
     this.latest = new LatestSymbols(prisma);
   }
