@@ -52,8 +52,10 @@ export const EnvSchema = z
     METRICS_TOKEN: env.str(),
     /** `open-interest-update(s)`: at most one update per symbol per tick (a symbol sent less than a tick ago waits). */
     OI_UPDATE_TICK_MS: env.int(1000, { min: 50, max: 60_000 }),
-    /** `open-interest-update(s)`: at most one hand-over per gap; what is ready goes out together. */
+    /** `open-interest-updates` (batch feed): one hand-over per gap on average; what is ready goes out together. */
     OI_UPDATE_FLUSH_GAP_MS: env.int(50, { min: 0, max: 10_000 }),
+    /** `open-interest-updates`: hand-overs allowed back to back before the gap applies (the rate bound is unchanged). */
+    OI_UPDATE_FLUSH_BURST: env.int(4, { min: 1, max: 100 }),
     /**
      * `open-interest-update(s)`: only live samples are broadcast — newer than the symbol's last one and at most
      * this old (a backfill or a replayed outbox is stored, not shown to clients as the current value).

@@ -119,6 +119,7 @@ async function attachRealtime(
     ...(deps.redisKeyPrefix ? { redisKeyPrefix: `${deps.redisKeyPrefix}socket.io` } : {}),
     oiUpdateTickMs: env.OI_UPDATE_TICK_MS,
     oiUpdateFlushGapMs: env.OI_UPDATE_FLUSH_GAP_MS,
+    oiUpdateFlushBurst: env.OI_UPDATE_FLUSH_BURST,
     oiUpdateMaxAgeMs: env.OI_UPDATE_MAX_AGE_MS,
     debugAccess: env.DEBUG_ACCESS,
   });

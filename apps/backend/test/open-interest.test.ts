@@ -193,7 +193,40 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(second.body).toEqual(first.body);
     expect(await countSnapshots()).toBe(1);
-    expect(t.realtime.oiUpdates).toHaveLength(1);
+    // Both were queued on receipt, as every valid realtime batch: the fan-out sends a sample only when it is newer
+    // than its symbol's last one (realtime-oi-feeds.test.ts), so a retry is not sent twice.
+    expect(t.realtime.oiUpdates).toHaveLength(2);
+  });
+
+  it('queues a realtime batch for the live feed on receipt, not once Postgres has committed it', async () => {
+    let request: Promise<request.Response> | undefined;
+    await t.prisma.$transaction(
+      async (tx) => {
+        // Holds every write to the table: the ingest statement waits for this transaction.
+        await tx.$executeRawUnsafe('LOCK TABLE open_interest_snapshots IN ACCESS EXCLUSIVE MODE');
+        request = post('/api/market/open-interest/ingest', legacyBatch).then((r) => r);
+        await expect.poll(() => t.realtime.oiUpdates.length, { timeout: 20_000, interval: 20 }).toBe(1);
+        let answered = false;
+        void request.then(() => (answered = true));
+        await new Promise((r) => setTimeout(r, 200));
+        expect(answered).toBe(false); // still waiting for the lock: nothing stored yet
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+    const res = await request!;
+    expect(res.status).toBe(200);
+    expect(await countSnapshots()).toBe(1);
+    expect(t.realtime.oiUpdates[0]![0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81234.5 });
+  });
+
+  it('queues nothing of a batch it refuses', async () => {
+    const res = await post('/api/market/open-interest/ingest', {
+      ...legacyBatch,
+      data: [...legacyBatch.data, { symbol: 'ETHUSDT', openInterest: 'lots' }],
+    });
+    expect(res.status).toBe(400);
+    expect(t.realtime.oiUpdates).toHaveLength(0);
+    expect(await countSnapshots()).toBe(0);
   });
 
   it('refuses an Idempotency-Key used on another route with 409 and writes nothing', async () => {
@@ -248,7 +281,7 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(await countSnapshots()).toBe(0);
     await t.oiLatest.flush();
     expect(await t.prisma.openInterestLatest.count()).toBe(0);
-    expect(t.realtime.oiUpdates).toHaveLength(0);
+    expect(t.realtime.oiUpdates).toHaveLength(1); // on receipt (the test above)
   });
 
   it('stores the first of a repeated (symbol, ts) and makes the last one latest, nulls staying null', async () => {

@@ -99,7 +99,8 @@ describe('OI update feeds', () => {
   });
 });
 
-// Per-symbol events leave when a symbol's tick allows; only the batch array waits for the hand-over gap.
+// Per-symbol events leave when a symbol's tick allows; only the batch array waits for the hand-over gap, once
+// its burst of back-to-back hand-overs is used up.
 describe('OI update hand-over gap', () => {
   let db: TestDatabase;
   let srv: RealtimeServer;
@@ -107,12 +108,17 @@ describe('OI update hand-over gap', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    // A gap far longer than the test: a second batch hand-over cannot happen while it runs.
-    srv = await startRealtimeServer(db.prisma, { oiUpdateTickMs: 50, oiUpdateFlushGapMs: 600_000 });
+    // A gap far longer than the test: after two back-to-back hand-overs, no third can happen while it runs.
+    srv = await startRealtimeServer(db.prisma, {
+      oiUpdateTickMs: 50,
+      oiUpdateFlushGapMs: 600_000,
+      oiUpdateFlushBurst: 2,
+    });
     const user = await createUser(db.prisma, { email: 'gap@example.com', tier: 'pro' });
     const token = await srv.auth.signToken(user);
     for (const name of ['firehose', 'symbols', 'batch']) c[name] = await connectClient(srv.url, { token });
     await c.symbols!.socket.emitWithAck('subscribe-symbol', 'ETHUSDT');
+    await c.symbols!.socket.emitWithAck('subscribe-symbol', 'SOLUSDT');
     await c.symbols!.socket.emitWithAck('subscribe-oi-symbols');
     await c.batch!.socket.emitWithAck('subscribe-oi-batch');
   });
@@ -139,17 +145,20 @@ describe('OI update hand-over gap', () => {
           : [],
     );
 
-  it('sends a later symbol on the per-symbol feeds at once, and holds it for the batch feed until the gap', async () => {
+  it('sends a later symbol on the per-symbol feeds at once, and holds it for the batch feed once its burst is used', async () => {
     srv.realtime.queueOiUpdates([sample('BTCUSDT')]);
     await waitFor(() => symbolsOf(c.batch!).includes('BTCUSDT') && symbolsOf(c.firehose!).includes('BTCUSDT'));
-    // The first hand-over started the batch feed's gap; ETH arrives inside it.
+    // The second hand-over of the burst goes out at once too, gap or not.
     srv.realtime.queueOiUpdates([sample('ETHUSDT')]);
-    await waitFor(() => symbolsOf(c.firehose!).includes('ETHUSDT') && symbolsOf(c.symbols!).includes('ETHUSDT'));
+    await waitFor(() => symbolsOf(c.batch!).includes('ETHUSDT') && symbolsOf(c.symbols!).includes('ETHUSDT'));
+    // The burst is used up: SOL arrives inside the batch feed's gap.
+    srv.realtime.queueOiUpdates([sample('SOLUSDT')]);
+    await waitFor(() => symbolsOf(c.firehose!).includes('SOLUSDT') && symbolsOf(c.symbols!).includes('SOLUSDT'));
     // Everything the server wrote before the per-symbol events has been read by now (one loopback server).
     await new Promise((r) => setTimeout(r, 200));
-    expect(symbolsOf(c.symbols!)).toEqual(['ETHUSDT']);
-    expect(symbolsOf(c.batch!)).toEqual(['BTCUSDT']);
-    expect(srv.realtime.pending().oiSymbols).toBe(1); // ETH, waiting for the batch feed's gap
+    expect(symbolsOf(c.symbols!)).toEqual(['ETHUSDT', 'SOLUSDT']);
+    expect(symbolsOf(c.batch!)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(srv.realtime.pending().oiSymbols).toBe(1); // SOL, waiting for the batch feed's gap
   });
 });
 

@@ -35,6 +35,8 @@ export interface RealtimeOptions {
   oiUpdateTickMs?: number;
   /** OI_UPDATE_FLUSH_GAP_MS (default 50) */
   oiUpdateFlushGapMs?: number;
+  /** OI_UPDATE_FLUSH_BURST (default 4) */
+  oiUpdateFlushBurst?: number;
   /** OI_UPDATE_MAX_AGE_MS (default 60 000): older samples are stored but not broadcast */
   oiUpdateMaxAgeMs?: number;
   now?: () => number;
@@ -86,6 +88,7 @@ export async function createRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const oi = new OiUpdateFanout(io, {
     tickMs: opts.oiUpdateTickMs ?? 1000,
     gapMs: opts.oiUpdateFlushGapMs ?? 50,
+    burst: opts.oiUpdateFlushBurst ?? 4,
     maxAgeMs: opts.oiUpdateMaxAgeMs ?? 60_000,
     now,
     log,

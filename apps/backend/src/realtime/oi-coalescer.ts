@@ -10,8 +10,16 @@ export interface OiUpdateSample {
 export interface CoalescerOptions {
   /** At most one update per symbol per tick (OI_UPDATE_TICK_MS) */
   tickMs: number;
-  /** At most one hand-over per gap (OI_UPDATE_FLUSH_GAP_MS): samples of one burst go out together */
+  /**
+   * One hand-over per gap on average (OI_UPDATE_FLUSH_GAP_MS): what is ready goes out together, and a dense
+   * stream is handed over at most 1000 / gapMs times a second
+   */
   gapMs: number;
+  /**
+   * Hand-overs allowed back to back before the gap applies (OI_UPDATE_FLUSH_BURST, default 1): a hand-over
+   * waits only when `burst` of them went out within the last `burst` gaps. The rate bound is unchanged.
+   */
+  burst?: number;
   now?: () => number;
 }
 
@@ -20,18 +28,27 @@ export interface CoalescerOptions {
  * every sample of every ingest, to every client):
  * - a symbol goes out at most once per tick: a sample of a symbol sent less than a tick ago waits for the rest
  *   of that symbol's tick (and is superseded by a newer one meanwhile);
- * - every other sample goes out at once, grouped with whatever else is ready: at most one hand-over per gap.
+ * - every other sample goes out at once, grouped with whatever else is ready: one hand-over per gap on
+ *   average, `burst` of them back to back (a sample waits for the gap only when the burst is used up).
  *
  * A symbol's new value is never held back because other symbols were sent: the poller publishes every 2 s, so
  * its samples reach clients within one gap of the backend's receipt. One timer is armed while samples are
- * pending; none runs while idle.
+ * pending; none runs while idle. A hand-over that is due at once runs in a microtask: after the code that
+ * added the samples (the ingest request's handler), before the event loop's next callback. A timer of 0 ms
+ * would wait for every other callback already ready (under an ingest load, tens of milliseconds of them).
  */
 export class OiUpdateCoalescer {
   private pending = new Map<string, OiUpdateSample>();
   private readonly lastSent = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  /** a hand-over due at once is queued as a microtask */
+  private soon = false;
   private timerAt = Number.POSITIVE_INFINITY;
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The pacing of hand-overs (the generic cell rate algorithm): each hand-over moves this one gap on from
+   * max(itself, now); the next may go out `burst - 1` gaps before it.
+   */
+  private paceAt = Number.NEGATIVE_INFINITY;
   private superseded = 0;
   private readonly now: () => number;
 
@@ -56,8 +73,7 @@ export class OiUpdateCoalescer {
       earliest = Math.min(earliest, this.lastSent.get(s.symbol) ?? Number.NEGATIVE_INFINITY);
     }
     // a tick after the symbol's last update, and a gap after the last hand-over
-    if (earliest < Number.POSITIVE_INFINITY)
-      this.arm(Math.max(earliest + this.opts.tickMs, this.lastFlushAt + this.opts.gapMs));
+    if (earliest < Number.POSITIVE_INFINITY) this.arm(Math.max(earliest + this.opts.tickMs, this.nextHandOverAt()));
   }
 
   pendingCount(): number {
@@ -69,23 +85,35 @@ export class OiUpdateCoalescer {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = Number.POSITIVE_INFINITY;
+    this.disarm();
     this.pending.clear();
   }
 
-  private arm(at: number): void {
-    if (this.timer !== null && this.timerAt <= at) return;
+  private disarm(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.soon = false;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  private arm(at: number): void {
+    if ((this.timer !== null || this.soon) && this.timerAt <= at) return;
+    this.disarm();
     this.timerAt = at;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, at - this.now()));
+    const delay = at - this.now();
+    if (delay <= 0) {
+      this.soon = true;
+      queueMicrotask(() => {
+        if (this.soon) this.tick(); // not if stopped or re-armed meanwhile
+      });
+      return;
+    }
+    this.timer = setTimeout(() => this.tick(), delay);
     this.timer.unref?.();
   }
 
   private tick(): void {
-    this.timer = null;
-    this.timerAt = Number.POSITIVE_INFINITY;
+    this.disarm();
     const now = this.now();
     const ready: OiUpdateSample[] = [];
     let next = Number.POSITIVE_INFINITY;
@@ -99,9 +127,14 @@ export class OiUpdateCoalescer {
       this.lastSent.set(s.symbol, now);
     }
     this.forgetOldSymbols(now);
-    if (ready.length > 0) this.lastFlushAt = now;
-    if (this.pending.size > 0) this.arm(Math.max(next, this.lastFlushAt + this.opts.gapMs));
+    if (ready.length > 0) this.paceAt = Math.max(this.paceAt, now) + this.opts.gapMs;
+    if (this.pending.size > 0) this.arm(Math.max(next, this.nextHandOverAt()));
     if (ready.length > 0) this.flush(ready);
+  }
+
+  /** The earliest time the next hand-over may go out. */
+  private nextHandOverAt(): number {
+    return this.paceAt - (Math.max(1, this.opts.burst ?? 1) - 1) * this.opts.gapMs;
   }
 
   /** A symbol last sent more than a tick ago is free again: its entry is not needed (bounded memory). */

@@ -48,8 +48,8 @@ interface Recipients {
  *
  * The two kinds go through two coalescers with the same tick: per-symbol events leave as soon as a symbol's tick
  * allows (no gap: one event per symbol is written to its sockets whether or not other symbols go with it), the
- * batch array at most once per gap (`gapMs`: each hand-over is one write to every batch socket, so the gap
- * bounds the writes per second under a dense stream; ADR 0007).
+ * batch array once per gap on average, `burst` of them back to back (`gapMs`: each hand-over is one write to every
+ * batch socket, so the gap bounds the writes per second under a dense stream; ADR 0007).
  */
 export class OiUpdateFanout {
   private readonly perSymbol: OiUpdateCoalescer;
@@ -64,6 +64,8 @@ export class OiUpdateFanout {
     private readonly opts: {
       tickMs: number;
       gapMs: number;
+      /** hand-overs of the batch feed allowed back to back before the gap applies */
+      burst: number;
       /** OI_UPDATE_MAX_AGE_MS: a sample older than this (by the server's clock) is stored, not broadcast */
       maxAgeMs: number;
       now: () => number;
@@ -74,7 +76,7 @@ export class OiUpdateFanout {
     this.perSymbol = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: 0 }, (samples) =>
       this.flushPerSymbol(samples),
     );
-    this.batch = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: opts.gapMs }, (samples) =>
+    this.batch = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: opts.gapMs, burst: opts.burst }, (samples) =>
       this.flushBatch(samples),
     );
   }

@@ -69,6 +69,11 @@ async function ingestSamples(ctx: AppContext, oiStore: OiIngestStore, req: Reque
   const { prisma, metrics } = ctx;
   const stop = metrics.ingestDuration.startTimer({ route: 'open-interest' });
   const { rows, source } = oiIngestRows(req.body, ctx.now());
+  // The live feed carries what the exchange said as soon as a valid batch is received, not once Postgres has
+  // committed it: the commit waits behind every other write (fsync), which under a backfill is most of the
+  // time to clients, and a database outage would otherwise blind the feed. The fan-out sends only samples
+  // newer than the last one of their symbol, so a retry (or a replay of an Idempotency-Key) is not sent again.
+  if (source === 'realtime') ctx.realtime.queueOiUpdates(rows);
   const route = 'POST /api/market/open-interest/ingest';
   await runIngestOneStatement(
     prisma,
@@ -76,10 +81,7 @@ async function ingestSamples(ctx: AppContext, oiStore: OiIngestStore, req: Reque
     res,
     route,
     (key) => oiStore.ingest(rows, source, { key, route }),
-    (body) => {
-      metrics.oiSamples.inc({ source }, body.inserted);
-      if (source === 'realtime') ctx.realtime.queueOiUpdates(rows);
-    },
+    (body) => metrics.oiSamples.inc({ source }, body.inserted),
   );
   stop({ status: String(res.statusCode) });
 }
