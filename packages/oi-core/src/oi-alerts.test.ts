@@ -7,7 +7,7 @@ import {
   type OiSymbolAlertState,
 } from './oi-alerts.js';
 import { DEFAULT_OI_TIMEFRAMES, parseOiTimeframes, type OiTimeframe } from './oi-timeframes.js';
-import { arrayHistory, type OiSample } from './ring-buffer.js';
+import { OiRingBuffer, arrayHistory, type OiSample } from './ring-buffer.js';
 
 const T = Date.UTC(2025, 2, 1, 10, 5, 3, 250);
 const S = 1000;
@@ -532,6 +532,25 @@ describe('evaluateOiAlert: several timeframes', () => {
       state: undefined,
     });
     expect(r.alerts).toHaveLength(1);
+  });
+
+  it('finds the baseline of a short lookback in a thinned history (no hole left by the thinning)', () => {
+    // The activity poller's history keeps about one sample per planned interval (13.4 s for 450 symbols).
+    // Polled at −50 s, −38 s and −10 s, then a +12 % step polled at 0: the 30 s rule's baseline is −30 ± 15 s.
+    const tfs = parseOiTimeframes('30s:5%:900s:tol=15s:min=1');
+    const history = new OiRingBuffer(64);
+    for (const secAgo of [50, 38, 10]) history.pushThinned(T - secAgo * S, 10_000, 100, 13_400);
+    history.pushThinned(T, 11_200, 100, 13_400);
+    const r = evaluateOiAlert({
+      symbol: 'FOOUSDT',
+      now: T,
+      current: { oi: 11_200, markPrice: 100, ts: T },
+      history,
+      fundingRate: null,
+      timeframes: tfs,
+      state: undefined,
+    });
+    expect(r.alerts.map((a) => `${a.timeframe} ${a.direction}`)).toEqual([`${tfs[0]!.label} UP`]);
   });
 });
 

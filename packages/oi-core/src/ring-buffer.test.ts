@@ -127,6 +127,12 @@ describe('OiRingBuffer.pushThinned', () => {
     { why: 'the newest is always the latest sample', ts: [0, 10, 11, 12, 13], want: [0, 10, 13] },
     { why: 'a burst spanning the spacing leaves one sample per spacing', ts: [0, 3, 6, 9, 12], want: [0, 6, 12] },
     { why: 'an older sample is refused', ts: [10, 5], want: [10] },
+    {
+      why: 'a close newest is kept when dropping it would leave a hole of over two spacings',
+      ts: [0, 3, 11, 14, 30],
+      want: [0, 3, 11, 14, 30],
+    },
+    { why: 'and dropped when the hole would be two spacings at most', ts: [0, 3, 10], want: [0, 10] },
   ])('$why', ({ ts, want }) => {
     const b = new OiRingBuffer(10);
     for (const t of ts) b.pushThinned(t, 100 + t, null, 5);

@@ -108,15 +108,18 @@ export class OiRingBuffer implements OiHistory {
   }
 
   /**
-   * Appends a sample, thinning the history to at most one sample per `spacingMs` (the newest is always kept):
+   * Appends a sample, thinning the history to about one sample per `spacingMs` (the newest is always kept):
    * when the newest stored sample is less than `spacingMs` after the one before it, it is only the newest
-   * so far and the new sample replaces it. A symbol polled every second during a burst thus keeps its
-   * buffer's time span. Same refusals as `push`.
+   * so far and the new sample replaces it — unless the new sample is more than two spacings after that one
+   * before: dropping the newest would then leave a hole in the history longer than any the polling left
+   * (a baseline's tolerance window could fall into it, and the rule would have no baseline). A symbol polled
+   * every second during a burst thus keeps its buffer's time span. Same refusals as `push`.
    */
   pushThinned(ts: number, oi: number, mark: number | null, spacingMs: number): boolean {
     if (!Number.isFinite(ts) || !Number.isFinite(oi)) return false;
     if (this.count > 0 && ts < this.timeAt(this.count - 1)) return false;
-    if (this.count >= 2 && this.timeAt(this.count - 1) - this.timeAt(this.count - 2) < spacingMs) {
+    const before = this.count >= 2 ? this.timeAt(this.count - 2) : null;
+    if (before !== null && this.timeAt(this.count - 1) - before < spacingMs && ts - before <= 2 * spacingMs) {
       const p = this.phys(this.count - 1);
       this.times[p] = ts;
       this.ois[p] = oi;
