@@ -5,6 +5,11 @@
 // subscription (`subscribe-oi-batch`, `open-interest-updates`). The parent arms a round with a marker OI
 // value, ingests it, and gets back every client's receipt time (same machine clock) and the server's
 // emission time (`timestamp` of the payload). Driven over IPC by bench/fanout.ts.
+//
+// The round's batch is POSTed from here too, not from the bench's process: that one runs the simulated exchange
+// and the ingest load generators, and its event loop delayed the request's departure by up to tens of
+// milliseconds after the moment taken as the backend's receipt. This process is idle between hand-overs.
+import { Agent, request } from 'node:http';
 import type { Socket } from 'socket.io-client';
 import { Decoder, Encoder } from 'socket.io-parser';
 import { connectSocket } from './lib.js';
@@ -40,7 +45,9 @@ export interface FanoutStart {
   holdMs: number;
 }
 export type ToChild =
-  { type: 'arm'; marker: number; symbols: string[]; timeoutMs: number; holdMs: number } | { type: 'close' };
+  | { type: 'arm'; marker: number; symbols: string[]; timeoutMs: number; holdMs: number }
+  | { type: 'post'; url: string; headers: Record<string, string>; body: string }
+  | { type: 'close' };
 export interface Receipt {
   at: number;
   emittedAt: number;
@@ -48,6 +55,8 @@ export interface Receipt {
 export type FromChild =
   | { type: 'connected'; perSymbol: number; batch: number; failed: number }
   | { type: 'armed'; marker: number; symbols: string[] }
+  /** `sentAt`: the moment the request was handed to the socket (epoch ms) */
+  | { type: 'posted'; sentAt: number; status: number; postMs: number; error?: string }
   | {
       type: 'receipts';
       marker: number;
@@ -165,6 +174,29 @@ function armRound(c: Clients, m: Extract<ToChild, { type: 'arm' }>, send: (m: Fr
   send({ type: 'armed', marker, symbols });
 }
 
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** POSTs the body and reports when it left (taken as the backend's receipt: loopback) and how long the answer took. */
+function post(m: Extract<ToChild, { type: 'post' }>, send: (m: FromChild) => void): void {
+  const body = Buffer.from(m.body);
+  const req = request(m.url, {
+    method: 'POST',
+    agent,
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...m.headers },
+  });
+  let sentAt = Date.now();
+  const fail = (err: Error) =>
+    send({ type: 'posted', sentAt, status: 0, postMs: Date.now() - sentAt, error: err.message });
+  req.on('error', fail);
+  req.on('response', (res) => {
+    res.resume();
+    res.on('end', () => send({ type: 'posted', sentAt, status: res.statusCode ?? 0, postMs: Date.now() - sentAt }));
+    res.on('error', fail);
+  });
+  sentAt = Date.now();
+  req.end(body);
+}
+
 async function main(): Promise<void> {
   const send = (m: FromChild) => process.send?.(m);
   const input = JSON.parse(process.env.BENCH_FANOUT_INPUT ?? 'null') as FanoutStart | null;
@@ -173,6 +205,7 @@ async function main(): Promise<void> {
   send({ type: 'connected', perSymbol: clients.perSymbol.length, batch: clients.batch.length, failed: clients.failed });
   process.on('message', (m: ToChild) => {
     if (m.type === 'arm') armRound(clients, m, send);
+    else if (m.type === 'post') post(m, send);
     else {
       for (const [s] of clients.perSymbol) s.close();
       for (const s of clients.batch) s.close();

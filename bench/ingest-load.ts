@@ -99,6 +99,35 @@ function post(
   });
 }
 
+/** Counts the batches sent and the failed ones, keeping what went wrong with the first failure. */
+class Tally {
+  batches = 0;
+  failed = 0;
+  firstError: string | null = null;
+  private readonly started = Date.now();
+
+  /** Sends one batch through `post` and counts its outcome (never throws). */
+  async send(post: () => Promise<{ status: number; text: string }>): Promise<void> {
+    this.batches++;
+    try {
+      const r = await post();
+      if (r.status !== 200) this.fail(`HTTP ${r.status}: ${r.text.slice(0, 200)}`);
+    } catch (err) {
+      this.fail((err as Error).message);
+    }
+  }
+
+  private fail(message: string): void {
+    this.failed++;
+    this.firstError ??= message;
+  }
+
+  result(): IngestLoadResult {
+    const { batches, failed, firstError } = this;
+    return { batches, failedBatches: failed, seconds: (Date.now() - this.started) / 1000, firstError };
+  }
+}
+
 /** Runs the load for `seconds` (each loop finishes its batch in flight) and counts what was sent. */
 export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoadResult> {
   if (!/^[A-Z0-9]*$/.test(opts.symbolPrefix)) throw new Error('symbolPrefix: [A-Z0-9] only');
@@ -111,27 +140,14 @@ export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoad
   const headers = { 'x-api-key': opts.apiKey };
   const startTs = opts.startTs ?? Date.now() - 2 * 3_600_000;
   const run = Date.now().toString(36);
-  let batches = 0;
-  let failed = 0;
-  let firstError: string | null = null;
-  const started = Date.now();
-  const end = started + opts.seconds * 1000;
+  const tally = new Tally();
+  const end = Date.now() + opts.seconds * 1000;
 
   const client = async (w: number): Promise<void> => {
     const pieces = bodyPieces(opts.symbolPrefix, w, opts.batchSize, symbols);
     for (let b = 0; Date.now() < end; b++) {
       const body = Buffer.from(buildBody(pieces, b, startTs + b * BATCH_STEP_MS));
-      batches++;
-      try {
-        const r = await post(url, agent, { ...headers, 'idempotency-key': `bench-${run}-${w}-${b}` }, body);
-        if (r.status !== 200) {
-          failed++;
-          firstError ??= `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
-        }
-      } catch (err) {
-        failed++;
-        firstError ??= (err as Error).message;
-      }
+      await tally.send(() => post(url, agent, { ...headers, 'idempotency-key': `bench-${run}-${w}-${b}` }, body));
     }
   };
   try {
@@ -139,7 +155,7 @@ export async function runIngestLoad(opts: IngestLoadOptions): Promise<IngestLoad
   } finally {
     agent.destroy();
   }
-  return { batches, failedBatches: failed, seconds: (Date.now() - started) / 1000, firstError };
+  return tally.result();
 }
 
 export interface LiveStreamOptions {
@@ -165,9 +181,7 @@ export async function runLiveStream(opts: LiveStreamOptions): Promise<IngestLoad
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const run = Date.now().toString(36);
   const started = Date.now();
-  let batches = 0;
-  let failed = 0;
-  let firstError: string | null = null;
+  const tally = new Tally();
   const inFlight: Promise<void>[] = [];
   for (let b = 0; Date.now() < started + opts.seconds * 1000; b++) {
     const ts = new Date().toISOString();
@@ -177,18 +191,9 @@ export async function runLiveStream(opts: LiveStreamOptions): Promise<IngestLoad
         `{"symbol":"${opts.symbolPrefix}${k}USDT","openInterest":${1000 + b},"openInterestUsd":null,"markPrice":null,"ts":"${ts}"}`,
       );
     const body = Buffer.from(`{"data":[${items.join(',')}],"source":"realtime"}`);
-    batches++;
     inFlight.push(
-      post(url, agent, { 'x-api-key': opts.apiKey, 'idempotency-key': `bench-live-${run}-${b}` }, body).then(
-        (r) => {
-          if (r.status === 200) return;
-          failed++;
-          firstError ??= `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
-        },
-        (err: unknown) => {
-          failed++;
-          firstError ??= (err as Error).message;
-        },
+      tally.send(() =>
+        post(url, agent, { 'x-api-key': opts.apiKey, 'idempotency-key': `bench-live-${run}-${b}` }, body),
       ),
     );
     const next = started + ((b + 1) * 1000) / perSec;
@@ -199,5 +204,5 @@ export async function runLiveStream(opts: LiveStreamOptions): Promise<IngestLoad
   } finally {
     agent.destroy();
   }
-  return { batches, failedBatches: failed, seconds: (Date.now() - started) / 1000, firstError };
+  return tally.result();
 }

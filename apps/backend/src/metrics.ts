@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { counter, gauge, histogram } from '@volspike/runtime';
 
 export interface BackendMetrics {
@@ -9,6 +9,8 @@ export interface BackendMetrics {
   retentionRows: Counter<'action'>;
   emails: Counter<'result'>;
   legacyIdTokens: Counter<'transport'>;
+  oiIngestGateWait: Histogram;
+  oiIngestStatements: Gauge<'state'>;
 }
 
 /**
@@ -59,6 +61,16 @@ export function createBackendMetrics(registry: Registry, socketClients: () => nu
       name: 'volspike_backend_legacy_id_token_requests_total',
       help: 'Requests (transport=rest) and Socket.IO handshakes (transport=socket) identified by a bare user id (LEGACY_ID_TOKENS)',
       labelNames: ['transport'],
+    }),
+    oiIngestGateWait: histogram(registry, {
+      name: 'volspike_backend_oi_ingest_gate_wait_seconds',
+      help: 'Time an OI ingest statement waited for its turn (OI_INGEST_CONCURRENCY); the count is the statements admitted',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    oiIngestStatements: gauge(registry, {
+      name: 'volspike_backend_oi_ingest_statements',
+      help: 'OI ingest statements running and batches waiting for their turn (OI_INGEST_CONCURRENCY)',
+      labelNames: ['state'],
     }),
   };
 }

@@ -219,6 +219,14 @@ describe('POST /api/market/open-interest/ingest', () => {
     expect(t.realtime.oiUpdates[0]![0]).toMatchObject({ symbol: 'BTCUSDT', openInterest: 81234.5 });
   });
 
+  it('reports its ingest gate on /metrics (statements running and waiting, and how long they waited)', async () => {
+    await post('/api/market/open-interest/ingest', legacyBatch).expect(200);
+    const text = await t.registry.metrics();
+    expect(text).toMatch(/^volspike_backend_oi_ingest_gate_wait_seconds_count [1-9]\d*$/m);
+    expect(text).toContain('volspike_backend_oi_ingest_statements{state="running"} 0');
+    expect(text).toContain('volspike_backend_oi_ingest_statements{state="waiting"} 0');
+  });
+
   it('queues nothing of a batch it refuses', async () => {
     const res = await post('/api/market/open-interest/ingest', {
       ...legacyBatch,

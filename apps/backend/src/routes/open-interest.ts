@@ -51,7 +51,18 @@ export function openInterestRouter(ctx: AppContext): Router {
   const { prisma, config } = ctx;
   const router = Router();
   const ingestKey = requireIngestKey(config.ingestKeys);
-  const oiStore = new OiIngestStore(prisma, ctx.oiLatest, new IngestGate({ concurrency: config.oiIngestConcurrency }));
+  const { oiIngestGateWait, oiIngestStatements } = ctx.metrics;
+  const gate = new IngestGate({
+    concurrency: config.oiIngestConcurrency,
+    observer: {
+      admitted: (waitedMs) => oiIngestGateWait.observe(waitedMs / 1000),
+      changed: (running, waiting) => {
+        oiIngestStatements.set({ state: 'running' }, running);
+        oiIngestStatements.set({ state: 'waiting' }, waiting);
+      },
+    },
+  });
+  const oiStore = new OiIngestStore(prisma, ctx.oiLatest, gate);
 
   router.post(['/ingest', '/'], ingestKey, (req, res) => ingestSamples(ctx, oiStore, req, res));
   router.get('/', (req, res) => getUsdMap(ctx, req, res));

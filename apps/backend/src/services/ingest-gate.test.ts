@@ -75,4 +75,35 @@ describe('IngestGate', () => {
     expect(await gate.run(1, () => Promise.resolve('next'))).toBe('next');
     expect(gate.stats()).toMatchObject({ running: 0, waiting: 0 });
   });
+
+  it('tells its observer each admission with its wait, and each change of the counts', async () => {
+    let now = 0;
+    const events: string[] = [];
+    const gate = new IngestGate({
+      concurrency: 1,
+      now: () => now,
+      observer: {
+        admitted: (waitedMs) => events.push(`admitted after ${waitedMs}`),
+        changed: (running, waiting) => events.push(`${running} running, ${waiting} waiting`),
+      },
+    });
+    const log: string[] = [];
+    const a = statement(log, 'a');
+    const b = statement(log, 'b');
+    const results = [gate.run(10, a.run), gate.run(10, b.run)];
+    await settle();
+    now = 40;
+    a.finish();
+    await settle();
+    b.finish();
+    await Promise.all(results);
+    expect(events).toEqual([
+      '1 running, 0 waiting',
+      'admitted after 0',
+      '1 running, 1 waiting',
+      '1 running, 0 waiting', // a's slot handed to b
+      'admitted after 40',
+      '0 running, 0 waiting',
+    ]);
+  });
 });

@@ -10,6 +10,12 @@
  * Postgres' own throughput does not need more statements in flight than it has cores (plus one waiting on
  * its commit's WAL flush).
  */
+/** Told of every admission (how long the batch waited) and every change of the counts (for /metrics). */
+export interface IngestGateObserver {
+  admitted(waitedMs: number): void;
+  changed(running: number, waiting: number): void;
+}
+
 export class IngestGate {
   private running = 0;
   private readonly waiting: { rows: number; since: number; start: () => void }[] = [];
@@ -19,7 +25,14 @@ export class IngestGate {
   private readonly maxWaitMs: number;
 
   /** `maxWaitMs`: how long a large batch may wait before it goes ahead of smaller, newer ones (default 1 s). */
-  constructor(private readonly opts: { concurrency: number; maxWaitMs?: number; now?: () => number }) {
+  constructor(
+    private readonly opts: {
+      concurrency: number;
+      maxWaitMs?: number;
+      now?: () => number;
+      observer?: IngestGateObserver;
+    },
+  ) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new Error('IngestGate: concurrency ≥ 1');
     this.maxWaitMs = opts.maxWaitMs ?? 1000;
   }
@@ -30,12 +43,21 @@ export class IngestGate {
 
   /** Runs `fn` once admitted; `rows` is the batch's size (its priority: fewer first). */
   async run<T>(rows: number, fn: () => Promise<T>): Promise<T> {
+    let waited = 0;
     if (this.running >= this.opts.concurrency || this.waiting.length > 0) {
       const since = this.now();
-      await new Promise<void>((start) => this.waiting.push({ rows, since, start }));
-      this.waitedMsTotal += this.now() - since;
-    } else this.running++;
+      await new Promise<void>((start) => {
+        this.waiting.push({ rows, since, start });
+        this.changed();
+      });
+      waited = this.now() - since;
+      this.waitedMsTotal += waited;
+    } else {
+      this.running++;
+      this.changed();
+    }
     this.admittedTotal++;
+    this.opts.observer?.admitted(waited);
     try {
       return await fn();
     } finally {
@@ -56,12 +78,13 @@ export class IngestGate {
   /** Hands the freed slot to the next batch (the slot stays counted as running), or frees it. */
   private release(): void {
     const next = this.pickNext();
-    if (next === null) {
-      this.running--;
-      return;
-    }
-    const [w] = this.waiting.splice(next, 1);
-    w!.start();
+    if (next === null) this.running--;
+    else this.waiting.splice(next, 1)[0]!.start();
+    this.changed();
+  }
+
+  private changed(): void {
+    this.opts.observer?.changed(this.running, this.waiting.length);
   }
 
   /** The oldest waiter once it has waited maxWaitMs, else the smallest (the oldest among equals); null if none. */
