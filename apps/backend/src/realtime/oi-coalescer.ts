@@ -32,8 +32,8 @@ export interface CoalescerOptions {
  *   average, `burst` of them back to back (a sample waits for the gap only when the burst is used up).
  *
  * A symbol's new value is never held back because other symbols were sent: the poller publishes every 2 s, so
- * its samples go out as soon as the backend has them (within one gap if a dense stream has used up the burst). One timer is armed while samples are
- * pending; none runs while idle. A hand-over that is due at once runs in a microtask: after the code that
+ * its samples go out as soon as the backend has them (within one gap if a dense stream has used up the burst).
+ * One timer is armed while samples are pending; none runs while idle. A hand-over that is due at once runs in a microtask: after the code that
  * added the samples (the ingest request's handler), before the event loop's next callback. A timer of 0 ms
  * would wait for every other callback already ready (under an ingest load, tens of milliseconds of them).
  */
