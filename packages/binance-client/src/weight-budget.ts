@@ -54,6 +54,11 @@ export class WeightBudget {
   private readonly ready: Promise<void>;
   private windowIndex = -1;
   private calibrated = false;
+  /**
+   * Weight of the requests of this process sent and not yet answered, counted synchronously: the start-up
+   * calibration needs it as of the response whose header it reads (see applyReconcile).
+   */
+  private inFlight = 0;
   private reconcileChain: Promise<void> = Promise.resolve();
   private rollTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -165,7 +170,12 @@ export class WeightBudget {
           // record before releasing the admission, in the same tick, so the gate never sees a gap
           this.recordUsage(component, w);
           if (admitted) this.usage.release(component, w, cap);
-          return fn();
+          this.inFlight += w;
+          try {
+            return await fn();
+          } finally {
+            this.inFlight -= w;
+          }
         },
       );
     } catch (err) {
@@ -194,8 +204,9 @@ export class WeightBudget {
     const when = at ?? this.now();
     if (!this.server || when >= this.server.at) this.server = { used: usedWeight1m, at: when };
     const k = Math.floor(when / this.windowMs);
+    const inFlight = this.inFlight;
     this.reconcileChain = this.reconcileChain
-      .then(() => this.applyReconcile(k, usedWeight1m, when))
+      .then(() => this.applyReconcile(k, usedWeight1m, when, inFlight))
       .catch((err: unknown) => this.log.warn({ err }, 'weight budget reconcile failed'));
   }
 
@@ -209,11 +220,17 @@ export class WeightBudget {
     const when = at ?? this.now();
     const k = Math.floor(when / this.windowMs);
     this.reconcileChain = this.reconcileChain
-      .then(() => this.applyReconcile(k, -1, when))
+      .then(() => this.applyReconcile(k, -1, when, this.inFlight))
       .catch((err: unknown) => this.log.warn({ err }, 'weight budget reconcile failed'));
   }
 
-  private async applyReconcile(k: number, used: number, at: number): Promise<void> {
+  /**
+   * `inFlight`: our requests not yet answered when the response carrying `used` arrived (that one included).
+   * The first calibration holds them against the budget as not yet counted by the server; read later (after
+   * the awaits here), requests answered meanwhile would be in neither figure, and the start-up window could
+   * go over the usable weight by as many.
+   */
+  private async applyReconcile(k: number, used: number, at: number, inFlight: number): Promise<void> {
     await this.ready;
     if (this.shared) {
       const { before, after } = await this.shared.reconcile(k, this.usable, used, at, this.probe);
@@ -228,7 +245,7 @@ export class WeightBudget {
     let next = res;
     if (!this.calibrated) {
       next =
-        used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - (await this.limiter.running()));
+        used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - inFlight);
       this.calibrated = true;
     } else if (used >= 0) {
       const ours = this.usable - res;
