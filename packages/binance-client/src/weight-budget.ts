@@ -244,8 +244,7 @@ export class WeightBudget {
     const res = (await this.limiter.currentReservoir()) ?? 0;
     let next = res;
     if (!this.calibrated) {
-      next =
-        used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - inFlight);
+      next = used < 0 ? res + (this.usable - this.probe) : Math.max(0, this.usable - used - inFlight);
       this.calibrated = true;
     } else if (used >= 0) {
       const ours = this.usable - res;
