@@ -73,11 +73,12 @@ export class OiUpdateFanout {
       adapterShared: boolean;
     },
   ) {
-    this.perSymbol = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: 0 }, (samples) =>
+    this.perSymbol = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: 0, now: opts.now }, (samples) =>
       this.flushPerSymbol(samples),
     );
-    this.batch = new OiUpdateCoalescer({ tickMs: opts.tickMs, gapMs: opts.gapMs, burst: opts.burst }, (samples) =>
-      this.flushBatch(samples),
+    this.batch = new OiUpdateCoalescer(
+      { tickMs: opts.tickMs, gapMs: opts.gapMs, burst: opts.burst, now: opts.now },
+      (samples) => this.flushBatch(samples),
     );
   }
 
@@ -88,7 +89,7 @@ export class OiUpdateFanout {
    * the current one, nor a value older than the one they already have. They are stored all the same.
    */
   queue(samples: OiUpdateSample[]): void {
-    const oldest = Date.now() - this.opts.maxAgeMs;
+    const oldest = this.opts.now() - this.opts.maxAgeMs;
     const live: OiUpdateSample[] = [];
     for (const s of samples) {
       const t = s.ts.getTime();

@@ -1,3 +1,9 @@
+/** Told of every admission (how long the batch waited) and every change of the counts (for /metrics). */
+export interface IngestGateObserver {
+  admitted(waitedMs: number): void;
+  changed(running: number, waiting: number): void;
+}
+
 /**
  * Admission of ingest statements to the database: at most `concurrency` run at once, and a waiting batch of
  * fewer rows goes first (shortest job first), so that a poller's publish of a few dozen live samples is not
@@ -10,12 +16,6 @@
  * Postgres' own throughput does not need more statements in flight than it has cores (plus one waiting on
  * its commit's WAL flush).
  */
-/** Told of every admission (how long the batch waited) and every change of the counts (for /metrics). */
-export interface IngestGateObserver {
-  admitted(waitedMs: number): void;
-  changed(running: number, waiting: number): void;
-}
-
 export class IngestGate {
   private running = 0;
   private readonly waiting: { rows: number; since: number; start: () => void }[] = [];
